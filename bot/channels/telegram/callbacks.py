@@ -1,0 +1,143 @@
+"""Typed callback data for the inline buttons, and the mapping to and from the engine's `Action`.
+
+Telegram gives a button at most 64 bytes of callback data and hands back whatever a client sends,
+so every payload is parsed by a typed `CallbackData` class: anything that does not parse (a forged or
+outdated payload) falls through to the "button no longer valid" alert instead of reaching the engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from typing import Literal
+
+from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
+from pydantic import Field
+
+from bot.engine.types import Action, ActionKind
+
+log = logging.getLogger(__name__)
+
+MenuItem = Literal["faq", "book", "status", "human"]
+Vote = Literal["up", "down"]
+LanguageCode = Literal["zh-Hans", "zh-Hant", "en"]
+CommandName = Literal["reset", "help"]
+
+# An FAQ entry id longer than fits in a button is sent as "~" + a short hash of it.
+_HASH_MARK = "~"
+_HASH_CHARS = 20
+
+
+class IntentChoice(CallbackData, prefix="q"):
+    """A "did you mean" choice or a popular question: the FAQ entry id (or its hash)."""
+
+    ref: str = Field(min_length=1, max_length=MAX_CALLBACK_LENGTH - 2)
+
+
+class Feedback(CallbackData, prefix="fb"):
+    """👍 / 👎 under an answer; `message_id` is the engine's stored outbound message id."""
+
+    message_id: int = Field(gt=0)
+    vote: Vote
+
+
+class Menu(CallbackData, prefix="m"):
+    """A main-menu button."""
+
+    item: MenuItem
+
+
+class LanguageChoice(CallbackData, prefix="lang"):
+    """One of the three language buttons."""
+
+    language: LanguageCode
+
+
+class CommandButton(CallbackData, prefix="cmd"):
+    """A button standing for /start or /help."""
+
+    name: CommandName
+
+
+def _intent_hash(entry_id: str) -> str:
+    return _HASH_MARK + hashlib.blake2b(entry_id.encode(), digest_size=16).hexdigest()[:_HASH_CHARS]
+
+
+class IntentRefs:
+    """Turns FAQ entry ids into callback references and back (ids too long for a button are hashed)."""
+
+    def __init__(self, entry_ids: Iterable[str] = ()) -> None:
+        self._by_hash: dict[str, str] = {}
+        for entry_id in entry_ids:
+            self.ref(entry_id)
+
+    def ref(self, entry_id: str) -> str:
+        """The reference to put in a button for this entry id."""
+        if len(IntentChoice.__prefix__) + 1 + len(entry_id.encode()) <= MAX_CALLBACK_LENGTH and not entry_id.startswith(
+            _HASH_MARK
+        ) and ":" not in entry_id:
+            return entry_id
+        hashed = _intent_hash(entry_id)
+        self._by_hash[hashed] = entry_id
+        return hashed
+
+    def entry_id(self, ref: str) -> str:
+        """The entry id a reference stands for; an unknown hash maps to itself (the engine calls it stale)."""
+        if ref.startswith(_HASH_MARK):
+            return self._by_hash.get(ref, ref)
+        return ref
+
+
+def pack_action(action: Action, refs: IntentRefs) -> str | None:
+    """Callback data for an engine action, or None when the action cannot be a button."""
+    try:
+        if action.kind is ActionKind.INTENT:
+            return IntentChoice(ref=refs.ref(action.value)).pack()
+        if action.kind is ActionKind.MENU:
+            return Menu(item=action.value).pack()  # type: ignore[arg-type]
+        if action.kind is ActionKind.LANGUAGE:
+            return LanguageChoice(language=action.value).pack()  # type: ignore[arg-type]
+        if action.kind is ActionKind.FEEDBACK and action.message_id is not None:
+            return Feedback(message_id=action.message_id, vote=action.value).pack()  # type: ignore[arg-type]
+        if action.kind is ActionKind.RESET:
+            return CommandButton(name="reset").pack()
+        if action.kind is ActionKind.HELP:
+            return CommandButton(name="help").pack()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+        log.warning("cannot make a button for %r: %s", action, exc)
+        return None
+    log.warning("no button for action %r", action)
+    return None
+
+
+def unpack_action(data: CallbackData, refs: IntentRefs) -> Action:
+    """The engine action a parsed callback stands for."""
+    if isinstance(data, IntentChoice):
+        return Action(ActionKind.INTENT, refs.entry_id(data.ref))
+    if isinstance(data, Menu):
+        return Action(ActionKind.MENU, data.item)
+    if isinstance(data, LanguageChoice):
+        return Action(ActionKind.LANGUAGE, data.language)
+    if isinstance(data, Feedback):
+        return Action(ActionKind.FEEDBACK, data.vote, message_id=data.message_id)
+    if isinstance(data, CommandButton):
+        return Action(ActionKind.RESET if data.name == "reset" else ActionKind.HELP)
+    raise TypeError(f"unknown callback data {data!r}")
+
+
+CALLBACK_TYPES: tuple[type[CallbackData], ...] = (IntentChoice, Feedback, Menu, LanguageChoice, CommandButton)
+
+
+def parse_callback(raw: str | None) -> CallbackData | None:
+    """Parse raw callback data into one of our types; None when it is not one of ours (forged, outdated)."""
+    if not raw:
+        return None
+    prefix = raw.split(":", 1)[0]
+    for kind in CALLBACK_TYPES:
+        if kind.__prefix__ == prefix:
+            try:
+                return kind.unpack(raw)
+            except (TypeError, ValueError):
+                return None
+    return None

@@ -1,0 +1,288 @@
+"""The Telegram side of a conversation: Telegram objects in, `Inbound` to the engine, replies sent back.
+
+Handlers (see `routers/`) stay small: they pick what the customer did and call `TelegramChannel`, which
+builds the `Inbound`, shows "typing…" while the engine works, and sends the rendered replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiogram import Bot
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message, User
+
+from bot.channels.telegram.callbacks import Feedback, IntentRefs
+from bot.channels.telegram.render import render
+from bot.channels.telegram.texts import channel_text, language_from_code
+from bot.engine.messages import say
+from bot.engine.types import Action, Inbound, InboundKind, Outcome, Reply, ReplyKind
+from bot.settings import Language, Settings
+
+if TYPE_CHECKING:
+    from aiogram.filters.callback_data import CallbackData
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+CALLBACK_ANSWER_LIMIT = 200  # Telegram's limit on answerCallbackQuery text
+TYPING_DELAY = 0.25  # seconds of engine work before "typing…" is shown
+
+
+class EngineLike(Protocol):
+    async def handle(self, inbound: Inbound) -> Outcome: ...
+
+
+class StoreLike(Protocol):
+    async def set_blocked(self, channel: str, customer_id: str, blocked: bool) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+
+class RuntimeLike(Protocol):
+    """What the channel needs of `bot.runtime.Runtime`."""
+
+    settings: Settings
+    knowledge: Any
+    engine: EngineLike
+    store: StoreLike
+
+
+@dataclass
+class ChannelStats:
+    """Counters for tests, logs and the benchmark."""
+
+    duplicate_updates: int = 0  # dropped by update_id
+    duplicate_messages: int = 0  # the engine recognised the external id
+    flood_dropped: int = 0
+    flood_notices: int = 0
+    errors: int = 0
+    blocked: int = 0
+    stale_buttons: int = 0
+    sent: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who wrote, as the engine sees them."""
+
+    chat_id: int
+    language: Language  # from Telegram's language_code; the engine keeps its own once it knows better
+    display_name: str | None
+
+    @property
+    def customer_id(self) -> str:
+        return str(self.chat_id)
+
+
+class Typing:
+    """Show "typing…" while the engine works.
+
+    The indicator starts after `delay` seconds (an answer ready sooner needs none: it would cost one more
+    request to Telegram per message for a flicker nobody sees), is renewed every `interval` seconds, and
+    is finished, never cut mid-request, before the replies go out, so it cannot show after them.
+    """
+
+    def __init__(self, bot: Bot, chat_id: int, *, delay: float = 0.0, interval: float = 4.5) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.delay = delay
+        self.interval = interval
+        self._stop = asyncio.Event()
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _start(self) -> None:
+        self._timer = None
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.bot.send_chat_action(chat_id=self.chat_id, action=ChatAction.TYPING)
+            except Exception as exc:  # noqa: BLE001 - a typing indicator is never worth an error
+                log.debug("typing indicator for chat %s failed: %s", self.chat_id, exc)
+                return
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+            except TimeoutError:
+                continue
+
+    async def __aenter__(self) -> Typing:
+        if self.delay <= 0:
+            self._start()
+        else:  # a timer, not a task: nothing to create or cancel for the usual quick answer
+            self._timer = asyncio.get_running_loop().call_later(self.delay, self._start)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+
+class TelegramChannel:
+    """Everything the handlers share: the engine, the store, the intent references and the counters."""
+
+    name = CHANNEL
+
+    def __init__(
+        self, runtime: RuntimeLike, *, typing: bool = True, typing_delay: float = TYPING_DELAY, typing_interval: float = 4.5
+    ) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.engine = runtime.engine
+        self.store = runtime.store
+        self.refs = IntentRefs(entry.id for entry in getattr(runtime.knowledge, "entries", ()))
+        self.typing = typing
+        self.typing_delay = typing_delay
+        self.typing_interval = typing_interval
+        self.stats = ChannelStats()
+
+    # -- who --------------------------------------------------------------------------------------
+
+    def language_of(self, user: User | None) -> Language:
+        """The customer's language as Telegram reports it, mapped to one of ours."""
+        return language_from_code(user.language_code if user else None, self.settings.default_language)
+
+    def customer(self, chat: Chat, user: User | None) -> Customer:
+        name = user.full_name if user else chat.full_name
+        return Customer(chat_id=chat.id, language=self.language_of(user), display_name=(name or "").strip()[:128] or None)
+
+    # -- engine -----------------------------------------------------------------------------------
+
+    async def ask(
+        self,
+        bot: Bot,
+        customer: Customer,
+        *,
+        external_id: str,
+        text: str | None = None,
+        kind: InboundKind = InboundKind.TEXT,
+        action: Action | None = None,
+        typing: bool = False,
+    ) -> Outcome:
+        """Hand one customer message or button press to the engine."""
+        inbound = Inbound(
+            channel=CHANNEL,
+            customer_id=customer.customer_id,
+            text=text,
+            kind=kind,
+            action=action,
+            language_hint=customer.language,
+            display_name=customer.display_name,
+            external_id=external_id,
+        )
+        self.stats.by_kind[kind.value] = self.stats.by_kind.get(kind.value, 0) + 1
+        if typing and self.typing:
+            async with Typing(bot, customer.chat_id, delay=self.typing_delay, interval=self.typing_interval):
+                return await self.engine.handle(inbound)
+        return await self.engine.handle(inbound)
+
+    async def send(self, bot: Bot, chat_id: int, replies: tuple[Reply, ...] | list[Reply]) -> list[Message]:
+        """Send replies in order, each split and with its keyboard. A 403 stops the rest (see session.py)."""
+        sent: list[Message] = []
+        for reply in replies:
+            for part in render(reply, self.refs):
+                sent.append(await bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.reply_markup))
+                self.stats.sent += 1
+        return sent
+
+    # -- what the handlers call -------------------------------------------------------------------
+
+    async def on_message(
+        self,
+        bot: Bot,
+        message: Message,
+        *,
+        text: str | None = None,
+        kind: InboundKind = InboundKind.TEXT,
+        action: Action | None = None,
+    ) -> None:
+        """A message from a customer: ask the engine, send what it says (nothing for a redelivery)."""
+        customer = self.customer(message.chat, message.from_user)
+        outcome = await self.ask(
+            bot, customer, external_id=f"msg:{message.message_id}", text=text, kind=kind, action=action, typing=True
+        )
+        if outcome.duplicate:
+            self.stats.duplicate_messages += 1
+            log.info("chat %s: message %s already handled, not answering again", customer.chat_id, message.message_id)
+            return
+        if not outcome.replies:  # pragma: no cover - the engine always answers; never leave a customer hanging
+            log.warning("chat %s: the engine had no reply to message %s", customer.chat_id, message.message_id)
+            await bot.send_message(chat_id=customer.chat_id, text=channel_text("error", customer.language))
+            return
+        await self.send(bot, customer.chat_id, outcome.replies)
+
+    async def on_callback(self, bot: Bot, query: CallbackQuery, data: CallbackData, action: Action) -> None:
+        """A button press: ask the engine; a stale button gets an alert, feedback a short thanks."""
+        message = query.message
+        chat = message.chat if message is not None else None
+        if chat is None:  # a button on an inline-mode message: not ours
+            await self.reject_callback(query)
+            return
+        customer = self.customer(chat, query.from_user)
+        outcome = await self.ask(bot, customer, external_id=f"cbq:{query.id}", action=action)
+        if outcome.duplicate:
+            self.stats.duplicate_messages += 1
+            return
+        if is_stale(outcome):
+            self.stats.stale_buttons += 1
+            await query.answer(text=_short(outcome.replies[0].text), show_alert=True)
+            return
+        replies = list(outcome.replies)
+        if isinstance(data, Feedback):
+            thanks = replies.pop(0).text if replies else ""
+            await query.answer(text=_short(thanks) or None)
+            if message is not None and not isinstance(message, InaccessibleMessage):
+                await self._remove_keyboard(bot, chat.id, message.message_id)
+        else:
+            await query.answer()
+        if replies:
+            await self.send(bot, chat.id, replies)
+
+    async def reject_callback(self, query: CallbackQuery) -> None:
+        """Forged or outdated callback data: an alert, nothing else."""
+        self.stats.stale_buttons += 1
+        log.info("callback %s from user %s: unknown data %r", query.id, query.from_user.id, query.data)
+        await query.answer(text=channel_text("stale", self.language_of(query.from_user)), show_alert=True)
+
+    async def _remove_keyboard(self, bot: Bot, chat_id: int, message_id: int) -> None:
+        try:
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        except TelegramBadRequest as exc:  # already edited, too old: the vote is stored anyway
+            log.debug("could not remove the keyboard of %s/%s: %s", chat_id, message_id, exc.message)
+
+    async def set_blocked(self, chat_id: int | str, blocked: bool) -> None:
+        """Record that a customer blocked (or unblocked) the bot."""
+        if blocked:
+            self.stats.blocked += 1
+        await self.store.set_blocked(CHANNEL, str(chat_id), blocked)
+
+    async def mark_blocked(self, chat_id: str) -> None:
+        """For the session middleware: a 403 on a request to this chat."""
+        await self.set_blocked(chat_id, True)
+
+    async def apologise(self, bot: Bot, chat_id: int, user: User | None) -> None:
+        """The short apology after an internal error."""
+        try:
+            await bot.send_message(chat_id=chat_id, text=channel_text("error", self.language_of(user)))
+        except TelegramAPIError as exc:
+            log.warning("could not apologise to chat %s: %s", chat_id, exc)
+
+
+def is_stale(outcome: Outcome) -> bool:
+    """The engine's answer to a forged or outdated button, shown as an alert rather than a message."""
+    return len(outcome.replies) == 1 and outcome.replies[0].kind is ReplyKind.STALE
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= CALLBACK_ANSWER_LIMIT else text[: CALLBACK_ANSWER_LIMIT - 1] + "…"

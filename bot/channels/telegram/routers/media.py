@@ -1,0 +1,44 @@
+"""Everything that is not text (photos, stickers, voice, files, locations...): the engine replies politely.
+
+This router comes last and matches any message, so no private message is ever silently ignored.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.enums import ContentType
+from aiogram.types import Message
+
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.filters import private_chat
+from bot.engine.types import InboundKind
+
+KINDS: dict[str, InboundKind] = {
+    ContentType.PHOTO: InboundKind.PHOTO,
+    ContentType.STICKER: InboundKind.STICKER,
+    ContentType.VOICE: InboundKind.VOICE,
+    ContentType.AUDIO: InboundKind.VOICE,
+    ContentType.VIDEO_NOTE: InboundKind.VIDEO,
+    ContentType.VIDEO: InboundKind.VIDEO,
+    ContentType.ANIMATION: InboundKind.VIDEO,
+    ContentType.DOCUMENT: InboundKind.DOCUMENT,
+    ContentType.LOCATION: InboundKind.LOCATION,
+    ContentType.VENUE: InboundKind.LOCATION,
+    ContentType.CONTACT: InboundKind.CONTACT,
+}
+
+
+def inbound_kind(message: Message) -> InboundKind:
+    """The engine's kind for a Telegram message's content type."""
+    return KINDS.get(message.content_type, InboundKind.OTHER)
+
+
+def create_router() -> Router:
+    router = Router(name="media")
+    router.message.filter(private_chat)
+
+    @router.message()
+    async def anything_else(message: Message, bot: Bot, channel: TelegramChannel) -> None:
+        await channel.on_message(bot, message, text=message.caption, kind=inbound_kind(message))
+
+    return router

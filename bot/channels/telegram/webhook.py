@@ -1,0 +1,129 @@
+"""Webhook mode (WEBHOOK_URL set): Telegram POSTs updates to our aiohttp server, which also serves /healthz.
+
+Every request must carry the secret token given to setWebhook in `X-Telegram-Bot-Api-Secret-Token`;
+anything else gets 403 and never reaches the dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+import signal
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.channels.telegram.bot import create_telegram, set_commands
+from bot.channels.telegram.channel import RuntimeLike
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_PATH = "/telegram/webhook"
+
+
+def webhook_secret(bot_token: str, configured: str | None = None) -> str:
+    """WEBHOOK_SECRET, or one derived from the bot token (stable across restarts, never the token itself).
+
+    Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -; a hex digest qualifies.
+    """
+    if configured:
+        return configured
+    return hashlib.sha256(b"supportbot telegram webhook\x00" + bot_token.encode()).hexdigest()
+
+
+def webhook_path(webhook_url: str | None) -> str:
+    """The path part of WEBHOOK_URL, which is where we listen (a reverse proxy forwards it unchanged)."""
+    path = urlsplit(webhook_url or "").path
+    return path if path and path != "/" else DEFAULT_PATH
+
+
+class SecretTokenRequestHandler(SimpleRequestHandler):
+    """aiogram's handler, answering a missing or wrong secret token with 403 (aiogram says 401)."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret_token: str, **data: Any) -> None:
+        if not secret_token:
+            raise ValueError("a webhook needs a secret token")
+        super().__init__(dispatcher=dispatcher, bot=bot, handle_in_background=True, secret_token=secret_token, **data)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secrets.compare_digest(given.encode(), (self.secret_token or "").encode()):
+            log.warning("webhook request from %s with a %s secret token: 403", request.remote, "wrong" if given else "missing")
+            return web.Response(status=403, text="Forbidden")
+        try:
+            return await super().handle(request)
+        except ValueError:  # not JSON
+            return web.Response(status=400, text="Bad Request")
+
+    async def close(self) -> None:
+        """Let updates still being handled finish (bounded), then close the bot's session."""
+        pending = list(self._background_feed_update_tasks)
+        if pending:
+            await asyncio.wait(pending, timeout=10)
+        await super().close()
+
+
+def telegram_webhook_routes(dispatcher: Dispatcher, bot: Bot, *, path: str, secret_token: str) -> Callable[[web.Application], None]:
+    """A route registrar for `bot.app.create_app`: POST `path` → the dispatcher."""
+
+    def register(app: web.Application) -> None:
+        SecretTokenRequestHandler(dispatcher, bot, secret_token).register(app, path=path)
+
+    return register
+
+
+async def start_webhook(
+    runtime: RuntimeLike, bot: Bot, dispatcher: Dispatcher, *, host: str | None = None, port: int | None = None
+) -> web.AppRunner:
+    """Start the aiohttp server, then point Telegram at it. Returns the runner (cleanup() stops it)."""
+    from bot.app import create_app
+
+    settings = runtime.settings
+    assert settings.webhook_url and settings.bot_token
+    secret = webhook_secret(settings.bot_token, settings.webhook_secret)
+    path = webhook_path(settings.webhook_url)
+    app = create_app(runtime, channels=[telegram_webhook_routes(dispatcher, bot, path=path, secret_token=secret)])
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host or settings.host, settings.port if port is None else port)
+    await site.start()
+    log.info("telegram: webhook server on %s:%s, path %s", host or settings.host, settings.port if port is None else port, path)
+    try:
+        await set_commands(bot, settings)
+        await bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+async def run_webhook(runtime: RuntimeLike, *, stop: asyncio.Event | None = None) -> None:
+    """Serve the webhook (and /healthz) until SIGINT/SIGTERM or `stop` is set."""
+    bot, dispatcher, _ = create_telegram(runtime)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    runner = await start_webhook(runtime, bot, dispatcher)
+    try:
+        await stop.wait()
+    finally:
+        log.info("telegram: webhook server stopping")
+        await runner.cleanup()  # also closes the bot session (the handler's shutdown hook)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)

@@ -1,0 +1,209 @@
+"""`supportbot` command line: serve, chat, kb check, eval, queue, db upgrade.
+
+Every expected failure (a bad setting, a broken knowledge file) ends with a readable message and a
+non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.knowledge import KnowledgeErrors, load_knowledge
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_KNOWLEDGE = 1
+EXIT_SETTINGS = 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "kb", None):
+        overrides["knowledge_dir"] = Path(args.kb)
+    if getattr(args, "db", None):
+        overrides["database_url"] = args.db
+    return load_settings(**overrides)
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    """Validate the knowledge directory and summarise it."""
+    settings = _settings(args)
+    knowledge = load_knowledge(settings.knowledge_dir)
+    print(
+        f"OK: {len(knowledge.operator_entries)} entries, {knowledge.question_count} example questions, "
+        f"languages {', '.join(knowledge.languages)} ({settings.knowledge_dir})"
+    )
+    return 0
+
+
+async def _chat(settings: Settings, customer: str) -> int:
+    from bot.channels.console import run_console
+    from bot.runtime import build_runtime
+
+    runtime = await build_runtime(settings)
+    _announce_features(runtime)
+    try:
+        await run_console(runtime.engine, customer_id=customer)
+    finally:
+        await runtime.close()
+    return 0
+
+
+def _announce_features(runtime: object) -> None:
+    features = runtime.features()  # type: ignore[attr-defined]
+    off = [name for name, on in features.items() if not on]
+    if off:
+        log = logging.getLogger("supportbot")
+        log.info(
+            "features off with this knowledge directory: %s (booking needs products.yaml and service_centers.yaml)",
+            ", ".join(off),
+        )
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Talk to the bot in the terminal (or pipe messages in, one per line)."""
+    return asyncio.run(_chat(_settings(args), args.customer))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the channels that are configured; without any, fall back to the console chat."""
+    settings = _settings(args)
+    if settings.bot_token:
+        return asyncio.run(_serve_telegram(settings))
+    print(
+        "No BOT_TOKEN set: starting the console chat. To connect Telegram, create a bot with @BotFather "
+        "and run `BOT_TOKEN=123:abc make run` (see README).",
+        file=sys.stderr,
+    )
+    return asyncio.run(_chat(settings, "local"))
+
+
+async def _serve_telegram(settings: Settings) -> int:
+    from bot.channels.telegram import run_telegram
+    from bot.runtime import build_runtime
+
+    runtime = await build_runtime(settings)
+    _announce_features(runtime)
+    try:
+        await run_telegram(runtime)
+    finally:
+        await runtime.close()
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Measure the matcher on a knowledge base and a held-out cases file."""
+    from bot.nlu.evaluate import evaluate
+
+    try:
+        report = evaluate(Path(args.kb or _settings(args).knowledge_dir), Path(args.cases))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_KNOWLEDGE
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for key, value in report.items():
+            print(f"{key:>18}: {value}")
+    return 0
+
+
+async def _queue(settings: Settings) -> int:
+    from bot.storage import Database, Store
+
+    database = await Database.connect(settings.database_url)
+    try:
+        rows = await Store(database).queue()
+    finally:
+        await database.close()
+    if not rows:
+        print("The queue is empty.")
+    for row in rows:
+        name = row.display_name or row.customer_id
+        print(f"#{row.id:<5} p{row.priority} {row.status:<8} {row.reason:<15} {row.channel}:{name} since {row.created_at:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    """List the escalations waiting for a person, most urgent first."""
+    return asyncio.run(_queue(_settings(args)))
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from bot.storage import Database
+
+    database = await Database.connect(settings.database_url)
+    await database.close()
+    print(f"Database is at the latest schema: {settings.database_url}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply pending schema migrations (serve and chat also do this at start-up)."""
+    return asyncio.run(_db_upgrade(_settings(args)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, separate so tests can inspect it."""
+    parser = argparse.ArgumentParser(prog="supportbot", description="After-sales customer-support bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_text: str, *, kb: bool = True, db: bool = False) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(func=func)
+        if kb:
+            command.add_argument("--kb", metavar="DIR", help="knowledge directory (default: KNOWLEDGE_DIR or knowledge/)")
+        if db:
+            command.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+        return command
+
+    add("serve", cmd_serve, "Run the bot on the configured channels.", db=True)
+    chat = add("chat", cmd_chat, "Talk to the bot in the terminal; stdin may be piped.", db=True)
+    chat.add_argument("--customer", default="local", help="customer id of this console conversation")
+
+    kb = sub.add_parser("kb", help="Knowledge base tools.")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    check = kb_sub.add_parser("check", help="Validate the knowledge files.")
+    check.add_argument("--kb", metavar="DIR")
+    check.set_defaults(func=cmd_kb_check)
+
+    evaluation = add("eval", cmd_eval, "Measure matching accuracy on a cases file (JSON lines).")
+    evaluation.add_argument("--cases", required=True, metavar="FILE")
+    evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+
+    add("queue", cmd_queue, "List conversations waiting for a person.", kb=False, db=True)
+    db = sub.add_parser("db", help="Database tools.")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="Apply schema migrations.")
+    upgrade.add_argument("--db", metavar="URL")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `supportbot` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args))
+    except KnowledgeErrors as exc:
+        print(f"error: the knowledge base has {len(exc.errors)} problem(s):", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return EXIT_KNOWLEDGE
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    except KeyboardInterrupt:
+        return 130
+

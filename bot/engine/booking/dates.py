@@ -1,0 +1,216 @@
+"""Dates and times the way customers write them: "2025-03-01", "去年五月", "last March", "明天下午", "周六上午".
+
+Chinese (both scripts, Traditional is converted first) goes to JioNLP's time parser, packaged alone as
+`jionlp-time` (the full `jionlp` package installs 270 MB, 150 MB of it a word-segmentation model the time
+parser never uses). English goes to `dateparser`, which reads almost none of the Chinese phrases but
+the English ones well. Both are wrapped here so either can be swapped without touching the flow.
+
+Everything works on naive local datetimes (the centre's or the operator's time zone); callers convert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from bot.nlu.normalize import to_simplified
+
+log = logging.getLogger(__name__)
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ISO_LIKE = re.compile(r"\b\d{4}\s*[-/.年]\s*\d{1,2}")
+_EXPLICIT_YEAR = re.compile(r"\d{2,4}\s*年|\d{4}|[今去前明后後]年|年前|\byears?\b|\blast\s+year\b", re.IGNORECASE)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_LAST_MONTH_NAME = re.compile(r"\blast\s+(" + "|".join(m[:3] + r"[a-z]*" for m in _MONTHS) + r")\b", re.IGNORECASE)
+_ENGLISH_TIME = re.compile(r"\d\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)\b|\d:\d\d|\bnoon\b|\bmidday\b", re.IGNORECASE)
+_ENGLISH_PARTS: dict[str, tuple[int, int]] = {  # part of day -> [start hour, end hour)
+    "morning": (7, 12),
+    "afternoon": (12, 18),
+    "evening": (18, 24),
+    "tonight": (18, 24),
+    "night": (18, 24),
+}
+OLDEST_PURCHASE_YEAR = 1990
+
+PurchaseProblem = Literal["unparsed", "future", "too_old"]
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A purchase date as precisely as the customer said it: one day, or a range ("去年五月")."""
+
+    first: dt.date
+    last: dt.date
+
+    @property
+    def exact(self) -> bool:
+        return self.first == self.last
+
+
+@dataclass(frozen=True)
+class When:
+    """A wished-for time: a day (or range of days) and, when the customer said one, a time of day."""
+
+    start: dt.datetime
+    end: dt.datetime  # inclusive
+    has_time: bool
+
+
+def _clean(text: str) -> str:
+    return to_simplified(unicodedata.normalize("NFKC", text)).strip()
+
+
+def _jionlp(text: str, base: dt.datetime) -> tuple[dt.datetime, dt.datetime, str] | None:
+    """(start, end, definition) of a point or span JioNLP reads in the text, else None."""
+    from jionlp_time import parse_time  # imported lazily: it is only needed once a date is asked for
+
+    try:
+        result: dict[str, Any] = parse_time(text, time_base=base)
+    except Exception:  # noqa: BLE001 - the parser raises ValueError and friends on anything it cannot read
+        return None
+    if result.get("type") not in ("time_point", "time_span"):
+        return None  # a duration ("三天") or a recurrence ("每天") is no date
+    times = result.get("time")
+    if not isinstance(times, list) or len(times) != 2:
+        return None
+    try:
+        start, end = (dt.datetime.fromisoformat(t) for t in times)
+    except (TypeError, ValueError):
+        return None
+    return start, end, str(result.get("definition", ""))
+
+
+@lru_cache(maxsize=1)
+def _period_reader() -> Any:
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=["en"])
+
+
+def _english(text: str, base: dt.datetime, prefer: str) -> tuple[dt.datetime, str] | None:
+    """(datetime, period) dateparser reads in English text; period is time, day, week, month or year."""
+    import dateparser
+    from dateparser.search import search_dates
+
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False}
+    try:
+        value = dateparser.parse(text, languages=["en"], settings=settings)
+        phrase = text
+        if value is None:  # a sentence around the date: "I bought it 2 weeks ago"
+            found = search_dates(text, languages=["en"], settings=settings)
+            if not found:
+                return None
+            phrase, value = found[0]
+        period = _period_reader().get_date_data(phrase).period or "day"
+    except Exception:  # noqa: BLE001 - dateparser raises on odd input; odd input is simply not a date
+        log.debug("dateparser failed on %r", text, exc_info=True)
+        return None
+    return value, str(period)
+
+
+def _period_span(value: dt.datetime, period: str) -> tuple[dt.date, dt.date]:
+    day = value.date()
+    if period == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if period == "month":
+        first = day.replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        return first, following - dt.timedelta(days=1)
+    if period == "week":
+        first = day - dt.timedelta(days=day.weekday())
+        return first, first + dt.timedelta(days=6)
+    return day, day
+
+
+def _last_month_name(text: str, today: dt.date) -> str:
+    """dateparser cannot read "last March": make it "March 2026" (or 2025 when March is not yet past)."""
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(1).lower()
+        month = next(i for i, m in enumerate(_MONTHS, start=1) if m.startswith(word[:3]))
+        year = today.year if month < today.month else today.year - 1
+        return f"{_MONTHS[month - 1]} {year}"
+
+    return _LAST_MONTH_NAME.sub(replace, text)
+
+
+def parse_purchase_date(text: str, today: dt.date) -> DateSpan | PurchaseProblem:
+    """When the device was bought, or why that could not be read.
+
+    A month or year without a year given means the latest one that is not in the future ("十二月"
+    said in November is last December). A range reaching past today is cut at today.
+    """
+    cleaned = _clean(text)
+    if not cleaned or (cleaned.isdigit() and len(cleaned) < 6):  # "12" is no date, "20250301" is
+        return "unparsed"
+    base = dt.datetime.combine(today, dt.time(12, 0))
+    first: dt.date | None = None
+    last: dt.date | None = None
+    if _CJK.search(cleaned) or _ISO_LIKE.search(cleaned):
+        parsed = _jionlp(cleaned, base)
+        if parsed is not None:
+            first, last = parsed[0].date(), parsed[1].date()
+    if first is None and not _CJK.search(cleaned):
+        english = _english(_last_month_name(cleaned, today), base, "past")
+        if english is not None:
+            first, last = _period_span(*english)
+    if first is None or last is None:
+        return "unparsed"
+    if first > today and not _EXPLICIT_YEAR.search(cleaned):
+        first, last = _shift_year(first, -1), _shift_year(last, -1)
+    if first > today:
+        return "future"
+    if first.year < OLDEST_PURCHASE_YEAR:
+        return "too_old"
+    return DateSpan(first, min(last, today))
+
+
+def _shift_year(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def parse_when(text: str, base: dt.datetime) -> When | None:
+    """A wished-for appointment time ("明天下午", "周六上午10点", "next Monday", "3pm"), relative to `base`.
+
+    A weekday already past this week means the next one ("周三" said on Saturday is next Wednesday).
+    """
+    cleaned = _clean(text)
+    if not cleaned:
+        return None
+    if _CJK.search(cleaned) or _ISO_LIKE.search(cleaned) or re.fullmatch(r"\d{1,2}[:：]\d{2}", cleaned):
+        parsed = _jionlp(cleaned, base)
+        if parsed is None:
+            return None
+        start, end, _ = parsed
+        has_time = not (start.time() == dt.time(0, 0) and end.time() >= dt.time(23, 59))
+    else:
+        english = _english(cleaned, base, "future")
+        if english is None:
+            return None
+        value, period = english
+        if period not in ("day", "time"):
+            return None
+        day = value.date()
+        part = next((hours for word, hours in _ENGLISH_PARTS.items() if re.search(rf"\b{word}\b", cleaned, re.IGNORECASE)), None)
+        if _ENGLISH_TIME.search(cleaned):
+            start = value.replace(minute=value.minute, second=0, microsecond=0)
+            end = start + dt.timedelta(minutes=59, seconds=59)
+            has_time = True
+        elif part is not None:
+            start = dt.datetime.combine(day, dt.time(part[0]))
+            end = dt.datetime.combine(day, dt.time(23, 59, 59)) if part[1] == 24 else dt.datetime.combine(day, dt.time(part[1] - 1, 59, 59))
+            has_time = True
+        else:
+            start, end, has_time = dt.datetime.combine(day, dt.time(0)), dt.datetime.combine(day, dt.time(23, 59, 59)), False
+    if start.date() < base.date() and end.date() < base.date() and (end.date() - start.date()).days < 1:
+        start, end = start + dt.timedelta(days=7), end + dt.timedelta(days=7)
+    return When(start=start, end=end, has_time=has_time)

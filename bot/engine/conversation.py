@@ -1,0 +1,248 @@
+"""The conversation engine: one customer message in, the replies out, state kept in the database.
+
+Channels call `Engine.handle` and render what comes back; nothing here knows about Telegram or SMS.
+Each message is one database transaction (see `Store.turn`), so a restart never loses half a turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bot.engine.commands import parse_command
+from bot.engine.context import TurnContext
+from bot.engine.faq import FaqStep
+from bot.engine.flows import Flow
+from bot.engine.handoff import hand_off
+from bot.engine.language import resolve_language
+from bot.engine.messages import LANGUAGE_NAMES
+from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, Outcome, Reply, ReplyKind
+from bot.knowledge import FaqEntry, KnowledgeBase
+from bot.nlu.matcher import IntentMatcher
+from bot.settings import LANGUAGES, Settings
+from bot.storage.store import OutboundRow, Store, Turn
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Channel-agnostic conversation logic over a knowledge base, a matcher and the store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: KnowledgeBase,
+        matcher: IntentMatcher,
+        store: Store,
+        flows: Sequence[Flow] = (),
+    ) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self.store = store
+        self.faq = FaqStep(knowledge, matcher, settings.handoff_after_low_confidence)
+        self.flows: dict[str, Flow] = {flow.name: flow for flow in flows}
+        # Messages of one customer are handled one at a time; different customers run concurrently.
+        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """Handle one customer message and return what to send back."""
+        key = (inbound.channel, inbound.customer_id)
+        lock = self._locks[key]
+        try:
+            async with lock:
+                return await self._handle(inbound)
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._locks.pop(key, None)
+
+    async def _handle(self, inbound: Inbound) -> Outcome:
+        hint = inbound.language_hint or self.settings.default_language
+        try:
+            async with self.store.turn(
+                inbound.channel, inbound.customer_id, language=hint, display_name=inbound.display_name
+            ) as turn:
+                return await self._turn(inbound, turn)
+        except _Redelivered as redelivered:
+            return redelivered.outcome
+
+    async def _turn(self, inbound: Inbound, turn: Turn) -> Outcome:
+        conversation = turn.conversation
+        ctx = TurnContext(
+            language=conversation.language,  # type: ignore[arg-type]
+            brand=self.settings.brand_name,
+            state=dict(conversation.state or {}),
+            low_confidence_streak=conversation.low_confidence_streak,
+        )
+        text = (inbound.text or "").strip()
+        action = inbound.action
+        if action is None and inbound.kind is InboundKind.TEXT:
+            action = parse_command(text) or _numbered_choice(ctx, text)
+        if action is None:
+            # Only what the customer wrote says which language they use; a command or button does not.
+            ctx.language = resolve_language(text, ctx.language, conversation.language_locked)
+        await self._dispatch(ctx, inbound, action, turn)
+        # The customer's message is stored last, with what the bot understood of it. A conflict on its
+        # external id means the channel delivered it before: undo the whole turn, answer nothing.
+        message_id = await turn.record_inbound(
+            inbound.kind.value,
+            inbound.text,
+            ctx.language,
+            inbound.external_id,
+            inbound.attachment,
+            intent_id=ctx.intent_id,
+            confidence=ctx.confidence,
+        )
+        if message_id is None:
+            raise _Redelivered(Outcome(replies=(), conversation_id=conversation.id, language=ctx.language, duplicate=True))
+        replies = await self._store_replies(ctx, turn)
+        if ctx.handoff is not None:
+            await turn.open_escalation(ctx.handoff.reason, ctx.handoff.priority)
+        conversation.language = ctx.language
+        conversation.low_confidence_streak = ctx.low_confidence_streak
+        conversation.state = ctx.state
+        return Outcome(replies=replies, conversation_id=conversation.id, language=ctx.language, handoff=ctx.handoff)
+
+    async def _dispatch(self, ctx: TurnContext, inbound: Inbound, action: Action | None, turn: Turn) -> None:
+        text = (inbound.text or "").strip()
+        # A pending list of options is only valid for the very next message.
+        ctx.state.pop("options", None)
+        flow = self.flows.get(ctx.state.get("flow", ""))
+        if flow is not None and (action is None or action.kind is not ActionKind.RESET):
+            await flow.step(ctx, turn, inbound, action)
+        elif action is not None:
+            await self._act(ctx, action, turn, inbound)
+        elif inbound.kind is not InboundKind.TEXT and not text:
+            ctx.reply(ctx.say("unsupported"), ReplyKind.UNSUPPORTED)
+        elif not text:
+            ctx.reply(ctx.say("empty"), ReplyKind.INFO)
+        elif len(text) > self.settings.max_message_chars:
+            hand_off(ctx, "too_long", ctx.say("too_long", limit=self.settings.max_message_chars))
+        elif _looks_garbled(text):
+            self.faq.not_understood(ctx)
+            if ctx.handoff is None:
+                ctx.drafts[-1].text = ctx.say("unreadable")
+        else:
+            matched = self.faq.understand(ctx, text)
+            if matched is not None:
+                await self._answer(ctx, *matched, turn, inbound)
+        _remember_options(ctx)
+
+    async def _answer(self, ctx: TurnContext, entry: FaqEntry, confidence: float | None, turn: Turn, inbound: Inbound) -> None:
+        """Answer an entry, or start the flow it names (e.g. "我要报修" starts the booking)."""
+        flow = self.flows.get(entry.flow or "")
+        if flow is None:
+            self.faq.answer(ctx, entry, confidence)
+            return
+        ctx.intent_id, ctx.confidence = entry.id, confidence
+        ctx.low_confidence_streak = 0
+        await flow.start(ctx, turn, inbound, entry.id)
+
+    async def _act(self, ctx: TurnContext, action: Action, turn: Turn, inbound: Inbound) -> None:
+        # A button or command is the customer steering the conversation: no longer "lost".
+        ctx.low_confidence_streak = 0
+        if action.kind is ActionKind.RESET:
+            ctx.state.clear()
+            ctx.reply(ctx.say("welcome", brand=ctx.brand), ReplyKind.MENU, ctx.menu_options())
+        elif action.kind is ActionKind.HELP:
+            ctx.reply(ctx.say("help"), ReplyKind.INFO, ctx.menu_options())
+        elif action.kind is ActionKind.LANGUAGE:
+            self._language(ctx, action, turn)
+        elif action.kind is ActionKind.INTENT:
+            entry = self.knowledge.entry(action.value)
+            if entry is None:
+                ctx.reply(ctx.say("stale"), ReplyKind.STALE)
+            else:
+                await self._answer(ctx, entry, None, turn, inbound)
+        elif action.kind is ActionKind.FEEDBACK:
+            await self._feedback(ctx, action, turn)
+        elif action.kind is ActionKind.MENU:
+            await self._menu(ctx, action.value, turn, inbound)
+        else:  # pragma: no cover - every ActionKind is handled above
+            ctx.reply(ctx.say("stale"), ReplyKind.STALE)
+
+    async def _menu(self, ctx: TurnContext, item: str, turn: Turn, inbound: Inbound) -> None:
+        if item == "faq":
+            self.faq.popular(ctx)
+        elif item == "human":
+            hand_off(ctx, "human")
+        elif item in ("book", "status") and "booking" in self.flows:
+            await self.flows["booking"].start(ctx, turn, inbound, f"menu.{item}")
+        elif item in ("book", "status"):
+            # Booking is its own feature; until a knowledge base enables it, a person arranges it.
+            hand_off(ctx, "booking", ctx.say("feature.off"))
+        else:
+            ctx.reply(ctx.say("stale"), ReplyKind.STALE)
+
+    def _language(self, ctx: TurnContext, action: Action, turn: Turn) -> None:
+        if action.value in LANGUAGES:
+            ctx.language = action.value  # type: ignore[assignment]
+            turn.conversation.language_locked = True
+            ctx.reply(ctx.say("language.changed"), ReplyKind.INFO, ctx.menu_options())
+        elif not action.value:
+            options = tuple(Option(LANGUAGE_NAMES[lang], Action(ActionKind.LANGUAGE, lang)) for lang in LANGUAGES)
+            ctx.reply(ctx.say("language.choose"), ReplyKind.INFO, options)
+        else:
+            ctx.reply(ctx.say("stale"), ReplyKind.STALE)
+
+    async def _feedback(self, ctx: TurnContext, action: Action, turn: Turn) -> None:
+        target = await turn.outbound_message(action.message_id) if action.message_id is not None else None
+        if target is None or target.kind != ReplyKind.ANSWER.value or action.value not in ("up", "down"):
+            ctx.reply(ctx.say("stale"), ReplyKind.STALE)
+            return
+        target.feedback = 1 if action.value == "up" else -1
+        ctx.reply(ctx.say("feedback.thanks" if action.value == "up" else "feedback.sorry"), ReplyKind.INFO)
+
+    async def _store_replies(self, ctx: TurnContext, turn: Turn) -> tuple[Reply, ...]:
+        rows = [OutboundRow(d.kind.value, d.text, ctx.language, d.intent_id, d.confidence) for d in ctx.drafts]
+        ids = await turn.record_replies(rows)
+        return tuple(
+            Reply(
+                text=draft.text,
+                kind=draft.kind,
+                language=ctx.language,
+                options=draft.options,
+                intent_id=draft.intent_id,
+                confidence=draft.confidence,
+                handoff=draft.handoff,
+                message_id=message_id,
+            )
+            for draft, message_id in zip(ctx.drafts, ids, strict=True)
+        )
+
+
+class _Redelivered(Exception):
+    """Raised inside a turn to roll it back when its message turns out to be a redelivery."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("redelivered message")
+        self.outcome = outcome
+
+
+def _numbered_choice(ctx: TurnContext, text: str) -> Action | None:
+    """"2" answers the second option of the previous reply (console and SMS have no buttons)."""
+    options = ctx.state.get("options") or []
+    digits = unicodedata.normalize("NFKC", text).strip().rstrip(".)")
+    if not digits.isdigit() or not 1 <= int(digits) <= len(options):
+        return None
+    chosen = options[int(digits) - 1]
+    return Action(ActionKind(chosen["kind"]), chosen.get("value", ""), chosen.get("message_id"))
+
+
+def _remember_options(ctx: TurnContext) -> None:
+    """Keep the last offered options so a bare number can pick one next turn."""
+    for draft in reversed(ctx.drafts):
+        if draft.options:
+            ctx.state["options"] = [
+                {"kind": o.action.kind.value, "value": o.action.value, "message_id": o.action.message_id}
+                for o in draft.options
+            ]
+            return
+
+
+def _looks_garbled(text: str) -> bool:
+    """Binary junk decoded as text: mostly control, private-use or replacement characters."""
+    odd = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\t\r" or ch == "\ufffd")
+    return odd * 3 > len(text)

@@ -1,0 +1,116 @@
+"""What flows in and out of the conversation engine, independent of any channel.
+
+A channel turns what it received into an `Inbound`, hands it to `Engine.handle`, and renders the
+`Reply` objects it gets back: Telegram as messages with inline keyboards, the console and SMS as text
+with numbered options. The engine never knows which channel it talks to beyond its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.settings import Language
+
+
+class InboundKind(StrEnum):
+    """What the customer sent. Anything but TEXT gets a polite "I can only read text" reply."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    STICKER = "sticker"
+    VOICE = "voice"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+class ActionKind(StrEnum):
+    """A structured choice (a button press, or a digit answering a numbered list)."""
+
+    INTENT = "intent"  # value: an FAQ entry id, chosen from a "did you mean" list
+    MENU = "menu"  # value: faq | book | status | human
+    FEEDBACK = "feedback"  # value: up | down; message_id: the answer it rates
+    LANGUAGE = "language"  # value: zh-Hans | zh-Hant | en
+    RESET = "reset"  # /start: forget the current flow, greet again
+    HELP = "help"  # /help
+
+
+@dataclass(frozen=True)
+class Action:
+    """A choice the customer made by pressing a button (or typing its number)."""
+
+    kind: ActionKind
+    value: str = ""
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One customer message, as any channel delivers it."""
+
+    channel: str  # "console", "telegram", "sms"
+    customer_id: str  # the channel's stable id for the customer: chat id, phone number
+    text: str | None = None
+    kind: InboundKind = InboundKind.TEXT
+    action: Action | None = None
+    language_hint: Language | None = None  # e.g. Telegram's language_code, used until text says otherwise
+    display_name: str | None = None
+    external_id: str | None = None  # the channel's id for this message, for de-duplication
+    attachment: str | None = None  # the channel's reference to a photo / file / voice note, kept in the transcript
+
+
+class ReplyKind(StrEnum):
+    """Why the engine said what it said; channels use it for rendering choices, tests for assertions."""
+
+    ANSWER = "answer"  # an FAQ answer: Telegram adds 👍 / 👎
+    CLARIFY = "clarify"  # "did you mean A or B?", with options
+    HANDOFF = "handoff"  # the conversation goes to a person
+    NOT_UNDERSTOOD = "not_understood"  # low confidence, asked to rephrase
+    MENU = "menu"  # greeting with the main menu
+    INFO = "info"  # help, acknowledgements, language changed, ...
+    UNSUPPORTED = "unsupported"  # a photo, sticker, too long or binary message
+    STALE = "stale"  # a button that is no longer valid (forged, or from an old message): shown as an alert
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered to the customer: a button on Telegram, a numbered line elsewhere."""
+
+    label: str
+    action: Action
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The engine's decision to pass the conversation to a person."""
+
+    reason: str  # "human" | "complaint" | "low_confidence" | "unsupported" | ...
+    priority: int = 0  # higher is more urgent
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message the bot sends back."""
+
+    text: str
+    kind: ReplyKind
+    language: Language
+    options: tuple[Option, ...] = ()
+    intent_id: str | None = None
+    confidence: float | None = None
+    handoff: Handoff | None = None
+    message_id: int | None = None  # id of the stored outbound message (feedback refers to it)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything the engine produced for one inbound message."""
+
+    replies: tuple[Reply, ...]
+    conversation_id: int
+    language: Language
+    duplicate: bool = False  # the channel already delivered this message once: send nothing
+    handoff: Handoff | None = field(default=None)

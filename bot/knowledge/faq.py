@@ -1,0 +1,236 @@
+"""FAQ entries: the operator's YAML files under `knowledge/faq/`, validated with precise errors.
+
+An entry is a mapping::
+
+    - id: warranty.period            # unique, stable: letters, digits, '.', '_' and '-'
+      title: {zh-Hans: 保修期, zh-Hant: 保固期, en: Warranty period}   # optional, shown in "did you mean"
+      questions: [保修期多长时间？, How long is the warranty?]         # example phrasings, any language
+      keywords: [保修, warranty]     # optional extra evidence for the matcher
+      answer: {zh-Hans: ..., zh-Hant: ..., en: ...}                  # all three languages; {brand} allowed
+      handoff: complaint             # optional: after answering, hand the customer to a person
+      flow: booking                  # optional: start this flow instead of answering, when it is enabled
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
+from bot.knowledge.lexicon import load_lexicon
+from bot.knowledge.yamlfile import LINE_KEY, line_of, read_yaml
+from bot.settings import LANGUAGES, Language
+
+HandoffReason = Literal["human", "complaint"]
+HANDOFF_REASONS: tuple[HandoffReason, ...] = ("human", "complaint")
+ENTRY_KEYS = {"id", "title", "questions", "keywords", "answer", "handoff", "flow"}
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One intent the bot can recognise and answer."""
+
+    id: str
+    questions: tuple[str, ...]
+    answer: Mapping[Language, str]
+    title: Mapping[Language, str] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    handoff: HandoffReason | None = None
+    source: str = ""
+    flow: str | None = None  # a flow this intent starts (e.g. "booking") when the knowledge enables it
+    builtin: bool = False  # shipped with the bot (greeting, thanks, goodbye, a person please)
+
+    def answer_in(self, language: Language, brand: str) -> str:
+        """The answer in one language, with the operator's brand name filled in."""
+        return self.answer[language].replace("{brand}", brand)
+
+    def title_in(self, language: Language) -> str:
+        """A short label for buttons and "did you mean" questions; falls back to an example question."""
+        if language in self.title:
+            return self.title[language]
+        return self.questions[0]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything loaded from one knowledge directory."""
+
+    directory: Path
+    entries: tuple[FaqEntry, ...]
+    synonyms: tuple[frozenset[str], ...] = ()
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        """Look an entry up by id."""
+        return self._by_id.get(entry_id)
+
+    @property
+    def _by_id(self) -> dict[str, FaqEntry]:
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {e.id: e for e in self.entries}
+            object.__setattr__(self, "_index", cached)
+        return cached
+
+    @property
+    def operator_entries(self) -> tuple[FaqEntry, ...]:
+        """The entries the operator wrote, without the built-in ones."""
+        return tuple(e for e in self.entries if not e.builtin)
+
+    @property
+    def question_count(self) -> int:
+        """How many example questions the operator wrote."""
+        return sum(len(e.questions) for e in self.operator_entries)
+
+    @property
+    def languages(self) -> tuple[Language, ...]:
+        """Languages every answer is written in (all three, once validation passed)."""
+        return LANGUAGES
+
+
+def _text_list(value: Any, what: str) -> tuple[list[str], str | None]:
+    if not isinstance(value, list):
+        return [], f"{what} must be a list of strings"
+    items = [v for v in value if isinstance(v, (str, int, float)) and str(v).strip()]
+    if len(items) != len(value):
+        return [], f"{what} has an empty or non-text item"
+    return [str(v).strip() for v in items], None
+
+
+def _language_map(value: Any, what: str) -> tuple[dict[Language, str], list[str]]:
+    if not isinstance(value, dict):
+        return {}, [f"{what} must be a mapping of zh-Hans, zh-Hant and en"]
+    problems: list[str] = []
+    result: dict[Language, str] = {}
+    for key in value:
+        if key != LINE_KEY and key not in LANGUAGES:
+            problems.append(f"{what} has unknown language {key!r} (use zh-Hans, zh-Hant, en)")
+    for language in LANGUAGES:
+        text = value.get(language)
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{what} is missing language {language}")
+        else:
+            result[language] = text.strip()
+    return result, problems
+
+
+def parse_entries(path: Path, document: Any, fallback_line: int | None = None) -> tuple[list[FaqEntry], list[KnowledgeError]]:
+    """Validate one parsed FAQ file and build its entries."""
+    if document is None:
+        return [], []
+    if not isinstance(document, list):
+        return [], [KnowledgeError(path, line_of(document) or 1, "a FAQ file must be a YAML list of entries")]
+    entries: list[FaqEntry] = []
+    errors: list[KnowledgeError] = []
+    for position, raw in enumerate(document, start=1):
+        if not isinstance(raw, dict):
+            errors.append(KnowledgeError(path, fallback_line, f"entry #{position} must be a mapping with id, questions and answer"))
+            continue
+        line = line_of(raw)
+        entry_id = raw.get("id")
+        if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
+            errors.append(KnowledgeError(path, line, f"entry #{position}: id must be text of letters, digits, '.', '_' or '-' (got {entry_id!r})"))
+            entry_id = None
+        problems: list[str] = []
+        unknown = sorted(str(k) for k in raw if k not in ENTRY_KEYS and k != LINE_KEY)
+        problems += [f"unknown key {k!r} (allowed: {', '.join(sorted(ENTRY_KEYS))})" for k in unknown]
+        questions, problem = _text_list(raw.get("questions"), "questions")
+        if problem:
+            problems.append(problem)
+        elif not questions:
+            problems.append("questions is empty: write at least one example question")
+        keywords: list[str] = []
+        if "keywords" in raw:
+            keywords, problem = _text_list(raw["keywords"], "keywords")
+            if problem:
+                problems.append(problem)
+        answer, answer_problems = _language_map(raw.get("answer"), "answer")
+        problems += answer_problems
+        title: dict[Language, str] = {}
+        if "title" in raw:
+            title, title_problems = _language_map(raw["title"], "title")
+            problems += title_problems
+        handoff = raw.get("handoff")
+        if handoff is not None and handoff not in HANDOFF_REASONS:
+            problems.append(f"handoff must be one of {', '.join(HANDOFF_REASONS)} (got {handoff!r})")
+        flow = raw.get("flow")
+        if flow is not None and (not isinstance(flow, str) or not ID_PATTERN.match(flow)):
+            problems.append(f"flow must be a flow name such as booking (got {flow!r})")
+        errors += [KnowledgeError(path, line, p, entry_id) for p in problems]
+        if not problems and entry_id:
+            entries.append(
+                FaqEntry(
+                    id=entry_id,
+                    questions=tuple(questions),
+                    answer=answer,
+                    title=title,
+                    keywords=tuple(keywords),
+                    handoff=handoff,
+                    flow=flow,
+                    source=f"{path}:{line}",
+                )
+            )
+    return entries, errors
+
+
+def _builtin_entries() -> list[FaqEntry]:
+    """Greetings, thanks, goodbye and "a person, please": present even in an empty knowledge base."""
+    builtin = resources.files("bot.knowledge").joinpath("builtin.yaml")
+    with resources.as_file(builtin) as path:
+        document, errors = read_yaml(path)
+        entries, more = parse_entries(path, document)
+    if errors or more:  # pragma: no cover - the shipped file is tested
+        raise KnowledgeErrors(errors + more)
+    return [replace(entry, builtin=True) for entry in entries]
+
+
+def _faq_files(directory: Path) -> list[Path]:
+    faq_dir = directory / "faq"
+    return sorted([*faq_dir.glob("*.yaml"), *faq_dir.glob("*.yml")])
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """Load and validate a knowledge directory; raise KnowledgeErrors listing every problem found."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise KnowledgeErrors([KnowledgeError(directory, None, "knowledge directory not found")])
+    files = _faq_files(directory)
+    if not files:
+        raise KnowledgeErrors([KnowledgeError(directory / "faq", None, "no FAQ files (*.yaml) found")])
+    errors: list[KnowledgeError] = []
+    entries: list[FaqEntry] = []
+    seen: dict[str, FaqEntry] = {}
+    for path in files:
+        document, parse_errors = read_yaml(path)
+        errors += parse_errors
+        file_entries, entry_errors = parse_entries(path, document)
+        errors += entry_errors
+        for entry in file_entries:
+            if entry.id in seen:
+                errors.append(KnowledgeError(path, _line(entry), f"duplicate id, first defined at {seen[entry.id].source}", entry.id))
+                continue
+            seen[entry.id] = entry
+            entries.append(entry)
+    synonyms, lexicon_errors = load_lexicon(directory)
+    errors += lexicon_errors
+    if errors:
+        raise KnowledgeErrors(errors)
+    # The operator's entries win over built-in ones with the same id.
+    entries += [b for b in _builtin_entries() if b.id not in seen]
+    return KnowledgeBase(directory=directory, entries=tuple(entries), synonyms=tuple(synonyms))
+
+
+def _line(entry: FaqEntry) -> int | None:
+    _, _, line = entry.source.rpartition(":")
+    return int(line) if line.isdigit() else None
+
+
+def iter_questions(entries: Iterable[FaqEntry]) -> Iterable[tuple[str, str]]:
+    """(intent id, example question) pairs, the matcher's training data."""
+    for entry in entries:
+        for question in entry.questions:
+            yield entry.id, question

@@ -1,0 +1,51 @@
+"""YAML reading that keeps line numbers, so every error can point at the line to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.errors import KnowledgeError
+
+LINE_KEY = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that records, in each mapping, the 1-based line where it starts."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(key_node, deep=deep) for key_node, _ in node.value]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        if duplicates:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {sorted(map(str, duplicates))[0]!r}", node.start_mark
+            )
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+
+def read_yaml(path: Path) -> tuple[Any, list[KnowledgeError]]:
+    """Parse one file; a syntax error becomes a KnowledgeError with its line instead of an exception."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [KnowledgeError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except OSError as exc:
+        return None, [KnowledgeError(path, None, f"cannot read: {exc.strerror}")]
+    try:
+        return yaml.load(text, Loader=_LineLoader), []  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, [KnowledgeError(path, line, f"invalid YAML: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, [KnowledgeError(path, None, f"invalid YAML: {exc}")]
+
+
+def line_of(value: Any) -> int | None:
+    """The line a mapping started on, if the loader recorded it."""
+    return value.get(LINE_KEY) if isinstance(value, dict) else None

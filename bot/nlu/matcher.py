@@ -1,0 +1,390 @@
+"""Intent matching: which FAQ entry a customer message is about, how sure we are, and what to do.
+
+How it works:
+
+1. The message is normalised (`bot.nlu.normalize`: full-width, case, Traditional -> Simplified, symbols).
+2. It becomes a bag of lexical features (`bot.nlu.features`): Latin words and character n-grams, Chinese
+   character n-grams, pinyin bigrams (homophone typos), concept tokens from the synonym lexicon
+   (备用机 = loaner).
+3. A linear SVM trained at load time on the example questions (plus keywords, titles and answers as
+   weaker evidence, plus generic background sentences as an out-of-scope class) scores every intent.
+4. For the best few intents, rapidfuzz measures how close the message is to that intent's closest example.
+5. A small calibrated model turns those signals into a confidence in [0, 1]; the threshold comes from
+   cross-validation on the knowledge base itself (`bot.nlu.calibrate`), or from the operator.
+6. The policy (`bot.nlu.calibrate.decide`) says answer, clarify ("did you mean A or B?") or unknown.
+
+`match` never raises: any failure inside is logged and reported as "unknown".
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, choose_threshold, decide, plan_folds
+from bot.nlu.features import Featurizer, Vectorizer
+from bot.nlu.normalize import normalize
+
+if TYPE_CHECKING:
+    from bot.knowledge.faq import KnowledgeBase
+
+__all__ = ["Candidate", "MatchResult", "IntentMatcher", "load_background", "MAX_CHARS"]
+
+log = logging.getLogger(__name__)
+
+Decision = Literal["answer", "clarify", "unknown"]
+BACKGROUND = "\x00background"  # the out-of-scope class; never a candidate
+MAX_CHARS = 2000  # longer messages are matched on their first MAX_CHARS characters
+MAX_CANDIDATES = 3
+LARGE_CORPUS = 3000  # examples; see _Corpus
+SHORTLIST = 4  # intents (by classifier score) whose fuzzy similarity is measured
+# Weight of each kind of evidence relative to an example question.
+WEIGHT_QUESTION = 1.0
+WEIGHT_KEYWORD = 0.6
+WEIGHT_TITLE = 0.8
+WEIGHT_ANSWER = 0.3
+SVM_C = 1.0
+SVM_TOL = 1e-3
+FUZZY_SCORER = fuzz.ratio
+# Signals per candidate, in this order (see _Model.signals).
+SIGNALS = ("score", "margin", "over_background", "fuzzy", "coverage")
+# Used when there is too little data to fit the confidence model (a knowledge base of one or two intents).
+_FALLBACK_CONFIDENCE = ConfidenceModel(
+    coef=np.array([2.0, 3.0, 1.0, 3.0, 2.0]), intercept=-3.0, mean=np.zeros(5), scale=np.ones(5)
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An intent the message may be about."""
+
+    intent_id: str
+    confidence: float  # in [0, 1]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The matcher's verdict on one message."""
+
+    candidates: tuple[Candidate, ...]  # best first, at most MAX_CANDIDATES
+    decision: Decision
+    normalized: str  # the normalised text that was matched
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+def load_background() -> list[str]:
+    """The shipped background sentences: generic, off-topic messages in three languages."""
+    path = resources.files("bot.nlu.data").joinpath("background.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One training text before featurisation."""
+
+    text: str
+    label: str
+    weight: float
+    fuzzy: bool  # compared with rapidfuzz at match time (questions, keywords, titles; not long answers)
+    kind: Literal["example", "evidence", "background"]
+
+
+class _Corpus:
+    """Every training text of one `fit`, featurised and vectorised once (calibration folds slice it)."""
+
+    def __init__(self, featurizer: Featurizer, items: Sequence[_Item]) -> None:
+        normalized: list[str] = []
+        kept: list[_Item] = []
+        for item in items:
+            norm = normalize(item.text)[:MAX_CHARS]
+            if norm:
+                normalized.append(norm)
+                kept.append(item)
+        self.normalized = normalized
+        self.labels = [item.label for item in kept]
+        self.weights = np.array([item.weight for item in kept])
+        self.fuzzy = [item.fuzzy for item in kept]
+        self.rows_by_kind: dict[str, list[int]] = {"example": [], "evidence": [], "background": []}
+        for i, item in enumerate(kept):
+            self.rows_by_kind[item.kind].append(i)
+        self.vectorizer = Vectorizer()
+        # On large training sets a feature seen in one text only costs memory and does not generalise.
+        min_df = 2 if len(normalized) > LARGE_CORPUS else 1
+        distinct: list[int] = []
+
+        def features() -> Iterator[list[str]]:
+            for text in normalized:
+                tokens = featurizer(text)
+                distinct.append(len(set(tokens)))
+                yield tokens
+
+        self.matrix = self.vectorizer.fit_transform(features(), min_df=min_df)
+        self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.matrix.indptr[i], self.matrix.indptr[i + 1]
+        return self.matrix.indices[start:end].astype(np.int64), self.matrix.data[start:end]
+
+
+class _Model:
+    """One trained classifier (on some rows of a corpus) with everything needed to score a message."""
+
+    def __init__(self, corpus: _Corpus, rows: Sequence[int], c: float) -> None:
+        from sklearn.svm import LinearSVC
+
+        rows = np.asarray(rows, dtype=np.int64)
+        matrix = corpus.matrix[rows]
+        labels = [corpus.labels[i] for i in rows]
+        self.vectorizer = corpus.vectorizer
+        self.classes: list[str] = sorted(set(labels))
+        svm = LinearSVC(C=c, tol=SVM_TOL, max_iter=2000, random_state=0)
+        svm.fit(matrix, labels, sample_weight=corpus.weights[rows])
+        coef, intercept = svm.coef_, svm.intercept_
+        if len(self.classes) == 2:  # binary: one hyperplane, class 1 positive
+            coef = np.vstack([-coef[0], coef[0]])
+            intercept = np.array([-intercept[0], intercept[0]])
+        self.weights = np.ascontiguousarray(coef.T, dtype=np.float32)  # (features, classes)
+        self.bias = intercept.astype(np.float64)
+        self.seen = np.bincount(matrix.indices, minlength=corpus.vectorizer.size) > 0  # features in training
+        self.background = self.classes.index(BACKGROUND) if BACKGROUND in self.classes else -1
+        self.intents = np.array([i for i, name in enumerate(self.classes) if name != BACKGROUND], dtype=np.int64)
+        index = {name: i for i, name in enumerate(self.classes)}
+        examples: dict[int, set[str]] = defaultdict(set)
+        for i in rows:
+            if corpus.fuzzy[i] and corpus.labels[i] != BACKGROUND:
+                examples[index[corpus.labels[i]]].add(corpus.normalized[i])
+        self.examples = {k: sorted(v) for k, v in examples.items()}
+
+    def signals(self, idx: np.ndarray, values: np.ndarray, n_tokens: int, normalized: str) -> tuple[list[int], np.ndarray]:
+        """The shortlisted intents (class indices, best classifier score first) and their signals.
+
+        `idx`, `values`: the message's feature vector; `n_tokens`: how many distinct features it had,
+        known to the vocabulary or not (for the coverage signal).
+        """
+        scores = self.bias.copy()
+        coverage = 0.0
+        if len(idx):
+            scores += values.astype(np.float32) @ self.weights[idx]
+            coverage = float(np.count_nonzero(self.seen[idx])) / max(n_tokens, 1)
+        background = float(scores[self.background]) if self.background >= 0 else -1.0
+        intent_scores = scores[self.intents]
+        k = min(SHORTLIST, len(self.intents))
+        if k < len(self.intents):
+            top = np.argpartition(-intent_scores, k - 1)[:k]
+        else:
+            top = np.arange(len(self.intents))
+        top = top[np.argsort(-intent_scores[top], kind="stable")]
+        chosen = [int(self.intents[i]) for i in top]
+        best = float(intent_scores[top[0]])
+        second = float(intent_scores[top[1]]) if len(top) > 1 else -1.0
+        rows = np.empty((len(chosen), len(SIGNALS)))
+        for row, cls in enumerate(chosen):
+            score = float(scores[cls])
+            other = second if row == 0 else best
+            examples = self.examples.get(cls)
+            similarity = 0.0
+            if examples:
+                hit = process.extractOne(normalized, examples, scorer=FUZZY_SCORER, processor=None)
+                similarity = hit[1] / 100.0 if hit else 0.0
+            rows[row] = (score, score - other, score - background, similarity, coverage)
+        return chosen, rows
+
+
+class IntentMatcher:
+    """Ranks the knowledge base's intents for a message and decides whether to answer (see module doc)."""
+
+    def __init__(self, model: _Model, featurizer: Featurizer, confidence: ConfidenceModel,
+                 threshold: float, calibrated_threshold: float, calibration: dict[str, float]) -> None:
+        self._model = model
+        self._featurizer = featurizer
+        self._confidence = confidence
+        self.threshold = threshold
+        self.calibrated_threshold = calibrated_threshold
+        self.calibration = calibration  # held-out figures at the calibrated threshold, for `kb check`-style reports
+
+    # ----------------------------------------------------------------------------------------- building
+
+    @classmethod
+    def from_knowledge(cls, kb: KnowledgeBase, threshold: float | None = None) -> IntentMatcher:
+        """Train on a knowledge base: questions, plus keywords, titles and answers as weaker evidence,
+        the synonym lexicon, and the shipped background sentences as the out-of-scope class."""
+        examples = [(q, entry.id) for entry in kb.entries for q in entry.questions]
+        evidence: list[tuple[str, str, float]] = []
+        for entry in kb.entries:
+            evidence += [(k, entry.id, WEIGHT_KEYWORD) for k in entry.keywords]
+            evidence += [(t, entry.id, WEIGHT_TITLE) for t in entry.title.values()]
+            evidence += [(a.replace("{brand}", " "), entry.id, WEIGHT_ANSWER) for a in entry.answer.values()]
+        return cls.fit(examples, evidence=evidence, synonyms=kb.synonyms, background=load_background(), threshold=threshold)
+
+    @classmethod
+    def fit(
+        cls,
+        examples: Sequence[tuple[str, str]],
+        *,
+        evidence: Sequence[tuple[str, str, float]] = (),
+        synonyms: Sequence[frozenset[str]] = (),
+        background: Sequence[str] | None = None,
+        threshold: float | None = None,
+        c: float | None = None,
+        seed: int = 13,
+    ) -> IntentMatcher:
+        """Train on (text, intent id) example pairs.
+
+        `evidence`: (text, intent id, weight) pairs that always train the final model and every calibration
+        fold but are never held out (keywords, titles, answers). `background`: off-topic sentences, trained
+        as the out-of-scope class. `threshold` overrides the calibrated one.
+        """
+        c = SVM_C if c is None else c
+        featurizer = Featurizer(synonyms=tuple(synonyms))
+        items = [_Item(text, label, WEIGHT_QUESTION, True, "example") for text, label in examples]
+        items += [_Item(text, label, weight, weight >= 0.5, "evidence") for text, label, weight in evidence]
+        known = {normalize(item.text) for item in items}
+        items += [_Item(text, BACKGROUND, WEIGHT_QUESTION, False, "background") for text in _background_unlike(background or (), known)]
+        corpus = _Corpus(featurizer, items)
+        del items
+        if not corpus.rows_by_kind["example"] and not corpus.rows_by_kind["evidence"]:
+            raise ValueError("no usable example: every example is empty once normalised")
+        if len(set(corpus.labels)) < 2:
+            # A classifier needs two classes: the shipped background sentences are the other one.
+            return cls.fit(examples, evidence=evidence, synonyms=synonyms, background=load_background(),
+                           threshold=threshold, c=c, seed=seed)
+        confidence, calibrated, report = _calibrate(corpus, c, seed)
+        model = _Model(corpus, range(len(corpus)), c)
+        chosen = calibrated if threshold is None else float(threshold)
+        return cls(model, featurizer, confidence, chosen, calibrated, report)
+
+    # ----------------------------------------------------------------------------------------- matching
+
+    def match(self, text: str) -> MatchResult:
+        """Rank the intents for one message and decide; never raises."""
+        normalized = ""
+        try:
+            normalized = normalize(text[:MAX_CHARS] if isinstance(text, str) else "")
+            return self._match(normalized)
+        except Exception:  # noqa: BLE001 - a broken message must never break the conversation
+            log.exception("intent matching failed; treating the message as unknown")
+            return MatchResult((), "unknown", normalized)
+
+    def _match(self, normalized: str) -> MatchResult:
+        if not normalized:
+            return MatchResult((), "unknown", "")
+        tokens = self._featurizer(normalized)
+        if not tokens:
+            return MatchResult((), "unknown", normalized)
+        idx, values = self._model.vectorizer.transform_one(tokens)
+        chosen, rows = self._model.signals(idx, values, len(set(tokens)), normalized)
+        confidences = self._confidence(rows)
+        order = np.argsort(-confidences, kind="stable")[:MAX_CANDIDATES]
+        candidates = tuple(
+            Candidate(self._model.classes[chosen[i]], _clip(float(confidences[i]))) for i in order
+        )
+        return MatchResult(candidates, self.decide(candidates), normalized)
+
+    def decide(self, candidates: Sequence[Candidate], threshold: float | None = None) -> Decision:
+        """The answer/clarify/unknown policy for ranked candidates (at `threshold`, default the matcher's)."""
+        t = self.threshold if threshold is None else threshold
+        return decide([c.confidence for c in candidates], t)  # type: ignore[return-value]
+
+    @property
+    def intents(self) -> list[str]:
+        """The intent ids this matcher knows."""
+        return [self._model.classes[i] for i in self._model.intents]
+
+
+def _clip(value: float) -> float:
+    if math.isnan(value):
+        return 0.0
+    return min(1.0, max(0.0, value))
+
+
+def _background_unlike(background: Sequence[str], known: set[str]) -> list[str]:
+    """Background sentences minus those close to one of the operator's own texts (they would fight it)."""
+    texts = sorted(t for t in known if t)
+    kept = []
+    for sentence in background:
+        norm = normalize(sentence)
+        if not norm:
+            continue
+        if texts and process.extractOne(norm, texts, scorer=fuzz.ratio, processor=None, score_cutoff=85):
+            continue
+        kept.append(sentence)
+    return kept
+
+
+def _calibrate(corpus: _Corpus, c: float, seed: int) -> tuple[ConfidenceModel, float, dict[str, float]]:
+    """Fit the confidence model and choose the threshold from cross-validated scores (calibrate.py)."""
+    kinds = corpus.rows_by_kind
+    examples, evidence, background = kinds["example"], kinds["evidence"], kinds["background"]
+    folds = plan_folds([corpus.labels[i] for i in examples], len(background), seed=seed)
+    n_distinct = corpus.n_distinct
+    signal_rows: list[np.ndarray] = []
+    row_labels: list[np.ndarray] = []
+    positives: list[tuple[np.ndarray, np.ndarray]] = []
+    negatives: list[np.ndarray] = []  # examples of held-out intents
+    background_negatives: list[np.ndarray] = []
+
+    def score(model: _Model, i: int) -> tuple[list[int], np.ndarray]:
+        idx, values = corpus.row(i)
+        return model.signals(idx, values, int(n_distinct[i]), corpus.normalized[i])
+
+    for fold in folds:
+        train = [examples[j] for j in fold.train]
+        train += [i for i in evidence if corpus.labels[i] not in fold.held_out_intents]
+        train += [background[j] for j in fold.background_train]
+        if len({corpus.labels[i] for i in train}) < 2:
+            continue
+        model = _Model(corpus, train, c)
+        for j in fold.positives:
+            chosen, rows = score(model, examples[j])
+            right = np.array([model.classes[k] == corpus.labels[examples[j]] for k in chosen])
+            signal_rows.append(rows)
+            row_labels.append(right)
+            positives.append((rows, right))
+        for i, group in [(examples[j], negatives) for j in fold.negatives] + [(background[j], background_negatives) for j in fold.background_test]:
+            chosen, rows = score(model, i)
+            signal_rows.append(rows)
+            row_labels.append(np.zeros(len(chosen), dtype=bool))
+            group.append(rows)
+    if not signal_rows:
+        return _FALLBACK_CONFIDENCE, DEFAULT_THRESHOLD, {}
+    confidence = ConfidenceModel.fit(np.vstack(signal_rows), np.concatenate(row_labels).astype(int), _FALLBACK_CONFIDENCE)
+
+    def ranked(rows: np.ndarray, right: np.ndarray | None) -> tuple[list[float], bool]:
+        conf = confidence(rows)
+        order = np.argsort(-conf, kind="stable")[:MAX_CANDIDATES]
+        return [float(conf[i]) for i in order], bool(right[order[0]]) if right is not None else False
+
+    pos = [ranked(rows, right) for rows, right in positives]
+    neg = [ranked(rows, None)[0] for rows in negatives]
+    bg_neg = [ranked(rows, None)[0] for rows in background_negatives]
+    threshold = choose_threshold(pos, [neg, bg_neg])
+
+    def recall(group: list[list[float]]) -> float:
+        return round(sum(1 for conf in group if decide(conf, threshold) != "answer") / len(group), 4) if group else float("nan")
+
+    report: dict[str, float] = {}
+    if pos:
+        report = {
+            "heldout_in_scope_accuracy": round(sum(1 for conf, ok in pos if ok and decide(conf, threshold) == "answer") / len(pos), 4),
+            "heldout_unseen_intent_recall": recall(neg),
+            "heldout_background_recall": recall(bg_neg),
+            "heldout_n_in_scope": float(len(pos)),
+            "heldout_n_unseen_intent": float(len(neg)),
+            "heldout_n_background": float(len(bg_neg)),
+        }
+    return confidence, threshold, report

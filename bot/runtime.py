@@ -1,0 +1,61 @@
+"""Wiring: settings → knowledge → matcher → database → engine. Everything a channel needs, built once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.engine import Engine
+from bot.engine.booking import BookingFlow
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge.catalog import load_catalog
+from bot.nlu.matcher import IntentMatcher
+from bot.settings import Settings
+from bot.storage import Database, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The running bot's shared objects."""
+
+    settings: Settings
+    knowledge: KnowledgeBase
+    matcher: IntentMatcher
+    database: Database
+    store: Store
+    engine: Engine
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.database.close()
+
+    def features(self) -> dict[str, bool]:
+        """Which features this knowledge directory enables (a faq-only directory is a valid one)."""
+        return {"faq": True, "handoff": True, "booking": "booking" in self.engine.flows}
+
+
+async def build_runtime(settings: Settings, knowledge: KnowledgeBase | None = None) -> Runtime:
+    """Load the knowledge base (raises KnowledgeErrors), train the matcher, open and migrate the database.
+
+    Booking is on when the knowledge directory has products.yaml and service_centers.yaml.
+    """
+    knowledge = knowledge or load_knowledge(settings.knowledge_dir)
+    catalog = load_catalog(knowledge.directory)
+    matcher = IntentMatcher.from_knowledge(knowledge, threshold=settings.match_threshold)
+    database = await Database.connect(settings.database_url)
+    store = Store(database)
+    flows = []
+    if catalog is not None:
+        flows.append(
+            BookingFlow(
+                catalog,
+                knowledge,
+                matcher,
+                handoff_after=settings.handoff_after_low_confidence,
+                timezone=getattr(settings, "timezone", None),
+            )
+        )
+    engine = Engine(settings, knowledge, matcher, store, flows=flows)
+    return Runtime(settings, knowledge, matcher, database, store, engine)

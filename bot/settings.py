@@ -1,0 +1,80 @@
+"""One typed settings object, read from the environment (and an optional `.env`).
+
+Every default works on a laptop: SQLite under `data/`, the demo knowledge base,
+the console channel when no Telegram token is set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["zh-Hans", "zh-Hant", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh-Hans", "zh-Hant", "en")
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Everything an operator can change without touching code."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    knowledge_dir: Path = Path("knowledge")
+    database_url: str = "sqlite+aiosqlite:///data/supportbot.db"
+    brand_name: str = "Acme Care"
+    default_language: Language = "zh-Hans"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Matching. None means "calibrate from the knowledge base at load time".
+    match_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Consecutive low-confidence turns before the bot hands the conversation to a person.
+    handoff_after_low_confidence: int = Field(default=2, ge=1, le=10)
+    # Messages longer than this are not matched, they get a polite "too long" reply (and a person).
+    max_message_chars: int = Field(default=2000, ge=100)
+
+    # Telegram (issue: Telegram channel).
+    bot_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    flood_limit_per_minute: int = Field(default=20, ge=1)
+    agents_chat_id: int | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
+        return value
+
+    @field_validator("bot_token", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning a validation error into one readable line per bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "?"
+            problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+        raise SettingsError("bad setting " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,8 @@
+"""Persistence: SQLAlchemy models, the repository the engine talks to, and Alembic migrations."""
+
+from bot.storage.database import Database
+from bot.storage.store import Store
+
+__all__ = ["Database", "Store"]
+
+import bot.storage.booking  # noqa: E402,F401 - registers the booking tables on Base.metadata (Alembic autogenerate)

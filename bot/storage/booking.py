@@ -1,0 +1,288 @@
+"""Repair bookings: the tables and the repository functions the booking flow calls inside a Turn.
+
+Overbooking is prevented by the database, not by a Python lock: a booking holds one row of
+`slot_seats`, and (centre, service, slot start, seat) is unique with seat numbers 1..capacity. Two
+transactions racing for the last seat insert the same seat number; the unique index lets one through
+and the other gets an IntegrityError, retries with the next free seat, and finds none. This holds
+across processes and on both SQLite (whose writers are serialised anyway: BEGIN IMMEDIATE) and
+PostgreSQL (READ COMMITTED: the loser's retry sees the winner's committed seat).
+
+Ticket numbers are short and human ("R7K-4Q2"): an R (the FAQ tells customers repair numbers start
+with R), then five characters from an alphabet without look-alikes (no 0/O, 1/I/L), unique in the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.models import Base, utcnow
+
+TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TICKET_PATTERN = re.compile(
+    rf"(?<![A-Za-z0-9])[Rr]\s*([{TICKET_ALPHABET}{TICKET_ALPHABET.lower()}]{{2}})\s*[-‐‑–—_ ]?\s*"
+    rf"([{TICKET_ALPHABET}{TICKET_ALPHABET.lower()}]{{3}})(?![A-Za-z0-9])"
+)
+_TICKET_ATTEMPTS = 20
+
+BOOKED = "booked"
+CANCELLED = "cancelled"
+DONE = "done"
+
+
+class Booking(Base):
+    """One repair booking made through the bot."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("ticket", name="uq_booking_ticket"),
+        Index("ix_bookings_customer", "channel", "customer_id", "created_at"),
+        Index("ix_bookings_centre_slot", "centre_id", "slot_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default=BOOKED)  # booked | cancelled | done
+    language: Mapped[str] = mapped_column(String(8))
+    product_type: Mapped[str] = mapped_column(String(32))
+    model_id: Mapped[str] = mapped_column(String(32))
+    model_name: Mapped[str] = mapped_column(String(128))
+    serial: Mapped[str | None] = mapped_column(String(32))
+    serial_kind: Mapped[str | None] = mapped_column(String(8))  # imei | serial
+    fault: Mapped[str] = mapped_column(Text)
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)  # channel references, e.g. telegram:photo:<file_id>
+    purchase_date: Mapped[dt.date | None] = mapped_column(Date)
+    purchase_approx: Mapped[bool] = mapped_column(Boolean, default=False)
+    warranty: Mapped[str] = mapped_column(String(8))  # in | out | unknown
+    warranty_until: Mapped[dt.date | None] = mapped_column(Date)
+    service: Mapped[str] = mapped_column(String(16))  # store | onsite | courier
+    city: Mapped[str] = mapped_column(String(32))
+    centre_id: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    slot_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    slot_end: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    loaner: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SlotSeat(Base):
+    """One of the `capacity` seats of a centre's slot, held by one booking."""
+
+    __tablename__ = "slot_seats"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "service", "slot_start", "seat", name="uq_slot_seat"),
+        UniqueConstraint("booking_id", name="uq_slot_seat_booking"),
+        CheckConstraint("seat >= 1", name="ck_slot_seat_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(16))
+    slot_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    seat: Mapped[int] = mapped_column(Integer)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+
+
+class SlotFull(Exception):
+    """Every seat of the slot is taken (someone was faster)."""
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    """What the flow collected, ready to store."""
+
+    channel: str
+    customer_id: str
+    conversation_id: int | None
+    language: str
+    product_type: str
+    model_id: str
+    model_name: str
+    serial: str | None
+    serial_kind: str | None
+    fault: str
+    photos: Sequence[str]
+    purchase_date: dt.date | None
+    purchase_approx: bool
+    warranty: str
+    warranty_until: dt.date | None
+    service: str
+    city: str
+    centre_id: str
+    address: str | None
+    slot_start: dt.datetime
+    slot_end: dt.datetime
+    loaner: bool
+    contact_name: str
+    phone: str
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """Aware UTC; SQLite hands back naive datetimes, which are stored in UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def new_ticket() -> str:
+    """A random ticket number such as R7K-4Q2."""
+    chars = "".join(secrets.choice(TICKET_ALPHABET) for _ in range(5))
+    return f"R{chars[:2]}-{chars[2:]}"
+
+
+def find_ticket(text: str | None) -> str | None:
+    """The first ticket number in a message, canonical ("r7k 4q2" -> "R7K-4Q2"), or None."""
+    if not text:
+        return None
+    match = TICKET_PATTERN.search(text)
+    if not match:
+        return None
+    return f"R{match.group(1).upper()}-{match.group(2).upper()}"
+
+
+async def seats_taken(
+    session: AsyncSession, centre_id: str, service: str, start: dt.datetime, end: dt.datetime
+) -> dict[dt.datetime, int]:
+    """How many seats are held per slot start, for slots starting in [start, end)."""
+    rows = await session.execute(
+        select(SlotSeat.slot_start, func.count(SlotSeat.id))
+        .where(
+            SlotSeat.centre_id == centre_id,
+            SlotSeat.service == service,
+            SlotSeat.slot_start >= as_utc(start),
+            SlotSeat.slot_start < as_utc(end),
+        )
+        .group_by(SlotSeat.slot_start)
+    )
+    return {as_utc(slot): int(count) for slot, count in rows.all()}
+
+
+async def _claim_seat(session: AsyncSession, booking: Booking, capacity: int) -> int:
+    """Take the lowest free seat of the booking's slot, or raise SlotFull. The unique index arbitrates races."""
+    start = as_utc(booking.slot_start)
+    for _ in range(capacity + 5):
+        taken = set(
+            (
+                await session.scalars(
+                    select(SlotSeat.seat).where(
+                        SlotSeat.centre_id == booking.centre_id,
+                        SlotSeat.service == booking.service,
+                        SlotSeat.slot_start == start,
+                    )
+                )
+            ).all()
+        )
+        free = [seat for seat in range(1, capacity + 1) if seat not in taken]
+        if not free:
+            raise SlotFull(f"{booking.centre_id} {booking.service} {start.isoformat()}")
+        try:
+            async with session.begin_nested():
+                session.add(
+                    SlotSeat(
+                        centre_id=booking.centre_id,
+                        service=booking.service,
+                        slot_start=start,
+                        seat=free[0],
+                        booking_id=booking.id,
+                    )
+                )
+            return free[0]
+        except IntegrityError:
+            continue  # another transaction took that seat a moment ago: look again
+    raise SlotFull(f"{booking.centre_id} {booking.service} {start.isoformat()}: too much contention")
+
+
+async def create_booking(session: AsyncSession, data: NewBooking, capacity: int) -> Booking:
+    """Store a booking with a fresh ticket number and a seat in its slot; SlotFull leaves nothing behind."""
+    values: dict[str, Any] = {k: getattr(data, k) for k in data.__dataclass_fields__}
+    values["photos"] = list(data.photos)
+    values["slot_start"] = as_utc(data.slot_start)
+    values["slot_end"] = as_utc(data.slot_end)
+    for _ in range(_TICKET_ATTEMPTS):
+        booking = Booking(ticket=new_ticket(), status=BOOKED, **values)
+        try:
+            async with session.begin_nested():
+                session.add(booking)
+                await session.flush()
+                await _claim_seat(session, booking, capacity)
+            return booking
+        except IntegrityError as exc:
+            if "ticket" not in str(exc.orig).lower():  # pragma: no cover - only the ticket can collide here
+                raise
+            continue
+    raise RuntimeError("could not find a free ticket number")  # pragma: no cover - 28 million numbers
+
+
+async def booking_for(session: AsyncSession, ticket: str, channel: str, customer_id: str) -> Booking | None:
+    """A booking by ticket number, only if it belongs to this customer on this channel."""
+    return await session.scalar(
+        select(Booking).where(Booking.ticket == ticket, Booking.channel == channel, Booking.customer_id == customer_id)
+    )
+
+
+async def customer_bookings(session: AsyncSession, channel: str, customer_id: str, limit: int = 5) -> list[Booking]:
+    """A customer's latest bookings: upcoming booked ones first (soonest first), then the rest (newest first)."""
+    rows = (
+        await session.scalars(
+            select(Booking)
+            .where(Booking.channel == channel, Booking.customer_id == customer_id)
+            .order_by(Booking.created_at.desc(), Booking.id.desc())
+            .limit(20)
+        )
+    ).all()
+    now = dt.datetime.now(dt.UTC)
+    upcoming = sorted((b for b in rows if b.status == BOOKED and as_utc(b.slot_end) > now), key=lambda b: as_utc(b.slot_start))
+    rest = [b for b in rows if b not in upcoming]
+    return (upcoming + rest)[:limit]
+
+
+async def move_booking(session: AsyncSession, booking: Booking, start: dt.datetime, end: dt.datetime, capacity: int) -> None:
+    """Give a booking another slot at the same centre; SlotFull keeps the old one."""
+    try:
+        async with session.begin_nested():
+            await session.execute(delete(SlotSeat).where(SlotSeat.booking_id == booking.id))
+            booking.slot_start, booking.slot_end = as_utc(start), as_utc(end)
+            await session.flush()
+            await _claim_seat(session, booking, capacity)
+    except SlotFull:
+        await session.refresh(booking)  # the savepoint was rolled back: reload the old slot
+        raise
+
+
+async def cancel_booking(session: AsyncSession, booking: Booking) -> None:
+    """Cancel a booking and free its seat."""
+    await session.execute(delete(SlotSeat).where(SlotSeat.booking_id == booking.id))
+    booking.status = CANCELLED
+    booking.cancelled_at = dt.datetime.now(dt.UTC)
+    await session.flush()

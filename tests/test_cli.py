@@ -1,0 +1,65 @@
+"""The command line: kb check output and exit codes, bad settings, scripted console chat."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KNOWLEDGE_", "BOT_"))}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def test_kb_check_ok(small_kb: Path) -> None:
+    result = run_cli("kb", "check", "--kb", str(small_kb))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: 5 entries, 30 example questions, languages zh-Hans, zh-Hant, en")
+
+
+def test_kb_check_reports_errors_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "bad.yaml").write_text("- id: a\n  questions: []\n  answer: {en: x}\n", encoding="utf-8")
+    result = run_cli("kb", "check", "--kb", str(tmp_path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "bad.yaml:1 [a]: questions is empty" in result.stderr
+    assert "answer is missing language zh-Hans" in result.stderr
+
+
+def test_bad_setting_is_one_clear_line(small_kb: Path) -> None:
+    result = run_cli("kb", "check", "--kb", str(small_kb), env={"MATCH_THRESHOLD": "2"})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "MATCH_THRESHOLD" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("chat", env={"DATABASE_URL": "mysql://nope"}, stdin="")
+    assert result.returncode == 2 and "DATABASE_URL" in result.stderr
+
+
+def test_piped_chat_one_block_per_message(small_kb: Path, tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    messages = "保修期多久？\nHow much is a new battery?\n保固多久\n人工\n"
+    result = run_cli("chat", "--kb", str(small_kb), "--db", db, stdin=messages)
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.strip().split("\n\n")
+    assert len(blocks) == 4
+    assert blocks[0] == "整机保修两年。"
+    assert blocks[1] == "A battery replacement starts at 199 yuan."
+    assert blocks[2] == "整機保固兩年。"
+    assert "人工客服" in blocks[3]
+    queue = run_cli("queue", "--db", db)
+    assert "human" in queue.stdout and "console:local" in queue.stdout

@@ -1,0 +1,136 @@
+"""The FAQ loader: valid files load, every kind of mistake is reported with file, line and entry id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeErrors, load_knowledge
+
+GOOD_ENTRY = """\
+- id: a.one
+  questions: [保修多久, warranty]
+  answer: {zh-Hans: 两年, zh-Hant: 兩年, en: two years}
+"""
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    (directory / "faq").mkdir(parents=True, exist_ok=True)
+    path = directory / "faq" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def errors_of(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeErrors) as caught:
+        load_knowledge(directory)
+    return [str(e) for e in caught.value.errors]
+
+
+def test_small_knowledge_base_loads_with_builtins(small_kb: Path) -> None:
+    kb = load_knowledge(small_kb)
+    assert len(kb.operator_entries) == 5
+    assert kb.question_count == 30
+    ids = {e.id for e in kb.entries}
+    assert {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "handoff.human"} <= ids
+    entry = kb.entry("warranty.period")
+    assert entry is not None and entry.answer["zh-Hant"] == "整機保固兩年。"
+    assert entry.source.endswith("small.yaml:1")
+    assert kb.entry("complaint").handoff == "complaint"  # type: ignore[union-attr]
+
+
+def test_operator_entry_overrides_builtin(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD_ENTRY + """\
+- id: smalltalk.greeting
+  questions: [hi]
+  answer: {zh-Hans: 嗨, zh-Hant: 嗨, en: Hi from the operator}
+""")
+    kb = load_knowledge(tmp_path)
+    greeting = kb.entry("smalltalk.greeting")
+    assert greeting is not None and greeting.answer["en"] == "Hi from the operator" and not greeting.builtin
+
+
+def test_duplicate_id_names_both_places(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD_ENTRY)
+    write(tmp_path, "b.yaml", "# comment\n" + GOOD_ENTRY)
+    [error] = errors_of(tmp_path)
+    assert "b.yaml:2 [a.one]: duplicate id" in error and "a.yaml:1" in error
+
+
+def test_entry_problems_are_all_reported(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", """\
+- id: x.empty
+  questions: []
+  answer: {zh-Hans: a, zh-Hant: b, en: c}
+- id: x.lang
+  questions: [q]
+  answer: {zh-Hans: a, en: c, fr: d}
+- id: x.unknown
+  questions: [q]
+  answer: {zh-Hans: a, zh-Hant: b, en: c}
+  answers: typo
+- id: x.handoff
+  questions: [q]
+  answer: {zh-Hans: a, zh-Hant: b, en: c}
+  handoff: maybe
+- questions: [q]
+  answer: {zh-Hans: a, zh-Hant: b, en: c}
+""")
+    errors = "\n".join(errors_of(tmp_path))
+    assert "a.yaml:1 [x.empty]: questions is empty" in errors
+    assert "a.yaml:4 [x.lang]: answer is missing language zh-Hant" in errors
+    assert "unknown language 'fr'" in errors
+    assert "a.yaml:7 [x.unknown]: unknown key 'answers'" in errors
+    assert "a.yaml:11 [x.handoff]: handoff must be one of human, complaint" in errors
+    assert "a.yaml:15: entry #5: id must be text" in errors
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    write(tmp_path, "broken.yaml", GOOD_ENTRY + "- id: b\n  questions: [unclosed\n")
+    [error] = errors_of(tmp_path)
+    assert "broken.yaml:" in error and "invalid YAML" in error
+
+
+def test_duplicate_key_in_one_entry(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD_ENTRY + "  questions: [again]\n")
+    [error] = errors_of(tmp_path)
+    assert "a.yaml:" in error and "duplicate key 'questions'" in error
+
+
+def test_file_that_is_not_a_list(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "id: a\nquestions: [q]\n")
+    [error] = errors_of(tmp_path)
+    assert "a.yaml:1: a FAQ file must be a YAML list of entries" in error
+
+
+def test_binary_file_and_missing_directory(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", "")
+    path.write_bytes(b"\xff\xfe\x00binary")
+    [error] = errors_of(tmp_path)
+    assert "not UTF-8" in error
+    assert "knowledge directory not found" in errors_of(tmp_path / "nope")[0]
+    empty = tmp_path / "empty"
+    (empty / "faq").mkdir(parents=True)
+    assert "no FAQ files" in errors_of(empty)[0]
+
+
+def test_operator_lexicon_is_validated(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD_ENTRY)
+    (tmp_path / "lexicon.yaml").write_text("- [保修, warranty]\n- [lonely]\n", encoding="utf-8")
+    [error] = errors_of(tmp_path)
+    assert "lexicon.yaml" in error and "synonym group #2" in error
+    (tmp_path / "lexicon.yaml").write_text("- [保修, 保固期, warranty]\n", encoding="utf-8")
+    kb = load_knowledge(tmp_path)
+    assert frozenset({"保修", "保固期", "warranty"}) in kb.synonyms
+
+
+def test_demo_knowledge_base_is_complete() -> None:
+    kb = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
+    assert len(kb.operator_entries) >= 40
+    for entry in kb.operator_entries:
+        assert len(entry.questions) >= 5, entry.id
+        assert set(entry.title) == {"zh-Hans", "zh-Hant", "en"}, entry.id
+    brand_free = " ".join(e.answer[lang] for e in kb.entries for lang in e.answer)
+    for company in ("惠普", "戴尔", "华为", "長城", "长城", "富士通", "华硕", "方正", "电信", "HP", "Dell", "Huawei"):
+        assert company not in brand_free

@@ -1,0 +1,97 @@
+"""Storage on SQLite and PostgreSQL: migrations, turns, de-duplication, the queue."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.storage import Database, Store
+
+
+@pytest.fixture
+async def store(database_url: str):  # type: ignore[no-untyped-def]
+    database = await Database.connect(database_url)
+    yield Store(database)
+    await database.close()
+
+
+async def test_migrations_create_the_schema_and_are_idempotent(database_url: str) -> None:
+    database = await Database.connect(database_url)
+    async with database.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"conversations", "messages", "escalations", "alembic_version"} <= tables
+    await database.close()
+    again = await Database.connect(database_url)  # already at head: nothing to do, no error
+    assert await again.ping()
+    await again.close()
+
+
+async def test_turn_keeps_conversation_state_and_transcript(store: Store) -> None:
+    async with store.turn("console", "c1", language="en", display_name="Ann") as turn:
+        first = await turn.record_inbound("text", "hello", "en", "m1")
+        await turn.record_outbound("answer", "hi", "en", "smalltalk.greeting", 0.9)
+        turn.conversation.state = {"flow": "demo", "step": 2}
+        conversation_id = turn.conversation.id
+    assert first is not None
+    async with store.turn("console", "c1", language="zh-Hans") as turn:
+        assert turn.conversation.id == conversation_id
+        assert turn.conversation.state == {"flow": "demo", "step": 2}
+        assert turn.conversation.language == "en"  # the first language sticks until the engine changes it
+        assert turn.conversation.display_name == "Ann"
+    transcript = await store.transcript(conversation_id)
+    assert [(m.direction, m.text) for m in transcript] == [("in", "hello"), ("out", "hi")]
+
+
+async def test_redelivered_message_is_recognised(store: Store) -> None:
+    async with store.turn("telegram", "42", language="en") as turn:
+        assert await turn.record_inbound("text", "hello", None, "update-7") is not None
+    async with store.turn("telegram", "42", language="en") as turn:
+        assert await turn.record_inbound("text", "hello", None, "update-7") is None
+        # The turn stays usable after the duplicate was refused.
+        assert await turn.record_inbound("text", "again", None, "update-8") is not None
+    assert await store.count_messages() == 2
+
+
+async def test_failed_turn_rolls_back(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.turn("console", "c2", language="en") as turn:
+            await turn.record_inbound("text", "lost?", None, None)
+            raise RuntimeError("crash in the middle of a turn")
+    assert await store.count_messages() == 0
+    assert await store.conversation("console", "c2") is None
+
+
+async def test_concurrent_first_messages_make_one_conversation(store: Store) -> None:
+    async def first_contact(n: int) -> int:
+        async with store.turn("sms", "+8613800000000", language="zh-Hans") as turn:
+            await turn.record_inbound("text", f"msg {n}", None, f"sid-{n}")
+            return turn.conversation.id
+
+    ids = await asyncio.gather(*(first_contact(n) for n in range(8)))
+    assert len(set(ids)) == 1
+    assert await store.count_messages() == 8
+
+
+async def test_queue_orders_by_priority_then_age_and_reuses_open_escalation(store: Store) -> None:
+    for customer, reason, priority in [("a", "low_confidence", 0), ("b", "complaint", 2), ("c", "human", 1)]:
+        async with store.turn("console", customer, language="en") as turn:
+            await turn.open_escalation(reason, priority)
+    async with store.turn("console", "a", language="en") as turn:
+        again = await turn.open_escalation("complaint", 2)  # same customer: raise priority, no second row
+    queue = await store.queue()
+    assert [(row.customer_id, row.reason, row.priority) for row in queue] == [
+        ("a", "low_confidence", 2),
+        ("b", "complaint", 2),
+        ("c", "human", 1),
+    ]
+    assert again.id == queue[0].id
+
+
+async def test_blocked_flag(store: Store) -> None:
+    async with store.turn("telegram", "99", language="en"):
+        pass
+    assert not await store.is_blocked("telegram", "99")
+    await store.set_blocked("telegram", "99", True)
+    assert await store.is_blocked("telegram", "99")
