@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh-Hans", "zh-Hant", "en")
@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     brand_name: str = "Acme Care"
     default_language: Language = "zh-Hans"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Service centres, office hours and "working days" are reckoned in this zone.
+    timezone: str = "Asia/Shanghai"
 
     # Matching. None means "calibrate from the knowledge base at load time".
     match_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -47,7 +49,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     flood_limit_per_minute: int = Field(default=20, ge=1)
+
+    # Human hand-off: the agents' Telegram supergroup (with topics) and who may act in it.
     agents_chat_id: int | None = None
+    agent_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)  # AGENT_IDS=111,222
+
+    # SMS (Twilio, or any gateway posting JSON with an HMAC signature).
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    public_url: str | None = None  # the public base URL the gateway calls, to rebuild the signed URL
+    sms_webhook_secret: str | None = None
+    sms_rate_limit_per_hour: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -56,10 +70,39 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return value
 
-    @field_validator("bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "bot_token",
+        "webhook_url",
+        "webhook_secret",
+        "agents_chat_id",
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_from_number",
+        "public_url",
+        "sms_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("agent_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.strip("[] ").split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone such as Asia/Shanghai") from None
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

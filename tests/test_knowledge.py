@@ -134,3 +134,9 @@ def test_demo_knowledge_base_is_complete() -> None:
     brand_free = " ".join(e.answer[lang] for e in kb.entries for lang in e.answer)
     for company in ("惠普", "戴尔", "华为", "長城", "长城", "富士通", "华硕", "方正", "电信", "HP", "Dell", "Huawei"):
         assert company not in brand_free
+
+
+def test_bare_yes_is_explained(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "- id: a\n  questions: [q]\n  answer: {zh-Hans: 可以, zh-Hant: 可以, en: yes}\n")
+    [error] = errors_of(tmp_path)
+    assert "a.yaml:1 [a]: answer en reads as true: put the text in quotes" in error

@@ -83,12 +83,36 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
 }
 HOLIDAYS_KEY = "holidays"
 
-TYPE_KEYS = {"id", "name", "aliases", "warranty", "identifier", "modes", "onsite_free_in_warranty", "onsite_fee",
-             "loaner", "replacement_promise", "models"}
+TYPE_KEYS = {
+    "id",
+    "name",
+    "aliases",
+    "warranty",
+    "identifier",
+    "modes",
+    "onsite_free_in_warranty",
+    "onsite_fee",
+    "loaner",
+    "replacement_promise",
+    "models",
+}
 MODEL_KEYS = {"id", "name", "aliases", "warranty", "identifier", "modes", "loaner"}
 WARRANTY_KEYS = {"months", "summary"}
-CENTRE_KEYS = {"id", "city", "city_aliases", "district", "name", "address", "phone", "region", "timezone", "hours",
-               "closed_on", "slot_minutes", "modes"}
+CENTRE_KEYS = {
+    "id",
+    "city",
+    "city_aliases",
+    "district",
+    "name",
+    "address",
+    "phone",
+    "region",
+    "timezone",
+    "hours",
+    "closed_on",
+    "slot_minutes",
+    "modes",
+}
 MODE_KEYS = {"capacity", "slot_minutes"}
 
 Span = tuple[dt.time, dt.time]
@@ -232,7 +256,11 @@ class _Problems:
 def _language_map(value: Any, what: str) -> tuple[dict[Language, str], list[str]]:
     if not isinstance(value, dict):
         return {}, [f"{what} must be a mapping of zh-Hans, zh-Hant and en"]
-    problems = [f"{what} has unknown language {k!r} (use zh-Hans, zh-Hant, en)" for k in value if k != LINE_KEY and k not in LANGUAGES]
+    problems = [
+        f"{what} has unknown language {k!r} (use zh-Hans, zh-Hant, en)"
+        for k in value
+        if k != LINE_KEY and k not in LANGUAGES
+    ]
     result: dict[Language, str] = {}
     for language in LANGUAGES:
         text = value.get(language)
@@ -364,7 +392,9 @@ def _parse_products(path: Path, document: Any) -> tuple[list[ProductType], list[
             model_aliases, more = _text_list(raw_model.get("aliases"), "aliases")
             model_problems += more
             model_warranty = _warranty(raw_model["warranty"], model_problems) if "warranty" in raw_model else warranty
-            model_identifier = _identifier(raw_model["identifier"], model_problems) if "identifier" in raw_model else identifier
+            model_identifier = (
+                _identifier(raw_model["identifier"], model_problems) if "identifier" in raw_model else identifier
+            )
             model_modes = _modes(raw_model["modes"], "modes", model_problems) if "modes" in raw_model else modes
             model_loaner = _bool(raw_model, "loaner", loaner, model_problems)
             for problem in model_problems:
@@ -407,16 +437,16 @@ def _parse_products(path: Path, document: Any) -> tuple[list[ProductType], list[
 
 
 def parse_spans(value: Any) -> tuple[tuple[Span, ...] | None, str | None]:
-    """"09:00-12:00, 13:00-18:00" -> spans; "closed" -> (); anything else -> an error message."""
+    """ "09:00-12:00, 13:00-18:00" -> spans; "closed" -> (); anything else -> an error message."""
     if isinstance(value, str) and value.strip().lower() == "closed":
         return (), None
     if not isinstance(value, str) or not value.strip():
-        return None, f"opening hours must look like \"09:00-21:00\" or \"09:00-12:00, 13:00-18:00\" or closed (got {value!r})"
+        return None, f'opening hours must look like "09:00-21:00" or "09:00-12:00, 13:00-18:00" or closed (got {value!r})'
     spans: list[Span] = []
     for part in value.split(","):
         match = _TIME_RANGE.match(part)
         if not match:
-            return None, f"opening hours must look like \"09:00-21:00\" (got {part.strip()!r})"
+            return None, f'opening hours must look like "09:00-21:00" (got {part.strip()!r})'
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if not (0 <= h1 <= 23 and 0 <= m1 <= 59 and 0 <= h2 <= 24 and 0 <= m2 <= 59) or (h2, m2) > (24, 0):
             return None, f"{part.strip()!r} is not a time of day"
@@ -432,7 +462,7 @@ def parse_spans(value: Any) -> tuple[tuple[Span, ...] | None, str | None]:
 
 def _hours(value: Any, problems: list[str]) -> tuple[tuple[tuple[Span, ...], ...], tuple[Span, ...] | None]:
     if not isinstance(value, dict):
-        problems.append("hours must be a mapping such as {daily: \"09:00-21:00\", holidays: \"10:00-18:00\"}")
+        problems.append('hours must be a mapping such as {daily: "09:00-21:00", holidays: "10:00-18:00"}')
         return (), None
     weekly: list[tuple[Span, ...] | None] = [None] * 7
     holidays: tuple[Span, ...] | None = None
@@ -587,7 +617,13 @@ def load_catalog(directory: Path | str) -> Catalog | None:
     missing = [p for p in (products_path, centres_path) if not p.exists()]
     if missing:
         other = PRODUCTS_FILE if missing[0] == centres_path else CENTRES_FILE
-        raise KnowledgeErrors([KnowledgeError(missing[0], None, f"missing: booking needs it next to {other} (or remove both to turn booking off)")])
+        raise KnowledgeErrors(
+            [
+                KnowledgeError(
+                    missing[0], None, f"missing: booking needs it next to {other} (or remove both to turn booking off)"
+                )
+            ]
+        )
     errors: list[KnowledgeError] = []
     document, parse_errors = read_yaml(products_path)
     errors += parse_errors

@@ -111,7 +111,11 @@ def _language_map(value: Any, what: str) -> tuple[dict[Language, str], list[str]
             problems.append(f"{what} has unknown language {key!r} (use zh-Hans, zh-Hant, en)")
     for language in LANGUAGES:
         text = value.get(language)
-        if not isinstance(text, str) or not text.strip():
+        if isinstance(text, bool):  # YAML reads a bare yes / no / on / off as true / false
+            problems.append(f"{what} {language} reads as {str(text).lower()}: put the text in quotes")
+        elif isinstance(text, (int, float)):
+            result[language] = str(text)
+        elif not isinstance(text, str) or not text.strip():
             problems.append(f"{what} is missing language {language}")
         else:
             result[language] = text.strip()

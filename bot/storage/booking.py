@@ -262,7 +262,9 @@ async def customer_bookings(session: AsyncSession, channel: str, customer_id: st
         )
     ).all()
     now = dt.datetime.now(dt.UTC)
-    upcoming = sorted((b for b in rows if b.status == BOOKED and as_utc(b.slot_end) > now), key=lambda b: as_utc(b.slot_start))
+    upcoming = sorted(
+        (b for b in rows if b.status == BOOKED and as_utc(b.slot_end) > now), key=lambda b: as_utc(b.slot_start)
+    )
     rest = [b for b in rows if b not in upcoming]
     return (upcoming + rest)[:limit]
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.engine import ReplyKind
+from bot.engine import InboundKind, ReplyKind
 from bot.runtime import Runtime
-from bot.storage.booking import Booking, SlotSeat
-from tests.booking.conftest import Chat, Clock, book_to_confirm, open_runtime
+from bot.storage.booking import Booking, SlotSeat, as_utc
+from tests.booking.conftest import DEMO_KB, Chat, Clock, book_to_confirm, open_runtime
 
 TICKET = re.compile(r"R[2-9A-HJKMNP-Z]{2}-[2-9A-HJKMNP-Z]{3}")
 
@@ -51,7 +53,18 @@ async def test_whole_booking_in_simplified_chinese_typed(runtime: Runtime) -> No
     await chat.send("张三")
     await chat.send("138 0013 8000")
     summary = chat.last
-    for part in ("Acme X20 Pro", "490154203237518", "屏幕碎了", "在保修期内", "到店维修", "北京朝阳服务中心", "11月26日", "15:00-16:00", "备用机：需要", "张三"):
+    for part in (
+        "Acme X20 Pro",
+        "490154203237518",
+        "屏幕碎了",
+        "在保修期内",
+        "到店维修",
+        "北京朝阳服务中心",
+        "11月26日",
+        "15:00-16:00",
+        "备用机：需要",
+        "张三",
+    ):
         assert part in summary, part
     await chat.send("确认")
     done = chat.text
@@ -61,9 +74,20 @@ async def test_whole_booking_in_simplified_chinese_typed(runtime: Runtime) -> No
     assert "flow" not in await chat.state()
     [stored] = await bookings(runtime)
     assert stored.ticket == ticket.group(0)
-    assert (stored.model_id, stored.serial, stored.serial_kind, stored.warranty) == ("x20pro", "490154203237518", "imei", "in")
-    assert (stored.service, stored.centre_id, stored.phone, stored.loaner, stored.language) == ("store", "bj-chaoyang", "+8613800138000", True, "zh-Hans")
-    assert stored.slot_start.replace(tzinfo=dt.UTC) if stored.slot_start.tzinfo is None else stored.slot_start == dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
+    assert (stored.model_id, stored.serial, stored.serial_kind, stored.warranty) == (
+        "x20pro",
+        "490154203237518",
+        "imei",
+        "in",
+    )
+    assert (stored.service, stored.centre_id, stored.phone, stored.loaner, stored.language) == (
+        "store",
+        "bj-chaoyang",
+        "+8613800138000",
+        True,
+        "zh-Hans",
+    )
+    assert as_utc(stored.slot_start) == dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
     assert await seat_count(runtime) == 1
 
 
@@ -92,7 +116,12 @@ async def test_whole_booking_in_traditional_chinese(runtime: Runtime) -> None:
     await chat.send("確認")
     assert "預約成功" in chat.text and "往返" not in chat.text and "來回運費全免" in chat.text
     [stored] = await bookings(runtime)
-    assert (stored.service, stored.centre_id, stored.phone, stored.language) == ("courier", "gz-tianhe", "+862038000005", "zh-Hant")
+    assert (stored.service, stored.centre_id, stored.phone, stored.language) == (
+        "courier",
+        "gz-tianhe",
+        "+862038000005",
+        "zh-Hant",
+    )
     assert stored.purchase_approx and stored.purchase_date == dt.date(2025, 5, 31)
 
 
@@ -122,7 +151,13 @@ async def test_whole_booking_in_english_with_buttons_and_numbers(runtime: Runtim
     await chat.press("Confirm booking")
     assert "You're booked!" in chat.text and "within 2 hours" in chat.text
     [stored] = await bookings(runtime)
-    assert (stored.service, stored.centre_id, stored.phone, stored.serial, stored.language) == ("onsite", "sh-pudong", "+85291234567", None, "en")
+    assert (stored.service, stored.centre_id, stored.phone, stored.serial, stored.language) == (
+        "onsite",
+        "sh-pudong",
+        "+85291234567",
+        None,
+        "en",
+    )
     assert stored.address == "Flat 1201, 500 Zhangyang Road, Pudong"
 
 
@@ -270,7 +305,7 @@ async def test_photos_are_attached_to_the_booking(runtime: Runtime) -> None:
     assert "照片已收到" in chat.last and "描述" in chat.last
     await chat.photo("telegram:photo:BBB", caption="后盖裂了")
     assert "什么时候购买" in chat.last
-    await chat.send(None, kind=__import__("bot.engine", fromlist=["InboundKind"]).InboundKind.STICKER)
+    await chat.send(None, kind=InboundKind.STICKER)
     assert "文字" in chat.text and "什么时候购买" in chat.last
     await chat.send("2026-05-01")
     await chat.send("到店")
@@ -368,3 +403,35 @@ async def test_the_menu_button_and_book_command_start_the_flow(runtime: Runtime)
     assert chat.outcome.handoff is not None  # type: ignore[union-attr]
     assert "flow" not in await chat.state()
     assert runtime.features()["booking"] is True
+
+
+async def test_no_free_slot_in_seven_days_hands_off(database_url: str, clock: Clock, tmp_path: Path) -> None:
+    directory = tmp_path / "kb"
+    shutil.copytree(DEMO_KB / "faq", directory / "faq")
+    shutil.copy(DEMO_KB / "products.yaml", directory / "products.yaml")
+    (directory / "service_centers.yaml").write_text(
+        """\
+centres:
+  - id: closed
+    city: {zh-Hans: 北京, zh-Hant: 北京, en: Beijing}
+    district: {zh-Hans: 东城区, zh-Hant: 東城區, en: Dongcheng}
+    name: {zh-Hans: 东城服务中心, zh-Hant: 東城服務中心, en: Dongcheng Service Centre}
+    address: {zh-Hans: 东城路1号, zh-Hant: 東城路1號, en: 1 Dongcheng Road}
+    phone: 010-0000 0000
+    hours: {daily: closed}
+    modes: {store: {capacity: 1}, courier: {capacity: 1}, onsite: {capacity: 1}}
+""",
+        encoding="utf-8",
+    )
+    runtime = await open_runtime(database_url, clock, directory)
+    try:
+        chat = Chat(runtime)
+        await chat.send("我要报修")
+        for answer in ("手机", "x20", "跳过", "开不了机", "不记得了", "到店", "北京"):
+            await chat.send(answer)
+        outcome = await chat.send("东城")
+        assert outcome.handoff is not None and outcome.handoff.reason == "no_slot"
+        assert "未来7天已经约满" in outcome.replies[-1].text and "010-0000 0000" in outcome.replies[-1].text
+        assert "flow" not in await chat.state()
+    finally:
+        await runtime.close()

@@ -37,6 +37,15 @@ def _customer_chat(update: Update, data: dict[str, Any]) -> Chat | None:
     return chat
 
 
+def _ordered_chat(update: Update, data: dict[str, Any]) -> Chat | None:
+    """The private chat whose updates must be handled in order: messages, button presses and the
+    customer blocking or restarting the bot (a "member" update followed by a message must not race)."""
+    if update.my_chat_member is not None:
+        chat: Chat | None = data.get("event_chat")
+        return chat if chat is not None and chat.type == ChatType.PRIVATE else None
+    return _customer_chat(update, data)
+
+
 class UpdateDedup(BaseMiddleware):
     """Drop an update whose update_id was seen recently (a webhook redelivery, a restarted poller).
 
@@ -177,7 +186,7 @@ class CustomerOrder(BaseMiddleware):
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        chat = _customer_chat(event, data) if isinstance(event, Update) else None
+        chat = _ordered_chat(event, data) if isinstance(event, Update) else None
         if chat is None:
             return await handler(event, data)
         lock = self._locks.get(chat.id)

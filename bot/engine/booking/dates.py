@@ -25,8 +25,20 @@ log = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ISO_LIKE = re.compile(r"\b\d{4}\s*[-/.年]\s*\d{1,2}")
 _EXPLICIT_YEAR = re.compile(r"\d{2,4}\s*年|\d{4}|[今去前明后後]年|年前|\byears?\b|\blast\s+year\b", re.IGNORECASE)
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _LAST_MONTH_NAME = re.compile(r"\blast\s+(" + "|".join(m[:3] + r"[a-z]*" for m in _MONTHS) + r")\b", re.IGNORECASE)
 _ENGLISH_TIME = re.compile(r"\d\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)\b|\d:\d\d|\bnoon\b|\bmidday\b", re.IGNORECASE)
 _ENGLISH_PARTS: dict[str, tuple[int, int]] = {  # part of day -> [start hour, end hour)
@@ -68,7 +80,9 @@ def _clean(text: str) -> str:
 
 def _jionlp(text: str, base: dt.datetime) -> tuple[dt.datetime, dt.datetime, str] | None:
     """(start, end, definition) of a point or span JioNLP reads in the text, else None."""
-    from jionlp_time import parse_time  # imported lazily: it is only needed once a date is asked for
+    from jionlp_time import (
+        parse_time,  # imported lazily: it is only needed once a date is asked for
+    )
 
     try:
         result: dict[str, Any] = parse_time(text, time_base=base)
@@ -200,14 +214,20 @@ def parse_when(text: str, base: dt.datetime) -> When | None:
         if period not in ("day", "time"):
             return None
         day = value.date()
-        part = next((hours for word, hours in _ENGLISH_PARTS.items() if re.search(rf"\b{word}\b", cleaned, re.IGNORECASE)), None)
+        part = next(
+            (hours for word, hours in _ENGLISH_PARTS.items() if re.search(rf"\b{word}\b", cleaned, re.IGNORECASE)), None
+        )
         if _ENGLISH_TIME.search(cleaned):
             start = value.replace(minute=value.minute, second=0, microsecond=0)
             end = start + dt.timedelta(minutes=59, seconds=59)
             has_time = True
         elif part is not None:
             start = dt.datetime.combine(day, dt.time(part[0]))
-            end = dt.datetime.combine(day, dt.time(23, 59, 59)) if part[1] == 24 else dt.datetime.combine(day, dt.time(part[1] - 1, 59, 59))
+            end = (
+                dt.datetime.combine(day, dt.time(23, 59, 59))
+                if part[1] == 24
+                else dt.datetime.combine(day, dt.time(part[1] - 1, 59, 59))
+            )
             has_time = True
         else:
             start, end, has_time = dt.datetime.combine(day, dt.time(0)), dt.datetime.combine(day, dt.time(23, 59, 59)), False

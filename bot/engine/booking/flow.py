@@ -54,8 +54,18 @@ from bot.engine.booking.matching import (
 )
 from bot.engine.booking.messages import say
 from bot.engine.booking.phones import parse_phone
-from bot.engine.booking.schedule import Slot, available_slots, callback_promise, find_slot
-from bot.engine.booking.warranty import EXCHANGE_DAYS, RETURN_DAYS, WarrantyStatus, warranty_status
+from bot.engine.booking.schedule import (
+    Slot,
+    available_slots,
+    callback_promise,
+    find_slot,
+)
+from bot.engine.booking.warranty import (
+    EXCHANGE_DAYS,
+    RETURN_DAYS,
+    WarrantyStatus,
+    warranty_status,
+)
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
 from bot.engine.handoff import hand_off
@@ -72,8 +82,22 @@ log = logging.getLogger(__name__)
 
 NAME = "booking"
 PREFIX = "bk."
-STEPS = ("type", "model", "serial", "fault", "purchase", "service", "city", "centre", "address", "day", "slot",
-         "loaner", "name", "phone")
+STEPS = (
+    "type",
+    "model",
+    "serial",
+    "fault",
+    "purchase",
+    "service",
+    "city",
+    "centre",
+    "address",
+    "day",
+    "slot",
+    "loaner",
+    "name",
+    "phone",
+)
 CONFIRM = "confirm"
 # Answers that depend on another one: changing it clears them.
 DEPENDENTS: dict[str, tuple[str, ...]] = {
@@ -103,17 +127,43 @@ MAX_FAULT_CHARS = 500
 MAX_PHOTOS = 10
 STATUS_ENTRIES = ("menu.status",)  # entry points that open the customer's bookings instead of a new one
 _MODE_WORDS: dict[str, tuple[str, ...]] = {
-    "store": ("到店", "门店", "送修", "自己送", "服务中心", "店里", "到服务中心", "store", "shop", "walk in", "in store",
-              "centre", "center", "myself", "drop off"),
-    "onsite": ("上门", "到府", "到家", "家里", "上门维修", "on site", "onsite", "home visit", "visit", "come to me",
-               "at home", "engineer"),
+    "store": (
+        "到店",
+        "门店",
+        "送修",
+        "自己送",
+        "服务中心",
+        "店里",
+        "到服务中心",
+        "store",
+        "shop",
+        "walk in",
+        "in store",
+        "centre",
+        "center",
+        "myself",
+        "drop off",
+    ),
+    "onsite": (
+        "上门",
+        "到府",
+        "到家",
+        "家里",
+        "上门维修",
+        "on site",
+        "onsite",
+        "home visit",
+        "visit",
+        "come to me",
+        "at home",
+        "engineer",
+    ),
     "courier": ("寄修", "快递", "邮寄", "取件", "收件", "寄送", "courier", "pickup", "pick up", "mail", "post", "ship"),
 }
 _PHONE_EXAMPLES = {"CN": "13800138000", "HK": "9123 4567", "TW": "0912 345 678", "MO": "6612 3456"}
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
 
 
 @dataclass
@@ -141,7 +191,7 @@ def booking_action(action: Action | None) -> tuple[str, str] | None:
     """("model", "x20pro") for a booking button, None for anything else."""
     if action is None or action.kind is not ActionKind.INTENT or not action.value.startswith(PREFIX):
         return None
-    step, _, value = action.value[len(PREFIX):].partition(".")
+    step, _, value = action.value[len(PREFIX) :].partition(".")
     return step, value
 
 
@@ -270,7 +320,9 @@ class BookingFlow:
             return True
         return False
 
-    async def _other_action(self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action, bk: dict[str, Any]) -> None:
+    async def _other_action(
+        self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action, bk: dict[str, Any]
+    ) -> None:
         """A menu button, a language choice, an FAQ button or feedback while the flow is active."""
         if action.kind is ActionKind.MENU:
             if action.value == "human":
@@ -330,7 +382,9 @@ class BookingFlow:
         ctx.state["booking"] = bk
         text = inbound.text or ""
         model = model_in_text(self.catalog, text) if text else None
-        product_type = self.catalog.product_type(model.type_id) if model else (type_in_text(self.catalog, text) if text else None)
+        product_type = (
+            self.catalog.product_type(model.type_id) if model else (type_in_text(self.catalog, text) if text else None)
+        )
         if product_type is not None:
             bk["data"]["type"] = product_type.id
         if model is not None:
@@ -360,13 +414,20 @@ class BookingFlow:
         purchase = data.get("purchase")
         if model is None or not purchase:
             return WarrantyStatus("unknown")
-        return warranty_status(model, dt.date.fromisoformat(purchase["first"]), dt.date.fromisoformat(purchase["last"]), self.today())
+        return warranty_status(
+            model, dt.date.fromisoformat(purchase["first"]), dt.date.fromisoformat(purchase["last"]), self.today()
+        )
 
     def loaner_offered(self, data: dict[str, Any]) -> bool:
         """A loaner is offered for in-warranty store repairs of products that have loaners."""
         model = self.model_of(data)
-        return bool(model and model.loaner and data.get("service") == "store" and "purchase" in data
-                    and self.warranty(data).state == "in")
+        return bool(
+            model
+            and model.loaner
+            and data.get("service") == "store"
+            and "purchase" in data
+            and self.warranty(data).state == "in"
+        )
 
     def modes_for(self, data: dict[str, Any]) -> list[str]:
         """Service modes for this product (and city, once known) that some centre offers."""
@@ -406,7 +467,9 @@ class BookingFlow:
                 return True
         return False
 
-    async def _new_step(self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None, bk: dict[str, Any]) -> None:
+    async def _new_step(
+        self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None, bk: dict[str, Any]
+    ) -> None:
         text = (inbound.text or "").strip()
         action = self.typed_choice(bk, text, action)
         if inbound.kind is not InboundKind.TEXT:
@@ -539,7 +602,10 @@ class BookingFlow:
             text, options = result
         elif step == "loaner":
             text = say("ask.loaner", language)
-            options = (option(say("option.loaner_yes", language), "loaner.yes"), option(say("option.loaner_no", language), "loaner.no"))
+            options = (
+                option(say("option.loaner_yes", language), "loaner.yes"),
+                option(say("option.loaner_no", language), "loaner.no"),
+            )
         elif step == "name":
             text = say("ask.name", language)
         elif step == "phone":
@@ -594,7 +660,9 @@ class BookingFlow:
         self.leave(ctx)
         hand_off(ctx, "no_slot", say("no_slot", ctx.language, centre=centre.name[ctx.language], phone=centre.phone))
 
-    async def _slot_question(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> tuple[str, tuple[Option, ...]] | None:
+    async def _slot_question(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]
+    ) -> tuple[str, tuple[Option, ...]] | None:
         """The free slots of the chosen day (None, and the day cleared, when it has none left)."""
         data = bk["data"]
         centre = self.catalog.centre(data["centre"])
@@ -630,8 +698,11 @@ class BookingFlow:
         purchase = data.get("purchase")
         status = self.warranty(data)
         extra = {
-            "purchase": render.purchase(dt.date.fromisoformat(purchase["first"]), dt.date.fromisoformat(purchase["last"]), language)
-            if purchase else say("summary.purchase_unknown", language),
+            "purchase": render.purchase(
+                dt.date.fromisoformat(purchase["first"]), dt.date.fromisoformat(purchase["last"]), language
+            )
+            if purchase
+            else say("summary.purchase_unknown", language),
             "warranty": self.warranty_word(status, language),
         }
         return render.summary(self.catalog, data, language, self.today(), extra)
@@ -648,7 +719,9 @@ class BookingFlow:
         language = ctx.language
         options = tuple(option(m.name, f"{step}.m-{m.id}") for m in models)
         options += (option(say("option.none_of_these", language), f"{step}.none"),)
-        question = say("did_you_mean", language, name=models[0].name) if len(models) == 1 else say("did_you_mean_many", language)
+        question = (
+            say("did_you_mean", language, name=models[0].name) if len(models) == 1 else say("did_you_mean_many", language)
+        )
         self.ask(ctx, bk, question, ReplyKind.CLARIFY, options)
         return HANDLED
 
@@ -724,7 +797,9 @@ class BookingFlow:
             return None
         return Problem("bad.model", {"text": text[:40]})
 
-    async def _answer_serial(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    async def _answer_serial(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None
+    ) -> Outcome:
         if value == "skip" or (value is None and is_skip(text)):
             self.assign(bk, "serial", None)
             return None
@@ -743,7 +818,9 @@ class BookingFlow:
         self.assign(bk, "fault", text[:MAX_FAULT_CHARS])
         return None
 
-    async def _answer_purchase(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    async def _answer_purchase(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None
+    ) -> Outcome:
         if value == "skip" or (value is None and is_skip(text)):
             self.assign(bk, "purchase", None)
             ctx.reply(say("warranty.unknown", ctx.language), ReplyKind.INFO)
@@ -752,7 +829,9 @@ class BookingFlow:
             return Problem("bad.purchase")
         parsed = parse_purchase_date(text, self.today())
         if not isinstance(parsed, DateSpan):
-            return Problem({"unparsed": "bad.purchase", "future": "bad.purchase_future", "too_old": "bad.purchase_old"}[parsed])
+            return Problem(
+                {"unparsed": "bad.purchase", "future": "bad.purchase_future", "too_old": "bad.purchase_old"}[parsed]
+            )
         self.assign(bk, "purchase", {"first": parsed.first.isoformat(), "last": parsed.last.isoformat()})
         ctx.reply(self.warranty_message(bk["data"], parsed, ctx.language), ReplyKind.INFO)
         return None
@@ -784,7 +863,9 @@ class BookingFlow:
             lines.append(say("warranty.approx", language))
         return "\n".join(lines)
 
-    async def _answer_service(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    async def _answer_service(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None
+    ) -> Outcome:
         allowed = self.modes_for(bk["data"])
         mode = value
         if mode is None:
@@ -828,7 +909,9 @@ class BookingFlow:
                 self.assign(bk, "centre", centre.id)
         return None
 
-    async def _answer_centre(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    async def _answer_centre(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None
+    ) -> Outcome:
         data = bk["data"]
         centres = self.catalog.centres_in(data["city"], data.get("service"))
         if value is not None:
@@ -842,7 +925,9 @@ class BookingFlow:
         self.assign(bk, "centre", centre.id)
         return None
 
-    async def _answer_address(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    async def _answer_address(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None
+    ) -> Outcome:
         if value is not None or len(re.findall(r"[^\W_]", text)) < 5:
             return Problem("bad.address")
         self.assign(bk, "address", text[:200])
@@ -915,7 +1000,9 @@ class BookingFlow:
         await self.prompt(ctx, turn, bk)
         return HANDLED
 
-    async def _answer_loaner(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    async def _answer_loaner(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None
+    ) -> Outcome:
         if value in ("yes", "no"):
             self.assign(bk, "loaner", value == "yes")
             return None
@@ -942,10 +1029,12 @@ class BookingFlow:
         self.assign(bk, "phone", phone)
         return None
 
-    async def _answer_confirm(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    async def _answer_confirm(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None
+    ) -> Outcome:
         data = bk["data"]
         if bk.get("editing"):
-            group = value[len("edit-"):] if value and value.startswith("edit-") else None
+            group = value[len("edit-") :] if value and value.startswith("edit-") else None
             if value is None:
                 group = self._change_group(text, ctx.language)
                 if group is None and is_no(text):
@@ -1040,7 +1129,14 @@ class BookingFlow:
         self.leave(ctx)
         when = render.when(real[0], real[1], self.local_now(centre.zone).date(), language)
         lines = [say("booked", language, ticket=booking.ticket, when=when)]
-        lines.append(say(f"next.{data['service']}", language, centre=render.centre_line(centre, language), address=data.get("address") or ""))
+        lines.append(
+            say(
+                f"next.{data['service']}",
+                language,
+                centre=render.centre_line(centre, language),
+                address=data.get("address") or "",
+            )
+        )
         if data.get("loaner"):
             lines.append(say("next.loaner", language))
         callback = callback_promise(self.now(), self.zone)
@@ -1050,15 +1146,25 @@ class BookingFlow:
             lines.append(say("next.call_later", language, day=render.day_label(callback, self.today(), language)))
         lines.append(say("next.manage", language, ticket=booking.ticket))
         ctx.reply("\n".join(lines), ReplyKind.INFO)
-        log.info("booking %s stored for %s/%s at %s %s", booking.ticket, new.channel, new.customer_id, centre.id, real[0].isoformat())
+        log.info(
+            "booking %s stored for %s/%s at %s %s",
+            booking.ticket,
+            new.channel,
+            new.customer_id,
+            centre.id,
+            real[0].isoformat(),
+        )
 
 
-def day_options(days: dict[dt.date, list[Slot]], centre: ServiceCentre, today: dt.date, language: Language,
-                step: str) -> tuple[str, tuple[Option, ...]]:
+def day_options(
+    days: dict[dt.date, list[Slot]], centre: ServiceCentre, today: dt.date, language: Language, step: str
+) -> tuple[str, tuple[Option, ...]]:
     """The day question: days with free slots, as options."""
     text = say("ask.day", language, centre=centre.name[language], hours=render.hours_text(centre, language))
     options = tuple(
-        option(say("option.day", language, day=render.day_label(day, today, language), count=len(slots)), f"{step}.{day:%Y%m%d}")
+        option(
+            say("option.day", language, day=render.day_label(day, today, language), count=len(slots)), f"{step}.{day:%Y%m%d}"
+        )
         for day, slots in days.items()
     )
     return text, options

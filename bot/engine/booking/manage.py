@@ -16,13 +16,35 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.booking import render
-from bot.engine.booking.flow import NAME, booking_action, day_options, option, slot_options
-from bot.engine.booking.matching import is_back, is_cancel, is_done, is_move, is_no, is_yes
+from bot.engine.booking.flow import (
+    NAME,
+    booking_action,
+    day_options,
+    option,
+    slot_options,
+)
+from bot.engine.booking.matching import (
+    is_back,
+    is_cancel,
+    is_done,
+    is_move,
+    is_no,
+    is_yes,
+)
 from bot.engine.booking.messages import say
 from bot.engine.booking.schedule import available_slots
 from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, ReplyKind
-from bot.storage.booking import BOOKED, Booking, SlotFull, as_utc, booking_for, customer_bookings, find_ticket, move_booking
+from bot.storage.booking import (
+    BOOKED,
+    Booking,
+    SlotFull,
+    as_utc,
+    booking_for,
+    customer_bookings,
+    find_ticket,
+    move_booking,
+)
 from bot.storage.booking import cancel_booking as cancel_in_db
 from bot.storage.store import Turn
 
@@ -143,7 +165,10 @@ class TicketDesk:
         elif stage == "cancel":
             assert booking is not None
             text = say("manage.cancel_confirm", language, ticket=booking.ticket)
-            options = (option(say("option.cancel_yes", language), "c.yes"), option(say("option.cancel_no", language), "c.no"))
+            options = (
+                option(say("option.cancel_yes", language), "c.yes"),
+                option(say("option.cancel_no", language), "c.no"),
+            )
         elif stage == "mday":
             assert booking is not None
             result = await self._days(ctx, turn, booking)
@@ -183,7 +208,9 @@ class TicketDesk:
         text, options = day_options(days, centre, self.flow.local_now(centre.zone).date(), ctx.language, "mday")
         return say("manage.move_intro", ctx.language, ticket=booking.ticket) + "\n" + text, options
 
-    async def _slots(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking) -> tuple[str, tuple[Option, ...]] | None:
+    async def _slots(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking
+    ) -> tuple[str, tuple[Option, ...]] | None:
         centre = self._centre(booking)
         if centre is None or not bk.get("day"):
             return None
@@ -253,11 +280,14 @@ class TicketDesk:
             return
         if self.flow.fail(ctx, bk):
             return
-        problem = {"pick": "manage.ask_ticket", "action": "manage.bad_action", "cancel": "bad.yes_no"}.get(stage, "bad.day" if stage == "mday" else "bad.slot")
+        problem = {"pick": "manage.ask_ticket", "action": "manage.bad_action", "cancel": "bad.yes_no"}.get(
+            stage, "bad.day" if stage == "mday" else "bad.slot"
+        )
         await self.prompt(ctx, turn, bk, say(problem, language))
 
-    async def _action(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str,
-                      chosen: tuple[str, str] | None) -> bool:
+    async def _action(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str, chosen: tuple[str, str] | None
+    ) -> bool:
         value = chosen[1] if chosen and chosen[0] == "m" else None
         if value == "done" or (chosen is None and (is_done(text) or is_no(text))):
             self.flow.leave(ctx)
@@ -275,8 +305,9 @@ class TicketDesk:
         await self.prompt(ctx, turn, bk)
         return True
 
-    async def _cancel(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str,
-                      chosen: tuple[str, str] | None) -> bool:
+    async def _cancel(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str, chosen: tuple[str, str] | None
+    ) -> bool:
         value = chosen[1] if chosen and chosen[0] == "c" else None
         if value == "yes" or (chosen is None and (is_yes(text) or is_cancel(text))):
             if not self._changeable(booking):
@@ -293,8 +324,9 @@ class TicketDesk:
             return True
         return False
 
-    async def _move_day(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str,
-                        chosen: tuple[str, str] | None) -> bool:
+    async def _move_day(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str, chosen: tuple[str, str] | None
+    ) -> bool:
         centre = self._centre(booking)
         if centre is None:
             await self._closed_centre(ctx, booking)
@@ -315,14 +347,17 @@ class TicketDesk:
             return False
         if day not in days:
             today = self.flow.local_now(centre.zone).date()
-            await self.prompt(ctx, turn, bk, say("bad.day_full", ctx.language, day=render.day_label(day, today, ctx.language)))
+            await self.prompt(
+                ctx, turn, bk, say("bad.day_full", ctx.language, day=render.day_label(day, today, ctx.language))
+            )
             return True
         bk["day"], bk["stage"], bk["fails"] = day.isoformat(), "mslot", 0
         await self.prompt(ctx, turn, bk)
         return True
 
-    async def _move_slot(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str,
-                         chosen: tuple[str, str] | None) -> bool:
+    async def _move_slot(
+        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], booking: Booking, text: str, chosen: tuple[str, str] | None
+    ) -> bool:
         centre = self._centre(booking)
         if centre is None:
             await self._closed_centre(ctx, booking)
@@ -357,5 +392,8 @@ class TicketDesk:
         self.flow.leave(ctx)
         today = self.flow.local_now(centre.zone).date()
         when = render.when(slot.start, slot.end, today, ctx.language)
-        ctx.reply(say("manage.moved", ctx.language, ticket=booking.ticket, when=when, centre=centre.name[ctx.language]), ReplyKind.INFO)
+        ctx.reply(
+            say("manage.moved", ctx.language, ticket=booking.ticket, when=when, centre=centre.name[ctx.language]),
+            ReplyKind.INFO,
+        )
         return True

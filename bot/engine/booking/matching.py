@@ -72,22 +72,20 @@ class FuzzyIndex(Generic[T]):
         variants = [spaced]
         for word in self.strip:
             if spaced.startswith(word) and len(spaced.replace(" ", "")) > len(word) + 1:
-                variants.append(spaced[len(word):].strip())
+                variants.append(spaced[len(word) :].strip())
         return variants
 
     def _query(self, text: str) -> str:
         query = key(text)
         for word in self.strip:
             if query.startswith(word) and len(query) > len(word):
-                query = query[len(word):]
+                query = query[len(word) :]
         return query
 
     def contained(self, text: str, min_size: int = 2) -> list[T]:
         """Items whose longest name appears in the text as whole words (CJK: anywhere)."""
         spaced = words(text)
-        inside = [
-            (len(n), i) for i, n in enumerate(self.names) if len(n) >= min_size and self.patterns[i].search(spaced)
-        ]
+        inside = [(len(n), i) for i, n in enumerate(self.names) if len(n) >= min_size and self.patterns[i].search(spaced)]
         if not inside:
             return []
         longest = max(inside)[0]
@@ -196,21 +194,173 @@ def centre_in_text(centres: Sequence[ServiceCentre], text: str) -> ServiceCentre
 
 # -- the little words -------------------------------------------------------------------------------
 
-_YES = {"是", "是的", "对", "對", "对的", "對的", "好", "好的", "好啊", "可以", "行", "嗯", "嗯嗯", "确认", "確認", "确定", "確定",
-        "需要", "要", "没问题", "沒問題", "ok", "okay", "yes", "y", "yeah", "yep", "sure", "confirm", "correct", "right",
-        "please", "yes please", "that s right", "thats right", "确认预约", "確認預約", "confirm booking"}
-_NO = {"不", "不是", "否", "不要", "不需要", "不用", "不用了", "不对", "不對", "都不是", "no", "n", "nope", "no thanks",
-       "not", "wrong", "neither", "none of these", "不需要备用机", "不需要備用機"}
-_SKIP = {"跳过", "跳過", "略过", "略過", "没有", "沒有", "不知道", "不记得", "不記得", "忘了", "记不清", "記不清", "找不到",
-         "skip", "none", "n a", "na", "dont know", "do not know", "idk", "not sure", "no idea", "i dont know",
-         "dont remember", "i dont remember", "cant find it"}
-_BACK = {"返回", "上一步", "后退", "後退", "回上一步", "返回上一步", "上一个", "上一個", "back", "go back", "previous", "prev"}
-_CANCEL = {"取消", "取消预约", "取消預約", "不约了", "不約了", "算了", "退出", "不修了", "cancel", "stop", "quit", "exit",
-           "cancel booking", "cancel the booking", "forget it", "取消预约维修", "取消預約維修"}
-_CHANGE = {"修改", "更改", "改", "修改信息", "修改資訊", "修改资料", "修改資料", "change", "edit", "modify", "change something"}
-_MOVE = {"改约", "改約", "改期", "改时间", "改時間", "换时间", "換時間", "改预约", "改預約", "move", "reschedule",
-         "change time", "change the time", "another time", "move it"}
-_DONE = {"没事了", "沒事了", "好了", "谢谢", "謝謝", "完成", "done", "thanks", "thank you", "nothing", "that s all", "thats all"}
+_YES = {
+    "是",
+    "是的",
+    "对",
+    "對",
+    "对的",
+    "對的",
+    "好",
+    "好的",
+    "好啊",
+    "可以",
+    "行",
+    "嗯",
+    "嗯嗯",
+    "确认",
+    "確認",
+    "确定",
+    "確定",
+    "需要",
+    "要",
+    "没问题",
+    "沒問題",
+    "ok",
+    "okay",
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "sure",
+    "confirm",
+    "correct",
+    "right",
+    "please",
+    "yes please",
+    "that s right",
+    "thats right",
+    "确认预约",
+    "確認預約",
+    "confirm booking",
+}
+_NO = {
+    "不",
+    "不是",
+    "否",
+    "不要",
+    "不需要",
+    "不用",
+    "不用了",
+    "不对",
+    "不對",
+    "都不是",
+    "no",
+    "n",
+    "nope",
+    "no thanks",
+    "not",
+    "wrong",
+    "neither",
+    "none of these",
+    "不需要备用机",
+    "不需要備用機",
+}
+_SKIP = {
+    "跳过",
+    "跳過",
+    "略过",
+    "略過",
+    "没有",
+    "沒有",
+    "不知道",
+    "不记得",
+    "不記得",
+    "忘了",
+    "记不清",
+    "記不清",
+    "找不到",
+    "skip",
+    "none",
+    "n a",
+    "na",
+    "dont know",
+    "do not know",
+    "idk",
+    "not sure",
+    "no idea",
+    "i dont know",
+    "dont remember",
+    "i dont remember",
+    "cant find it",
+}
+_BACK = {
+    "返回",
+    "上一步",
+    "后退",
+    "後退",
+    "回上一步",
+    "返回上一步",
+    "上一个",
+    "上一個",
+    "back",
+    "go back",
+    "previous",
+    "prev",
+}
+_CANCEL = {
+    "取消",
+    "取消预约",
+    "取消預約",
+    "不约了",
+    "不約了",
+    "算了",
+    "退出",
+    "不修了",
+    "cancel",
+    "stop",
+    "quit",
+    "exit",
+    "cancel booking",
+    "cancel the booking",
+    "forget it",
+    "取消预约维修",
+    "取消預約維修",
+}
+_CHANGE = {
+    "修改",
+    "更改",
+    "改",
+    "修改信息",
+    "修改資訊",
+    "修改资料",
+    "修改資料",
+    "change",
+    "edit",
+    "modify",
+    "change something",
+}
+_MOVE = {
+    "改约",
+    "改約",
+    "改期",
+    "改时间",
+    "改時間",
+    "换时间",
+    "換時間",
+    "改预约",
+    "改預約",
+    "move",
+    "reschedule",
+    "change time",
+    "change the time",
+    "another time",
+    "move it",
+}
+_DONE = {
+    "没事了",
+    "沒事了",
+    "好了",
+    "谢谢",
+    "謝謝",
+    "完成",
+    "done",
+    "thanks",
+    "thank you",
+    "nothing",
+    "that s all",
+    "thats all",
+}
 
 
 def _is(text: str, vocabulary: set[str]) -> bool:

@@ -16,7 +16,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "intro": {
         "zh-Hans": "好的，我来帮您预约维修，几步就好。随时可以输入“返回”回到上一步，或输入“取消”退出。",
         "zh-Hant": "好的，我來幫您預約維修，幾步就好。隨時可以輸入「返回」回到上一步，或輸入「取消」退出。",
-        "en": "Sure, let's book your repair; it only takes a few steps. Type \"back\" at any time to go back a step, or \"cancel\" to stop.",
+        "en": 'Sure, let\'s book your repair; it only takes a few steps. Type "back" at any time to go back a step, or "cancel" to stop.',
     },
     "resume": {
         "zh-Hans": "我们继续刚才的预约：",
@@ -56,7 +56,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "help": {
         "zh-Hans": "正在预约维修：回答下面的问题即可。输入“返回”回到上一步，“取消”退出预约，“人工”联系客服。",
         "zh-Hant": "正在預約維修：回答下面的問題即可。輸入「返回」回到上一步，「取消」退出預約，「人工」聯絡客服。",
-        "en": "You are booking a repair: just answer the question below. Type \"back\" to go back a step, \"cancel\" to stop, or \"human\" for a person.",
+        "en": 'You are booking a repair: just answer the question below. Type "back" to go back a step, "cancel" to stop, or "human" for a person.',
     },
     "stuck": {
         "zh-Hans": "看来这一步不太顺利，我已请人工客服来帮您完成预约，他们能看到您已经填写的内容，请稍候。",
@@ -76,7 +76,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "photo.describe": {
         "zh-Hans": "照片已收到，会附在维修单上。请再用文字简单描述一下故障，例如“屏幕碎了，触摸失灵”。",
         "zh-Hant": "照片已收到，會附在維修單上。請再用文字簡單描述一下故障，例如「螢幕破了，觸控失靈」。",
-        "en": "Photo received; it will be attached to your booking. Please also describe the fault in a few words, for example \"cracked screen, touch not working\".",
+        "en": 'Photo received; it will be attached to your booking. Please also describe the fault in a few words, for example "cracked screen, touch not working".',
     },
     # -- questions ----------------------------------------------------------------------------------
     "ask.type": {
@@ -87,7 +87,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "ask.model": {
         "zh-Hans": "是哪个型号的{type}？请从下面选择，或直接输入型号，例如“{example}”（型号在机身背面或包装盒上）。",
         "zh-Hant": "是哪個型號的{type}？請從下面選擇，或直接輸入型號，例如「{example}」（型號在機身背面或包裝盒上）。",
-        "en": "Which {type} model is it? Pick one below or type the model, for example \"{example}\" (it is on the back of the device or on the box).",
+        "en": 'Which {type} model is it? Pick one below or type the model, for example "{example}" (it is on the back of the device or on the box).',
     },
     "ask.imei": {
         "zh-Hans": "请输入设备的IMEI（15位数字，拨号界面输入*#06#可查看），或机身序列号。没有的话可以跳过。",
@@ -102,12 +102,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "ask.fault": {
         "zh-Hans": "请简单描述一下故障，例如“屏幕碎了，触摸失灵”。在Telegram上也可以直接发照片。",
         "zh-Hant": "請簡單描述一下故障，例如「螢幕破了，觸控失靈」。在Telegram上也可以直接傳照片。",
-        "en": "Please describe the fault briefly, for example \"cracked screen, touch not working\". On Telegram you can also send photos.",
+        "en": 'Please describe the fault briefly, for example "cracked screen, touch not working". On Telegram you can also send photos.',
     },
     "ask.purchase": {
         "zh-Hans": "请问是什么时候购买的？例如“2025-03-01”或“去年五月”，我来帮您查保修。",
         "zh-Hant": "請問是什麼時候購買的？例如「2025-03-01」或「去年五月」，我來幫您查保固。",
-        "en": "When did you buy it? For example \"2025-03-01\" or \"last March\"; I will check the warranty for you.",
+        "en": 'When did you buy it? For example "2025-03-01" or "last March"; I will check the warranty for you.',
     },
     "ask.service": {
         "zh-Hans": "您希望怎样维修？",
@@ -137,17 +137,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "ask.address.onsite": {
         "zh-Hans": "请告诉我上门地址（区、街道、小区、门牌号），例如“朝阳区建国路88号3号楼1201”。",
         "zh-Hant": "請告訴我到府地址（區、街道、社區、門牌號），例如「朝陽區建國路88號3號樓1201」。",
-        "en": "What address should the engineer come to (district, street, building, flat)? For example \"Flat 1201, Building 3, 88 Jianguo Road, Chaoyang\".",
+        "en": 'What address should the engineer come to (district, street, building, flat)? For example "Flat 1201, Building 3, 88 Jianguo Road, Chaoyang".',
     },
     "ask.address.courier": {
         "zh-Hans": "请告诉我取件地址（区、街道、小区、门牌号），例如“朝阳区建国路88号3号楼1201”。",
         "zh-Hant": "請告訴我收件地址（區、街道、社區、門牌號），例如「朝陽區建國路88號3號樓1201」。",
-        "en": "What address should the courier collect from (district, street, building, flat)? For example \"Flat 1201, Building 3, 88 Jianguo Road, Chaoyang\".",
+        "en": 'What address should the courier collect from (district, street, building, flat)? For example "Flat 1201, Building 3, 88 Jianguo Road, Chaoyang".',
     },
     "ask.day": {
         "zh-Hans": "{centre}（营业时间：{hours}）。请选择日期，也可以直接说“明天下午”“周六上午”：",
         "zh-Hant": "{centre}（營業時間：{hours}）。請選擇日期，也可以直接說「明天下午」「週六上午」：",
-        "en": "{centre} (hours: {hours}). Please choose a day, or just say \"tomorrow afternoon\" or \"Saturday morning\":",
+        "en": '{centre} (hours: {hours}). Please choose a day, or just say "tomorrow afternoon" or "Saturday morning":',
     },
     "ask.slot": {
         "zh-Hans": "{day}可预约的时间：",
@@ -182,7 +182,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "did_you_mean": {
         "zh-Hans": "您是指“{name}”吗？",
         "zh-Hant": "您是指「{name}」嗎？",
-        "en": "Did you mean \"{name}\"?",
+        "en": 'Did you mean "{name}"?',
     },
     "did_you_mean_many": {
         "zh-Hans": "您是指下面哪一个型号？",
@@ -204,8 +204,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "option.change": {"zh-Hans": "修改信息", "zh-Hant": "修改資料", "en": "Change something"},
     "option.cancel": {"zh-Hans": "取消", "zh-Hant": "取消", "en": "Cancel"},
     "option.nothing": {"zh-Hans": "不用改了", "zh-Hant": "不用改了", "en": "Nothing, go back"},
-    "option.day": {"zh-Hans": "{day}（{count}个时段可约）", "zh-Hant": "{day}（{count}個時段可約）", "en": "{day} ({count} times free)"},
-    "option.slot": {"zh-Hans": "{time}（剩{free}个名额）", "zh-Hant": "{time}（剩{free}個名額）", "en": "{time} ({free} left)"},
+    "option.day": {
+        "zh-Hans": "{day}（{count}个时段可约）",
+        "zh-Hant": "{day}（{count}個時段可約）",
+        "en": "{day} ({count} times free)",
+    },
+    "option.slot": {
+        "zh-Hans": "{time}（剩{free}个名额）",
+        "zh-Hant": "{time}（剩{free}個名額）",
+        "en": "{time} ({free} left)",
+    },
     "option.book": {"zh-Hans": "预约维修", "zh-Hant": "預約維修", "en": "Book a repair"},
     "option.move": {"zh-Hans": "改约时间", "zh-Hant": "更改時間", "en": "Move to another time"},
     "option.cancel_booking": {"zh-Hans": "取消预约", "zh-Hant": "取消預約", "en": "Cancel the booking"},
@@ -282,19 +290,27 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "沒關係，工程師會依發票或序號確認保固狀態。",
         "en": "No problem: the engineer will check the warranty from your invoice or the serial number.",
     },
-    "warranty.word.in": {"zh-Hans": "在保修期内（至{until}）", "zh-Hant": "在保固期內（至{until}）", "en": "under warranty (until {until})"},
-    "warranty.word.out": {"zh-Hans": "已过保（{until}到期）", "zh-Hant": "已過保（{until}到期）", "en": "out of warranty (ended {until})"},
+    "warranty.word.in": {
+        "zh-Hans": "在保修期内（至{until}）",
+        "zh-Hant": "在保固期內（至{until}）",
+        "en": "under warranty (until {until})",
+    },
+    "warranty.word.out": {
+        "zh-Hans": "已过保（{until}到期）",
+        "zh-Hant": "已過保（{until}到期）",
+        "en": "out of warranty (ended {until})",
+    },
     "warranty.word.unknown": {"zh-Hans": "保修待确认", "zh-Hant": "保固待確認", "en": "warranty to be checked"},
     # -- errors (each followed by the question again) -------------------------------------------------
     "bad.type": {
         "zh-Hans": "抱歉，没有识别出产品类型，请从下面选择，例如“手机”或“笔记本电脑”。",
         "zh-Hant": "抱歉，沒有辨識出產品類型，請從下面選擇，例如「手機」或「筆記型電腦」。",
-        "en": "Sorry, I didn't recognise that product type. Please pick one below, for example \"Phone\" or \"Laptop\".",
+        "en": 'Sorry, I didn\'t recognise that product type. Please pick one below, for example "Phone" or "Laptop".',
     },
     "bad.model": {
         "zh-Hans": "抱歉，没有找到型号“{text}”。",
         "zh-Hant": "抱歉，沒有找到型號「{text}」。",
-        "en": "Sorry, I couldn't find the model \"{text}\".",
+        "en": 'Sorry, I couldn\'t find the model "{text}".',
     },
     "bad.imei": {
         "zh-Hans": "这个IMEI好像不对：IMEI是15位数字，最后一位是校验位，例如 490154203237518。请再核对一下（拨号界面输入*#06#可查看）。",
@@ -309,27 +325,27 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "bad.fault": {
         "zh-Hans": "请用几个字描述故障，例如“开不了机”或“屏幕碎了”。",
         "zh-Hant": "請用幾個字描述故障，例如「無法開機」或「螢幕破了」。",
-        "en": "Please describe the fault in a few words, for example \"won't turn on\" or \"cracked screen\".",
+        "en": 'Please describe the fault in a few words, for example "won\'t turn on" or "cracked screen".',
     },
     "bad.purchase": {
         "zh-Hans": "抱歉，没看懂这个日期。请写成“2025-03-01”或“去年五月”这样的形式。",
         "zh-Hant": "抱歉，沒看懂這個日期。請寫成「2025-03-01」或「去年五月」這樣的形式。",
-        "en": "Sorry, I couldn't read that date. Please write it like \"2025-03-01\" or \"last March\".",
+        "en": 'Sorry, I couldn\'t read that date. Please write it like "2025-03-01" or "last March".',
     },
     "bad.purchase_future": {
         "zh-Hans": "这个日期还没到呢，购买日期应该是今天或以前，例如“2025-03-01”。",
         "zh-Hant": "這個日期還沒到呢，購買日期應該是今天或以前，例如「2025-03-01」。",
-        "en": "That date is in the future; the purchase date must be today or earlier, for example \"2025-03-01\".",
+        "en": 'That date is in the future; the purchase date must be today or earlier, for example "2025-03-01".',
     },
     "bad.purchase_old": {
         "zh-Hans": "这个日期太早了，请核对一下年份，例如“2025-03-01”。",
         "zh-Hant": "這個日期太早了，請核對一下年份，例如「2025-03-01」。",
-        "en": "That date is too long ago; please check the year, for example \"2025-03-01\".",
+        "en": 'That date is too long ago; please check the year, for example "2025-03-01".',
     },
     "bad.service": {
         "zh-Hans": "请从下面选择服务方式，例如“到店”或“寄修”。",
         "zh-Hant": "請從下面選擇服務方式，例如「到店」或「寄修」。",
-        "en": "Please pick one of the options below, for example \"store\" or \"courier\".",
+        "en": 'Please pick one of the options below, for example "store" or "courier".',
     },
     "bad.service_unavailable": {
         "zh-Hans": "这个产品暂不支持{mode}，请从下面选择。",
@@ -344,17 +360,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "bad.centre": {
         "zh-Hans": "请从下面选择服务中心，也可以输入区名，例如“朝阳”。",
         "zh-Hant": "請從下面選擇服務中心，也可以輸入區名，例如「朝陽」。",
-        "en": "Please pick a service centre below, or type its district, for example \"Chaoyang\".",
+        "en": 'Please pick a service centre below, or type its district, for example "Chaoyang".',
     },
     "bad.address": {
         "zh-Hans": "地址太简单了，请写到门牌号，例如“朝阳区建国路88号3号楼1201”。",
         "zh-Hant": "地址太簡單了，請寫到門牌號，例如「朝陽區建國路88號3號樓1201」。",
-        "en": "That address is too short; please include the street and number, for example \"Flat 1201, Building 3, 88 Jianguo Road, Chaoyang\".",
+        "en": 'That address is too short; please include the street and number, for example "Flat 1201, Building 3, 88 Jianguo Road, Chaoyang".',
     },
     "bad.day": {
         "zh-Hans": "抱歉，没看懂哪一天，请从下面选择，或说“明天”“周六上午”。",
         "zh-Hant": "抱歉，沒看懂哪一天，請從下面選擇，或說「明天」「週六上午」。",
-        "en": "Sorry, I couldn't tell which day. Pick one below, or say \"tomorrow\" or \"Saturday morning\".",
+        "en": 'Sorry, I couldn\'t tell which day. Pick one below, or say "tomorrow" or "Saturday morning".',
     },
     "bad.day_full": {
         "zh-Hans": "{day}没有可预约的时间了，请选择其他日期。",
@@ -364,7 +380,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "bad.slot": {
         "zh-Hans": "请从下面选择时间，或输入“10点”“下午”这样的时间。",
         "zh-Hant": "請從下面選擇時段，或輸入「10點」「下午」這樣的時間。",
-        "en": "Please pick a time below, or type a time such as \"10am\" or \"afternoon\".",
+        "en": 'Please pick a time below, or type a time such as "10am" or "afternoon".',
     },
     "bad.slot_none": {
         "zh-Hans": "{time}没有可预约的时段，请从下面选择。",
@@ -379,12 +395,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "bad.yes_no": {
         "zh-Hans": "请回答“是”或“否”，也可以点下面的选项。",
         "zh-Hant": "請回答「是」或「否」，也可以點下面的選項。",
-        "en": "Please answer \"yes\" or \"no\", or pick an option below.",
+        "en": 'Please answer "yes" or "no", or pick an option below.',
     },
     "bad.name": {
         "zh-Hans": "请输入联系人的姓名，例如“张先生”或“李明”。",
         "zh-Hant": "請輸入聯絡人的姓名，例如「張先生」或「李明」。",
-        "en": "Please type the contact person's name, for example \"Li Ming\".",
+        "en": 'Please type the contact person\'s name, for example "Li Ming".',
     },
     "bad.phone": {
         "zh-Hans": "这个号码好像不对，请输入手机号或带区号的固定电话，例如 {example} 或 010-65000000。",
@@ -394,7 +410,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "bad.confirm": {
         "zh-Hans": "请选择“确认预约”“修改信息”或“取消”。",
         "zh-Hant": "請選擇「確認預約」「修改資料」或「取消」。",
-        "en": "Please choose \"Confirm booking\", \"Change something\" or \"Cancel\".",
+        "en": 'Please choose "Confirm booking", "Change something" or "Cancel".',
     },
     "bad.change": {
         "zh-Hans": "请从下面选择要修改的项目。",
@@ -424,19 +440,39 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "hours.daily": {"zh-Hans": "每天", "zh-Hant": "每天", "en": "daily"},
     "hours.closed": {"zh-Hans": "休息", "zh-Hant": "公休", "en": "closed"},
     "hours.separator": {"zh-Hans": "；", "zh-Hant": "；", "en": "; "},
-    "hours.holidays": {"zh-Hans": "，法定节假日 {hours}", "zh-Hant": "，國定假日 {hours}", "en": ", public holidays {hours}"},
+    "hours.holidays": {
+        "zh-Hans": "，法定节假日 {hours}",
+        "zh-Hant": "，國定假日 {hours}",
+        "en": ", public holidays {hours}",
+    },
     "centre.line": {
         "zh-Hans": "{name}（{address}，电话 {phone}）",
         "zh-Hant": "{name}（{address}，電話 {phone}）",
         "en": "{name} ({address}, phone {phone})",
     },
     # -- summary ------------------------------------------------------------------------------------
-    "summary.product": {"zh-Hans": "产品：{model}（{type}）", "zh-Hant": "產品：{model}（{type}）", "en": "Product: {model} ({type})"},
+    "summary.product": {
+        "zh-Hans": "产品：{model}（{type}）",
+        "zh-Hant": "產品：{model}（{type}）",
+        "en": "Product: {model} ({type})",
+    },
     "summary.serial": {"zh-Hans": "序列号/IMEI：{value}", "zh-Hant": "序號/IMEI：{value}", "en": "Serial / IMEI: {value}"},
-    "summary.serial_none": {"zh-Hans": "序列号/IMEI：未提供", "zh-Hant": "序號/IMEI：未提供", "en": "Serial / IMEI: not given"},
+    "summary.serial_none": {
+        "zh-Hans": "序列号/IMEI：未提供",
+        "zh-Hant": "序號/IMEI：未提供",
+        "en": "Serial / IMEI: not given",
+    },
     "summary.fault": {"zh-Hans": "故障：{fault}", "zh-Hant": "故障：{fault}", "en": "Fault: {fault}"},
-    "summary.photos": {"zh-Hans": "（附照片{count}张）", "zh-Hant": "（附照片{count}張）", "en": " ({count} photos attached)"},
-    "summary.purchase": {"zh-Hans": "购买日期：{purchase}，{warranty}", "zh-Hant": "購買日期：{purchase}，{warranty}", "en": "Bought: {purchase}, {warranty}"},
+    "summary.photos": {
+        "zh-Hans": "（附照片{count}张）",
+        "zh-Hant": "（附照片{count}張）",
+        "en": " ({count} photos attached)",
+    },
+    "summary.purchase": {
+        "zh-Hans": "购买日期：{purchase}，{warranty}",
+        "zh-Hant": "購買日期：{purchase}，{warranty}",
+        "en": "Bought: {purchase}, {warranty}",
+    },
     "summary.purchase_unknown": {"zh-Hans": "不详", "zh-Hant": "不詳", "en": "unknown"},
     "summary.service": {"zh-Hans": "服务方式：{service}", "zh-Hant": "服務方式：{service}", "en": "Service: {service}"},
     "summary.centre": {"zh-Hans": "服务中心：{centre}", "zh-Hant": "服務中心：{centre}", "en": "Centre: {centre}"},
@@ -444,7 +480,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "summary.time": {"zh-Hans": "时间：{time}", "zh-Hant": "時間：{time}", "en": "Time: {time}"},
     "summary.loaner_yes": {"zh-Hans": "备用机：需要", "zh-Hant": "備用機：需要", "en": "Loaner: yes"},
     "summary.loaner_no": {"zh-Hans": "备用机：不需要", "zh-Hant": "備用機：不需要", "en": "Loaner: no"},
-    "summary.contact": {"zh-Hans": "联系人：{name}，{phone}", "zh-Hant": "聯絡人：{name}，{phone}", "en": "Contact: {name}, {phone}"},
+    "summary.contact": {
+        "zh-Hans": "联系人：{name}，{phone}",
+        "zh-Hant": "聯絡人：{name}，{phone}",
+        "en": "Contact: {name}, {phone}",
+    },
     # -- booked -------------------------------------------------------------------------------------
     "booked": {
         "zh-Hans": "预约成功！您的维修单号是 {ticket}，时间：{when}。",
@@ -484,7 +524,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "next.manage": {
         "zh-Hans": "查询进度、改约或取消，随时发“维修进度”和单号 {ticket} 给我；改约和取消最晚在预约时间前2小时，免费。",
         "zh-Hant": "查詢進度、改約或取消，隨時傳「維修進度」和單號 {ticket} 給我；改約和取消最晚在預約時間前2小時，免費。",
-        "en": "To check, move or cancel it, send me \"repair status\" and {ticket} at any time; changes and cancellations are free up to 2 hours before.",
+        "en": 'To check, move or cancel it, send me "repair status" and {ticket} at any time; changes and cancellations are free up to 2 hours before.',
     },
     # -- status, move, cancel -----------------------------------------------------------------------
     "manage.none": {
@@ -520,7 +560,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "manage.bad_action": {
         "zh-Hans": "请选择“改约时间”“取消预约”或“没有了”。",
         "zh-Hant": "請選擇「更改時間」「取消預約」或「沒有了」。",
-        "en": "Please choose \"Move\", \"Cancel\" or \"That's all\".",
+        "en": 'Please choose "Move", "Cancel" or "That\'s all".',
     },
     "manage.too_late": {
         "zh-Hans": "距离预约时间已不足2小时，无法在线改约或取消，请致电服务中心 {phone}。",
@@ -570,7 +610,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "status.booked": {"zh-Hans": "已预约", "zh-Hant": "已預約", "en": "booked"},
     "status.cancelled": {"zh-Hans": "已取消", "zh-Hant": "已取消", "en": "cancelled"},
     "status.done": {"zh-Hans": "已完成", "zh-Hant": "已完成", "en": "completed"},
-    "status.past": {"zh-Hans": "预约时间已过，维修进度会短信通知您", "zh-Hant": "預約時間已過，維修進度會以簡訊通知您", "en": "appointment time passed; we text you at every repair step"},
+    "status.past": {
+        "zh-Hans": "预约时间已过，维修进度会短信通知您",
+        "zh-Hant": "預約時間已過，維修進度會以簡訊通知您",
+        "en": "appointment time passed; we text you at every repair step",
+    },
 }
 
 

@@ -97,9 +97,7 @@ def summary(catalog: Catalog, data: dict[str, Any], language: Language, today: d
     assert model is not None and product_type is not None and centre is not None
     lines = [say("summary.product", language, model=model.name, type=product_type.name[language])]
     serial = data.get("serial")
-    lines.append(
-        say("summary.serial", language, value=serial["value"]) if serial else say("summary.serial_none", language)
-    )
+    lines.append(say("summary.serial", language, value=serial["value"]) if serial else say("summary.serial_none", language))
     photos = len(data.get("photos") or [])
     fault = data["fault"] + (say("summary.photos", language, count=photos) if photos else "")
     lines.append(say("summary.fault", language, fault=fault))
