@@ -43,3 +43,41 @@ def create_app(runtime: Any, channels: Iterable[RouteRegistrar] = ()) -> web.App
     for register in channels:
         register(app)
     return app
+
+
+async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Serve `app` on host:port (its startup hooks run now); `await runner.cleanup()` stops it."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    log.info("http: listening on %s:%s (%s)", host, port, ", ".join(sorted({r.resource.canonical for r in app.router.routes() if r.resource})))
+    return runner
+
+
+async def run_http(runtime: Any, channels: Iterable[RouteRegistrar] = (), *, stop: asyncio.Event | None = None) -> None:
+    """Serve /healthz and the channels' webhooks on HOST:PORT until SIGINT/SIGTERM or `stop` is set.
+
+    What `supportbot serve` runs when no Telegram bot polls (an SMS-only deployment, for one).
+    """
+    import contextlib
+    import signal
+
+    settings = runtime.settings
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    runner = await start_site(create_app(runtime, channels), settings.host, settings.port)
+    try:
+        await stop.wait()
+    finally:
+        log.info("http: stopping")
+        await runner.cleanup()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)

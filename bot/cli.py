@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.knowledge import KnowledgeErrors, load_knowledge
+from bot.knowledge import KnowledgeError, KnowledgeErrors, load_knowledge
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_KNOWLEDGE = 1
@@ -31,13 +31,32 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    """Validate the knowledge directory and summarise it."""
-    settings = _settings(args)
-    knowledge = load_knowledge(settings.knowledge_dir)
+    """Validate every knowledge file (FAQ, lexicon, catalog) and summarise them; all problems at once."""
+    from bot.knowledge.catalog import load_catalog
+
+    directory = _settings(args).knowledge_dir
+    errors: list[KnowledgeError] = []
+    knowledge = catalog = None
+    try:
+        knowledge = load_knowledge(directory)
+    except KnowledgeErrors as exc:
+        errors += exc.errors
+    try:
+        catalog = load_catalog(directory)
+    except KnowledgeErrors as exc:
+        errors += exc.errors
+    if errors or knowledge is None:
+        raise KnowledgeErrors(errors)
     print(
         f"OK: {len(knowledge.operator_entries)} entries, {knowledge.question_count} example questions, "
-        f"languages {', '.join(knowledge.languages)} ({settings.knowledge_dir})"
+        f"languages {', '.join(knowledge.languages)} ({directory})"
     )
+    if catalog is None:
+        print("booking: off (add products.yaml and service_centers.yaml to enable it)")
+    else:
+        models = sum(len(t.models) for t in catalog.types)
+        cities = {c.city["en"] for c in catalog.centres}
+        print(f"booking: {models} models in {len(catalog.types)} product types, {len(catalog.centres)} service centres in {len(cities)} cities")
     return 0
 
 
@@ -72,9 +91,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the channels that are configured; without any, fall back to the console chat."""
+    from bot.channels.sms import sms_configured
+
     settings = _settings(args)
-    if settings.bot_token:
-        return asyncio.run(_serve_telegram(settings))
+    if settings.bot_token or sms_configured(settings):
+        return asyncio.run(_serve(settings))
     print(
         "No BOT_TOKEN set: starting the console chat. To connect Telegram, create a bot with @BotFather "
         "and run `BOT_TOKEN=123:abc make run` (see README).",
@@ -83,14 +104,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return asyncio.run(_chat(settings, "local"))
 
 
-async def _serve_telegram(settings: Settings) -> int:
+async def _serve(settings: Settings) -> int:
+    """Telegram (polling or webhook) and/or SMS; one aiohttp app on HOST:PORT serves /healthz and every webhook."""
+    from bot.app import run_http
+    from bot.channels.sms import build_sms, sms_configured, sms_routes
     from bot.channels.telegram import run_telegram
     from bot.runtime import build_runtime
 
     runtime = await build_runtime(settings)
     _announce_features(runtime)
     try:
-        await run_telegram(runtime)
+        channels = [sms_routes(build_sms(runtime))] if sms_configured(settings) else []
+        if settings.bot_token:
+            await run_telegram(runtime, channels=channels)
+        else:
+            await run_http(runtime, channels)
     finally:
         await runtime.close()
     return 0

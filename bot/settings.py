@@ -53,6 +53,22 @@ class Settings(BaseSettings):
     # Human hand-off: the agents' Telegram supergroup (with topics) and who may act in it.
     agents_chat_id: int | None = None
     agent_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)  # AGENT_IDS=111,222
+    # Language of the bot's own lines in the agents' chat (cards, /queue, /stats); default DEFAULT_LANGUAGE.
+    agents_language: Language | None = None
+    # Telegram allows about 20 messages a minute into one group: the agents' chat outbox keeps to this.
+    agents_messages_per_minute: int = Field(default=20, ge=1, le=60)
+    # One turn whose best match confidence is more than this under the threshold hands off at once
+    # (unset: only HANDOFF_AFTER_LOW_CONFIDENCE turns in a row do). Off-topic chit-chat scores near 0 too.
+    handoff_far_below: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Service levels, in staffed (office-hours) minutes: first answer of a person; urgent (complaint,
+    # anger) first answer; an assigned conversation whose customer waits for the agent's reply.
+    handoff_sla_minutes: int = Field(default=15, ge=1)
+    handoff_urgent_sla_minutes: int = Field(default=5, ge=1)
+    handoff_reply_sla_minutes: int = Field(default=10, ge=1)
+    # An overdue escalation is announced again to the agents at most this often.
+    handoff_reannounce_minutes: int = Field(default=10, ge=1)
+    # While waiting, a customer who keeps writing hears "you are number N in the queue" at most this often.
+    handoff_ack_minutes: int = Field(default=5, ge=1)
 
     # SMS (Twilio, or any gateway posting JSON with an HMAC signature).
     twilio_account_sid: str | None = None
@@ -75,6 +91,8 @@ class Settings(BaseSettings):
         "webhook_url",
         "webhook_secret",
         "agents_chat_id",
+        "agents_language",
+        "handoff_far_below",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_from_number",

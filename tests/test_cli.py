@@ -63,3 +63,36 @@ def test_piped_chat_one_block_per_message(small_kb: Path, tmp_path: Path) -> Non
     assert "人工客服" in blocks[3]
     queue = run_cli("queue", "--db", db)
     assert "human" in queue.stdout and "console:local" in queue.stdout
+
+
+def test_eval_prints_the_figures(small_kb: Path, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        '{"text": "保修期是多久啊", "expect": "warranty.period"}\n'
+        '{"text": "how much for a new battery", "expect": "battery.price"}\n'
+        '{"text": "明天北京的天气", "expect": null}\n',
+        encoding="utf-8",
+    )
+    result = run_cli("eval", "--kb", str(small_kb), "--cases", str(cases), "--json")
+    assert result.returncode == 0, result.stderr
+    import json
+
+    report = json.loads(result.stdout)
+    assert report["n_in_scope"] == 2 and report["n_oos"] == 1
+    assert 0 <= report["in_scope_accuracy"] <= 1 and 0 <= report["oos_recall"] <= 1
+    assert report["p99_ms"] >= report["p50_ms"] > 0
+    cases.write_text('{"text": "x", "expect": "no.such.intent"}\nnot json\n', encoding="utf-8")
+    bad = run_cli("eval", "--kb", str(small_kb), "--cases", str(cases), "--json")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and "line" in bad.stderr
+
+
+def test_kb_check_covers_the_booking_catalog(tmp_path: Path) -> None:
+    demo = run_cli("kb", "check")
+    assert demo.returncode == 0, demo.stderr
+    assert "booking: " in demo.stdout and "service centres" in demo.stdout
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "a.yaml").write_text("- id: a\n  questions: [q]\n  answer: {zh-Hans: a, zh-Hant: a, en: a}\n", encoding="utf-8")
+    (tmp_path / "products.yaml").write_text("types: [oops\n", encoding="utf-8")
+    broken = run_cli("kb", "check", "--kb", str(tmp_path))
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert "products.yaml" in broken.stderr

@@ -7,25 +7,33 @@ Each message is one database transaction (see `Store.turn`), so a restart never 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.engine.commands import parse_command
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
 from bot.engine.flows import Flow
-from bot.engine.handoff import hand_off
+from bot.engine.handoff import PRIORITY, hand_off, is_angry
 from bot.engine.language import resolve_language
 from bot.engine.messages import LANGUAGE_NAMES
-from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, Outcome, Reply, ReplyKind
+from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Option, Outcome, Reply, ReplyKind
 from bot.knowledge import FaqEntry, KnowledgeBase
 from bot.nlu.matcher import IntentMatcher
 from bot.settings import LANGUAGES, Settings
 from bot.storage.store import OutboundRow, Store, Turn
 
+if TYPE_CHECKING:
+    from bot.handoff.service import HandoffService
+
 log = logging.getLogger(__name__)
+
+# Replies that make no sense next to a hand-off for anger (the person takes it from here).
+_DROPPED_FOR_ANGER = (ReplyKind.NOT_UNDERSTOOD, ReplyKind.CLARIFY, ReplyKind.MENU)
 
 
 class Engine:
@@ -38,12 +46,21 @@ class Engine:
         matcher: IntentMatcher,
         store: Store,
         flows: Sequence[Flow] = (),
+        handoff: HandoffService | None = None,
     ) -> None:
         self.settings = settings
         self.knowledge = knowledge
         self.store = store
-        self.faq = FaqStep(knowledge, matcher, settings.handoff_after_low_confidence)
+        self.faq = FaqStep(
+            knowledge, matcher, settings.handoff_after_low_confidence, far_below=getattr(settings, "handoff_far_below", None)
+        )
         self.flows: dict[str, Flow] = {flow.name: flow for flow in flows}
+        if handoff is None:
+            from bot.handoff.service import HandoffService
+
+            handoff = HandoffService(settings, store, matcher=matcher, knowledge=knowledge)
+        # The human queue: while a person handles a conversation the bot relays instead of answering.
+        self.handoff = handoff
         # Messages of one customer are handled one at a time; different customers run concurrently.
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -60,20 +77,24 @@ class Engine:
 
     async def _handle(self, inbound: Inbound) -> Outcome:
         hint = inbound.language_hint or self.settings.default_language
+        after = _AfterCommit()
         try:
             async with self.store.turn(
                 inbound.channel, inbound.customer_id, language=hint, display_name=inbound.display_name
             ) as turn:
-                return await self._turn(inbound, turn)
+                outcome = await self._turn(inbound, turn, after)
         except _Redelivered as redelivered:
             return redelivered.outcome
+        await self.handoff.after_commit(outcome.conversation_id, after.flush)
+        return outcome
 
-    async def _turn(self, inbound: Inbound, turn: Turn) -> Outcome:
+    async def _turn(self, inbound: Inbound, turn: Turn, after: _AfterCommit | None = None) -> Outcome:
         conversation = turn.conversation
         ctx = TurnContext(
             language=conversation.language,  # type: ignore[arg-type]
             brand=self.settings.brand_name,
-            state=dict(conversation.state or {}),
+            # A deep copy: flows change nested dicts, and the ORM only notices a new top-level value.
+            state=copy.deepcopy(conversation.state or {}),
             low_confidence_streak=conversation.low_confidence_streak,
         )
         text = (inbound.text or "").strip()
@@ -83,7 +104,16 @@ class Engine:
         if action is None:
             # Only what the customer wrote says which language they use; a command or button does not.
             ctx.language = resolve_language(text, ctx.language, conversation.language_locked)
-        await self._dispatch(ctx, inbound, action, turn)
+        escalation = await self.handoff.active(turn)
+        relay = False
+        if escalation is not None:
+            # A person handles this conversation: relay the message, answer nothing on our own.
+            if action is not None and action.kind is ActionKind.LANGUAGE:
+                self._language(ctx, action, turn)
+            else:
+                relay = await self.handoff.in_person(ctx, turn, inbound, action, escalation, text)
+        elif not await self.handoff.survey(ctx, turn, action, text):
+            await self._dispatch(ctx, inbound, action, turn)
         # The customer's message is stored last, with what the bot understood of it. A conflict on its
         # external id means the channel delivered it before: undo the whole turn, answer nothing.
         message_id = await turn.record_inbound(
@@ -97,20 +127,32 @@ class Engine:
         )
         if message_id is None:
             raise _Redelivered(Outcome(replies=(), conversation_id=conversation.id, language=ctx.language, duplicate=True))
+        if relay and escalation is not None:
+            await self.handoff.relay(turn, escalation, message_id)
+        elif ctx.handoff is not None:
+            await self.handoff.open_in_turn(ctx, turn, message_id)
         replies = await self._store_replies(ctx, turn)
-        if ctx.handoff is not None:
-            await turn.open_escalation(ctx.handoff.reason, ctx.handoff.priority)
+        if after is not None:
+            after.flush = await turn.has_undelivered()
         conversation.language = ctx.language
         conversation.low_confidence_streak = ctx.low_confidence_streak
         conversation.state = ctx.state
-        return Outcome(replies=replies, conversation_id=conversation.id, language=ctx.language, handoff=ctx.handoff)
+        return Outcome(
+            replies=replies, conversation_id=conversation.id, language=ctx.language, handoff=ctx.handoff, relayed=relay
+        )
 
     async def _dispatch(self, ctx: TurnContext, inbound: Inbound, action: Action | None, turn: Turn) -> None:
         text = (inbound.text or "").strip()
         # A pending list of options is only valid for the very next message.
         ctx.state.pop("options", None)
         flow = self.flows.get(ctx.state.get("flow", ""))
-        if flow is not None and (action is None or action.kind is not ActionKind.RESET):
+        angry = action is None and inbound.kind is InboundKind.TEXT and is_angry(text)
+        if angry and flow is not None:
+            # Clear anger in the middle of a form: stop asking questions, a person takes it from here.
+            ctx.state.pop("flow", None)
+            ctx.state.pop(flow.name, None)
+            hand_off(ctx, "anger")
+        elif flow is not None and (action is None or action.kind is not ActionKind.RESET):
             await flow.step(ctx, turn, inbound, action)
         elif action is not None:
             await self._act(ctx, action, turn, inbound)
@@ -128,6 +170,8 @@ class Engine:
             matched = self.faq.understand(ctx, text)
             if matched is not None:
                 await self._answer(ctx, *matched, turn, inbound)
+            if angry:
+                _escalate_anger(ctx)
         _remember_options(ctx)
 
     async def _answer(self, ctx: TurnContext, entry: FaqEntry, confidence: float | None, turn: Turn, inbound: Inbound) -> None:
@@ -160,7 +204,10 @@ class Engine:
             await self._feedback(ctx, action, turn)
         elif action.kind is ActionKind.MENU:
             await self._menu(ctx, action.value, turn, inbound)
-        else:  # pragma: no cover - every ActionKind is handled above
+        elif action.kind is ActionKind.HANDOFF:
+            # "Back to the assistant" pressed when no person has the conversation (any more).
+            ctx.reply(ctx.say("handoff.not_active"), ReplyKind.INFO, ctx.menu_options())
+        else:  # pragma: no cover - every ActionKind is handled above (SURVEY by the hand-off service)
             ctx.reply(ctx.say("stale"), ReplyKind.STALE)
 
     async def _menu(self, ctx: TurnContext, item: str, turn: Turn, inbound: Inbound) -> None:
@@ -211,6 +258,26 @@ class Engine:
             )
             for draft, message_id in zip(ctx.drafts, ids, strict=True)
         )
+
+
+class _AfterCommit:
+    """What to do once the turn is committed."""
+
+    flush: bool = False  # agent messages the customer has not received yet: deliver them now
+
+
+def _escalate_anger(ctx: TurnContext) -> None:
+    """A complaint or clear anger: hand off with priority, whatever the FAQ made of the message."""
+    priority = PRIORITY["anger"]
+    if ctx.handoff is not None:
+        if ctx.handoff.priority < priority:
+            ctx.handoff = Handoff("anger", priority)
+            for draft in ctx.drafts:
+                if draft.handoff is not None:
+                    draft.handoff = ctx.handoff
+        return
+    ctx.drafts = [d for d in ctx.drafts if d.kind not in _DROPPED_FOR_ANGER]
+    hand_off(ctx, "anger")
 
 
 class _Redelivered(Exception):

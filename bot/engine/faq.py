@@ -16,10 +16,12 @@ POPULAR_COUNT = 6
 class FaqStep:
     """The FAQ part of the conversation, over one knowledge base and its trained matcher."""
 
-    def __init__(self, knowledge: KnowledgeBase, matcher: IntentMatcher, handoff_after: int) -> None:
+    def __init__(self, knowledge: KnowledgeBase, matcher: IntentMatcher, handoff_after: int, far_below: float | None = None) -> None:
         self.knowledge = knowledge
         self.matcher = matcher
         self.handoff_after = handoff_after
+        # A single turn whose best confidence is more than this under the threshold hands off at once.
+        self.far_below = far_below
 
     def understand(self, ctx: TurnContext, text: str) -> tuple[FaqEntry, float] | None:
         """Match free text. A confident match is returned for the caller to act on (answer it, or
@@ -38,7 +40,10 @@ class FaqStep:
             if len(entries) >= 2:
                 self.clarify(ctx, entries)
                 return None
-        self.not_understood(ctx)
+        far = self.far_below is not None and (
+            best is None or best.confidence < getattr(self.matcher, "threshold", 0.0) - self.far_below
+        )
+        self.not_understood(ctx, far=far)
         return None
 
     def answer(self, ctx: TurnContext, entry: FaqEntry, confidence: float | None) -> None:
@@ -64,10 +69,11 @@ class FaqStep:
         options += (Option(ctx.say("clarify.none"), Action(ActionKind.MENU, "human")),)
         ctx.reply(ctx.say("clarify"), ReplyKind.CLARIFY, options)
 
-    def not_understood(self, ctx: TurnContext) -> None:
-        """A low-confidence turn: ask to rephrase, or hand off once it happened too often in a row."""
+    def not_understood(self, ctx: TurnContext, *, far: bool = False) -> None:
+        """A low-confidence turn: ask to rephrase, or hand off once it happened too often in a row
+        (or at once when the match was `far` under the threshold)."""
         ctx.low_confidence_streak += 1
-        if ctx.low_confidence_streak >= self.handoff_after:
+        if ctx.low_confidence_streak >= self.handoff_after or far:
             hand_off(ctx, "low_confidence")
             return
         human = Option(ctx.say("menu.human"), Action(ActionKind.MENU, "human"))

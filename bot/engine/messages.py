@@ -127,7 +127,114 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "回覆數字選擇：",
         "en": "Reply with a number:",
     },
+    # -- human hand-off (bot/handoff/) ----------------------------------------------------------
+    "handoff.cancel": {"zh-Hans": "返回智能助手", "zh-Hant": "返回智慧助理", "en": "Back to the assistant"},
+    "handoff.queue": {
+        "zh-Hans": "您目前排在第 {position} 位。",
+        "zh-Hant": "您目前排在第 {position} 位。",
+        "en": "You are number {position} in the queue.",
+    },
+    "handoff.wait.minutes": {
+        "zh-Hans": "最近大家等待人工的时间约为 {minutes} 分钟。",
+        "zh-Hant": "最近大家等待真人客服的時間約為 {minutes} 分鐘。",
+        "en": "Recently people have waited about {minutes} minutes for a person.",
+    },
+    "handoff.wait.hours": {
+        "zh-Hans": "最近大家等待人工的时间约为 {hours} 小时，请耐心等候。",
+        "zh-Hant": "最近大家等待真人客服的時間約為 {hours} 小時，請耐心等候。",
+        "en": "Recently people have waited about {hours} hours for a person; thank you for your patience.",
+    },
+    "handoff.wait.unknown": {
+        "zh-Hans": "工作人员会尽快回复，通常几分钟内。",
+        "zh-Hant": "工作人員會盡快回覆，通常幾分鐘內。",
+        "en": "A person will reply as soon as possible, usually within a few minutes.",
+    },
+    "handoff.offline": {
+        "zh-Hans": "现在是客服下班时间，{opening}恢复服务。您可以先在这里留言说明问题，我们最晚会在{due}前回复您。",
+        "zh-Hant": "現在是客服下班時間，{opening}恢復服務。您可以先在這裡留言說明問題，我們最晚會在{due}前回覆您。",
+        "en": "Our support team is off duty now and back {opening}. You can leave your question here; we will reply by {due} at the latest.",
+    },
+    "handoff.ack": {
+        "zh-Hans": "收到，已转给人工客服。",
+        "zh-Hant": "收到，已轉給真人客服。",
+        "en": "Got it, passed on to our support team.",
+    },
+    "handoff.ack.offline": {
+        "zh-Hans": "收到，客服{opening}上班后会看到您的消息，最晚在{due}前回复您。",
+        "zh-Hant": "收到，客服{opening}上班後會看到您的訊息，最晚在{due}前回覆您。",
+        "en": "Got it. Our team will see your message when they are back {opening} and reply by {due} at the latest.",
+    },
+    "handoff.with_person": {
+        "zh-Hans": "您现在由人工客服服务，您发的消息都会转给工作人员。想回到智能助手，请点下面的按钮或输入“返回机器人”。",
+        "zh-Hant": "您現在由真人客服服務，您傳的訊息都會轉給工作人員。想回到智慧助理，請點下面的按鈕或輸入「返回機器人」。",
+        "en": "A person is handling your conversation and gets every message you send. To go back to the assistant, press the button below or type \"back to bot\".",
+    },
+    "handoff.cancelled": {
+        "zh-Hans": "好的，已取消人工服务。您可以继续向我提问，需要时再输入“人工”。",
+        "zh-Hant": "好的，已取消真人服務。您可以繼續向我提問，需要時再輸入「人工」。",
+        "en": "OK, the request for a person is cancelled. Ask me anything; type \"human\" if you need a person again.",
+    },
+    "handoff.not_active": {
+        "zh-Hans": "您现在就在和智能助手对话，请直接输入您的问题。",
+        "zh-Hant": "您現在就在和智慧助理對話，請直接輸入您的問題。",
+        "en": "You are talking to the assistant already: just type your question.",
+    },
+    "handoff.taken": {
+        "zh-Hans": "人工客服 {agent} 已接入，正在查看我们之前的对话。",
+        "zh-Hant": "真人客服 {agent} 已接入，正在查看我們之前的對話。",
+        "en": "{agent} from our support team has joined and is reading our conversation.",
+    },
+    "handoff.released": {
+        "zh-Hans": "客服 {agent} 暂时离开，您已重新排队，其他同事会尽快接手。",
+        "zh-Hant": "客服 {agent} 暫時離開，您已重新排隊，其他同事會盡快接手。",
+        "en": "{agent} had to step away: you are back in the queue and a colleague will pick up soon.",
+    },
+    "handoff.closed": {
+        "zh-Hans": "本次人工服务已结束，感谢您的耐心。之后有问题随时问我，需要时输入“人工”。",
+        "zh-Hant": "本次真人服務已結束，感謝您的耐心。之後有問題隨時問我，需要時輸入「人工」。",
+        "en": "This conversation with our team is closed. Thank you for your patience! Ask me anything, or type \"human\" for a person.",
+    },
+    "handoff.to_bot": {
+        "zh-Hans": "客服已将对话交回智能助手，您可以继续向我提问；需要人工时输入“人工”。",
+        "zh-Hant": "客服已將對話交回智慧助理，您可以繼續向我提問；需要真人時輸入「人工」。",
+        "en": "Our team has handed you back to the assistant: ask me anything, or type \"human\" for a person.",
+    },
+    "handoff.while_away": {
+        "zh-Hans": "您离开期间，客服给您留了言：",
+        "zh-Hant": "您離開期間，客服給您留了言：",
+        "en": "While you were away, our support team wrote:",
+    },
+    "survey.ask": {
+        "zh-Hans": "请为本次人工服务打分：1 分最不满意，5 分最满意。",
+        "zh-Hant": "請為本次真人服務評分：1 分最不滿意，5 分最滿意。",
+        "en": "How was our support? Rate it from 1 (poor) to 5 (excellent).",
+    },
+    "survey.comment": {
+        "zh-Hans": "谢谢您的评分！还有什么想告诉我们的吗？直接输入即可，或点“跳过”。",
+        "zh-Hant": "謝謝您的評分！還有什麼想告訴我們的嗎？直接輸入即可，或點「跳過」。",
+        "en": "Thank you for the rating! Anything you would like to tell us? Just type it, or press Skip.",
+    },
+    "survey.skip": {"zh-Hans": "跳过", "zh-Hant": "跳過", "en": "Skip"},
+    "survey.thanks": {
+        "zh-Hans": "感谢您的反馈，我们会继续改进！",
+        "zh-Hant": "感謝您的回饋，我們會繼續改進！",
+        "en": "Thank you for your feedback, it helps us improve!",
+    },
+    "when.today": {"zh-Hans": "今天 {time}", "zh-Hant": "今天 {time}", "en": "today at {time}"},
+    "when.tomorrow": {"zh-Hans": "明天 {time}", "zh-Hant": "明天 {time}", "en": "tomorrow at {time}"},
+    "when.date": {
+        "zh-Hans": "{month}月{day}日（{weekday}）{time}",
+        "zh-Hant": "{month}月{day}日（{weekday}）{time}",
+        "en": "{weekday} {day} {month} at {time}",
+    },
 }
+
+WEEKDAY_NAMES: dict[Language, tuple[str, ...]] = {
+    "zh-Hans": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "zh-Hant": ("週一", "週二", "週三", "週四", "週五", "週六", "週日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+MONTH_NAMES_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 LANGUAGE_NAMES: dict[Language, str] = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
 

@@ -36,6 +36,8 @@ class ActionKind(StrEnum):
     LANGUAGE = "language"  # value: zh-Hans | zh-Hant | en
     RESET = "reset"  # /start: forget the current flow, greet again
     HELP = "help"  # /help
+    HANDOFF = "handoff"  # value: cancel (leave the human queue, back to the bot)
+    SURVEY = "survey"  # value: 1..5 | skip; message_id: the escalation rated
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,5 @@ class Outcome:
     language: Language
     duplicate: bool = False  # the channel already delivered this message once: send nothing
     handoff: Handoff | None = field(default=None)
+    # A person handles the conversation: the message went to them and the bot may have nothing to say.
+    relayed: bool = False

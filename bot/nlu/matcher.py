@@ -5,7 +5,7 @@ How it works:
 1. The message is normalised (`bot.nlu.normalize`: full-width, case, Traditional -> Simplified, symbols).
 2. It becomes a bag of lexical features (`bot.nlu.features`): Latin words and character n-grams, Chinese
    character n-grams, pinyin bigrams (homophone typos), concept tokens from the synonym lexicon
-   (备用机 = loaner).
+   (备用机 = loaner), weighted by TF-IDF (scikit-learn, one vectoriser per feature family).
 3. A linear SVM trained at load time on the example questions (plus keywords, titles and answers as
    weaker evidence, plus generic background sentences as an out-of-scope class) scores every intent.
 4. For the best few intents, rapidfuzz measures how close the message is to that intent's closest example.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Literal
@@ -30,7 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, choose_threshold, decide, plan_folds
-from bot.nlu.features import Featurizer, Vectorizer
+from bot.nlu.features import Featurizer, fit_vectorizer, pack, vectorize_one
 from bot.nlu.normalize import normalize
 
 if TYPE_CHECKING:
@@ -119,19 +119,18 @@ class _Corpus:
         self.rows_by_kind: dict[str, list[int]] = {"example": [], "evidence": [], "background": []}
         for i, item in enumerate(kept):
             self.rows_by_kind[item.kind].append(i)
-        self.vectorizer = Vectorizer()
+        if not self.rows_by_kind["example"] and not self.rows_by_kind["evidence"]:
+            raise ValueError("no usable example: every example is empty once normalised")
         # On large training sets a feature seen in one text only costs memory and does not generalise.
         min_df = 2 if len(normalized) > LARGE_CORPUS else 1
+        docs: list[dict[str, str]] = []
         distinct: list[int] = []
-
-        def features() -> Iterator[list[str]]:
-            for text in normalized:
-                tokens = featurizer(text)
-                distinct.append(len(set(tokens)))
-                yield tokens
-
-        self.matrix = self.vectorizer.fit_transform(features(), min_df=min_df)
+        for text in normalized:
+            tokens = featurizer(text)
+            distinct.append(_n_distinct(tokens))
+            docs.append(pack(tokens))
         self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
+        self.vectorizer, self.matrix = fit_vectorizer(docs, min_df=min_df)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -160,7 +159,7 @@ class _Model:
             intercept = np.array([-intercept[0], intercept[0]])
         self.weights = np.ascontiguousarray(coef.T, dtype=np.float32)  # (features, classes)
         self.bias = intercept.astype(np.float64)
-        self.seen = np.bincount(matrix.indices, minlength=corpus.vectorizer.size) > 0  # features in training
+        self.seen = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0  # features in training
         self.background = self.classes.index(BACKGROUND) if BACKGROUND in self.classes else -1
         self.intents = np.array([i for i, name in enumerate(self.classes) if name != BACKGROUND], dtype=np.int64)
         index = {name: i for i, name in enumerate(self.classes)}
@@ -257,8 +256,6 @@ class IntentMatcher:
         items += [_Item(text, BACKGROUND, WEIGHT_QUESTION, False, "background") for text in _background_unlike(background or (), known)]
         corpus = _Corpus(featurizer, items)
         del items
-        if not corpus.rows_by_kind["example"] and not corpus.rows_by_kind["evidence"]:
-            raise ValueError("no usable example: every example is empty once normalised")
         if len(set(corpus.labels)) < 2:
             # A classifier needs two classes: the shipped background sentences are the other one.
             return cls.fit(examples, evidence=evidence, synonyms=synonyms, background=load_background(),
@@ -284,10 +281,11 @@ class IntentMatcher:
         if not normalized:
             return MatchResult((), "unknown", "")
         tokens = self._featurizer(normalized)
-        if not tokens:
+        n_distinct = _n_distinct(tokens)
+        if not n_distinct:
             return MatchResult((), "unknown", normalized)
-        idx, values = self._model.vectorizer.transform_one(tokens)
-        chosen, rows = self._model.signals(idx, values, len(set(tokens)), normalized)
+        idx, values = vectorize_one(self._model.vectorizer, tokens)
+        chosen, rows = self._model.signals(idx, values, n_distinct, normalized)
         confidences = self._confidence(rows)
         order = np.argsort(-confidences, kind="stable")[:MAX_CANDIDATES]
         candidates = tuple(
@@ -304,6 +302,11 @@ class IntentMatcher:
     def intents(self) -> list[str]:
         """The intent ids this matcher knows."""
         return [self._model.classes[i] for i in self._model.intents]
+
+
+def _n_distinct(tokens: dict[str, list[str]]) -> int:
+    """How many distinct features a featurised text has (families never share a feature)."""
+    return sum(len(set(family)) for family in tokens.values())
 
 
 def _clip(value: float) -> float:

@@ -251,7 +251,9 @@ async def booking_for(session: AsyncSession, ticket: str, channel: str, customer
     )
 
 
-async def customer_bookings(session: AsyncSession, channel: str, customer_id: str, limit: int = 5) -> list[Booking]:
+async def customer_bookings(
+    session: AsyncSession, channel: str, customer_id: str, now: dt.datetime | None = None, limit: int = 5
+) -> list[Booking]:
     """A customer's latest bookings: upcoming booked ones first (soonest first), then the rest (newest first)."""
     rows = (
         await session.scalars(
@@ -261,7 +263,7 @@ async def customer_bookings(session: AsyncSession, channel: str, customer_id: st
             .limit(20)
         )
     ).all()
-    now = dt.datetime.now(dt.UTC)
+    now = as_utc(now or dt.datetime.now(dt.UTC))
     upcoming = sorted(
         (b for b in rows if b.status == BOOKED and as_utc(b.slot_end) > now), key=lambda b: as_utc(b.slot_start)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -63,10 +63,20 @@ class Message(Base):
 
 
 class Escalation(Base):
-    """A conversation handed to people: the human queue."""
+    """A conversation handed to people: the human queue (see bot/handoff/).
+
+    waiting → assigned (an agent took it) → resolved (closed by an agent, or given back to the bot);
+    abandoned when the customer went back to the bot before anyone answered... or while someone did.
+    `due_at` is the service-level deadline of whatever the customer waits for now (a first answer
+    while waiting, the agent's reply while assigned), None when nothing is due.
+    """
 
     __tablename__ = "escalations"
-    __table_args__ = (Index("ix_escalations_status_priority", "status", "priority", "created_at"),)
+    __table_args__ = (
+        Index("ix_escalations_status_priority", "status", "priority", "created_at"),
+        Index("ix_escalations_conversation_status", "conversation_id", "status"),
+        Index("ix_escalations_topic", "desk_chat_id", "topic_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -75,3 +85,18 @@ class Escalation(Base):
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | assigned | resolved | abandoned
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    language: Mapped[str | None] = mapped_column(String(8))  # the conversation's language when handed off
+    agent_id: Mapped[str | None] = mapped_column(String(32))  # e.g. the agent's Telegram user id
+    agent_name: Mapped[str | None] = mapped_column(String(128))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # first taken: the measured wait ends
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # closed | to_bot | cancelled
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_ack_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last "you are number N" line
+    desk_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the agents' chat holding its topic
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)  # message_thread_id of its forum topic
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    survey_score: Mapped[int | None] = mapped_column(Integer)  # 1..5
+    survey_comment: Mapped[str | None] = mapped_column(Text)
+    survey_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -18,24 +18,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage import handoff as handoff_repo
 from bot.storage.database import Database
+from bot.storage.handoff import EscalationView
 from bot.storage.models import Conversation, Escalation, Message, utcnow
 
 
-@dataclass(frozen=True)
-class QueuedEscalation:
-    """A row of the human queue, with what an agent needs to pick it up."""
-
-    id: int
-    conversation_id: int
-    channel: str
-    customer_id: str
-    display_name: str | None
-    language: str
-    reason: str
-    priority: int
-    status: str
-    created_at: object
+# A row of the human queue, with what an agent needs to pick it up (and its due time, agent, topic...).
+QueuedEscalation = EscalationView
 
 
 def storable(text: str | None) -> str | None:
@@ -134,6 +124,10 @@ class Turn:
         if message is None or message.conversation_id != self.conversation.id or message.direction != "out":
             return None
         return message
+
+    async def has_undelivered(self) -> bool:
+        """Whether agent messages wait to be delivered to this customer (see bot/handoff)."""
+        return await handoff_repo.has_undelivered(self.session, self.conversation.id)
 
     async def open_escalation(self, reason: str, priority: int) -> Escalation:
         """Put the conversation in the human queue, or raise the priority of the request already waiting."""
@@ -236,27 +230,7 @@ class Store:
     async def queue(self, statuses: Sequence[str] = ("waiting", "assigned")) -> list[QueuedEscalation]:
         """The human queue: most urgent first, then oldest first."""
         async with self.database.sessions() as session:
-            rows = await session.execute(
-                select(Escalation, Conversation)
-                .join(Conversation, Conversation.id == Escalation.conversation_id)
-                .where(Escalation.status.in_(tuple(statuses)))
-                .order_by(Escalation.priority.desc(), Escalation.created_at, Escalation.id)
-            )
-            return [
-                QueuedEscalation(
-                    id=e.id,
-                    conversation_id=c.id,
-                    channel=c.channel,
-                    customer_id=c.customer_id,
-                    display_name=c.display_name,
-                    language=c.language,
-                    reason=e.reason,
-                    priority=e.priority,
-                    status=e.status,
-                    created_at=e.created_at,
-                )
-                for e, c in rows.all()
-            ]
+            return await handoff_repo.views(session, statuses)
 
     async def count_messages(self) -> int:
         """How many messages are stored (used by tests and the health check)."""

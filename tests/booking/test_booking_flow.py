@@ -128,7 +128,7 @@ async def test_whole_booking_in_traditional_chinese(runtime: Runtime) -> None:
 async def test_whole_booking_in_english_with_buttons_and_numbers(runtime: Runtime) -> None:
     chat = Chat(runtime, customer="en", channel="telegram")
     await chat.send("my laptop is broken, can someone fix it")
-    assert "Which Laptop model" in chat.last  # the product type came from the sentence
+    assert "Which model is it (Laptop)?" in chat.last  # the product type came from the sentence
     await chat.press("Acme Book 16 Pro")
     await chat.press("Skip")
     await chat.send("It won't turn on")
@@ -435,3 +435,16 @@ centres:
         assert "flow" not in await chat.state()
     finally:
         await runtime.close()
+
+
+async def test_answers_the_knowledge_no_longer_has_are_asked_again(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.send("我要报修")
+    await chat.send("手机")
+    await chat.send("x20")
+    state = await chat.state()
+    state["booking"]["data"].update({"model": "removed-model", "centre": "gone"})
+    async with runtime.store.turn("console", "c1", language="zh-Hans") as turn:
+        turn.conversation.state = state
+    await chat.send("跳过")
+    assert "哪个型号" in chat.last  # the removed model is asked again instead of failing

@@ -168,23 +168,23 @@ async def test_long_answer_is_split_on_paragraphs(tg: TelegramHarness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "kind"),
+    ("content", "kind", "attachment"),
     [
-        ({"sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}}, "sticker"),
-        ({"photo": [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]}, "photo"),
-        ({"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}}, "voice"),
-        ({"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "invoice.pdf"}}, "document"),
-        ({"location": {"latitude": 22.3, "longitude": 114.2}}, "location"),
-        ({"contact": {"phone_number": "+85212345678", "first_name": "Ada"}}, "contact"),
-        ({"dice": {"emoji": "🎲", "value": 3}}, "other"),
+        ({"sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}}, "sticker", "telegram:sticker:s1"),
+        ({"photo": [{"file_id": "small", "file_unique_id": "u2", "width": 90, "height": 90}, {"file_id": "p1", "file_unique_id": "u5", "width": 900, "height": 900}]}, "photo", "telegram:photo:p1"),
+        ({"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}}, "voice", "telegram:voice:v1"),
+        ({"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "invoice.pdf"}}, "document", "telegram:document:d1"),
+        ({"location": {"latitude": 22.3, "longitude": 114.2}}, "location", "telegram:location:22.3,114.2"),
+        ({"contact": {"phone_number": "+85212345678", "first_name": "Ada"}}, "contact", "telegram:contact:+85212345678"),
+        ({"dice": {"emoji": "🎲", "value": 3}}, "other", None),
     ],
 )
-async def test_non_text_messages_get_a_polite_reply(tg: TelegramHarness, content: dict, kind: str) -> None:
+async def test_non_text_messages_get_a_polite_reply(tg: TelegramHarness, content: dict, kind: str, attachment: str | None) -> None:
     [reply] = await tg.say(ADA, None, **content)
     assert html_to_text(reply["text"]) == say("unsupported", "en")
     async with tg.runtime.database.sessions() as session:
-        stored = await session.scalar(select(Message.kind).where(Message.direction == "in"))
-    assert stored == kind
+        stored = (await session.execute(select(Message.kind, Message.attachment).where(Message.direction == "in"))).one()
+    assert tuple(stored) == (kind, attachment)
 
 
 async def test_photo_caption_is_read_as_the_question(tg: TelegramHarness) -> None:

@@ -168,6 +168,7 @@ class TelegramChannel:
         kind: InboundKind = InboundKind.TEXT,
         action: Action | None = None,
         typing: bool = False,
+        attachment: str | None = None,
     ) -> Outcome:
         """Hand one customer message or button press to the engine."""
         inbound = Inbound(
@@ -179,6 +180,7 @@ class TelegramChannel:
             language_hint=customer.language,
             display_name=customer.display_name,
             external_id=external_id,
+            attachment=attachment,
         )
         self.stats.by_kind[kind.value] = self.stats.by_kind.get(kind.value, 0) + 1
         if typing and self.typing:
@@ -205,11 +207,19 @@ class TelegramChannel:
         text: str | None = None,
         kind: InboundKind = InboundKind.TEXT,
         action: Action | None = None,
+        attachment: str | None = None,
     ) -> None:
         """A message from a customer: ask the engine, send what it says (nothing for a redelivery)."""
         customer = self.customer(message.chat, message.from_user)
         outcome = await self.ask(
-            bot, customer, external_id=f"msg:{message.message_id}", text=text, kind=kind, action=action, typing=True
+            bot,
+            customer,
+            external_id=f"msg:{message.message_id}",
+            text=text,
+            kind=kind,
+            action=action,
+            typing=True,
+            attachment=attachment,
         )
         if outcome.duplicate:
             self.stats.duplicate_messages += 1

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import secrets
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -81,16 +81,25 @@ def telegram_webhook_routes(dispatcher: Dispatcher, bot: Bot, *, path: str, secr
 
 
 async def start_webhook(
-    runtime: RuntimeLike, bot: Bot, dispatcher: Dispatcher, *, host: str | None = None, port: int | None = None
+    runtime: RuntimeLike,
+    bot: Bot,
+    dispatcher: Dispatcher,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    channels: Iterable[Callable[[web.Application], None]] = (),
 ) -> web.AppRunner:
-    """Start the aiohttp server, then point Telegram at it. Returns the runner (cleanup() stops it)."""
+    """Start the aiohttp server, then point Telegram at it. Returns the runner (cleanup() stops it).
+
+    `channels`: the route registrars of the other webhook channels (SMS) served by the same application.
+    """
     from bot.app import create_app
 
     settings = runtime.settings
     assert settings.webhook_url and settings.bot_token
     secret = webhook_secret(settings.bot_token, settings.webhook_secret)
     path = webhook_path(settings.webhook_url)
-    app = create_app(runtime, channels=[telegram_webhook_routes(dispatcher, bot, path=path, secret_token=secret)])
+    app = create_app(runtime, channels=[telegram_webhook_routes(dispatcher, bot, path=path, secret_token=secret), *channels])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host or settings.host, settings.port if port is None else port)
@@ -110,15 +119,20 @@ async def start_webhook(
     return runner
 
 
-async def run_webhook(runtime: RuntimeLike, *, stop: asyncio.Event | None = None) -> None:
-    """Serve the webhook (and /healthz) until SIGINT/SIGTERM or `stop` is set."""
+async def run_webhook(
+    runtime: RuntimeLike,
+    *,
+    stop: asyncio.Event | None = None,
+    channels: Iterable[Callable[[web.Application], None]] = (),
+) -> None:
+    """Serve the webhook (and /healthz, and the other `channels`' routes) until SIGINT/SIGTERM or `stop` is set."""
     bot, dispatcher, _ = create_telegram(runtime)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    runner = await start_webhook(runtime, bot, dispatcher)
+    runner = await start_webhook(runtime, bot, dispatcher, channels=channels)
     try:
         await stop.wait()
     finally:

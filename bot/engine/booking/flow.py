@@ -125,7 +125,9 @@ CHANGE_GROUPS: dict[str, tuple[str, ...]] = {
 MAX_FAILS = 3
 MAX_FAULT_CHARS = 500
 MAX_PHOTOS = 10
-STATUS_ENTRIES = ("menu.status",)  # entry points that open the customer's bookings instead of a new one
+# Entry points that open the customer's bookings (status, move, cancel) instead of starting a new one:
+# the menu's "Repair status" and /status, and the FAQ entries about an existing repair.
+STATUS_ENTRIES = frozenset({"menu.status", "repair.status", "repair.reschedule"})
 _MODE_WORDS: dict[str, tuple[str, ...]] = {
     "store": (
         "到店",
@@ -213,6 +215,7 @@ class BookingFlow:
         handoff_after: int = 2,
         timezone: str | None = None,
         now: Callable[[], dt.datetime] = utcnow,
+        status_entries: frozenset[str] = STATUS_ENTRIES,
     ) -> None:
         from bot.engine.booking.manage import TicketDesk
 
@@ -222,12 +225,13 @@ class BookingFlow:
         self.faq = FaqStep(knowledge, matcher, handoff_after)
         self.zone = ZoneInfo(timezone or catalog.timezone)
         self.now = now  # injectable clock (tests): returns an aware datetime
+        self.status_entries = status_entries
         self.desk = TicketDesk(self)
 
     # -- the Flow protocol ------------------------------------------------------------------------
 
     async def start(self, ctx: TurnContext, turn: Turn, inbound: Inbound, entry_point: str) -> None:
-        if entry_point in STATUS_ENTRIES or self._is_status_entry(entry_point):
+        if entry_point in self.status_entries:
             await self.desk.start(ctx, turn, inbound, entry_point)
             return
         await self.start_new(ctx, turn, inbound)
@@ -252,10 +256,6 @@ class BookingFlow:
             await self._new_step(ctx, turn, inbound, action, bk)
 
     # -- shared helpers ---------------------------------------------------------------------------
-
-    def _is_status_entry(self, entry_point: str) -> bool:
-        """FAQ entries about an existing repair (status, reschedule) open the customer's bookings."""
-        return entry_point.startswith("repair.") and any(w in entry_point for w in ("status", "reschedule", "cancel"))
 
     def keep_language(self, ctx: TurnContext, bk: dict[str, Any], inbound: Inbound) -> None:
         """Answers in a flow are often model names, IMEIs, names or a city: they don't change the language.
@@ -345,6 +345,7 @@ class BookingFlow:
         elif action.kind is ActionKind.LANGUAGE:
             if action.value in LANGUAGES:
                 ctx.language = action.value  # type: ignore[assignment]
+                bk["language"] = action.value
                 turn.conversation.language_locked = True
                 ctx.reply(ctx.say("language.changed"), ReplyKind.INFO)
             else:
@@ -452,6 +453,31 @@ class BookingFlow:
         bk.pop("suggest", None)
         bk.pop("filter", None)
 
+    def sanitize(self, bk: dict[str, Any]) -> None:
+        """Forget answers the knowledge no longer has (the operator removed a model or a centre meanwhile)."""
+        data = bk["data"]
+        checks = (
+            ("type", lambda v: self.catalog.product_type(v) is not None),
+            ("model", lambda v: self.catalog.model(v) is not None and self.catalog.model(v).type_id == data.get("type")),
+            ("city", lambda v: bool(self.catalog.centres_in(v))),
+            ("centre", lambda v: self.catalog.centre(v) is not None and self.catalog.centre(v).city_key == data.get("city")),
+        )
+        for name, valid in checks:
+            if name in data and not valid(data[name]):
+                data.pop(name)
+                for dependent in DEPENDENTS.get(name, ()):
+                    data.pop(dependent, None)
+        if "service" in data and (
+            data["service"] not in MODES or ("model" in data and data["service"] not in self.modes_for(data))
+        ):
+            data.pop("service")
+            for dependent in DEPENDENTS["service"]:
+                data.pop(dependent, None)
+        centre = self.catalog.centre(data.get("centre", ""))
+        if centre is not None and data.get("service") not in centre.modes:
+            for name in ("centre", "day", "slot"):
+                data.pop(name, None)
+
     def back(self, bk: dict[str, Any]) -> bool:
         """Remove the last answer given before the current question; False at the first question."""
         data = bk["data"]
@@ -471,6 +497,7 @@ class BookingFlow:
         self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None, bk: dict[str, Any]
     ) -> None:
         text = (inbound.text or "").strip()
+        self.sanitize(bk)
         action = self.typed_choice(bk, text, action)
         if inbound.kind is not InboundKind.TEXT:
             await self._media(ctx, turn, inbound, bk)

@@ -31,7 +31,7 @@ from bot.engine.booking.matching import (
     is_no,
     is_yes,
 )
-from bot.engine.booking.messages import say
+from bot.engine.booking.messages import MESSAGES, say
 from bot.engine.booking.schedule import available_slots
 from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, ReplyKind
@@ -55,6 +55,11 @@ if TYPE_CHECKING:
 CHANGE_CUTOFF = dt.timedelta(hours=2)
 
 
+def status_text(status: str, language: Any) -> str:
+    """booked / cancelled / done in words; a status set by people later ("received", ...) as it is."""
+    return say(f"status.{status}", language) if f"status.{status}" in MESSAGES else status
+
+
 class TicketDesk:
     """Status, move and cancel, for the customer's own tickets."""
 
@@ -66,7 +71,7 @@ class TicketDesk:
 
     async def start(self, ctx: TurnContext, turn: Turn, inbound: Inbound, entry_point: str) -> None:
         channel, customer = turn.conversation.channel, turn.conversation.customer_id
-        tickets = await customer_bookings(turn.session, channel, customer)
+        tickets = await customer_bookings(turn.session, channel, customer, self.flow.now())
         code = find_ticket(inbound.text)
         if not tickets and code is None and entry_point != "menu.status":
             # An FAQ question about repair status with nothing booked here: the FAQ answer says where to look.
@@ -118,7 +123,7 @@ class TicketDesk:
         if booking.status == BOOKED and end <= self.flow.now():
             status = say("status.past", language)
         else:
-            status = say(f"status.{booking.status}", language)
+            status = status_text(booking.status, language)
         return say(
             "manage.detail",
             language,
@@ -139,7 +144,7 @@ class TicketDesk:
             bk["stage"], bk["ticket"] = "pick", None
             stage = "pick"
         if stage == "pick":
-            tickets = await customer_bookings(turn.session, turn.conversation.channel, turn.conversation.customer_id)
+            tickets = await customer_bookings(turn.session, turn.conversation.channel, turn.conversation.customer_id, self.flow.now())
             if tickets:
                 text = say("manage.pick", language)
                 options = tuple(option(self._short(b, language), f"t.{b.ticket}") for b in tickets)
@@ -189,7 +194,7 @@ class TicketDesk:
         centre = self.catalog.centre(booking.centre_id)
         zone = centre.zone if centre else self.flow.zone
         start = as_utc(booking.slot_start).astimezone(zone)
-        status = say(f"status.{booking.status}", language)
+        status = status_text(booking.status, language)
         return f"{booking.ticket} · {booking.model_name} · {start:%m-%d %H:%M} · {status}"
 
     def _centre(self, booking: Booking) -> ServiceCentre | None:

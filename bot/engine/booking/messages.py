@@ -87,7 +87,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "ask.model": {
         "zh-Hans": "是哪个型号的{type}？请从下面选择，或直接输入型号，例如“{example}”（型号在机身背面或包装盒上）。",
         "zh-Hant": "是哪個型號的{type}？請從下面選擇，或直接輸入型號，例如「{example}」（型號在機身背面或包裝盒上）。",
-        "en": 'Which {type} model is it? Pick one below or type the model, for example "{example}" (it is on the back of the device or on the box).',
+        "en": 'Which model is it ({type})? Pick one below or type the model, for example "{example}" (it is on the back of the device or on the box).',
     },
     "ask.imei": {
         "zh-Hans": "请输入设备的IMEI（15位数字，拨号界面输入*#06#可查看），或机身序列号。没有的话可以跳过。",

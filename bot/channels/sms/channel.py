@@ -1,0 +1,292 @@
+"""The SMS channel: a received message in, the engine's answer queued in the outbox.
+
+    webhook ──accept──▶ sms_inbox row (before the 200) ──background──▶ process ──▶ engine ──▶ outbox
+                                                                           │
+                        STOP / START / HELP / MORE, rate limit, opt-out ◀──┘ (handled here)
+
+A number is a conversation: customer id = the number in E.164 (phonenumbers), channel "sms". One
+number's messages are processed one at a time in the order received; different numbers concurrently.
+A message the gateway delivers twice (same MessageSid) is stored once and answered once.
+If the engine fails on a message, the message is still kept in the transcript and handed to people
+(an escalation with reason "error"), and the customer is told a person will reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+
+from bot.channels.sms import messages
+from bot.channels.sms.keywords import Keyword, booking_request, keyword, menu_word
+from bot.channels.sms.outbox import Outbox
+from bot.channels.sms.providers import Template
+from bot.channels.sms.render import cut, plain, render_replies
+from bot.channels.sms.templates import booking_template
+from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Outcome, ReplyKind
+from bot.nlu.language import detect_language
+from bot.settings import LANGUAGES, Language
+from bot.storage.models import utcnow
+from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, InboxItem, SmsStore
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "sms"
+RATE_WINDOW = dt.timedelta(hours=1)
+_MEDIA_KINDS = {"image": InboundKind.PHOTO, "video": InboundKind.VIDEO, "audio": InboundKind.VOICE}
+
+
+def normalise_number(raw: str | None, region: str = "CN") -> str | None:
+    """A phone number in E.164 ("+8613800138000"), or None when it is no possible phone number.
+
+    Gateways post E.164 already; national forms are read in `region`. Short codes and alphanumeric
+    senders are refused: nobody can be answered there.
+    """
+    if not raw or len(raw) > 32:
+        return None
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    # International form: any possible number (metadata lags behind new ranges). National form: it must be
+    # a valid number of the region, so a short code like 10086 is not taken for +86 10086.
+    international = raw.strip().startswith("+")
+    if not (phonenumbers.is_possible_number(number) if international else phonenumbers.is_valid_number(number)):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True)
+class IncomingSms:
+    """A message as a webhook received it, already checked (signature, number, size)."""
+
+    provider: str  # "twilio" | "json"
+    external_id: str  # MessageSid / the gateway's message id
+    number: str  # the customer's number, E.164
+    body: str
+    to: str | None = None
+    media: tuple[tuple[str, str], ...] = ()  # (url, content type) of MMS attachments
+
+
+class SmsChannel:
+    """Receives SMS for the engine and queues its replies; also sends agents' replies (`send_text`)."""
+
+    def __init__(self, runtime: Any, outbox: Outbox, store: SmsStore, *, rate_limit_per_hour: int = 30,
+                 region: str = "CN") -> None:
+        self.runtime = runtime
+        self.engine = runtime.engine
+        self.store = runtime.store
+        self.settings = runtime.settings
+        self.sms = store
+        self.outbox = outbox
+        self.rate_limit = rate_limit_per_hour
+        self.region = region
+        self._tails: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.on_processed: Callable[[InboxItem], Awaitable[None] | None] | None = None  # tests
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the outbox worker and handle what was received but not processed before a restart."""
+        self.outbox.start()
+        pending = await self.sms.pending_inbox()
+        if pending:
+            log.info("sms: resuming %s message(s) received before the restart", len(pending))
+        for item in pending:
+            self._schedule(item)
+
+    async def stop(self) -> None:
+        """Let messages being processed finish (bounded), then stop the outbox worker."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=10)
+        await self.outbox.stop()
+
+    async def idle(self) -> None:
+        """Wait until every accepted message has been processed (tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- receiving --------------------------------------------------------------------------------
+
+    async def accept(self, message: IncomingSms) -> bool:
+        """Store the message and process it in the background; False when it is a redelivery."""
+        media_urls = [url for url, _ in message.media]
+        inbox_id = await self.sms.receive(message.provider, message.external_id, message.number, message.to,
+                                          message.body, media_urls)
+        if inbox_id is None:
+            log.info("sms: %s %s from %s delivered again: ignored", message.provider, message.external_id, message.number)
+            return False
+        item = InboxItem(inbox_id, message.provider, message.external_id, message.number, message.to, message.body,
+                         tuple(media_urls), "received")
+        self._schedule(item, dict(message.media))
+        return True
+
+    def _schedule(self, item: InboxItem, media_types: dict[str, str] | None = None) -> None:
+        previous = self._tails.get(item.from_number)
+        task = asyncio.create_task(self._after(previous, item, media_types or {}), name=f"sms-{item.id}")
+        self._tails[item.from_number] = task
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            if self._tails.get(item.from_number) is finished:
+                del self._tails[item.from_number]
+
+        task.add_done_callback(done)
+
+    async def _after(self, previous: asyncio.Task[None] | None, item: InboxItem, media_types: dict[str, str]) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        await self.process(item, media_types)
+
+    async def process(self, item: InboxItem, media_types: dict[str, str] | None = None) -> None:
+        """Handle one stored message; whatever happens, it ends up answered or with people."""
+        started = utcnow()
+        try:
+            status = await self._process(item, media_types or {}, started)
+            await self.sms.finish_inbound(item.id, status)
+        except Exception as exc:  # noqa: BLE001 - the message must not be lost: hand it to people
+            log.exception("sms: handling message %s from %s failed", item.id, item.from_number)
+            try:
+                await self._hand_to_people(item, exc)
+                await self.sms.finish_inbound(item.id, FAILED, f"{exc.__class__.__name__}: {exc}")
+            except Exception:  # noqa: BLE001 - the database itself is away: the row stays "received"
+                log.exception("sms: could not record the failure of message %s; it is retried at the next start", item.id)
+        if self.on_processed is not None:
+            result = self.on_processed(item)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def _process(self, item: InboxItem, media_types: dict[str, str], started: dt.datetime) -> str:
+        number, text = item.from_number, item.body
+        recent = await self.sms.received_since(number, started - RATE_WINDOW, before_id=item.id)
+        if recent > self.rate_limit:
+            return await self._limited(item, recent)
+        hit = keyword(text) if not item.media else None
+        if hit is not None and hit.keyword is Keyword.STOP:
+            await self.sms.set_opted_out(number, True)
+            language = hit.language or "en"
+            await self._reply_keyword(item, "opt_out", language, kind="opt_out")
+            log.info("sms: %s opted out", number)
+            return DONE
+        if hit is not None and hit.keyword is Keyword.START:
+            await self.sms.set_opted_out(number, False)
+            await self._reply_keyword(item, "opt_in", hit.language or "en", kind="opt_in")
+            log.info("sms: %s opted in again", number)
+            return DONE
+        if await self.sms.is_opted_out(number):
+            # Kept for the transcript; nothing is sent to an opted-out number but the opt-out confirmation.
+            await self.store.record_unanswered(CHANNEL, number, kind="text", text=text, external_id=item.external_id,
+                                               language=self.settings.default_language)
+            return SKIPPED
+        if hit is not None and hit.keyword is Keyword.HELP:
+            await self._reply_keyword(item, "help", hit.language or "en", kind="help")
+            return DONE
+        if hit is not None and hit.keyword is Keyword.MORE:
+            await self._more(item, hit.language)
+            return DONE
+        outcome = await self.engine.handle(await self._inbound(item, media_types))
+        if outcome.duplicate:
+            return DONE
+        await self._send_outcome(number, outcome, started)
+        return DONE
+
+    async def _inbound(self, item: InboxItem, media_types: dict[str, str]) -> Inbound:
+        """The engine's view of the message: text, or a photo / file, or a booking / menu keyword."""
+        kind, attachment = InboundKind.TEXT, None
+        if item.media:
+            url = item.media[0]
+            kind = _MEDIA_KINDS.get(media_types.get(url, "image/").partition("/")[0], InboundKind.DOCUMENT)
+            attachment = f"sms:media:{url}"[:512]
+        action, hint = None, None
+        if kind is InboundKind.TEXT:
+            booking = booking_request(item.body)
+            menu = menu_word(item.body)
+            if booking is not False:
+                action, hint = Action(ActionKind.MENU, "book"), booking or detect_language(item.body)
+            elif menu is not None:
+                action, hint = Action(ActionKind.MENU, menu[0]), menu[1]
+            if action is not None and hint in LANGUAGES:
+                # The engine reads the language from text, not from an action: say it for this message.
+                await self.sms.prefer_language(CHANNEL, item.from_number, hint)
+        return Inbound(
+            channel=CHANNEL, customer_id=item.from_number, text=item.body or None, kind=kind, action=action,
+            language_hint=hint if hint in LANGUAGES else None, external_id=item.external_id, attachment=attachment,
+        )
+
+    # -- answering --------------------------------------------------------------------------------
+
+    async def _send_outcome(self, number: str, outcome: Outcome, started: dt.datetime) -> None:
+        text = render_replies(outcome.replies)
+        if not text:
+            await self.sms.save_more(number, None, None)
+            return
+        head, rest = cut(text, outcome.language)
+        await self.sms.save_more(number, rest, outcome.language)
+        template = await booking_template(self.runtime, number, text, started)
+        await self.outbox.enqueue(number, head, "reply", template=template, conversation_id=outcome.conversation_id)
+
+    async def _more(self, item: InboxItem, language: Language | None) -> None:
+        waiting = await self.sms.take_more(item.from_number)
+        if waiting is None:
+            language = language or await self._language(item.from_number)
+            text, rest = messages.say("more.none", language), None
+        else:
+            rest_text, stored_language = waiting
+            language = stored_language if stored_language in LANGUAGES else (language or "en")  # type: ignore[assignment]
+            text, rest = cut(rest_text, language)  # type: ignore[arg-type]
+            await self.sms.save_more(item.from_number, rest, language)
+        await self._record(item, text, language)  # type: ignore[arg-type]
+        await self.outbox.enqueue(item.from_number, text, "more")
+
+    async def _reply_keyword(self, item: InboxItem, key: str, language: Language, *, kind: str) -> None:
+        text = messages.say(key, language, brand=self.settings.brand_name)
+        await self._record(item, text, language)
+        await self.outbox.enqueue(item.from_number, text, kind, template=Template(f"sms.{key}"))
+
+    async def _limited(self, item: InboxItem, recent: int) -> str:
+        language = await self._language(item.from_number)
+        await self.store.record_unanswered(CHANNEL, item.from_number, kind="text", text=item.body,
+                                           external_id=item.external_id, language=language)
+        if recent == self.rate_limit + 1:  # say it once, at the first message over the limit
+            log.warning("sms: %s sent more than %s messages in an hour: not answering for now", item.from_number, self.rate_limit)
+            await self.outbox.enqueue(item.from_number, messages.say("rate_limited", language, brand=self.settings.brand_name), "notice")
+        return LIMITED
+
+    async def _record(self, item: InboxItem, reply: str, language: Language) -> None:
+        """Keep a keyword exchange (STOP, HELP, MORE...) in the transcript agents read."""
+        async with self.store.turn(CHANNEL, item.from_number, language=language) as turn:
+            if await turn.record_inbound("text", item.body, language, item.external_id) is not None:
+                await turn.record_outbound(ReplyKind.INFO.value, reply, language)
+
+    async def _hand_to_people(self, item: InboxItem, error: BaseException) -> None:
+        """The engine failed: keep the message in the transcript, queue it for a person, tell the customer."""
+        language = await self._language(item.from_number)
+        text = messages.say("error", language)
+        async with self.store.turn(CHANNEL, item.from_number, language=language) as turn:
+            await turn.record_inbound("text", item.body, None, item.external_id)
+            await turn.record_outbound(ReplyKind.HANDOFF.value, text, language)
+            await turn.open_escalation("error", 1)
+        await self.outbox.enqueue(item.from_number, text, "notice")
+
+    async def _language(self, number: str) -> Language:
+        conversation = await self.store.conversation(CHANNEL, number)
+        language = conversation.language if conversation is not None else self.settings.default_language
+        return language if language in LANGUAGES else "en"  # type: ignore[return-value]
+
+    # -- sending on behalf of people --------------------------------------------------------------
+
+    async def send_text(self, number: str, text: str, *, kind: str = "agent", language: Language | None = None,
+                        conversation_id: int | None = None) -> int:
+        """Queue a free text for a number (an agent's reply); cut at 3 parts with MORE like any reply."""
+        if language not in LANGUAGES:
+            language = await self._language(number)
+        head, rest = cut(plain(text), language)  # type: ignore[arg-type]
+        await self.sms.save_more(number, rest, language)
+        return await self.outbox.enqueue(number, head, kind, conversation_id=conversation_id)

@@ -1,0 +1,164 @@
+"""The outbox worker: sends queued SMS through the provider, retrying with exponential back-off.
+
+Every SMS the bot sends is first a row in `sms_outbox` (see bot/storage/sms.py), so a provider outage
+or a restart loses nothing: the worker retries each message at 5 s, 10 s, 20 s ... up to 15 minutes
+apart until the provider takes it, and gives up (status "failed", logged) only on a permanent error or
+after `max_age` (48 hours: an answer that late helps nobody). Just before sending, an opted-out or
+blocked number gets nothing but the opt-out confirmation (the rest is marked "suppressed").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, can_carry
+from bot.storage.models import utcnow
+from bot.storage.sms import OutboxItem, SmsStore
+
+log = logging.getLogger(__name__)
+
+ALWAYS_SENT = frozenset({"opt_out"})  # kinds sent even to an opted-out or blocked number
+
+
+class Outbox:
+    """Queue SMS (`enqueue`) and send them in the background (`start` / `stop`, or `run_once` in tests)."""
+
+    def __init__(
+        self,
+        store: SmsStore,
+        provider: SmsProvider,
+        *,
+        is_blocked: Callable[[str], Awaitable[bool]] | None = None,
+        base_delay: float = 5.0,
+        max_delay: float = 900.0,
+        max_age: dt.timedelta = dt.timedelta(hours=48),
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        poll: float = 30.0,
+        batch: int = 20,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.provider = provider
+        self.is_blocked = is_blocked
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_age = max_age
+        self.lease = lease
+        self.poll = poll
+        self.batch = batch
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # -- queueing ---------------------------------------------------------------------------------
+
+    async def enqueue(self, to: str, body: str, kind: str, *, template: Template | None = None,
+                      conversation_id: int | None = None) -> int:
+        """Persist one SMS for sending and wake the worker; returns the outbox id."""
+        outbox_id = await self.store.enqueue(
+            to, body, kind, template_id=template.id if template else None,
+            template_params=dict(template.params) if template else None, conversation_id=conversation_id,
+            now=self.clock(),
+        )
+        self.wake()
+        return outbox_id
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def delay(self, attempts: int) -> float:
+        """Seconds to wait after the n-th failed attempt: base, 2 x base, 4 x base ... at most max_delay."""
+        return min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Send what is due now (the oldest waiting message of each number); how many were tried."""
+        items = await self.store.claim_due(self.clock(), self.lease, self.batch)
+        if items:
+            await asyncio.gather(*(self._send(item) for item in items))
+        return len(items)
+
+    async def _send(self, item: OutboxItem) -> None:
+        try:
+            if item.kind not in ALWAYS_SENT:
+                if await self.store.is_opted_out(item.to_number):
+                    await self.store.mark_suppressed(item.id, "opted out")
+                    return
+                if self.is_blocked is not None and await self.is_blocked(item.to_number):
+                    await self.store.mark_suppressed(item.id, "blocked")
+                    return
+            template = Template(item.template_id, item.template_params or {}) if item.template_id else None
+            message = OutgoingSms(item.to_number, item.body, template)
+            if not can_carry(self.provider, message):
+                log.warning("sms: outbox %s (%s) needs a free-text gateway; %s only sends templates",
+                            item.id, item.kind, self.provider.name)
+                await self.store.mark_failed(item.id, f"{self.provider.name} cannot send free text")
+                return
+            provider_id = await self.provider.send(message)
+        except SendError as exc:
+            await self._failed(item, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - an adapter bug or a database hiccup: retry, never drop
+            log.exception("sms: sending outbox %s failed unexpectedly", item.id)
+            await self._failed(item, SendError(f"{exc.__class__.__name__}: {exc}"))
+            return
+        await self.store.mark_sent(item.id, provider_id, self.clock())
+        log.info("sms: sent outbox %s (%s) to %s as %s", item.id, item.kind, item.to_number, provider_id)
+
+    async def _failed(self, item: OutboxItem, error: SendError) -> None:
+        now = self.clock()
+        if error.opted_out:
+            log.info("sms: %s has unsubscribed at the provider; marking opted out", item.to_number)
+            await self.store.set_opted_out(item.to_number, True)
+            await self.store.mark_suppressed(item.id, str(error))
+        elif error.permanent:
+            log.warning("sms: outbox %s to %s failed for good: %s", item.id, item.to_number, error)
+            await self.store.mark_failed(item.id, str(error))
+        elif now - item.created_at > self.max_age:
+            log.error("sms: outbox %s to %s given up after %s attempts: %s", item.id, item.to_number, item.attempts, error)
+            await self.store.mark_failed(item.id, f"gave up: {error}")
+        else:
+            wait = self.delay(item.attempts)
+            log.warning("sms: outbox %s to %s not sent (attempt %s), retrying in %.0fs: %s",
+                        item.id, item.to_number, item.attempts, wait, error)
+            await self.store.mark_retry(item.id, str(error), now + dt.timedelta(seconds=wait))
+
+    # -- the background worker --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Send until stopped: at once when woken, else when the next retry is due (at most `poll` apart)."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                if await self.run_once():
+                    continue
+                due = await self.store.next_due()
+            except Exception:  # noqa: BLE001 - the database is away: try again later
+                log.exception("sms: outbox worker error")
+                due = None
+            wait = self.poll if due is None else max(0.0, min(self.poll, (due - self.clock()).total_seconds()))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._stopping = False
+            self._task = asyncio.create_task(self.run(), name="sms-outbox")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                try:
+                    await asyncio.wait_for(self._task, timeout=10)
+                except asyncio.TimeoutError:
+                    self._task.cancel()
+            self._task = None
+        await self.provider.close()

@@ -1,0 +1,89 @@
+"""Replies written for SMS: plain text, options as numbered lines, cut at 3 parts with "reply MORE".
+
+The engine's replies of one turn go out as one SMS (one short message at a time, not three). Markdown
+and HTML are removed; typographic quotes and dashes become plain ones when that keeps an English text
+in GSM-7. A text longer than `max_segments` parts is cut, preferably at a line or sentence end, and
+ends with "(reply MORE for the rest)" in the customer's language; the rest is kept for MORE.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.channels.sms.messages import say
+from bot.channels.sms.segments import gsm_friendly, segment_count
+from bot.engine.types import Reply
+from bot.settings import Language
+
+MAX_SEGMENTS = 3
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_BOLD = re.compile(r"(\*\*|__)(.+?)\1", re.S)
+_CODE = re.compile(r"`([^`\n]+)`")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
+_TAG = re.compile(r"</?(b|strong|i|em|u|s|code|pre|a)(\s[^>]*)?>", re.I)
+_BULLET = re.compile(r"^(\s*)[•●▪◦·*]\s+", re.M)
+_BLANKS = re.compile(r"\n{3,}")
+_BREAKS = ("\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", "，", ", ", " ", "、")
+
+
+def plain(text: str) -> str:
+    """Markdown / HTML formatting removed, bullets as "-", at most one empty line in a row."""
+    text = _LINK.sub(r"\1 \2", text)
+    text = _BOLD.sub(r"\2", text)
+    text = _CODE.sub(r"\1", text)
+    text = _HEADING.sub("", text)
+    text = _TAG.sub("", text)
+    text = _BULLET.sub(r"\1- ", text)
+    text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+def render_reply(reply: Reply) -> str:
+    """One reply: its text, then its options as "1. label" lines (the customer answers with the digit)."""
+    lines = [plain(reply.text)]
+    lines += [f"{number}. {plain(option.label)}" for number, option in enumerate(reply.options, start=1)]
+    return "\n".join(line for line in lines if line)
+
+
+def render_replies(replies: Iterable[Reply]) -> str:
+    """All replies of one turn as one SMS text."""
+    return gsm_friendly("\n".join(text for text in (render_reply(r) for r in replies) if text))
+
+
+def cut(text: str, language: Language, max_segments: int = MAX_SEGMENTS) -> tuple[str, str | None]:
+    """(what to send now, the rest for MORE or None). What is sent never takes more than `max_segments` parts."""
+    text = gsm_friendly(text.strip())
+    if segment_count(text) <= max_segments:
+        return text, None
+    suffix = "\n" + say("more.suffix", language)
+    # The longest prefix that still fits with the suffix (the part count grows with the length).
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if segment_count(text[:middle].rstrip() + suffix) <= max_segments:
+            low = middle
+        else:
+            high = middle - 1
+    end = _break_before(text, low)
+    head, rest = text[:end].rstrip(), text[end:].strip()
+    if not head:  # nothing fits before a break: cut hard
+        head, rest = text[:low].rstrip(), text[low:].strip()
+    return head + suffix, rest or None
+
+
+def _break_before(text: str, limit: int) -> int:
+    """The best place to cut at or before `limit`: a line end, a sentence end, a space; not too early."""
+    if limit >= len(text):
+        return len(text)
+    window = text[:limit]
+    for mark in _BREAKS:
+        at = window.rfind(mark)
+        if at >= limit // 2:
+            return at + len(mark.rstrip()) if mark.strip() else at + 1
+    if limit < len(text) and text[limit - 1 : limit + 1].isalnum() and text[limit - 1].isascii():
+        space = window.rfind(" ")  # do not split an English word if it can be helped
+        if space > 0:
+            return space + 1
+    return limit

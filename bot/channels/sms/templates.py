@@ -1,0 +1,59 @@
+"""Which replies a template-only gateway can carry, and their parameters.
+
+A booking confirmation and a booking's status are recognised by the ticket number in the reply
+("R7K-4Q2", `find_ticket`) that belongs to this customer's booking (ownership checked in the
+database, as the booking desk does). Anything else gets no template: it is free text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from bot.channels.sms.providers import Template
+from bot.storage.booking import BOOKED, as_utc, booking_for, find_ticket
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "sms"
+
+
+async def booking_template(runtime: Any, number: str, text: str, since: dt.datetime) -> Template | None:
+    """booking.confirmed for a booking made since `since` (this turn), booking.status for any other of the customer's."""
+    ticket = find_ticket(text)
+    if ticket is None:
+        return None
+    try:
+        async with runtime.database.sessions() as session:
+            booking = await booking_for(session, ticket, CHANNEL, number)
+    except Exception:  # noqa: BLE001 - the template is an extra: never lose the reply over it
+        log.warning("sms: could not look up ticket %s for a template", ticket, exc_info=True)
+        return None
+    if booking is None:
+        return None
+    zone = _centre_zone(runtime, booking.centre_id)
+    start, end = as_utc(booking.slot_start).astimezone(zone), as_utc(booking.slot_end).astimezone(zone)
+    when = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+    if booking.status == BOOKED and as_utc(booking.created_at) >= since:
+        return Template("booking.confirmed", {"ticket": booking.ticket, "when": when, "centre": _centre_name(runtime, booking)})
+    return Template("booking.status", {"ticket": booking.ticket, "status": booking.status, "when": when})
+
+
+def _catalog(runtime: Any) -> Any:
+    flow = getattr(runtime.engine, "flows", {}).get("booking")
+    return getattr(flow, "catalog", None)
+
+
+def _centre_zone(runtime: Any, centre_id: str) -> dt.tzinfo:
+    catalog = _catalog(runtime)
+    centre = catalog.centre(centre_id) if catalog is not None else None
+    return getattr(centre, "zone", None) or dt.UTC
+
+
+def _centre_name(runtime: Any, booking: Any) -> str:
+    catalog = _catalog(runtime)
+    centre = catalog.centre(booking.centre_id) if catalog is not None else None
+    if centre is None:
+        return booking.centre_id
+    return centre.name.get(booking.language) or booking.centre_id

@@ -1,0 +1,346 @@
+"""SMS channel storage: the inbox (every message the gateway posted), the outbox (every SMS to send,
+retried until the provider takes it) and per-number flags (opted out, the rest of a long reply).
+
+The inbox row is written before the webhook is acknowledged: a message the gateway delivered is never
+lost, even if the process dies before the engine has handled it (`pending_inbox` finds it at start-up).
+(provider, external id) is unique, so a gateway retrying the same message is recognised at once.
+
+The outbox is a queue in a table: `claim_due` takes the oldest message of each number that is due (a
+number's messages go out in order, one at a time), marks it "sending" with a lease, and the worker
+then records the result: sent, retry later (back-off), failed for good, or suppressed (opted out /
+blocked). A worker that dies mid-send leaves a "sending" row whose lease runs out: it is sent again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.database import Database
+from bot.storage.models import Base, Conversation, utcnow
+
+# Inbox statuses
+RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limited", "skipped"
+# Outbox statuses
+PENDING, SENDING, SENT, SUPPRESSED = "pending", "sending", "sent", "suppressed"
+OUTBOX_FAILED = "failed"
+
+
+class SmsInbound(Base):
+    """One message a gateway posted to a webhook, kept before it is acknowledged."""
+
+    __tablename__ = "sms_inbox"
+    __table_args__ = (
+        UniqueConstraint("provider", "external_id", name="uq_sms_inbox_external"),
+        Index("ix_sms_inbox_number_received", "from_number", "received_at"),
+        Index("ix_sms_inbox_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))  # "twilio" | "json"
+    external_id: Mapped[str] = mapped_column(String(128))  # MessageSid, or the gateway's id
+    from_number: Mapped[str] = mapped_column(String(20))  # E.164
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[str]] = mapped_column(JSON, default=list)  # MMS media URLs
+    status: Mapped[str] = mapped_column(String(12), default=RECEIVED)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SmsOutbound(Base):
+    """One SMS to send: free text, and a template id with parameters for template-only gateways."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        Index("ix_sms_outbox_status_due", "status", "next_attempt_at"),
+        Index("ix_sms_outbox_number", "to_number", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_number: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    template_id: Mapped[str | None] = mapped_column(String(64))
+    template_params: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | more | agent | opt_out | opt_in | help | notice
+    conversation_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_id: Mapped[str | None] = mapped_column(String(64))  # the provider's message id (Twilio SM...)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SmsContact(Base):
+    """Per phone number: opted out (STOP), and the rest of a long reply waiting for MORE."""
+
+    __tablename__ = "sms_contacts"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    more_text: Mapped[str | None] = mapped_column(Text)
+    more_language: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """An aware datetime in UTC, for storing (SQLite keeps the wall-clock time and drops the offset)."""
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    provider: str
+    external_id: str
+    from_number: str
+    to_number: str | None
+    body: str
+    media: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    to_number: str
+    body: str
+    template_id: str | None
+    template_params: dict[str, str] | None
+    kind: str
+    conversation_id: int | None
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    provider_id: str | None
+    created_at: dt.datetime
+
+
+def _inbox_item(row: SmsInbound) -> InboxItem:
+    return InboxItem(row.id, row.provider, row.external_id, row.from_number, row.to_number, row.body or "",
+                     tuple(row.media or ()), row.status)
+
+
+def _outbox_item(row: SmsOutbound) -> OutboxItem:
+    return OutboxItem(
+        row.id, row.to_number, row.body, row.template_id, dict(row.template_params) if row.template_params else None,
+        row.kind, row.conversation_id, row.status, row.attempts, as_utc(row.next_attempt_at),  # type: ignore[arg-type]
+        row.last_error, row.provider_id, as_utc(row.created_at),  # type: ignore[arg-type]
+    )
+
+
+class SmsStore:
+    """The SMS channel's repository (no SQL anywhere else in the channel)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def _insert(self, session: Any):  # type: ignore[no-untyped-def]
+        return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+    # -- inbox ------------------------------------------------------------------------------------
+
+    async def receive(self, provider: str, external_id: str, from_number: str, to_number: str | None, body: str,
+                      media: Sequence[str] = ()) -> int | None:
+        """Keep an inbound message; its id, or None when this (provider, external id) was received before."""
+        async with self.database.sessions() as session, session.begin():
+            insert = self._insert(session)
+            statement = (
+                insert(SmsInbound)
+                .values(provider=provider, external_id=external_id, from_number=from_number, to_number=to_number,
+                        body=body.replace("\x00", "\ufffd"), media=list(media), status=RECEIVED, received_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["provider", "external_id"])
+                .returning(SmsInbound.id)
+            )
+            return await session.scalar(statement)
+
+    async def finish_inbound(self, inbox_id: int, status: str, error: str | None = None) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await session.execute(
+                update(SmsInbound).where(SmsInbound.id == inbox_id)
+                .values(status=status, error=error[:2000] if error else None, processed_at=utcnow())
+            )
+
+    async def pending_inbox(self, limit: int = 1000) -> list[InboxItem]:
+        """Messages received but not handled yet (the process stopped in between), oldest first."""
+        async with self.database.sessions() as session:
+            rows = await session.scalars(
+                select(SmsInbound).where(SmsInbound.status == RECEIVED).order_by(SmsInbound.id).limit(limit)
+            )
+            return [_inbox_item(r) for r in rows]
+
+    async def inbox(self, number: str | None = None) -> list[InboxItem]:
+        async with self.database.sessions() as session:
+            query = select(SmsInbound).order_by(SmsInbound.id)
+            if number is not None:
+                query = query.where(SmsInbound.from_number == number)
+            return [_inbox_item(r) for r in await session.scalars(query)]
+
+    async def received_since(self, number: str, since: dt.datetime, *, before_id: int | None = None) -> int:
+        """How many messages this number sent since `since` (those up to `before_id` when given)."""
+        async with self.database.sessions() as session:
+            query = select(func.count(SmsInbound.id)).where(SmsInbound.from_number == number, SmsInbound.received_at >= to_utc(since))
+            if before_id is not None:
+                query = query.where(SmsInbound.id <= before_id)
+            return int(await session.scalar(query) or 0)
+
+    # -- outbox -----------------------------------------------------------------------------------
+
+    async def enqueue(self, to_number: str, body: str, kind: str, *, template_id: str | None = None,
+                      template_params: dict[str, str] | None = None, conversation_id: int | None = None,
+                      now: dt.datetime | None = None) -> int:
+        """Queue one SMS; it is due at once."""
+        async with self.database.sessions() as session, session.begin():
+            row = SmsOutbound(
+                to_number=to_number, body=body, kind=kind, template_id=template_id, template_params=template_params,
+                conversation_id=conversation_id, status=PENDING, attempts=0, next_attempt_at=to_utc(now or utcnow()),
+                created_at=to_utc(now or utcnow()),
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 50) -> list[OutboxItem]:
+        """The oldest unsent message of each number, when it is due, marked "sending" until now + lease.
+
+        A number whose oldest unsent message is not due yet (backing off) sends nothing newer meanwhile,
+        so a number's messages arrive in order. Claiming is a compare-and-set on (status, due time): two
+        workers never both take the same row.
+        """
+        claimed: list[OutboxItem] = []
+        now = to_utc(now)
+        async with self.database.sessions() as session:
+            rows = (await session.execute(
+                select(SmsOutbound.id, SmsOutbound.to_number, SmsOutbound.status, SmsOutbound.next_attempt_at)
+                .where(SmsOutbound.status.in_((PENDING, SENDING)))
+                .order_by(SmsOutbound.id)
+                .limit(limit * 20)
+            )).all()
+        seen: set[str] = set()
+        for row_id, number, status, due in rows:
+            if number in seen:
+                continue
+            seen.add(number)
+            if as_utc(due) > now:  # type: ignore[operator]
+                continue
+            async with self.database.sessions() as session, session.begin():
+                result = await session.execute(
+                    update(SmsOutbound)
+                    .where(SmsOutbound.id == row_id, SmsOutbound.status == status, SmsOutbound.next_attempt_at == due)
+                    .values(status=SENDING, next_attempt_at=now + lease, attempts=SmsOutbound.attempts + 1)
+                )
+                if result.rowcount != 1:
+                    continue
+                item = await session.get(SmsOutbound, row_id)
+                assert item is not None
+                claimed.append(_outbox_item(item))
+            if len(claimed) >= limit:
+                break
+        return claimed
+
+    async def mark_sent(self, outbox_id: int, provider_id: str | None, now: dt.datetime) -> None:
+        await self._finish(outbox_id, status=SENT, provider_id=provider_id, sent_at=to_utc(now), last_error=None)
+
+    async def mark_retry(self, outbox_id: int, error: str, due: dt.datetime) -> None:
+        await self._finish(outbox_id, status=PENDING, next_attempt_at=to_utc(due), last_error=error[:2000])
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        await self._finish(outbox_id, status=OUTBOX_FAILED, last_error=error[:2000])
+
+    async def mark_suppressed(self, outbox_id: int, reason: str) -> None:
+        await self._finish(outbox_id, status=SUPPRESSED, last_error=reason)
+
+    async def _finish(self, outbox_id: int, **values: Any) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await session.execute(update(SmsOutbound).where(SmsOutbound.id == outbox_id).values(**values))
+
+    async def outbox(self, number: str | None = None, status: str | None = None) -> list[OutboxItem]:
+        """Queued and sent messages, oldest first (tests, operators)."""
+        async with self.database.sessions() as session:
+            query = select(SmsOutbound).order_by(SmsOutbound.id)
+            if number is not None:
+                query = query.where(SmsOutbound.to_number == number)
+            if status is not None:
+                query = query.where(SmsOutbound.status == status)
+            return [_outbox_item(r) for r in await session.scalars(query)]
+
+    async def next_due(self) -> dt.datetime | None:
+        """When the next message can go: the earliest due time among each number's oldest unsent message."""
+        async with self.database.sessions() as session:
+            rows = (await session.execute(
+                select(SmsOutbound.to_number, SmsOutbound.next_attempt_at)
+                .where(SmsOutbound.status.in_((PENDING, SENDING)))
+                .order_by(SmsOutbound.id)
+            )).all()
+        heads: dict[str, dt.datetime] = {}
+        for number, due in rows:
+            heads.setdefault(number, as_utc(due))  # type: ignore[arg-type]
+        return min(heads.values(), default=None)
+
+    async def prefer_language(self, channel: str, customer_id: str, language: str) -> None:
+        """Answer this conversation in `language` from now on, unless the customer chose one explicitly.
+
+        For a keyword message the engine receives as an action ("REPAIR ...", "STATUS"): the engine
+        takes the language from text only, and an action carries none.
+        """
+        async with self.database.sessions() as session, session.begin():
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.channel == channel, Conversation.customer_id == customer_id,
+                       Conversation.language_locked.is_(False), Conversation.language != language)
+                .values(language=language)
+            )
+
+    # -- contacts ---------------------------------------------------------------------------------
+
+    async def _upsert_contact(self, number: str, **values: Any) -> None:
+        async with self.database.sessions() as session, session.begin():
+            insert = self._insert(session)
+            statement = insert(SmsContact).values(number=number, updated_at=utcnow(), **values)
+            statement = statement.on_conflict_do_update(index_elements=["number"], set_={**values, "updated_at": utcnow()})
+            await session.execute(statement)
+
+    async def set_opted_out(self, number: str, opted_out: bool) -> None:
+        """STOP (True) or START (False); opting out also drops a pending MORE."""
+        values: dict[str, Any] = {"opted_out": opted_out, "opted_out_at": utcnow() if opted_out else None}
+        if opted_out:
+            values.update(more_text=None, more_language=None)
+        await self._upsert_contact(number, **values)
+
+    async def is_opted_out(self, number: str) -> bool:
+        async with self.database.sessions() as session:
+            return bool(await session.scalar(select(SmsContact.opted_out).where(SmsContact.number == number)))
+
+    async def save_more(self, number: str, text: str | None, language: str | None) -> None:
+        """Keep the rest of a long reply for MORE (None clears it)."""
+        await self._upsert_contact(number, more_text=text, more_language=language if text else None)
+
+    async def take_more(self, number: str) -> tuple[str, str] | None:
+        """The rest of the last long reply and its language, removed from the store; None when nothing waits."""
+        async with self.database.sessions() as session, session.begin():
+            contact = await session.get(SmsContact, number)
+            if contact is None or not contact.more_text:
+                return None
+            text, language = contact.more_text, contact.more_language or "en"
+            contact.more_text = None
+            contact.more_language = None
+            return text, language

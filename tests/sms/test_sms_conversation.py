@@ -1,0 +1,154 @@
+"""Conversations by SMS: FAQ, STOP / START / HELP in three languages, MORE, rate limit, failures, restarts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.sms.messages import say
+from bot.channels.sms.segments import segment_count
+from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, SUPPRESSED
+from tests.sms.conftest import CUSTOMER, SmsHarness, open_harness
+
+HK = "+85291234567"
+US = "+14155550100"
+
+
+async def test_faq_in_three_languages(harness: SmsHarness) -> None:
+    assert "保修" in await harness.chat("保修期多久", CUSTOMER)
+    assert "保固" in await harness.chat("保固期多久？", HK)
+    answer = await harness.chat("How long is the warranty?", US)
+    assert "warranty" in answer.lower()
+    assert all(segment_count(m.body) <= 3 for m in harness.fake.messages)
+
+
+async def test_numbered_options_are_answered_with_a_digit(harness: SmsHarness) -> None:
+    menu = await harness.chat("/start")
+    assert "\n1. " in menu and "\n4. " in menu and "**" not in menu
+    human = await harness.chat("4")  # "Talk to a person"
+    assert "人工" in human
+    [escalation] = await harness.runtime.store.queue()
+    assert (escalation.channel, escalation.customer_id) == ("sms", CUSTOMER)
+
+
+@pytest.mark.parametrize(
+    ("stop", "start", "help_word", "language"),
+    [("退订", "订阅", "帮助", "zh-Hans"), ("退訂", "訂閱", "幫助", "zh-Hant"), ("STOP", "START", "HELP", "en")],
+)
+async def test_stop_start_help(harness: SmsHarness, stop: str, start: str, help_word: str, language: str) -> None:
+    brand = harness.runtime.settings.brand_name
+    assert await harness.chat(help_word) == say("help", language, brand=brand)  # type: ignore[arg-type]
+    assert await harness.chat(stop) == say("opt_out", language, brand=brand)  # type: ignore[arg-type]
+    assert await harness.store.is_opted_out(CUSTOMER)
+    # Opted out: questions and HELP are kept for the transcript, nothing is sent.
+    before = len(harness.fake.messages)
+    await harness.sms("保修期多久")
+    await harness.sms(help_word)
+    await harness.flush()
+    assert len(harness.fake.messages) == before
+    assert [i.status for i in await harness.store.inbox()][-2:] == [SKIPPED, SKIPPED]
+    conversation = await harness.runtime.store.conversation("sms", CUSTOMER)
+    texts = [m.text for m in await harness.runtime.store.transcript(conversation.id)]
+    assert "保修期多久" in texts
+    # A repeated STOP gets the confirmation again: it is the one message always allowed.
+    assert await harness.chat(stop) == say("opt_out", language, brand=brand)  # type: ignore[arg-type]
+    assert await harness.chat(start) == say("opt_in", language, brand=brand)  # type: ignore[arg-type]
+    assert not await harness.store.is_opted_out(CUSTOMER)
+    assert "3+3" in await harness.chat("保修期多久")  # answered again (in the conversation's script)
+
+
+async def test_opt_out_stops_queued_messages_too(harness: SmsHarness) -> None:
+    await harness.sms("保修期多久")
+    await harness.channel.idle()  # the answer is queued, not sent yet
+    await harness.sms("STOP")
+    await harness.flush()
+    kinds = {m.kind: m.status for m in await harness.outbox()}
+    assert kinds == {"reply": SUPPRESSED, "opt_out": "sent"}
+    assert [m.body for m in harness.fake.messages] == [say("opt_out", "en", brand="Acme Care")]
+
+
+async def test_blocked_number_gets_nothing_but_the_opt_out_confirmation(harness: SmsHarness) -> None:
+    await harness.chat("hello")
+    await harness.runtime.store.set_blocked("sms", CUSTOMER, True)
+    await harness.sms("How long is the warranty?")
+    await harness.flush()
+    assert [m.status for m in await harness.outbox()][-1] == SUPPRESSED
+    assert await harness.chat("STOP") == say("opt_out", "en", brand="Acme Care")
+
+
+async def test_long_answer_is_cut_and_more_sends_the_rest(harness: SmsHarness) -> None:
+    first = await harness.chat("How do I request a repair by SMS?", US)
+    assert segment_count(first) <= 3 and first.endswith("(reply MORE for the rest)")
+    second = await harness.chat("MORE", US)
+    assert segment_count(second) <= 3
+    whole = harness.runtime.knowledge.entry("repair.sms").answer["en"]
+    pieces = [first.removesuffix("(reply MORE for the rest)"), second]
+    while pieces[-1].endswith("(reply MORE for the rest)"):
+        pieces[-1] = pieces[-1].removesuffix("(reply MORE for the rest)")
+        pieces.append(await harness.chat("more", US))
+    assert "".join(p.strip() for p in pieces).replace(" ", "") == whole.replace("{brand}", "Acme Care").replace(" ", "")
+    assert await harness.chat("MORE", US) == say("more.none", "en")
+    # The rest is kept in the database, in Chinese too (更多).
+    first = await harness.chat("怎么短信报修？不过我想知道详细一点的流程，还有晚上发的什么时候处理，以及能不能周末回电话", CUSTOMER)
+    if first.endswith("（回复“更多”看余下内容）"):
+        assert (await harness.store.take_more(CUSTOMER)) is not None
+
+
+async def test_more_survives_a_restart(harness: SmsHarness, fake_twilio) -> None:  # type: ignore[no-untyped-def]
+    await harness.chat("How do I request a repair by SMS?", US)
+    url = harness.runtime.settings.database_url
+    again, client = await open_harness(url, fake_twilio)
+    try:
+        rest = await again.chat("MORE", US)
+        assert rest and not rest.startswith("Text")
+    finally:
+        await client.close()
+        await again.runtime.close()
+
+
+async def test_rate_limit_per_number(tmp_path, fake_twilio) -> None:  # type: ignore[no-untyped-def]
+    h, client = await open_harness(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", fake_twilio, sms_rate_limit_per_hour=3)
+    try:
+        for n in range(6):
+            await h.sms(f"hello {n}")
+        await h.sms("hello from someone else", number=HK)
+        await h.flush()
+        statuses = [i.status for i in await h.store.inbox(CUSTOMER)]
+        assert statuses == [DONE, DONE, DONE, LIMITED, LIMITED, LIMITED]
+        bodies = h.fake.bodies_to(CUSTOMER)
+        assert len(bodies) == 4 and bodies[-1] == say("rate_limited", "en", brand="Acme Care")  # said once
+        assert len(h.fake.bodies_to(HK)) == 1  # other numbers are not affected
+        conversation = await h.runtime.store.conversation("sms", CUSTOMER)
+        inbound = [m.text for m in await h.runtime.store.transcript(conversation.id) if m.direction == "in"]
+        assert inbound == [f"hello {n}" for n in range(6)]  # all kept for people to read
+    finally:
+        await client.close()
+        await h.runtime.close()
+
+
+async def test_engine_failure_keeps_the_message_and_hands_it_to_people(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    async def broken(inbound):  # type: ignore[no-untyped-def]
+        raise RuntimeError("matcher exploded")
+
+    monkeypatch.setattr(harness.runtime.engine, "handle", broken)
+    reply = await harness.chat("我的打印机卡纸了")
+    assert reply == say("error", "zh-Hans")
+    [item] = await harness.store.inbox()
+    assert item.status == FAILED
+    conversation = await harness.runtime.store.conversation("sms", CUSTOMER)
+    assert [m.text for m in await harness.runtime.store.transcript(conversation.id)][0] == "我的打印机卡纸了"
+    [escalation] = await harness.runtime.store.queue()
+    assert escalation.reason == "error" and escalation.customer_id == CUSTOMER
+
+
+async def test_messages_received_before_a_restart_are_handled_after_it(harness: SmsHarness, fake_twilio) -> None:  # type: ignore[no-untyped-def]
+    # Stored by the webhook, then the process died before the engine ran.
+    await harness.store.receive("twilio", "SM" + "9" * 32, CUSTOMER, None, "保修期多久")
+    again, client = await open_harness(harness.runtime.settings.database_url, fake_twilio)
+    try:
+        await again.channel.start()
+        await again.flush()
+        assert [i.status for i in await again.store.inbox()] == [DONE]
+        assert len(fake_twilio.bodies_to(CUSTOMER)) == 1
+    finally:
+        await client.close()
+        await again.runtime.close()
