@@ -81,9 +81,13 @@ def test_eval_prints_the_figures(small_kb: Path, tmp_path: Path) -> None:
     assert report["n_in_scope"] == 2 and report["n_oos"] == 1
     assert 0 <= report["in_scope_accuracy"] <= 1 and 0 <= report["oos_recall"] <= 1
     assert report["p99_ms"] >= report["p50_ms"] > 0
-    cases.write_text('{"text": "x", "expect": "no.such.intent"}\nnot json\n', encoding="utf-8")
+    cases.write_text('{"text": "x", "expect": "battery.price"}\nnot json\n', encoding="utf-8")
     bad = run_cli("eval", "--kb", str(small_kb), "--cases", str(cases), "--json")
-    assert bad.returncode == 1 and "Traceback" not in bad.stderr and "line" in bad.stderr
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "cases.jsonl:2: not valid JSON" in bad.stderr
+    cases.write_text('{"text": "x", "expect": "battery.prize"}\n', encoding="utf-8")
+    typo = run_cli("eval", "--kb", str(small_kb), "--cases", str(cases), "--json")
+    assert typo.returncode == 1 and "cases.jsonl:1" in typo.stderr and "battery.prize" in typo.stderr
 
 
 def test_kb_check_covers_the_booking_catalog(tmp_path: Path) -> None:

@@ -23,8 +23,12 @@ from bot.nlu.matcher import IntentMatcher
 __all__ = ["evaluate", "load_cases", "score_cases"]
 
 
-def load_cases(cases_path: Path) -> list[tuple[str, str | None]]:
-    """Read and validate the cases file; a bad line raises ValueError naming the file and line."""
+def load_cases(cases_path: Path, known_ids: set[str] | None = None) -> list[tuple[str, str | None]]:
+    """Read and validate the cases file; a bad line raises ValueError naming the file and line.
+
+    With `known_ids`, a case expecting an intent the knowledge base does not have is an error too:
+    it could never be answered correctly, and is almost always a typo.
+    """
     cases: list[tuple[str, str | None]] = []
     path = Path(cases_path)
     try:
@@ -49,6 +53,8 @@ def load_cases(cases_path: Path) -> list[tuple[str, str | None]]:
             raise ValueError(f"{where}: \"text\" must be a string")
         if expect is not None and (not isinstance(expect, str) or not expect):
             raise ValueError(f"{where}: \"expect\" must be an intent id or null")
+        if expect is not None and known_ids is not None and expect not in known_ids:
+            raise ValueError(f"{where}: \"expect\" names {expect!r}, which the knowledge base does not have")
         cases.append((text, expect))
     if not cases:
         raise ValueError(f"{path}: no cases found")
@@ -85,9 +91,9 @@ def evaluate(kb_dir: Path, cases_path: Path) -> dict[str, Any]:
     """Load the knowledge base, train the matcher (auto-calibrated threshold) and score the cases file.
 
     Returns in_scope_accuracy, oos_recall (fractions), p50_ms, p99_ms (one message at a time), n_in_scope,
-    n_oos and the threshold in force. Raises ValueError on a bad cases file (before training anything).
+    n_oos and the threshold in force. Raises ValueError on a bad cases file (before training anything), KnowledgeErrors on a bad knowledge base.
     """
-    cases = load_cases(cases_path)
     kb = load_knowledge(kb_dir)
+    cases = load_cases(cases_path, {entry.id for entry in kb.entries})
     matcher = IntentMatcher.from_knowledge(kb)
     return score_cases(matcher, cases)

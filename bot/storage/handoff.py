@@ -309,6 +309,18 @@ async def due_outbox(session: AsyncSession, target: str, now: dt.datetime, limit
     return list(rows.all())
 
 
+async def opened_upto(session: AsyncSession, escalation_id: int) -> int | None:
+    """The last message id the escalation's card shows (the message that caused the hand-off)."""
+    payload = await session.scalar(
+        select(HandoffOutbox.payload)
+        .where(HandoffOutbox.escalation_id == escalation_id, HandoffOutbox.target == AGENTS, HandoffOutbox.kind == "opened")
+        .order_by(HandoffOutbox.id)
+        .limit(1)
+    )
+    value = payload.get("upto") if isinstance(payload, dict) else None
+    return int(value) if isinstance(value, int) else None
+
+
 async def next_due(session: AsyncSession, target: str) -> dt.datetime | None:
     """When the earliest pending row of a target may be tried."""
     return as_utc(

@@ -76,7 +76,8 @@ def _register_delivery(channel: SmsChannel) -> None:
     """Agents' replies to SMS conversations go out through this channel (the runtime's hand-off registry)."""
     from bot.channels.sms.delivery import register
 
-    register(channel, getattr(channel.runtime, "deliveries", None))
+    handoff = getattr(channel.runtime, "handoff", None)
+    register(channel, getattr(handoff, "deliveries", None) or getattr(channel.runtime, "deliveries", None))
 
 
 def sms_routes(channel: SmsChannel) -> Callable[[web.Application], None]:

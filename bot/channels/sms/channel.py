@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +87,6 @@ class SmsChannel:
         self.region = region
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.on_processed: Callable[[InboxItem], Awaitable[None] | None] | None = None  # tests
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -158,10 +156,6 @@ class SmsChannel:
                 await self.sms.finish_inbound(item.id, FAILED, f"{exc.__class__.__name__}: {exc}")
             except Exception:  # noqa: BLE001 - the database itself is away: the row stays "received"
                 log.exception("sms: could not record the failure of message %s; it is retried at the next start", item.id)
-        if self.on_processed is not None:
-            result = self.on_processed(item)
-            if asyncio.iscoroutine(result):
-                await result
 
     async def _process(self, item: InboxItem, media_types: dict[str, str], started: dt.datetime) -> str:
         number, text = item.from_number, item.body

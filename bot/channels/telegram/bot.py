@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -20,6 +21,9 @@ from bot.channels.telegram.routers import create_routers
 from bot.channels.telegram.session import OnBlocked, OutboundPacer, RetryAfterMiddleware
 from bot.channels.telegram.texts import COMMANDS, channel_text
 from bot.settings import Language, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.agents.desk import TelegramDesk
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +67,13 @@ def create_dispatcher(
     *,
     channel: TelegramChannel | None = None,
     clock: Callable[[], float] = time.monotonic,
+    agents: TelegramDesk | None = None,
 ) -> Dispatcher:
-    """The dispatcher with the channel's middlewares and routers; handlers get `channel` injected."""
+    """The dispatcher with the channel's middlewares and routers; handlers get `channel` injected.
+
+    With an agents' desk, its router comes first: the agents' chat is a group, the customers' routers
+    only take private chats, and the card buttons must not reach the customers' "stale button" handler.
+    """
     channel = channel or TelegramChannel(runtime)
     dispatcher = Dispatcher(disable_fsm=True, name="telegram")
     dispatcher["channel"] = channel
@@ -72,15 +81,57 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(ErrorGuard(channel))
     dispatcher.update.outer_middleware(FloodLimit(channel, runtime.settings.flood_limit_per_minute, clock=clock))
     dispatcher.update.outer_middleware(CustomerOrder())
+    if agents is not None:
+        from bot.channels.telegram.agents import create_router as agents_router
+
+        dispatcher.include_router(agents_router(agents))
     dispatcher.include_routers(*create_routers())
     return dispatcher
 
 
+def attach_handoff(runtime: RuntimeLike, bot: Bot, channel: TelegramChannel, **agents_options: Any) -> TelegramDesk | None:
+    """Register Telegram's hand-off delivery (agents' messages reach Telegram customers) and, with
+    AGENTS_CHAT_ID, the agents' desk. None when there is no agents' chat (escalations wait in the database)."""
+    service = getattr(runtime, "handoff", None)
+    if service is None:
+        return None
+    from bot.channels.telegram.agents import attach_agents
+    from bot.channels.telegram.delivery import TelegramDelivery
+
+    service.deliveries.register(TelegramDelivery(bot, channel))
+    return attach_agents(runtime.settings, service, bot, **agents_options)
+
+
+def run_handoff_tasks(runtime: RuntimeLike, dispatcher: Dispatcher) -> None:
+    """Run the hand-off background work (agents' outbox, overdue re-announcements) while the dispatcher runs."""
+    service = getattr(runtime, "handoff", None)
+    if service is None:
+        return
+    from bot.handoff.outbox import HandoffTasks
+
+    tasks = HandoffTasks(service)
+    dispatcher["handoff_tasks"] = tasks
+
+    async def start_tasks() -> None:
+        tasks.start()
+
+    async def stop_tasks() -> None:
+        await tasks.stop()
+
+    dispatcher.startup.register(start_tasks)
+    dispatcher.shutdown.register(stop_tasks)
+
+
 def create_telegram(runtime: RuntimeLike, *, session: BaseSession | None = None, **bot_options: object) -> tuple[Bot, Dispatcher, TelegramChannel]:
-    """Bot, dispatcher and channel wired together (a 403 marks the customer blocked through the channel)."""
+    """Bot, dispatcher and channel wired together (a 403 marks the customer blocked through the channel),
+    with the human hand-off: delivery to Telegram customers, the agents' chat when configured, and the
+    hand-off background tasks started and stopped with the dispatcher."""
     channel = TelegramChannel(runtime)
     bot = create_bot(runtime.settings, session=session, on_blocked=channel.mark_blocked, **bot_options)  # type: ignore[arg-type]
-    return bot, create_dispatcher(runtime, channel=channel), channel
+    desk = attach_handoff(runtime, bot, channel)
+    dispatcher = create_dispatcher(runtime, channel=channel, agents=desk)
+    run_handoff_tasks(runtime, dispatcher)
+    return bot, dispatcher, channel
 
 
 def _command_language(code: str | None, default: Language) -> Language:

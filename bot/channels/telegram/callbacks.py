@@ -23,6 +23,8 @@ MenuItem = Literal["faq", "book", "status", "human"]
 Vote = Literal["up", "down"]
 LanguageCode = Literal["zh-Hans", "zh-Hant", "en"]
 CommandName = Literal["reset", "help"]
+HandoffOp = Literal["cancel"]
+SurveyValue = Literal["1", "2", "3", "4", "5", "skip"]
 
 # An FAQ entry id longer than fits in a button is sent as "~" + a short hash of it.
 _HASH_MARK = "~"
@@ -58,6 +60,19 @@ class CommandButton(CallbackData, prefix="cmd"):
     """A button standing for /start or /help."""
 
     name: CommandName
+
+
+class HandoffButton(CallbackData, prefix="ho"):
+    """"Back to the assistant" under a hand-off reply: leave the human queue."""
+
+    op: HandoffOp
+
+
+class SurveyButton(CallbackData, prefix="sv"):
+    """A satisfaction score (or Skip) for the escalation an agent closed."""
+
+    escalation: int = Field(gt=0)
+    value: SurveyValue
 
 
 def _intent_hash(entry_id: str) -> str:
@@ -104,6 +119,10 @@ def pack_action(action: Action, refs: IntentRefs) -> str | None:
             return CommandButton(name="reset").pack()
         if action.kind is ActionKind.HELP:
             return CommandButton(name="help").pack()
+        if action.kind is ActionKind.HANDOFF:
+            return HandoffButton(op=action.value).pack()  # type: ignore[arg-type]
+        if action.kind is ActionKind.SURVEY and action.message_id is not None:
+            return SurveyButton(escalation=action.message_id, value=action.value).pack()  # type: ignore[arg-type]
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         log.warning("cannot make a button for %r: %s", action, exc)
         return None
@@ -123,10 +142,16 @@ def unpack_action(data: CallbackData, refs: IntentRefs) -> Action:
         return Action(ActionKind.FEEDBACK, data.vote, message_id=data.message_id)
     if isinstance(data, CommandButton):
         return Action(ActionKind.RESET if data.name == "reset" else ActionKind.HELP)
+    if isinstance(data, HandoffButton):
+        return Action(ActionKind.HANDOFF, data.op)
+    if isinstance(data, SurveyButton):
+        return Action(ActionKind.SURVEY, data.value, message_id=data.escalation)
     raise TypeError(f"unknown callback data {data!r}")
 
 
-CALLBACK_TYPES: tuple[type[CallbackData], ...] = (IntentChoice, Feedback, Menu, LanguageChoice, CommandButton)
+CALLBACK_TYPES: tuple[type[CallbackData], ...] = (
+    IntentChoice, Feedback, Menu, LanguageChoice, CommandButton, HandoffButton, SurveyButton,
+)
 
 
 def parse_callback(raw: str | None) -> CallbackData | None:

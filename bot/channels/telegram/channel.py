@@ -225,6 +225,8 @@ class TelegramChannel:
             self.stats.duplicate_messages += 1
             log.info("chat %s: message %s already handled, not answering again", customer.chat_id, message.message_id)
             return
+        if not outcome.replies and outcome.relayed:
+            return  # a person handles the conversation: the message went to them, the bot stays quiet
         if not outcome.replies:  # pragma: no cover - the engine always answers; never leave a customer hanging
             log.warning("chat %s: the engine had no reply to message %s", customer.chat_id, message.message_id)
             await bot.send_message(chat_id=customer.chat_id, text=channel_text("error", customer.language))

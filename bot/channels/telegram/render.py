@@ -113,6 +113,8 @@ def keyboard(reply: Reply, refs: IntentRefs) -> InlineKeyboardMarkup | None:
         width = 2
     elif buttons and all(o.action.kind is ActionKind.LANGUAGE for o in reply.options):
         width = 3
+    elif len(buttons) == 5 and all(o.action.kind is ActionKind.SURVEY for o in reply.options):
+        width = 5  # the satisfaction scores 1..5 in one row
     else:
         width = 1
     rows = _rows(buttons, width)

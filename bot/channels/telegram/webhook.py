@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.channels.telegram.bot import create_telegram, set_commands
@@ -72,10 +72,12 @@ class SecretTokenRequestHandler(SimpleRequestHandler):
 
 
 def telegram_webhook_routes(dispatcher: Dispatcher, bot: Bot, *, path: str, secret_token: str) -> Callable[[web.Application], None]:
-    """A route registrar for `bot.app.create_app`: POST `path` → the dispatcher."""
+    """A route registrar for `bot.app.create_app`: POST `path` → the dispatcher, whose startup and
+    shutdown hooks (the hand-off background tasks) run with the application."""
 
     def register(app: web.Application) -> None:
         SecretTokenRequestHandler(dispatcher, bot, secret_token).register(app, path=path)
+        setup_application(app, dispatcher, bot=bot)
 
     return register
 

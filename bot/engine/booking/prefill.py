@@ -1,0 +1,199 @@
+"""One-message booking: what a first message already says, taken as the answers to later questions.
+
+By SMS a customer often sends everything at once:
+
+    报修 X20 Pro 屏幕碎了 北京朝阳 明天上午
+    REPAIR Acme Book 14 no power Shanghai Saturday
+
+`read_request` splits such a message into the parts the flow asks for and returns them as *hints*,
+texts keyed by question: {"fault": "屏幕碎了", "city": "北京朝阳", "day": "明天上午"} (the model and
+type the flow already takes itself). On channel "sms" the sender's number is the hint for "phone".
+
+The hints are kept in the booking state (`bk["hints"]`). Whenever the flow is about to ask a question
+that has a hint, `apply_hints` first gives the hint to that question's own answer handler, exactly as if
+the customer had typed it then: the same validation, the same dependent answers (the centre of "北京朝阳"
+is only taken among centres offering the service chosen meanwhile, the day only if it has free slots).
+A hint that is not a valid answer is dropped and the question is asked as usual. So what can be read is
+taken, and only what is missing is asked, one question at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from bot.engine.booking.dates import parse_when
+from bot.engine.booking.matching import centre_in_text, key, match_city, model_in_text, type_in_text
+from bot.knowledge.catalog import Catalog
+
+if TYPE_CHECKING:
+    from bot.engine.booking.flow import BookingFlow
+    from bot.engine.context import TurnContext
+    from bot.storage.store import Turn
+
+HINTED_STEPS = ("fault", "city", "day", "phone")
+BOOK_WORDS = ("预约维修", "預約維修", "我要报修", "我要報修", "报修", "報修", "repair", "book")
+
+_CJK = r"\u3400-\u9fff"
+_SPLIT = re.compile(r"[\s,，;；、。!！?？:：]+")
+_SCRIPT_EDGE = re.compile(rf"(?<=[{_CJK}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{_CJK}])")
+_CN_TIME = re.compile(
+    r"(?:今天|今日|明天|明日|后天|後天|大后天|大後天|(?:下下?|这|這|本)?(?:周|週|星期|礼拜|禮拜)[一二三四五六日天1-7]"
+    r"|\d{1,2}月\d{1,2}[日号號]?)"
+    r"(?:(?:上午|下午|中午|晚上|早上)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[点點时時](?:半|\d{1,2}分?)?"
+    r"|上午|下午|中午|晚上|早上)?"
+)
+_EN_TIME_WORD = re.compile(
+    r"\b(today|tonight|tomorrow|next|this|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|morning|afternoon|evening|noon|\d{1,2}(:\d{2})?\s*(am|pm))\b",
+    re.IGNORECASE,
+)
+_FILLER = re.compile(r"^(我的|我|的|my|the|a|an|is|it|and|please|pls|in|at|on|了)$", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def strip_book_word(text: str) -> str:
+    """The message without the booking word it starts with ("报修 X20..." -> "X20...")."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    for word in BOOK_WORDS:
+        if plain.lower().startswith(word):
+            rest = plain[len(word):]
+            if word.isascii() and rest and rest[0].isalnum():
+                continue  # "booking", "repairs"
+            return rest.lstrip(" :：,，-")
+    return plain
+
+
+def _chunks(text: str, catalog: Catalog) -> list[str]:
+    """Words and phrases: split at spaces and punctuation, around the time, city and district expressions
+    glued inside a Chinese phrase ("屏幕碎了北京朝阳明天上午"), and at Chinese/Latin edges ("X20屏幕")."""
+    pieces: list[str] = []
+    for part in _SPLIT.split(text):
+        for piece in _split_cjk(part, catalog) if re.search(f"[{_CJK}]", part) else [part]:
+            if _CN_TIME.fullmatch(piece):
+                pieces.append(piece)
+            else:
+                pieces.extend(p for p in _SCRIPT_EDGE.split(piece) if p)
+    return [p for p in pieces if p.strip()]
+
+
+def _place_names(catalog: Catalog) -> list[str]:
+    names: set[str] = set()
+    for centre in catalog.centres:
+        names.update(n for n in centre.city.values() if re.search(f"[{_CJK}]", n))
+        names.update(n for n in centre.city_aliases if re.search(f"[{_CJK}]", n))
+        for district in centre.district.values():
+            if re.search(f"[{_CJK}]", district):
+                names.add(district)
+                names.add(re.sub(r"(新区|新區|区|區)$", "", district))
+    return sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
+
+
+def _split_cjk(piece: str, catalog: Catalog) -> list[str]:
+    names = _place_names(catalog)
+    pattern = re.compile("|".join([_CN_TIME.pattern, *map(re.escape, names)])) if names else _CN_TIME
+    out, at = [], 0
+    for found in pattern.finditer(piece):
+        if found.end() == found.start():
+            continue
+        out.append(piece[at:found.start()])
+        out.append(found.group())
+        at = found.end()
+    out.append(piece[at:])
+    return [o for o in out if o]
+
+
+_EN_CONNECTORS = {"at", "on", "in", "the", "around", "about", "by"}
+
+
+def _is_time(words: list[str], base: dt.datetime) -> bool:
+    """A run of words that is a time and nothing else ("Saturday morning", "明天上午", not "14")."""
+    text = " ".join(words)
+    if not _LETTER.search(text):
+        return False  # "14" is a model number, not the 14th
+    if re.search(f"[{_CJK}]", text):
+        if len(words) != 1 or not _CN_TIME.fullmatch(text):
+            return False
+    elif words[0].lower() in _EN_CONNECTORS or words[-1].lower() in _EN_CONNECTORS or not all(
+        w.lower() in _EN_CONNECTORS or _EN_TIME_WORD.fullmatch(w) for w in words
+    ):
+        return False
+    return parse_when(text, base) is not None
+
+
+def _find_time(chunks: list[str], taken: list[bool], base: dt.datetime) -> tuple[int, int] | None:
+    for size in (3, 2, 1):
+        for i in range(len(chunks) - size + 1):
+            if not any(taken[i:i + size]) and _is_time(chunks[i:i + size], base):
+                return i, size
+    return None
+
+
+def read_request(catalog: Catalog, text: str, *, base: dt.datetime, phone: str | None = None) -> dict[str, str]:
+    """Hints for the booking questions from one free message (see the module docstring)."""
+    hints: dict[str, str] = {}
+    body = strip_book_word(text or "")
+    chunks = _chunks(body, catalog)
+    taken = [False] * len(chunks)
+    # The product: every word that is part of the model's (or type's) name.
+    model = model_in_text(catalog, body)
+    product_type = catalog.product_type(model.type_id) if model else type_in_text(catalog, body)
+    names = [key(model.name), *(key(a) for a in getattr(model, "aliases", ()))] if model else []
+    if product_type is not None and model is None:
+        names += [key(n) for n in (*product_type.name.values(), *product_type.aliases)]
+    for i, chunk in enumerate(chunks):
+        compact = key(chunk)
+        if compact and any(compact in name for name in names) and (len(compact) >= 2 or chunk.isdigit()):
+            taken[i] = True
+    # Time: runs of up to three words ("tomorrow 3pm", "Saturday morning", "明天上午"), longest first.
+    when = _find_time(chunks, taken, base)
+    if when is not None:
+        start, size = when
+        hints["day"] = " ".join(chunks[start:start + size])
+        taken[start:start + size] = [True] * size
+    # Place: the words that name the city, then a district of it ("北京朝阳", "Shanghai Xuhui").
+    city = None
+    for i, chunk in enumerate(chunks):
+        if taken[i] or not _LETTER.search(chunk):
+            continue
+        found = match_city(catalog, chunk).sure
+        if found is not None and len(key(chunk)) >= 2:
+            city = found
+            taken[i] = True
+            place = [chunk]
+            break
+    if city is not None:
+        centres = catalog.centres_in(city)
+        for i, chunk in enumerate(chunks):
+            if not taken[i] and _LETTER.search(chunk) and centre_in_text(centres, chunk) is not None:
+                taken[i] = True
+                place.append(chunk)
+                break
+        hints["city"] = " ".join(place)
+    # What is left, in the customer's words, is the fault.
+    rest = [c for c, t in zip(chunks, taken, strict=True) if not t and not _FILLER.match(c)]
+    fault = " ".join(rest).strip()
+    if len(_LETTER.findall(fault)) >= 2:
+        hints["fault"] = fault
+    if phone:
+        hints["phone"] = phone
+    return hints
+
+
+async def apply_hints(flow: BookingFlow, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> None:
+    """Answer the current question from its hint, then the next, until a question has none (or refuses it)."""
+    hints = bk.get("hints")
+    while hints:
+        step = flow.current(bk)
+        hint = hints.pop(step, None)
+        if hint is None:
+            break
+        drafts = len(ctx.drafts)
+        outcome = await getattr(flow, f"_answer_{step}")(ctx, turn, bk, hint, None)
+        if outcome is not None:  # not a valid answer (or the handler asked something itself): ask as usual
+            del ctx.drafts[drafts:]
+            break
+    if not hints:
+        bk.pop("hints", None)

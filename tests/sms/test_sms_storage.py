@@ -1,0 +1,98 @@
+"""SMS storage: the 0004 migration matches the models (both databases) and downgrades; the repository."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.storage import Database
+from bot.storage.database import alembic_config
+from bot.storage.models import Base
+from bot.storage.sms import PENDING, SENDING, SmsStore
+
+SMS_TABLES = {"sms_inbox", "sms_outbox", "sms_contacts"}
+NOW = dt.datetime(2026, 11, 25, 2, 30, tzinfo=dt.UTC)
+
+
+async def test_migration_matches_the_models_and_downgrades(database_url: str) -> None:
+    database = await Database.connect(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            def diff(sync_connection):  # type: ignore[no-untyped-def]
+                context = MigrationContext.configure(sync_connection)
+                return [d for d in compare_metadata(context, Base.metadata) if SMS_TABLES & set(_tables(d))]
+
+            assert await connection.run_sync(diff) == []
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+            assert SMS_TABLES <= tables
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0003"))
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+            assert not SMS_TABLES & tables
+            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
+    finally:
+        await database.close()
+
+
+def _tables(diff: object) -> list[str]:
+    names = []
+    for item in diff if isinstance(diff, list) else [diff]:
+        for part in item if isinstance(item, tuple) else (item,):
+            name = getattr(part, "name", None) if not isinstance(part, str) else None
+            table = getattr(part, "table", None)
+            names += [n for n in (name, getattr(table, "name", None)) if isinstance(n, str)]
+            if isinstance(part, str):
+                names.append(part)
+    return names
+
+
+async def test_claiming_is_per_number_in_order_and_exclusive(database_url: str) -> None:
+    database = await Database.connect(database_url)
+    store = SmsStore(database)
+    try:
+        a1 = await store.enqueue("+8613800000001", "a1", "reply", now=NOW)
+        a2 = await store.enqueue("+8613800000001", "a2", "reply", now=NOW)
+        b1 = await store.enqueue("+8613800000002", "b1", "reply", now=NOW)
+        lease = dt.timedelta(seconds=60)
+        first = await store.claim_due(NOW, lease)
+        assert [m.id for m in first] == [a1, b1] and all(m.status == SENDING and m.attempts == 1 for m in first)
+        assert await store.claim_due(NOW, lease) == []  # leased: nobody else takes them
+        await store.mark_sent(a1, "SM1", NOW)
+        await store.mark_retry(b1, "down", NOW + dt.timedelta(seconds=5))
+        assert [m.id for m in await store.claim_due(NOW, lease)] == [a2]
+        assert await store.next_due() == NOW + dt.timedelta(seconds=5)  # b1 due before a2's lease ends
+        # A worker that died mid-send: the lease runs out and the message is taken again.
+        retaken = await store.claim_due(NOW + dt.timedelta(seconds=61), lease)
+        assert {m.id for m in retaken} == {a2, b1}
+        assert {m.id: m.attempts for m in retaken} == {a2: 2, b1: 2}
+        assert [m.status for m in await store.outbox(status=PENDING)] == []
+    finally:
+        await database.close()
+
+
+async def test_contacts_and_inbox(database_url: str) -> None:
+    database = await Database.connect(database_url)
+    store = SmsStore(database)
+    try:
+        number = "+8613800138000"
+        assert not await store.is_opted_out(number)
+        await store.save_more(number, "the rest", "zh-Hans")
+        await store.set_opted_out(number, True)
+        assert await store.is_opted_out(number) and await store.take_more(number) is None  # STOP drops MORE
+        await store.set_opted_out(number, False)
+        await store.save_more(number, "rest", "en")
+        assert await store.take_more(number) == ("rest", "en") and await store.take_more(number) is None
+        first = await store.receive("twilio", "SM1", number, None, "hi\x00there")
+        assert first is not None and await store.receive("twilio", "SM1", number, None, "hi") is None
+        assert await store.receive("json", "SM1", number, None, "hi") is not None  # another provider's id space
+        [item, _] = await store.pending_inbox()
+        assert item.body == "hi\ufffdthere"
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        assert await store.received_since(number, since) == 2
+        assert await store.received_since(number, since, before_id=first) == 1
+    finally:
+        await database.close()
