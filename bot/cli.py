@@ -45,6 +45,13 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         catalog = load_catalog(directory)
     except KnowledgeErrors as exc:
         errors += exc.errors
+    hours = None
+    try:
+        from bot.knowledge.hours import load_hours
+
+        hours = load_hours(directory, _settings(args).timezone)
+    except KnowledgeErrors as exc:
+        errors += exc.errors
     if errors or knowledge is None:
         raise KnowledgeErrors(errors)
     print(
@@ -57,6 +64,10 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         models = sum(len(t.models) for t in catalog.types)
         cities = {c.city["en"] for c in catalog.centres}
         print(f"booking: {models} models in {len(catalog.types)} product types, {len(catalog.centres)} service centres in {len(cities)} cities")
+    if hours is not None and hours.always:
+        print("hand-off: agents always staffed (add hours.yaml for office hours)")
+    elif hours is not None:
+        print(f"hand-off: office hours from {hours.source.name if hours.source else 'hours.yaml'} ({hours.timezone}{', mainland holidays' if hours.region == 'CN' else ''})")
     return 0
 
 
@@ -141,25 +152,42 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _queue(settings: Settings) -> int:
+async def _queue(settings: Settings, include_closed: bool = False) -> int:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
     from bot.storage import Database, Store
 
+    statuses = ("waiting", "assigned", "resolved", "abandoned") if include_closed else ("waiting", "assigned")
     database = await Database.connect(settings.database_url)
     try:
-        rows = await Store(database).queue()
+        rows = await Store(database).queue(statuses)
     finally:
         await database.close()
     if not rows:
         print("The queue is empty.")
+        return 0
+    zone = ZoneInfo(settings.timezone)
+    now = dt.datetime.now(dt.UTC)
+    print(f"{len(rows)} escalation(s), most urgent first; times in {settings.timezone}")
     for row in rows:
         name = row.display_name or row.customer_id
-        print(f"#{row.id:<5} p{row.priority} {row.status:<8} {row.reason:<15} {row.channel}:{name} since {row.created_at:%Y-%m-%d %H:%M} UTC")
+        due = "-"
+        if row.due_at is not None and row.status in ("waiting", "assigned"):
+            due = f"{row.due_at.astimezone(zone):%Y-%m-%d %H:%M}"
+            if row.due_at < now:
+                due += f" (overdue {int((now - row.due_at).total_seconds() // 60)} min)"
+        agent = f" agent {row.agent_name}" if row.agent_name else ""
+        print(
+            f"#{row.id:<5} p{row.priority} {row.status:<9} {row.reason:<15} {row.channel}:{name} "
+            f"since {row.created_at.astimezone(zone):%Y-%m-%d %H:%M} due {due}{agent}"
+        )
     return 0
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
     """List the escalations waiting for a person, most urgent first."""
-    return asyncio.run(_queue(_settings(args)))
+    return asyncio.run(_queue(_settings(args), include_closed=args.all))
 
 
 async def _db_upgrade(settings: Settings) -> int:
@@ -204,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--cases", required=True, metavar="FILE")
     evaluation.add_argument("--json", action="store_true", help="print one JSON object")
 
-    add("queue", cmd_queue, "List conversations waiting for a person.", kb=False, db=True)
+    queue = add("queue", cmd_queue, "List conversations waiting for a person (or with one), with their due time.", kb=False, db=True)
+    queue.add_argument("--all", action="store_true", help="also list resolved and cancelled hand-offs")
     db = sub.add_parser("db", help="Database tools.")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_sub.add_parser("upgrade", help="Apply schema migrations.")

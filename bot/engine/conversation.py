@@ -99,10 +99,12 @@ class Engine:
         )
         text = (inbound.text or "").strip()
         action = inbound.action
+        typed_choice = None
         if action is None and inbound.kind is InboundKind.TEXT:
-            action = parse_command(text) or _numbered_choice(ctx, text)
-        if action is None:
-            # Only what the customer wrote says which language they use; a command or button does not.
+            action = typed_choice = parse_command(text) or _numbered_choice(ctx, text)
+        if text and typed_choice is None:
+            # Only words the customer wrote say which language they use; "/start" or "2" does not. A
+            # channel may pass words with an action (an SMS "REPAIR X20 screen broken"): those count.
             ctx.language = resolve_language(text, ctx.language, conversation.language_locked)
         escalation = await self.handoff.active(turn)
         relay = False

@@ -24,7 +24,7 @@ AGENT_TEXTS: dict[str, dict[Language, str]] = {
     "status.resolved": {"zh-Hans": "已结束", "zh-Hant": "已結束", "en": "resolved"},
     "status.abandoned": {"zh-Hans": "客户已取消", "zh-Hant": "客戶已取消", "en": "cancelled by the customer"},
     "card.customer": {"zh-Hans": "客户：{name}（{channel} {customer_id}）", "zh-Hant": "客戶：{name}（{channel} {customer_id}）", "en": "Customer: {name} ({channel} {customer_id})"},
-    "card.language": {"zh-Hans": "语言：{language}", "zh-Hant": "語言：{language}", "en": "Language: {language}"},
+    "card.language": {"zh-Hans": "语言：{name}", "zh-Hant": "語言：{name}", "en": "Language: {name}"},
     "card.reason": {"zh-Hans": "原因：{reason} · 优先级 {priority}", "zh-Hant": "原因：{reason} · 優先級 {priority}", "en": "Reason: {reason} · priority {priority}"},
     "card.status": {"zh-Hans": "状态：{status}", "zh-Hant": "狀態：{status}", "en": "Status: {status}"},
     "card.agent": {"zh-Hans": "（{agent}）", "zh-Hant": "（{agent}）", "en": " ({agent})"},

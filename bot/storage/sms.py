@@ -49,7 +49,7 @@ class SmsInbound(Base):
     from_number: Mapped[str] = mapped_column(String(20))  # E.164
     to_number: Mapped[str | None] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text, default="")
-    media: Mapped[list[str]] = mapped_column(JSON, default=list)  # MMS media URLs
+    media: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # MMS media: [url, content type] pairs
     status: Mapped[str] = mapped_column(String(12), default=RECEIVED)
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -114,7 +114,7 @@ class InboxItem:
     from_number: str
     to_number: str | None
     body: str
-    media: tuple[str, ...]
+    media: tuple[tuple[str, str], ...]  # (url, content type)
     status: str
 
 
@@ -137,7 +137,7 @@ class OutboxItem:
 
 def _inbox_item(row: SmsInbound) -> InboxItem:
     return InboxItem(row.id, row.provider, row.external_id, row.from_number, row.to_number, row.body or "",
-                     tuple(row.media or ()), row.status)
+                     tuple((str(m[0]), str(m[1])) for m in row.media or ()), row.status)
 
 
 def _outbox_item(row: SmsOutbound) -> OutboxItem:
@@ -160,14 +160,14 @@ class SmsStore:
     # -- inbox ------------------------------------------------------------------------------------
 
     async def receive(self, provider: str, external_id: str, from_number: str, to_number: str | None, body: str,
-                      media: Sequence[str] = ()) -> int | None:
+                      media: Sequence[tuple[str, str]] = ()) -> int | None:
         """Keep an inbound message; its id, or None when this (provider, external id) was received before."""
         async with self.database.sessions() as session, session.begin():
             insert = self._insert(session)
             statement = (
                 insert(SmsInbound)
                 .values(provider=provider, external_id=external_id, from_number=from_number, to_number=to_number,
-                        body=body.replace("\x00", "\ufffd"), media=list(media), status=RECEIVED, received_at=utcnow())
+                        body=body.replace("\x00", "\ufffd"), media=[[url, kind] for url, kind in media], status=RECEIVED, received_at=utcnow())
                 .on_conflict_do_nothing(index_elements=["provider", "external_id"])
                 .returning(SmsInbound.id)
             )
@@ -295,20 +295,6 @@ class SmsStore:
         for number, due in rows:
             heads.setdefault(number, as_utc(due))  # type: ignore[arg-type]
         return min(heads.values(), default=None)
-
-    async def prefer_language(self, channel: str, customer_id: str, language: str) -> None:
-        """Answer this conversation in `language` from now on, unless the customer chose one explicitly.
-
-        For a keyword message the engine receives as an action ("REPAIR ...", "STATUS"): the engine
-        takes the language from text only, and an action carries none.
-        """
-        async with self.database.sessions() as session, session.begin():
-            await session.execute(
-                update(Conversation)
-                .where(Conversation.channel == channel, Conversation.customer_id == customer_id,
-                       Conversation.language_locked.is_(False), Conversation.language != language)
-                .values(language=language)
-            )
 
     # -- contacts ---------------------------------------------------------------------------------
 

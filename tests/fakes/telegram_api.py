@@ -7,7 +7,13 @@ talks real HTTP with Telegram's real JSON shapes, so the wire format is exercise
 * `getUpdates` long-polls a queue the test feeds (`api.push_update(...)`, or the `message()` /
   `callback()` helpers that build realistic updates);
 * `api.fail_next("sendMessage", 2, 429, retry_after=1)` or `api.fail_next("sendMessage", 1, 403)` make
-  the next calls fail the way Telegram does;
+  the next calls fail the way Telegram does (`chat_id=` limits it to calls to one chat, e.g. the group);
+* forum topics (the agents' supergroup): createForumTopic, editForumTopic, closeForumTopic,
+  reopenForumTopic, deleteForumTopic are kept in `api.topics`; posting into a deleted topic answers
+  "message thread not found", into a closed one "TOPIC_CLOSED", like Telegram. copyMessage, sendPhoto,
+  sendDocument and getChatMember (`api.members[(chat_id, user_id)] = "member"`, default "left") work too;
+  `group_message()` builds a message in the group (in a topic or in General), `posts()` lists what the
+  bot posted in a chat or topic;
 * `await api.wait_for(lambda: ...)` waits (bounded, event-driven) for the bot to have done something.
 """
 
@@ -32,7 +38,11 @@ BOT_USERNAME = "supportbot_test_bot"
 
 # Parameters Telegram sends as JSON inside the form; everything else stays a string unless numeric below.
 _JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities", "reply_parameters"}
-_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections", "from_chat_id"}
+_INT_FIELDS = {
+    "chat_id", "message_id", "offset", "limit", "timeout", "max_connections", "from_chat_id", "message_thread_id",
+    "user_id", "icon_color",
+}
+_POSTS = ("sendMessage", "copyMessage", "sendPhoto", "sendDocument")
 _BOOL_FIELDS = {"show_alert", "drop_pending_updates", "disable_notification", "protect_content"}
 _TAG = re.compile(r"<[^>]+>")
 
@@ -80,6 +90,19 @@ class _Failure:
     status: int
     description: str
     parameters: dict[str, Any] | None = None
+    chat_id: int | None = None  # only calls to this chat fail
+
+
+@dataclass
+class Topic:
+    """A forum topic of a supergroup."""
+
+    chat_id: int
+    thread_id: int
+    name: str
+    icon_color: int | None = None
+    closed: bool = False
+    deleted: bool = False
 
 
 @dataclass
@@ -100,6 +123,9 @@ class FakeTelegramAPI:
         self._callback_ids = itertools.count(9_000_000_000_000_000_001)
         self._closing = False
         self.webhook: dict[str, Any] = {}
+        self.topics: dict[tuple[int, int], Topic] = {}
+        self._thread_ids = itertools.count(500)
+        self.members: dict[tuple[int, int], str] = {}
         self.port = 0
         self._runner: web.AppRunner | None = None
 
@@ -149,16 +175,38 @@ class FakeTelegramAPI:
         """The texts a customer saw, HTML removed."""
         return [html_to_text(c["text"]) for c in self.sent(chat_id)]
 
-    def fail_next(self, method: str, count: int = 1, status: int = 429, *, retry_after: int = 1, description: str | None = None) -> None:
-        """Make the next `count` calls of `method` fail like Telegram does."""
+    def fail_next(
+        self, method: str, count: int = 1, status: int = 429, *, retry_after: int = 1, description: str | None = None, chat_id: int | None = None
+    ) -> None:
+        """Make the next `count` calls of `method` (to `chat_id`, if given) fail like Telegram does."""
         if status == 429:
-            failure = _Failure(429, description or f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+            failure = _Failure(429, description or f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}, chat_id)
         elif status == 403:
-            failure = _Failure(403, description or "Forbidden: bot was blocked by the user")
+            failure = _Failure(403, description or "Forbidden: bot was blocked by the user", None, chat_id)
         else:
-            failure = _Failure(status, description or "Bad Request: something is wrong")
+            failure = _Failure(status, description or "Bad Request: something is wrong", None, chat_id)
         queue = self._failures.setdefault(method, deque())
         queue.extend(failure for _ in range(count))
+
+    def posts(self, chat_id: int, thread: int | None | bool = False) -> list[Call]:
+        """Successful messages the bot posted in a chat (sendMessage, copyMessage, sendPhoto, sendDocument);
+        `thread=None` only those in General, an int only those in that topic."""
+        return [
+            c for c in self.calls
+            if c.method in _POSTS and c.status == 200 and c.params.get("chat_id") == chat_id
+            and (thread is False or c.params.get("message_thread_id") == thread)
+        ]
+
+    def post_texts(self, chat_id: int, thread: int | None | bool = False) -> list[str]:
+        """The texts (or captions) of those posts, HTML removed; "" for a copied message without caption."""
+        return [html_to_text(c.params.get("text") or c.params.get("caption") or "") for c in self.posts(chat_id, thread)]
+
+    def topic(self, chat_id: int, name_contains: str = "") -> Topic:
+        """The newest live topic of a chat whose name contains the text."""
+        for topic in reversed(list(self.topics.values())):
+            if topic.chat_id == chat_id and name_contains in topic.name and not topic.deleted:
+                return topic
+        raise KeyError(f"no topic {name_contains!r} in {[t.name for t in self.topics.values()]}")
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates (the same dict again = a redelivery)."""
@@ -224,9 +272,41 @@ class FakeTelegramAPI:
         message.update(content)
         return {"update_id": update_id if update_id is not None else next(self._update_ids), "message": message}
 
-    def callback(self, user_id: int, data: str, message: Call | dict[str, Any] | None = None, *, language_code: str | None = "en") -> dict[str, Any]:
+    def group_message(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str | None = None,
+        *,
+        thread: int | None = None,
+        first_name: str = "Agent",
+        update_id: int | None = None,
+        **content: Any,
+    ) -> dict[str, Any]:
+        """A message in a supergroup with topics: in topic `thread`, or in General (thread None)."""
+        user = self.user(user_id, "en", first_name=first_name)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Agents", "is_forum": True},
+            "from": user,
+        }
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        message.update(content)
+        return {"update_id": update_id if update_id is not None else next(self._update_ids), "message": message}
+
+    def callback(
+        self, user_id: int, data: str, message: Call | dict[str, Any] | None = None, *, language_code: str | None = "en", first_name: str = "Ada"
+    ) -> dict[str, Any]:
         """A button press on a message the bot sent (a recorded sendMessage call, or a message dict)."""
-        user = self.user(user_id, language_code)
+        user = self.user(user_id, language_code, first_name=first_name)
         if isinstance(message, Call):
             message = message.params["_result"]
         if message is None:
@@ -296,8 +376,14 @@ class FakeTelegramAPI:
             return await self._get_updates(params)
         call = Call(method, params)
         failures = self._failures.get(method)
+        failure = None
         if failures:
-            failure = failures.popleft()
+            failure = next((f for f in failures if f.chat_id is None or f.chat_id == params.get("chat_id")), None)
+            if failure is not None:
+                failures.remove(failure)
+        if failure is None:
+            failure = self._topic_failure(method, params)
+        if failure is not None:
             call.status = failure.status
             await self._record(call)
             body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
@@ -340,16 +426,34 @@ class FakeTelegramAPI:
             batch.append(self._updates.popleft())
         return web.json_response({"ok": True, "result": batch})
 
+    def _topic_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
+        """Posting into a deleted or closed topic fails as on Telegram."""
+        thread = params.get("message_thread_id")
+        if method not in _POSTS or thread is None:
+            return None
+        topic = self.topics.get((params.get("chat_id"), thread))  # type: ignore[arg-type]
+        if topic is None or topic.deleted:
+            return _Failure(400, "Bad Request: message thread not found")
+        if topic.closed:
+            return _Failure(400, "Bad Request: TOPIC_CLOSED")
+        return None
+
     # -- methods -----------------------------------------------------------------------------------
 
     def _message_result(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
         chat_id = params.get("chat_id")
+        chat: dict[str, Any] = {"id": chat_id, "type": "private", "first_name": "Customer"}
+        if isinstance(chat_id, int) and chat_id < 0:
+            chat = {"id": chat_id, "type": "supergroup", "title": "Agents", "is_forum": True}
         result: dict[str, Any] = {
             "message_id": message_id if message_id is not None else next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Customer"},
+            "chat": chat,
             "from": self._bot_user(),
         }
+        if params.get("message_thread_id") is not None:
+            result["message_thread_id"] = params["message_thread_id"]
+            result["is_topic_message"] = True
         if "text" in params:
             result["text"] = html_to_text(params["text"]) if params.get("parse_mode") == "HTML" else params["text"]
         if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params["reply_markup"]:
@@ -365,6 +469,81 @@ class FakeTelegramAPI:
         if len(html_to_text(params["text"]).encode("utf-16-le")) // 2 > 4096:
             return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}, status=400)
         return self._message_result(params)
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        result = self._message_result(params)
+        result["photo"] = [{"file_id": str(params.get("photo")), "file_unique_id": "u" + str(params.get("photo"))[:8], "width": 90, "height": 90}]
+        if params.get("caption"):
+            result["caption"] = html_to_text(params["caption"])
+        return result
+
+    def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        result = self._message_result(params)
+        result["document"] = {"file_id": str(params.get("document")), "file_unique_id": "u" + str(params.get("document"))[:8]}
+        if params.get("caption"):
+            result["caption"] = html_to_text(params["caption"])
+        return result
+
+    def _m_copyMessage(self, params: dict[str, Any]) -> Any:
+        return {"message_id": next(self._message_ids)}
+
+    def _m_createForumTopic(self, params: dict[str, Any]) -> Any:
+        chat_id = params.get("chat_id")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: TOPIC_NAME_INVALID"}, status=400)
+        thread = next(self._thread_ids)
+        self.topics[(chat_id, thread)] = Topic(chat_id, thread, name, params.get("icon_color"))  # type: ignore[arg-type]
+        return {"message_thread_id": thread, "name": name, "icon_color": params.get("icon_color") or 7322096}
+
+    def _topic_of(self, params: dict[str, Any]) -> Topic | web.Response:
+        topic = self.topics.get((params.get("chat_id"), params.get("message_thread_id")))  # type: ignore[arg-type]
+        if topic is None or topic.deleted:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: message thread not found"}, status=400)
+        return topic
+
+    def _m_editForumTopic(self, params: dict[str, Any]) -> Any:
+        topic = self._topic_of(params)
+        if isinstance(topic, web.Response):
+            return topic
+        if params.get("name"):
+            topic.name = str(params["name"])
+        return True
+
+    def _m_closeForumTopic(self, params: dict[str, Any]) -> Any:
+        topic = self._topic_of(params)
+        if isinstance(topic, web.Response):
+            return topic
+        if topic.closed:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: TOPIC_NOT_MODIFIED"}, status=400)
+        topic.closed = True
+        return True
+
+    def _m_reopenForumTopic(self, params: dict[str, Any]) -> Any:
+        topic = self._topic_of(params)
+        if isinstance(topic, web.Response):
+            return topic
+        if not topic.closed:
+            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: TOPIC_NOT_MODIFIED"}, status=400)
+        topic.closed = False
+        return True
+
+    def _m_deleteForumTopic(self, params: dict[str, Any]) -> Any:
+        topic = self._topic_of(params)
+        if isinstance(topic, web.Response):
+            return topic
+        topic.deleted = True
+        return True
+
+    def _m_getChatMember(self, params: dict[str, Any]) -> Any:
+        user_id = params.get("user_id")
+        status = self.members.get((params.get("chat_id"), user_id), "left")  # type: ignore[arg-type]
+        member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "User"}}
+        if status == "kicked":
+            member["until_date"] = 0
+        if status == "creator":
+            member["is_anonymous"] = False
+        return member
 
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._message_result(params, message_id=params.get("message_id"))

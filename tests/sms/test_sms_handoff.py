@@ -70,3 +70,32 @@ async def test_opted_out_customer_is_unreachable_for_agents(harness: SmsHarness)
     with pytest.raises(CustomerUnreachable, match="blocked"):
         await delivery.send_agent_message("+85291234567", AgentMessage(1, "en", text="hello?"))
     assert len(harness.fake.bodies_to(CUSTOMER)) == 1  # only the opt-out confirmation
+
+
+async def test_an_agents_reply_in_the_telegram_topic_goes_out_as_sms(tmp_path, fake_twilio) -> None:  # type: ignore[no-untyped-def]
+    """The whole way: SMS → hand-off → the agents' Telegram topic → an agent writes there → SMS."""
+    from bot.channels.telegram.bot import create_telegram
+    from bot.handoff.outbox import DeskOutbox
+    from tests.fakes.telegram_api import BOT_TOKEN, FakeTelegramAPI
+    from tests.sms.conftest import open_harness
+
+    agents_chat, agent_id = -1001234567890, 777
+    async with FakeTelegramAPI() as api:
+        harness, client = await open_harness(
+            f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}", fake_twilio, bot_token=BOT_TOKEN,
+            telegram_api_url=api.base_url, agents_chat_id=agents_chat, agent_ids=[agent_id],
+        )
+        bot, dispatcher, _ = create_telegram(harness.runtime, pacer=False)
+        try:
+            await _escalate(harness)
+            await DeskOutbox(harness.runtime.handoff).run_once()  # the escalation's topic and card
+            topic = api.topic(agents_chat)
+            update = api.group_message(agents_chat, agent_id, "您好，我是客服小王。请问是哪款打印机？", thread=topic.thread_id,
+                                       first_name="Wang")
+            await dispatcher.feed_raw_update(bot, update)
+            await harness.flush()
+            assert harness.fake.bodies_to(CUSTOMER)[-1] == "您好，我是客服小王。请问是哪款打印机？"
+        finally:
+            await bot.session.close()
+            await client.close()
+            await harness.runtime.close()

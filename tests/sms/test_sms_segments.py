@@ -128,7 +128,7 @@ def test_booking_and_menu_words() -> None:
     assert booking_request("報修X20 Pro 螢幕破了") == "zh-Hant"
     assert booking_request("REPAIR Acme Book 14 no power Shanghai Saturday") == "en"
     assert booking_request("repair") == "en"
-    for text in ("repair cost?", "How much is a repair", "booking status", "repairs", "保修期多久"):
+    for text in ("repair cost?", "How much is a repair", "booking status", "repairs", "保修期多久", "Book 14 won't start"):
         assert booking_request(text) is False, text
     assert menu_word("STATUS") == ("status", "en") and menu_word("進度") == ("status", "zh-Hant")
     assert menu_word("人工") == ("human", None) and menu_word("status of my repair?") is None

@@ -27,7 +27,8 @@ from bot.channels.sms.outbox import Outbox
 from bot.channels.sms.providers import Template
 from bot.channels.sms.render import cut, plain, render_replies
 from bot.channels.sms.templates import booking_template
-from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Outcome, ReplyKind
+from bot.engine.context import TurnContext
+from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Outcome, ReplyKind
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
 from bot.storage.models import utcnow
@@ -114,20 +115,19 @@ class SmsChannel:
 
     async def accept(self, message: IncomingSms) -> bool:
         """Store the message and process it in the background; False when it is a redelivery."""
-        media_urls = [url for url, _ in message.media]
         inbox_id = await self.sms.receive(message.provider, message.external_id, message.number, message.to,
-                                          message.body, media_urls)
+                                          message.body, message.media)
         if inbox_id is None:
             log.info("sms: %s %s from %s delivered again: ignored", message.provider, message.external_id, message.number)
             return False
         item = InboxItem(inbox_id, message.provider, message.external_id, message.number, message.to, message.body,
-                         tuple(media_urls), "received")
-        self._schedule(item, dict(message.media))
+                         tuple(message.media), "received")
+        self._schedule(item)
         return True
 
-    def _schedule(self, item: InboxItem, media_types: dict[str, str] | None = None) -> None:
+    def _schedule(self, item: InboxItem) -> None:
         previous = self._tails.get(item.from_number)
-        task = asyncio.create_task(self._after(previous, item, media_types or {}), name=f"sms-{item.id}")
+        task = asyncio.create_task(self._after(previous, item), name=f"sms-{item.id}")
         self._tails[item.from_number] = task
         self._tasks.add(task)
 
@@ -138,16 +138,16 @@ class SmsChannel:
 
         task.add_done_callback(done)
 
-    async def _after(self, previous: asyncio.Task[None] | None, item: InboxItem, media_types: dict[str, str]) -> None:
+    async def _after(self, previous: asyncio.Task[None] | None, item: InboxItem) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
-        await self.process(item, media_types)
+        await self.process(item)
 
-    async def process(self, item: InboxItem, media_types: dict[str, str] | None = None) -> None:
+    async def process(self, item: InboxItem) -> None:
         """Handle one stored message; whatever happens, it ends up answered or with people."""
         started = utcnow()
         try:
-            status = await self._process(item, media_types or {}, started)
+            status = await self._process(item, started)
             await self.sms.finish_inbound(item.id, status)
         except Exception as exc:  # noqa: BLE001 - the message must not be lost: hand it to people
             log.exception("sms: handling message %s from %s failed", item.id, item.from_number)
@@ -157,7 +157,7 @@ class SmsChannel:
             except Exception:  # noqa: BLE001 - the database itself is away: the row stays "received"
                 log.exception("sms: could not record the failure of message %s; it is retried at the next start", item.id)
 
-    async def _process(self, item: InboxItem, media_types: dict[str, str], started: dt.datetime) -> str:
+    async def _process(self, item: InboxItem, started: dt.datetime) -> str:
         number, text = item.from_number, item.body
         recent = await self.sms.received_since(number, started - RATE_WINDOW, before_id=item.id)
         if recent > self.rate_limit:
@@ -185,18 +185,18 @@ class SmsChannel:
         if hit is not None and hit.keyword is Keyword.MORE:
             await self._more(item, hit.language)
             return DONE
-        outcome = await self.engine.handle(await self._inbound(item, media_types))
+        outcome = await self.engine.handle(await self._inbound(item))
         if outcome.duplicate:
             return DONE
         await self._send_outcome(number, outcome, started)
         return DONE
 
-    async def _inbound(self, item: InboxItem, media_types: dict[str, str]) -> Inbound:
+    async def _inbound(self, item: InboxItem) -> Inbound:
         """The engine's view of the message: text, or a photo / file, or a booking / menu keyword."""
         kind, attachment = InboundKind.TEXT, None
         if item.media:
-            url = item.media[0]
-            kind = _MEDIA_KINDS.get(media_types.get(url, "image/").partition("/")[0], InboundKind.DOCUMENT)
+            url, content_type = item.media[0]
+            kind = _MEDIA_KINDS.get(content_type.partition("/")[0], InboundKind.DOCUMENT)
             attachment = f"sms:media:{url}"[:512]
         action, hint = None, None
         if kind is InboundKind.TEXT:
@@ -206,9 +206,6 @@ class SmsChannel:
                 action, hint = Action(ActionKind.MENU, "book"), booking or detect_language(item.body)
             elif menu is not None:
                 action, hint = Action(ActionKind.MENU, menu[0]), menu[1]
-            if action is not None and hint in LANGUAGES:
-                # The engine reads the language from text, not from an action: say it for this message.
-                await self.sms.prefer_language(CHANNEL, item.from_number, hint)
         return Inbound(
             channel=CHANNEL, customer_id=item.from_number, text=item.body or None, kind=kind, action=action,
             language_hint=hint if hint in LANGUAGES else None, external_id=item.external_id, attachment=attachment,
@@ -263,11 +260,24 @@ class SmsChannel:
         """The engine failed: keep the message in the transcript, queue it for a person, tell the customer."""
         language = await self._language(item.from_number)
         text = messages.say("error", language)
+        service = getattr(self.runtime, "handoff", None)
         async with self.store.turn(CHANNEL, item.from_number, language=language) as turn:
-            await turn.record_inbound("text", item.body, None, item.external_id)
+            message_id = await turn.record_inbound("text", item.body, None, item.external_id)
+            if service is not None and hasattr(service, "open_in_turn"):
+                # Through the hand-off service, so the agents' desk hears of it like of any hand-off.
+                ctx = TurnContext(language=language, brand=self.settings.brand_name,
+                                  state=dict(turn.conversation.state or {}), low_confidence_streak=0)
+                ctx.handoff = Handoff("error", 1)
+                ctx.reply(text, ReplyKind.HANDOFF, handoff=ctx.handoff)
+                await service.open_in_turn(ctx, turn, message_id)
+                text = ctx.drafts[-1].text
+            else:
+                await turn.open_escalation("error", 1)
             await turn.record_outbound(ReplyKind.HANDOFF.value, text, language)
-            await turn.open_escalation("error", 1)
-        await self.outbox.enqueue(item.from_number, text, "notice")
+            conversation_id = turn.conversation.id
+        if service is not None and hasattr(service, "notify"):
+            service.notify()
+        await self.outbox.enqueue(item.from_number, cut(plain(text), language)[0], "notice", conversation_id=conversation_id)
 
     async def _language(self, number: str) -> Language:
         conversation = await self.store.conversation(CHANNEL, number)

@@ -42,7 +42,8 @@ _LOOKUP: dict[str, tuple[Keyword, Language | None]] = {
 }
 
 # Words that, first in a message, start a booking with the rest of the message as its details.
-_BOOK_WORDS: dict[str, Language | None] = {"报修": "zh-Hans", "報修": "zh-Hant", "repair": "en", "book": "en"}
+# ("book" is not one: "Book 14" is a laptop.)
+_BOOK_WORDS: dict[str, Language | None] = {"报修": "zh-Hans", "報修": "zh-Hant", "repair": "en"}
 # Whole-message keywords for the customer's bookings and for a person.
 _MENU_WORDS: dict[str, tuple[str, Language | None]] = {
     "status": ("status", "en"), "进度": ("status", "zh-Hans"), "查询进度": ("status", "zh-Hans"),

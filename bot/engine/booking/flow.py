@@ -54,6 +54,7 @@ from bot.engine.booking.matching import (
 )
 from bot.engine.booking.messages import say
 from bot.engine.booking.phones import parse_phone
+from bot.engine.booking.prefill import apply_hints, read_request
 from bot.engine.booking.schedule import (
     Slot,
     available_slots,
@@ -390,6 +391,9 @@ class BookingFlow:
             bk["data"]["type"] = product_type.id
         if model is not None:
             bk["data"]["model"] = model.id
+        # One-message booking ("报修 X20 Pro 屏幕碎了 北京朝阳 明天上午"): the rest, as hints for later questions.
+        bk["hints"] = read_request(self.catalog, text, base=self.local_now().replace(tzinfo=None),
+                                   phone=inbound.customer_id if inbound.channel == "sms" else None)
         ctx.reply(say("intro", ctx.language), ReplyKind.INFO)
         await self.prompt(ctx, turn, bk)
 
@@ -579,6 +583,7 @@ class BookingFlow:
 
     async def prompt(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], prefix: str | None = None) -> None:
         """Ask the current question, with its options."""
+        await apply_hints(self, ctx, turn, bk)  # answered already by the first message? (prefill.py)
         language = ctx.language
         data = bk["data"]
         step = self.current(bk)

@@ -5,7 +5,7 @@ By SMS a customer often sends everything at once:
     报修 X20 Pro 屏幕碎了 北京朝阳 明天上午
     REPAIR Acme Book 14 no power Shanghai Saturday
 
-`read_request` splits such a message into the parts the flow asks for and returns them as *hints*,
+`read_request` splits such a message (one that starts with 报修 / 報修 / REPAIR and is no question) into the parts the flow asks for and returns them as *hints*,
 texts keyed by question: {"fault": "屏幕碎了", "city": "北京朝阳", "day": "明天上午"} (the model and
 type the flow already takes itself). On channel "sms" the sender's number is the hint for "phone".
 
@@ -25,7 +25,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.booking.dates import parse_when
-from bot.engine.booking.matching import centre_in_text, key, match_city, model_in_text, type_in_text
+from bot.engine.booking.matching import centre_in_text, key, looks_like_question, match_city, model_in_text, type_in_text
 from bot.knowledge.catalog import Catalog
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from bot.storage.store import Turn
 
 HINTED_STEPS = ("fault", "city", "day", "phone")
-BOOK_WORDS = ("预约维修", "預約維修", "我要报修", "我要報修", "报修", "報修", "repair", "book")
+BOOK_WORDS = ("我要报修", "我要報修", "报修", "報修", "repair")
 
 _CJK = r"\u3400-\u9fff"
 _SPLIT = re.compile(r"[\s,，;；、。!！?？:：]+")
@@ -133,8 +133,12 @@ def _find_time(chunks: list[str], taken: list[bool], base: dt.datetime) -> tuple
 
 def read_request(catalog: Catalog, text: str, *, base: dt.datetime, phone: str | None = None) -> dict[str, str]:
     """Hints for the booking questions from one free message (see the module docstring)."""
-    hints: dict[str, str] = {}
+    hints: dict[str, str] = {"phone": phone} if phone else {}
     body = strip_book_word(text or "")
+    if body == unicodedata.normalize("NFKC", text or "").strip() or looks_like_question(body):
+        # No booking word first (an ordinary sentence that started the flow), or a question ("报修电话是多少"):
+        # not a request form.
+        return hints
     chunks = _chunks(body, catalog)
     taken = [False] * len(chunks)
     # The product: every word that is part of the model's (or type's) name.
@@ -177,8 +181,6 @@ def read_request(catalog: Catalog, text: str, *, base: dt.datetime, phone: str |
     fault = " ".join(rest).strip()
     if len(_LETTER.findall(fault)) >= 2:
         hints["fault"] = fault
-    if phone:
-        hints["phone"] = phone
     return hints
 
 

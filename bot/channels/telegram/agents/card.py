@@ -92,7 +92,7 @@ def card_text(
     head = [
         f"{priority_icon(view.priority) if view.active else '✅'} <b>#{view.id} {escape(view.name)}</b>",
         escape(agent_text("card.customer", language, name=view.name, channel=view.channel, customer_id=view.customer_id)),
-        escape(agent_text("card.language", language, language=LANGUAGE_NAMES.get(view.language, view.language))),  # type: ignore[call-overload]
+        escape(agent_text("card.language", language, name=LANGUAGE_NAMES.get(view.language, view.language))),  # type: ignore[call-overload]
         escape(agent_text("card.reason", language, reason=reason_label(view.reason, language), priority=view.priority)),
         escape(agent_text("card.status", language, status=status_text(view, language))),
         escape(

@@ -341,10 +341,21 @@ class TelegramDesk:
         return Agent(id=str(user.id), name=name)
 
     async def reply(self, message: Message, text: str) -> None:
-        """Answer an agent where they wrote (paced like every post)."""
+        """Answer an agent where they wrote (paced like every post): in a closed topic it is reopened
+        for the answer and closed again; a deleted one gets the answer in General."""
         thread = message.message_thread_id if message.is_topic_message else None
         try:
-            await self._post(text, thread)
+            try:
+                await self._post(text, thread)
+            except TelegramBadRequest as exc:
+                if thread is not None and _thread_closed(exc):
+                    await self._reopen(thread)
+                    await self._post(text, thread)
+                    await self.bot.close_forum_topic(chat_id=self.chat_id, message_thread_id=thread)
+                elif thread is not None and _thread_gone(exc):
+                    await self._post(text, None)
+                else:
+                    raise
         except TelegramAPIError as exc:
             log.warning("could not answer in the agents' chat: %s", exc)
 
