@@ -100,21 +100,29 @@ class Engine:
         text = (inbound.text or "").strip()
         action = inbound.action
         typed_choice = None
+        # While a person has the conversation, a bare number is for them ("2" answering their question),
+        # not a choice from the bot's last list: only while still waiting may "1" pick "back to the assistant".
+        escalation = await self.handoff.active(turn)
         if action is None and inbound.kind is InboundKind.TEXT:
-            action = typed_choice = parse_command(text) or _numbered_choice(ctx, text)
+            choice = _numbered_choice(ctx, text) if escalation is None or escalation.status == "waiting" else None
+            action = typed_choice = parse_command(text) or choice
         if text and typed_choice is None:
             # Only words the customer wrote say which language they use; "/start" or "2" does not. A
             # channel may pass words with an action (an SMS "REPAIR X20 screen broken"): those count.
             ctx.language = resolve_language(text, ctx.language, conversation.language_locked)
-        escalation = await self.handoff.active(turn)
         relay = False
         if escalation is not None:
             # A person handles this conversation: relay the message, answer nothing on our own.
+            ctx.state.pop("options", None)
             if action is not None and action.kind is ActionKind.LANGUAGE:
                 self._language(ctx, action, turn)
             else:
                 relay = await self.handoff.in_person(ctx, turn, inbound, action, escalation, text)
-        elif not await self.handoff.survey(ctx, turn, action, text):
+            _remember_options(ctx)
+        elif await self.handoff.survey(ctx, turn, action, text):
+            ctx.state.pop("options", None)
+            _remember_options(ctx)
+        else:
             await self._dispatch(ctx, inbound, action, turn)
         # The customer's message is stored last, with what the bot understood of it. A conflict on its
         # external id means the channel delivered it before: undo the whole turn, answer nothing.
@@ -133,6 +141,8 @@ class Engine:
             await self.handoff.relay(turn, escalation, message_id)
         elif ctx.handoff is not None:
             await self.handoff.open_in_turn(ctx, turn, message_id)
+            ctx.state.pop("options", None)
+            _remember_options(ctx)  # the hand-off reply now offers "back to the assistant"
         replies = await self._store_replies(ctx, turn)
         if after is not None:
             after.flush = await turn.has_undelivered()

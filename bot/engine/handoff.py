@@ -130,12 +130,16 @@ CANCEL_EXACT = frozenset(
 CANCEL_CONTAINS = ("取消人工", "取消转人工", "返回机器人", "回到机器人", "back to bot", "back to the bot", "back to the assistant")
 
 
-def is_cancel(text: str | None) -> bool:
-    """The customer wants to leave the human queue and talk to the bot again."""
+def is_cancel(text: str | None, *, strict: bool = False) -> bool:
+    """The customer wants to leave the human queue and talk to the bot again.
+
+    `strict` (a person is already talking with them): only the explicit phrases count, as a bare
+    "取消" or "cancel" is more likely an answer to the person ("cancel the repair?").
+    """
     folded = normalize(text)
     if not folded:
         return False
     compact = folded.replace(" ", "") if not folded.isascii() else folded
-    if compact in CANCEL_EXACT or folded in CANCEL_EXACT:
+    if not strict and (compact in CANCEL_EXACT or folded in CANCEL_EXACT):
         return True
     return len(folded) <= 40 and any(phrase in compact or phrase in folded for phrase in CANCEL_CONTAINS)

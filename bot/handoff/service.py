@@ -258,7 +258,8 @@ class HandoffService:
         Returns True when the message is for the person (to relay)."""
         now = self.now()
         language = ctx.language
-        if (action is not None and action.kind is ActionKind.HANDOFF) or (action is None and is_cancel(text)):
+        cancel_words = action is None and is_cancel(text, strict=escalation.status == ASSIGNED)
+        if (action is not None and action.kind is ActionKind.HANDOFF) or cancel_words:
             await self.cancel_in_turn(ctx, turn, escalation, now)
             return False
         if action is not None:
@@ -708,8 +709,15 @@ class HandoffService:
                 await deliverer.send_agent_message(customer_id, message)
                 sent.append(outbox_id)
                 escalations.add(escalation_id)
-        except Exception as exc:  # noqa: BLE001 - still unreachable: keep the rest
+        except Exception as exc:  # noqa: BLE001 - still unreachable: keep the rest, try again later
             log.info("undelivered agent messages for conversation %s still not delivered: %s", conversation_id, exc)
+            async with self._tx() as session:
+                for outbox_id, *_ in items:
+                    row = await session.get(HandoffOutbox, outbox_id)
+                    if row is not None and outbox_id not in sent:
+                        row.attempts += 1
+                        row.error = str(exc)[:500] or type(exc).__name__
+                        row.not_before = self.now() + dt.timedelta(seconds=RETRY_BACKOFF[min(row.attempts, len(RETRY_BACKOFF)) - 1])
         if sent:
             async with self._tx() as session:
                 for outbox_id in sent:

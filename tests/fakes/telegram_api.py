@@ -281,9 +281,12 @@ class FakeTelegramAPI:
         thread: int | None = None,
         first_name: str = "Agent",
         update_id: int | None = None,
+        is_topic: bool = True,
         **content: Any,
     ) -> dict[str, Any]:
-        """A message in a supergroup with topics: in topic `thread`, or in General (thread None)."""
+        """A message in a supergroup with topics: in topic `thread`, or in General (thread None).
+        `is_topic=False` with a thread is what Telegram sends for a reply in General: a message_thread_id
+        that is not a topic."""
         user = self.user(user_id, "en", first_name=first_name)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
@@ -293,7 +296,8 @@ class FakeTelegramAPI:
         }
         if thread is not None:
             message["message_thread_id"] = thread
-            message["is_topic_message"] = True
+            if is_topic:
+                message["is_topic_message"] = True
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
@@ -535,8 +539,24 @@ class FakeTelegramAPI:
         topic.deleted = True
         return True
 
+    def _m_getChat(self, params: dict[str, Any]) -> Any:
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, int) and chat_id < 0:
+            return {"id": chat_id, "type": "supergroup", "title": "Agents", "is_forum": True, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False, "gifts_from_channels": False}}
+        return {"id": chat_id, "type": "private", "first_name": "Customer", "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False, "gifts_from_channels": False}}
+
     def _m_getChatMember(self, params: dict[str, Any]) -> Any:
         user_id = params.get("user_id")
+        if user_id == self.bot_id:  # the bot: an admin allowed to manage topics, as docs/handoff.md asks
+            rights = {
+                key: True
+                for key in (
+                    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                    "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
+                    "can_pin_messages", "can_manage_topics", "can_send_welcome_messages",
+                )
+            }
+            return {"status": "administrator", "user": self._bot_user(), "can_be_edited": False, "is_anonymous": False, "can_promote_members": False, **rights}
         status = self.members.get((params.get("chat_id"), user_id), "left")  # type: ignore[arg-type]
         member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "User"}}
         if status == "kicked":

@@ -62,8 +62,8 @@ class AgentsHarness:
         before = len(self.api.sent(chat_id))
         update = self.api.push_update(self.api.message(chat_id, text, **kwargs))
         if expect:
-            return (await self.api.wait_sent(chat_id, before + expect))[before:]
-        await self.settled(update["update_id"])
+            await self.api.wait_sent(chat_id, before + expect)
+        await self.settled(update["update_id"])  # handled to the end (the engine's after-commit work too)
         return self.api.sent(chat_id)[before:]
 
     async def settled(self, update_id: int, timeout: float = 10.0) -> None:

@@ -401,3 +401,21 @@ async def test_escalation_timestamps_follow_the_service_clock(hd: Desk) -> None:
     assert await hd.service.sweep(hd.clock.advance(days=1)) == 0  # nothing due, nothing announced
 
 
+
+
+async def test_once_a_person_has_it_bare_words_and_numbers_are_for_them(hd: Desk) -> None:
+    await hand_off(hd)
+    escalation = await escalation_of(hd)
+    await hd.service.take(escalation.id, ADA)
+    for text in ("取消", "1"):  # "cancel (the repair)?" — "1" answering the agent, not the old button list
+        outcome = await hd.say(text)
+        assert outcome.relayed and outcome.replies == (), text
+    assert (await escalation_of(hd)).status == "assigned"
+    outcome = await hd.say("取消人工")
+    assert outcome.replies[0].text == say("handoff.cancelled", "zh-Hans")
+
+
+async def test_while_waiting_the_number_of_the_cancel_option_works(hd: Desk) -> None:
+    await hand_off(hd)
+    outcome = await hd.say("1")  # the hand-off reply offered "1. back to the assistant"
+    assert outcome.replies[0].text == say("handoff.cancelled", "zh-Hans")

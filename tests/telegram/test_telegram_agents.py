@@ -256,3 +256,43 @@ async def test_the_background_tasks_publish_without_being_asked(api: FakeTelegra
         await stop_agents_harness(harness)
 
 
+
+
+async def test_a_reply_in_general_is_not_a_topic_message(ag: AgentsHarness) -> None:
+    topic = await handed_off(ag)
+    before = len(ag.api.sent(ADA))
+    # In General, a reply carries the replied message's id as message_thread_id, without is_topic_message.
+    update = ag.api.push_update(ag.api.group_message(AGENTS, AGENT, "Not for the customer", thread=topic, is_topic=False, first_name="Alice"))
+    await ag.settled(update["update_id"])
+    assert ag.api.sent(ADA)[before:] == []
+
+
+async def test_membership_is_checked_once_and_cached(ag: AgentsHarness) -> None:
+    topic = await handed_off(ag)
+    await ag.agent("one", thread=topic)
+    await ag.agent("two", thread=topic)
+    assert [c["user_id"] for c in ag.api.calls_to("getChatMember")] == [AGENT]
+
+
+async def test_agent_ids_allow_list(api: FakeTelegramAPI, tmp_path: Path) -> None:
+    from tests.handoff.telegram_harness import OTHER_AGENT
+
+    harness = await start_agents_harness(api, tmp_path, agent_ids=str(OTHER_AGENT))
+    try:
+        topic = await handed_off(harness)
+        before = len(api.sent(ADA))
+        await harness.agent("I am a member but not on the list", thread=topic)
+        assert api.sent(ADA)[before:] == []
+        await harness.agent("I am on the list", thread=topic, user=OTHER_AGENT)
+        assert html_to_text(api.sent(ADA)[-1]["text"]) == "Bob: I am on the list"
+        assert api.calls_to("getChatMember") == []  # the allow-list decides
+    finally:
+        await stop_agents_harness(harness)
+
+
+async def test_the_agents_chat_is_checked_at_start_up(ag: AgentsHarness, caplog: pytest.LogCaptureFixture) -> None:
+    assert await ag.desk.check()
+    ag.api.fail_next("getChat", 1, 400, description="Bad Request: chat not found")
+    with caplog.at_level("ERROR"):
+        assert not await ag.desk.check()
+    assert "is AGENTS_CHAT_ID right" in caplog.text

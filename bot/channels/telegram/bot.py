@@ -113,6 +113,9 @@ def run_handoff_tasks(runtime: RuntimeLike, dispatcher: Dispatcher) -> None:
     dispatcher["handoff_tasks"] = tasks
 
     async def start_tasks() -> None:
+        desk = service.desk
+        if hasattr(desk, "check"):
+            await desk.check()
         tasks.start()
 
     async def stop_tasks() -> None:

@@ -100,9 +100,9 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Please type the serial number (SN, on the label on the back or bottom, for example C02XK1ABJG5J), or skip this step.",
     },
     "ask.fault": {
-        "zh-Hans": "请简单描述一下故障，例如“屏幕碎了，触摸失灵”。在Telegram上也可以直接发照片。",
-        "zh-Hant": "請簡單描述一下故障，例如「螢幕破了，觸控失靈」。在Telegram上也可以直接傳照片。",
-        "en": 'Please describe the fault briefly, for example "cracked screen, touch not working". On Telegram you can also send photos.',
+        "zh-Hans": "请简单描述一下故障，例如“屏幕碎了，触摸失灵”。也可以发送故障照片。",
+        "zh-Hant": "請簡單描述一下故障，例如「螢幕破了，觸控失靈」。也可以傳送故障照片。",
+        "en": 'Please describe the fault briefly, for example "cracked screen, touch not working". You can also send photos of the fault.',
     },
     "ask.purchase": {
         "zh-Hans": "请问是什么时候购买的？例如“2025-03-01”或“去年五月”，我来帮您查保修。",

@@ -163,9 +163,11 @@ def queue_text(views: Sequence[EscalationView], language: Language, now: dt.date
         entry = escape(line)
         if view.topic_id:
             entry += f" · {link(chat_id, view, language)}"
+        if sum(len(x) + 1 for x in lines) + len(entry) > CARD_LIMIT - 10:
+            lines.append("…")  # whole lines only: a cut could split a link's markup
+            break
         lines.append(entry)
-    text = "\n".join(lines)
-    return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1] + "…"
+    return "\n".join(lines)
 
 
 def stats_text(stats: DayStats, language: Language) -> str:

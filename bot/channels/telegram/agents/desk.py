@@ -112,10 +112,6 @@ class TelegramDesk:
         await self.pacer.acquire()
         return await self.bot.send_message(chat_id=self.chat_id, text=text, message_thread_id=thread, reply_markup=markup)
 
-    async def _post_long(self, text: str, thread: int | None) -> None:
-        for part in split_text(text, MESSAGE_LIMIT):
-            await self._post(part, thread)
-
     async def _in_topic(self, view: EscalationView, send: Callable[[int], Awaitable[T]]) -> T:
         """Run `send(thread)` in the escalation's topic: created if missing, re-created if deleted,
         reopened if closed."""
@@ -188,6 +184,28 @@ class TelegramDesk:
         except TelegramBadRequest as exc:
             log.debug("topic %s not renamed: %s", thread, exc.message)
 
+    async def check(self) -> bool:
+        """At start-up: say clearly in the log when the agents' chat cannot work (not a forum, the bot
+        not an admin allowed to manage topics). True when it looks right."""
+        try:
+            chat = await self.bot.get_chat(chat_id=self.chat_id)
+            me = await self.bot.me()
+            member = await self.bot.get_chat_member(chat_id=self.chat_id, user_id=me.id)
+        except Exception as exc:  # noqa: BLE001 - a diagnosis must never stop the bot
+            reason = getattr(exc, "message", None) or str(exc)
+            log.error("agents' chat %s is not reachable (%s): is AGENTS_CHAT_ID right and the bot a member?", self.chat_id, reason)
+            return False
+        problems = []
+        if not getattr(chat, "is_forum", False):
+            problems.append("topics are off (turn Topics on in the group's settings)")
+        if member.status != "administrator" or not getattr(member, "can_manage_topics", False):
+            problems.append('the bot is not an administrator with the "Manage topics" right')
+        if problems:
+            log.error("agents' chat %s: %s; hand-offs wait in the database until this is fixed", self.chat_id, "; ".join(problems))
+            return False
+        log.info("agents' chat %s ready (%s)", self.chat_id, getattr(chat, "title", ""))
+        return True
+
     # -- AgentDesk ------------------------------------------------------------------------------------
 
     async def publish(self, event: DeskEvent) -> None:
@@ -218,17 +236,24 @@ class TelegramDesk:
         view = event.escalation
         if view.topic_id is not None and view.desk_chat_id == self.chat_id and view.card_message_id is not None:
             return  # done before a crash: nothing to add
+        context = (event.messages, event.bookings)
         if view.topic_id is not None and view.desk_chat_id == self.chat_id:
-            # The topic was created but its card never posted: post it now.
-            async def card(thread: int) -> Message:
-                return await self._post(
-                    card_text(view, event.messages, event.bookings, self.language, self.now(), self.zone), thread, card_keyboard(view, self.language)
-                )
-
-            message = await self._in_topic(view, card)
-            await self.service.set_topic(view.id, self.chat_id, message.message_thread_id or view.topic_id, message.message_id)
+            # The topic was created but its card never posted (a failure in between): post it now.
+            thread = int(view.topic_id)
+            text = card_text(view, event.messages, event.bookings, self.language, self.now(), self.zone)
+            try:
+                message = await self._post(text, thread, card_keyboard(view, self.language))
+            except TelegramBadRequest as exc:
+                if _thread_gone(exc):
+                    await self._create_topic(view, recreated=True, context=context)
+                    return
+                if not _thread_closed(exc):
+                    raise
+                await self._reopen(thread)
+                message = await self._post(text, thread, card_keyboard(view, self.language))
+            await self.service.set_topic(view.id, self.chat_id, thread, message.message_id)
             return
-        await self._create_topic(view, context=(event.messages, event.bookings))
+        await self._create_topic(view, context=context)
 
     async def _relay(self, event: DeskEvent) -> None:
         view = event.escalation
@@ -245,10 +270,11 @@ class TelegramDesk:
             await self._relay_text(view, texts)
 
     async def _relay_text(self, view: EscalationView, texts: list[str]) -> None:
-        body = "\n".join(escape(t) for t in texts)
-        text = f"👤 <b>{escape(view.name)}</b>\n{body}"
-        for part in split_text(text, MESSAGE_LIMIT) if len(text) > MESSAGE_LIMIT else [text]:
-            await self._in_topic(view, lambda thread, part=part: self._post(part, thread))
+        """The customer's words under their name; long ones cut on plain text, then escaped."""
+        head = f"👤 <b>{escape(view.name)}</b>"
+        for index, part in enumerate(split_text("\n".join(texts), MESSAGE_LIMIT - 300) or [""]):
+            post = f"{head}\n{escape(part)}" if index == 0 else escape(part)
+            await self._in_topic(view, lambda thread, post=post: self._post(post, thread))
 
     async def _relay_media(self, view: EscalationView, line: TranscriptLine) -> None:
         """A photo, file, voice note... : copied from the customer's Telegram chat, else described."""
@@ -309,6 +335,10 @@ class TelegramDesk:
         view = event.escalation
         if not view.active:
             return
+        if view.topic_id is None or view.desk_chat_id != self.chat_id:
+            # Queued before the agents' chat was configured (or moved): give it a topic to link to.
+            await self._ensure_topic(view)
+            view = await self.service.escalation(view.id) or view
         now = self.now()
         due = view.due_at or now
         text = self.t(
@@ -446,7 +476,8 @@ class TelegramDesk:
             key = "help" if name == "help" else "reply.unknown_command"
             await self.reply(message, escape(self.t(key, help=self.t("help"))))
             return
-        escalation_id, rest = await self._target(topic, rest)
+        # "/note 5 bars of signal" in a topic is a note, not a note on escalation #5.
+        escalation_id, rest = await self._target(topic, rest, numbered=not (name == "note" and topic is not None))
         if escalation_id is None:
             await self.reply(message, escape(self.t("reply.no_topic")))
             return
@@ -469,11 +500,11 @@ class TelegramDesk:
         if not result.ok or result.code == "already_yours" or topic is None:
             await self.reply(message, escape(self.t(f"reply.{result.code}")))
 
-    async def _target(self, topic: int | None, rest: str) -> tuple[int | None, str]:
+    async def _target(self, topic: int | None, rest: str, *, numbered: bool = True) -> tuple[int | None, str]:
         """The escalation a command is about: a number ("/take 12", "#12") or the topic it was written in."""
         first, _, remainder = rest.partition(" ")
         digits = first.lstrip("#")
-        if digits.isdigit():
+        if numbered and digits.isdigit():
             return int(digits), remainder.strip()
         if topic is not None:
             view = await self.service.escalation_for_topic(self.chat_id, topic)
