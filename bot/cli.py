@@ -120,6 +120,7 @@ async def _serve(settings: Settings) -> int:
     from bot.app import run_http
     from bot.channels.sms import build_sms, sms_configured, sms_routes
     from bot.channels.telegram import run_telegram
+    from bot.handoff.outbox import HandoffTasks
     from bot.runtime import build_runtime
 
     runtime = await build_runtime(settings)
@@ -127,9 +128,16 @@ async def _serve(settings: Settings) -> int:
     try:
         channels = [sms_routes(build_sms(runtime))] if sms_configured(settings) else []
         if settings.bot_token:
-            await run_telegram(runtime, channels=channels)
+            await run_telegram(runtime, channels=channels)  # also runs the hand-off background tasks
         else:
-            await run_http(runtime, channels)
+            # No agents' chat without Telegram, but held agent messages and overdue escalations still
+            # need their periodic sweep.
+            tasks = HandoffTasks(runtime.handoff)
+            tasks.start()
+            try:
+                await run_http(runtime, channels)
+            finally:
+                await tasks.stop()
     finally:
         await runtime.close()
     return 0
