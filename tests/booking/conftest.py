@@ -7,54 +7,23 @@ everything else — `build_runtime`, the engine, the flow, storage on SQLite and
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import bot.runtime
 from bot.engine import Action, Inbound, InboundKind, Outcome
 from bot.engine.booking import BookingFlow
-from bot.nlu.matcher import IntentMatcher
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
-from tests.conftest import ROOT
+from tests.support import DEMO_KB, SHANGHAI, WEDNESDAY_MORNING, Clock, use_cached_matcher  # noqa: F401
 
-DEMO_KB = ROOT / "knowledge"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-# Wednesday 25 November 2026, 10:30 in Beijing: a working day, no public holiday in the next 7 days.
-WEDNESDAY_MORNING = dt.datetime(2026, 11, 25, 10, 30, tzinfo=SHANGHAI)
-
-_MATCHERS: dict[tuple[str, float | None], IntentMatcher] = {}
-
-
-class _CachedMatcher(IntentMatcher):
-    @classmethod
-    def from_knowledge(cls, kb, threshold=None):  # type: ignore[no-untyped-def,override]
-        key = (str(Path(kb.directory).resolve()), threshold)
-        if key not in _MATCHERS:
-            _MATCHERS[key] = IntentMatcher.from_knowledge(kb, threshold=threshold)
-        return _MATCHERS[key]
 
 
 @pytest.fixture(autouse=True)
 def cached_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.runtime, "IntentMatcher", _CachedMatcher)
-
-
-class Clock:
-    """The flow's clock, moved by hand."""
-
-    def __init__(self, now: dt.datetime = WEDNESDAY_MORNING) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
+    use_cached_matcher(monkeypatch)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ what is due *now*; `harness.clock.advance(seconds=...)` makes retries due. No te
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -24,55 +23,25 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
-import bot.runtime
 from bot.app import create_app
 from bot.channels.sms import SmsChannel, build_sms, sms_routes
 from bot.channels.sms.signature import json_signature
 from bot.engine.booking import BookingFlow
-from bot.nlu.matcher import IntentMatcher
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
 from bot.storage.sms import PENDING, SENDING, OutboxItem, SmsStore
-from tests.conftest import ROOT
+from tests.support import DEMO_KB, SHANGHAI, WEDNESDAY_MORNING, Clock, use_cached_matcher  # noqa: F401
 from tests.fakes.sms_provider import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 
-DEMO_KB = ROOT / "knowledge"
 PUBLIC_URL = "https://support.example.com/bot"
 JSON_SECRET = "json-gateway-secret"
 CUSTOMER = "+8613800138000"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-# Wednesday 25 November 2026, 10:30 in Beijing: a working day (the booking tests' reference time).
-WEDNESDAY_MORNING = dt.datetime(2026, 11, 25, 10, 30, tzinfo=SHANGHAI)
 
-_MATCHERS: dict[tuple[str, float | None], IntentMatcher] = {}
-
-
-class _CachedMatcher(IntentMatcher):
-    @classmethod
-    def from_knowledge(cls, kb, threshold=None):  # type: ignore[no-untyped-def,override]
-        key = (str(Path(kb.directory).resolve()), threshold)
-        if key not in _MATCHERS:
-            _MATCHERS[key] = IntentMatcher.from_knowledge(kb, threshold=threshold)
-        return _MATCHERS[key]
 
 
 @pytest.fixture(autouse=True)
 def cached_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Training the matcher on the demo knowledge base takes seconds: once per test session."""
-    monkeypatch.setattr(bot.runtime, "IntentMatcher", _CachedMatcher)
-
-
-class Clock:
-    """A clock moved by hand (the outbox's retry times and the booking flow's "now")."""
-
-    def __init__(self, now: dt.datetime = WEDNESDAY_MORNING) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
+    use_cached_matcher(monkeypatch)
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""Helpers shared by the booking and SMS tests: a hand-moved clock and a matcher trained once per session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import bot.runtime
+from bot.nlu.matcher import IntentMatcher
+from tests.conftest import ROOT
+
+DEMO_KB = ROOT / "knowledge"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+# Wednesday 25 November 2026, 10:30 in Beijing: a working day, no public holiday in the next 7 days.
+WEDNESDAY_MORNING = dt.datetime(2026, 11, 25, 10, 30, tzinfo=SHANGHAI)
+
+_MATCHERS: dict[tuple[str, float | None], IntentMatcher] = {}
+
+
+class CachedMatcher(IntentMatcher):
+    """Training on the demo knowledge base takes seconds: train once per knowledge directory and threshold."""
+
+    @classmethod
+    def from_knowledge(cls, kb, threshold=None):  # type: ignore[no-untyped-def,override]
+        key = (str(Path(kb.directory).resolve()), threshold)
+        if key not in _MATCHERS:
+            _MATCHERS[key] = IntentMatcher.from_knowledge(kb, threshold=threshold)
+        return _MATCHERS[key]
+
+
+def use_cached_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `build_runtime` use the session-wide cached matcher."""
+    monkeypatch.setattr(bot.runtime, "IntentMatcher", CachedMatcher)
+
+
+class Clock:
+    """A clock moved by hand (the booking flow's "now", the SMS outbox's retry times)."""
+
+    def __init__(self, now: dt.datetime = WEDNESDAY_MORNING) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
