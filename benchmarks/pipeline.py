@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.channels.telegram.bot import create_bot, create_dispatcher  # noqa: E402
 from bot.channels.telegram.channel import TelegramChannel  # noqa: E402
+from bot.engine.handoff import is_angry  # noqa: E402
 from bot.engine.types import Inbound, Outcome, Reply, ReplyKind  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
@@ -89,8 +90,18 @@ class LocalSession(BaseSession):
 
 
 def questions(runtime: Runtime) -> list[str]:
-    """Every example question of the operator's entries, the three languages interleaved."""
-    found = [q for entry in runtime.knowledge.entries if not entry.id.startswith(("smalltalk.", "handoff.")) for q in entry.questions]
+    """Every FAQ example question the bot answers itself, the three languages interleaved.
+
+    Questions that hand off (a complaint, anger) or start the booking flow are left out: after a hand-off
+    the bot stays quiet and relays to people, which would measure a different path for the rest of the run.
+    """
+    found = [
+        q
+        for entry in runtime.knowledge.operator_entries
+        if entry.handoff is None and entry.flow is None
+        for q in entry.questions
+        if not is_angry(q)
+    ]
     if not found:
         raise SystemExit("the knowledge base has no questions")
     return found
