@@ -438,12 +438,10 @@ class HandoffService:
         """An agent takes the conversation (or takes it over from a colleague)."""
         deliveries = _Deliveries()
         async with self._tx() as session:
-            loaded = await repo.load(session, escalation_id, lock=True)
-            if loaded is None:
-                return OpResult("not_found")
+            loaded = await self._load_active(session, escalation_id)
+            if isinstance(loaded, OpResult):
+                return loaded
             escalation, conversation = loaded
-            if escalation.status not in ACTIVE:
-                return OpResult("inactive", repo.view(escalation, conversation))
             if escalation.status == ASSIGNED and escalation.agent_id == agent.id:
                 return OpResult("already_yours", repo.view(escalation, conversation))
             code = self._assign(session, escalation, conversation, agent, deliveries)
@@ -500,15 +498,23 @@ class HandoffService:
         """/bot: the bot answers again (no survey: the conversation goes on)."""
         return await self._finish(escalation_id, agent, "to_bot")
 
+    async def _load_active(self, session: AsyncSession, escalation_id: int) -> tuple[Escalation, Conversation] | OpResult:
+        """The escalation (locked) and its conversation, or the OpResult to answer when it is gone or over."""
+        loaded = await repo.load(session, escalation_id, lock=True)
+        if loaded is None:
+            return OpResult("not_found")
+        escalation, conversation = loaded
+        if escalation.status not in ACTIVE:
+            return OpResult("inactive", repo.view(escalation, conversation))
+        return escalation, conversation
+
     async def _finish(self, escalation_id: int, agent: Agent, resolution: str) -> OpResult:
         deliveries = _Deliveries()
         async with self._tx() as session:
-            loaded = await repo.load(session, escalation_id, lock=True)
-            if loaded is None:
-                return OpResult("not_found")
+            loaded = await self._load_active(session, escalation_id)
+            if isinstance(loaded, OpResult):
+                return loaded
             escalation, conversation = loaded
-            if escalation.status not in ACTIVE:
-                return OpResult("inactive", repo.view(escalation, conversation))
             now = self.now()
             escalation.status = RESOLVED
             escalation.resolution = resolution
@@ -572,12 +578,10 @@ class HandoffService:
         """
         deliveries = _Deliveries()
         async with self._tx() as session:
-            loaded = await repo.load(session, escalation_id, lock=True)
-            if loaded is None:
-                return OpResult("not_found")
+            loaded = await self._load_active(session, escalation_id)
+            if isinstance(loaded, OpResult):
+                return loaded
             escalation, conversation = loaded
-            if escalation.status not in ACTIVE:
-                return OpResult("inactive", repo.view(escalation, conversation))
             now = self.now()
             row = {
                 "conversation_id": conversation.id,
