@@ -8,17 +8,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.errors import (
+    DatabaseUnavailable,
+    explain_database_error,
+    install_secret_filter,
+    mask_text,
+    mask_url,
+    url_password,
+)
 from bot.knowledge import KnowledgeError, KnowledgeErrors, load_knowledge
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_KNOWLEDGE = 1
 EXIT_SETTINGS = 2
+EXIT_DATABASE = 1
+EXIT_UNEXPECTED = 1
+# Settings whose values are secrets: masked in every line the command prints or logs.
+SECRET_SETTINGS = ("BOT_TOKEN", "WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_SECRET")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -31,12 +45,19 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    """Validate every knowledge file (FAQ, lexicon, catalog) and summarise them; all problems at once."""
-    from bot.knowledge.catalog import load_catalog
+    """Validate every knowledge file (FAQ, lexicon, catalog, hours) and summarise them; all problems at once.
 
-    directory = _settings(args).knowledge_dir
+    Warnings (too few example questions, no holiday calendar for the coming weeks) are printed to
+    stderr and do not fail the check.
+    """
+    from bot.clock import system_clock
+    from bot.knowledge.catalog import load_catalog
+    from bot.knowledge.hours import load_hours
+
+    settings = _settings(args)
+    directory = settings.knowledge_dir
     errors: list[KnowledgeError] = []
-    knowledge = catalog = None
+    knowledge = catalog = hours = None
     try:
         knowledge = load_knowledge(directory)
     except KnowledgeErrors as exc:
@@ -45,18 +66,25 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         catalog = load_catalog(directory)
     except KnowledgeErrors as exc:
         errors += exc.errors
-    hours = None
     try:
-        from bot.knowledge.hours import load_hours
-
-        hours = load_hours(directory, _settings(args).timezone)
+        hours = load_hours(directory, settings.timezone)
     except KnowledgeErrors as exc:
         errors += exc.errors
+    warnings = [f"warning: {w}" for w in (knowledge.warnings if knowledge else ())]
+    if hours is not None:
+        today = args.today or system_clock().astimezone(hours.zone).date()
+        mainland = catalog is not None and any(c.region == "CN" for c in catalog.centres)
+        calendar = hours.calendar_warning(today, centres_in_mainland=mainland)
+        if calendar:
+            warnings.append(f"warning: {hours.source or directory / 'hours.yaml'}: {calendar}")
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     if errors or knowledge is None:
         raise KnowledgeErrors(errors)
     print(
         f"OK: {len(knowledge.operator_entries)} entries, {knowledge.question_count} example questions, "
         f"languages {', '.join(knowledge.languages)} ({directory})"
+        + (f"; {len(warnings)} warning(s)" if warnings else "")
     )
     if catalog is None:
         print("booking: off (add products.yaml and service_centers.yaml to enable it)")
@@ -67,18 +95,45 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     if hours is not None and hours.always:
         print("hand-off: agents always staffed (add hours.yaml for office hours)")
     elif hours is not None:
-        print(f"hand-off: office hours from {hours.source.name if hours.source else 'hours.yaml'} ({hours.timezone}{', mainland holidays' if hours.region == 'CN' else ''})")
+        years = f", own holiday list for {', '.join(map(str, sorted(hours.calendar.years)))}" if hours.calendar.years else ""
+        print(f"hand-off: office hours from {hours.source.name if hours.source else 'hours.yaml'} ({hours.timezone}{', mainland holidays' if hours.region == 'CN' else ''}{years})")
     return 0
 
 
-async def _chat(settings: Settings, customer: str) -> int:
-    from bot.channels.console import run_console
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date such as 2026-12-01: {value!r}") from None
+
+
+async def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    """Build the runtime; an unreachable database becomes one `DatabaseUnavailable` line."""
     from bot.runtime import build_runtime
 
-    runtime = await build_runtime(settings)
+    try:
+        return await build_runtime(settings)
+    except (KnowledgeErrors, SettingsError):
+        raise
+    except Exception as exc:
+        problem = explain_database_error(exc, settings.database_url)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
+async def _chat(settings: Settings, customer: str, notice: str | None = None) -> int:
+    from bot.channels.console import run_console
+
+    runtime = await _runtime(settings)
+    for stream in (sys.stdout, sys.stderr):  # a reply must never fail to print on a narrow terminal encoding
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    if notice:  # only once the bot can actually talk: a failed start says one thing, the failure
+        print(notice, file=sys.stderr)
     _announce_features(runtime)
     try:
-        await run_console(runtime.engine, customer_id=customer)
+        await run_console(runtime.engine, customer_id=customer, database_url=settings.database_url)
     finally:
         await runtime.close()
     return 0
@@ -107,12 +162,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.bot_token or sms_configured(settings):
         return asyncio.run(_serve(settings))
-    print(
+    notice = (
         "No BOT_TOKEN set: starting the console chat. To connect Telegram, create a bot with @BotFather "
-        "and run `BOT_TOKEN=123:abc make run` (see README).",
-        file=sys.stderr,
+        "and run `BOT_TOKEN=123:abc make run` (see README)."
     )
-    return asyncio.run(_chat(settings, "local"))
+    return asyncio.run(_chat(settings, "local", notice))
 
 
 async def _serve(settings: Settings) -> int:
@@ -121,9 +175,8 @@ async def _serve(settings: Settings) -> int:
     from bot.channels.sms import build_sms, sms_configured, sms_routes
     from bot.channels.telegram import run_telegram
     from bot.handoff.outbox import HandoffTasks
-    from bot.runtime import build_runtime
 
-    runtime = await build_runtime(settings)
+    runtime = await _runtime(settings)
     _announce_features(runtime)
     try:
         channels = [sms_routes(build_sms(runtime))] if sms_configured(settings) else []
@@ -161,22 +214,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 async def _queue(settings: Settings, include_closed: bool = False) -> int:
-    import datetime as dt
     from zoneinfo import ZoneInfo
 
+    from bot.clock import system_clock
     from bot.storage import Database, Store
 
     statuses = ("waiting", "assigned", "resolved", "abandoned") if include_closed else ("waiting", "assigned")
-    database = await Database.connect(settings.database_url)
     try:
-        rows = await Store(database).queue(statuses)
-    finally:
-        await database.close()
+        database = await Database.connect(settings.database_url)
+        try:
+            rows = await Store(database).queue(statuses)
+        finally:
+            await database.close()
+    except Exception as exc:
+        problem = explain_database_error(exc, settings.database_url)
+        if problem is None:
+            raise
+        raise problem from exc
     if not rows:
         print("The queue is empty.")
         return 0
     zone = ZoneInfo(settings.timezone)
-    now = dt.datetime.now(dt.UTC)
+    now = system_clock()
     print(f"{len(rows)} escalation(s), most urgent first; times in {settings.timezone}")
     for row in rows:
         name = row.display_name or row.customer_id
@@ -201,9 +260,15 @@ def cmd_queue(args: argparse.Namespace) -> int:
 async def _db_upgrade(settings: Settings) -> int:
     from bot.storage import Database
 
-    database = await Database.connect(settings.database_url)
-    await database.close()
-    print(f"Database is at the latest schema: {settings.database_url}")
+    try:
+        database = await Database.connect(settings.database_url)
+        await database.close()
+    except Exception as exc:
+        problem = explain_database_error(exc, settings.database_url)
+        if problem is None:
+            raise
+        raise problem from exc
+    print(f"Database is at the latest schema: {mask_url(settings.database_url)}")
     return 0
 
 
@@ -234,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="Validate the knowledge files.")
     check.add_argument("--kb", metavar="DIR")
+    check.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="check the holiday calendar as of this day (default: today)")
     check.set_defaults(func=cmd_kb_check)
 
     evaluation = add("eval", cmd_eval, "Measure matching accuracy on a cases file (JSON lines).")
@@ -250,15 +316,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _secrets(settings: Settings | None = None) -> list[str]:
+    """Every credential this process knows, to be masked wherever it would be printed or logged."""
+    values = [os.environ.get(name, "") for name in SECRET_SETTINGS]
+    values.append(url_password(os.environ.get("DATABASE_URL")) or "")
+    if settings is not None:
+        values += [getattr(settings, name.lower(), None) or "" for name in SECRET_SETTINGS]
+        values.append(url_password(settings.database_url) or "")
+    return [v for v in values if v]
+
+
+def _error(message: object, secrets: Sequence[str]) -> None:
+    print(f"error: {mask_text(str(message), secrets)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `supportbot` console script."""
     args = build_parser().parse_args(argv)
     try:
         settings = _settings(args)
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(exc, _secrets())
         return EXIT_SETTINGS
+    secrets = _secrets(settings)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    install_secret_filter(secrets)
     # Migrations announce every plugin at INFO; an operator only needs to hear when one fails.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
     try:
@@ -269,8 +351,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {error}", file=sys.stderr)
         return EXIT_KNOWLEDGE
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(exc, secrets)
         return EXIT_SETTINGS
+    except DatabaseUnavailable as exc:
+        _error(exc, secrets)
+        return EXIT_DATABASE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        logging.getLogger("supportbot").debug("unexpected error", exc_info=True)
+        first_line = (str(exc).splitlines() or [""])[0][:300]
+        _error(f"unexpected {type(exc).__name__}: {first_line} (run with LOG_LEVEL=DEBUG for the details)", secrets)
+        return EXIT_UNEXPECTED
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from bot.clock import Clock, system_clock
 from bot.engine import Engine
 from bot.engine.booking import BookingFlow
 from bot.handoff.delivery import DeliveryRegistry
 from bot.handoff.service import HandoffService
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.knowledge.catalog import load_catalog
-from bot.knowledge.hours import load_hours
+from bot.knowledge.catalog import Catalog, load_catalog
+from bot.knowledge.hours import OfficeHours, load_hours
 from bot.nlu.matcher import IntentMatcher
 from bot.settings import Settings
 from bot.storage import Database, Store
@@ -30,6 +31,7 @@ class Runtime:
     store: Store
     engine: Engine
     handoff: HandoffService = field(default=None)  # type: ignore[assignment]  # set by build_runtime
+    clock: Clock = system_clock  # the one "now" of the bot: storage, flows, hand-off and channels use it
 
     @property
     def deliveries(self) -> DeliveryRegistry:
@@ -45,8 +47,13 @@ class Runtime:
         return {"faq": True, "handoff": True, "booking": "booking" in self.engine.flows}
 
 
-async def build_runtime(settings: Settings, knowledge: KnowledgeBase | None = None) -> Runtime:
+async def build_runtime(
+    settings: Settings, knowledge: KnowledgeBase | None = None, *, clock: Clock = system_clock
+) -> Runtime:
     """Load the knowledge base (raises KnowledgeErrors), train the matcher, open and migrate the database.
+
+    `clock` is the bot's one source of "now" (tests pass a fixed one): every stored timestamp, deadline
+    and slot is computed from it.
 
     Booking is on when the knowledge directory has products.yaml and service_centers.yaml; the agents'
     office hours come from hours.yaml (always staffed without it).
@@ -54,8 +61,10 @@ async def build_runtime(settings: Settings, knowledge: KnowledgeBase | None = No
     knowledge = knowledge or load_knowledge(settings.knowledge_dir)
     catalog = load_catalog(knowledge.directory)
     hours = load_hours(knowledge.directory, getattr(settings, "timezone", "Asia/Shanghai"))
+    if catalog is not None:
+        catalog = catalog.with_calendar(hours.calendar)
     matcher = IntentMatcher.from_knowledge(knowledge, threshold=settings.match_threshold)
-    database = await Database.connect(settings.database_url)
+    database = await Database.connect(settings.database_url, clock=clock)
     store = Store(database)
     flows = []
     if catalog is not None:
@@ -66,8 +75,22 @@ async def build_runtime(settings: Settings, knowledge: KnowledgeBase | None = No
                 matcher,
                 handoff_after=settings.handoff_after_low_confidence,
                 timezone=getattr(settings, "timezone", None),
+                now=clock,
             )
         )
-    handoff = HandoffService(settings, store, hours=hours, deliveries=DeliveryRegistry(), matcher=matcher, knowledge=knowledge)
+    handoff = HandoffService(
+        settings, store, hours=hours, deliveries=DeliveryRegistry(), clock=clock, matcher=matcher, knowledge=knowledge
+    )
     engine = Engine(settings, knowledge, matcher, store, flows=flows, handoff=handoff)
-    return Runtime(settings, knowledge, matcher, database, store, engine, handoff)
+    _warn_about_knowledge(knowledge, catalog, hours, clock)
+    return Runtime(settings, knowledge, matcher, database, store, engine, handoff, clock)
+
+
+def _warn_about_knowledge(knowledge: KnowledgeBase, catalog: Catalog | None, hours: OfficeHours, clock: Clock) -> None:
+    """Log what `kb check` warns about, so an operator who never ran it still sees it at start-up."""
+    for warning in knowledge.warnings:
+        log.warning("knowledge: %s", warning)
+    mainland = catalog is not None and any(centre.region == "CN" for centre in catalog.centres)
+    calendar_warning = hours.calendar_warning(clock().astimezone(hours.zone).date(), centres_in_mainland=mainland)
+    if calendar_warning:
+        log.warning("%s: %s", hours.source or "hours.yaml", calendar_warning)

@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     handoff_reply_sla_minutes: int = Field(default=10, ge=1)
     # An overdue escalation is announced again to the agents at most this often.
     handoff_reannounce_minutes: int = Field(default=10, ge=1)
-    # While waiting, a customer who keeps writing hears "you are number N in the queue" at most this often.
+    # While a customer waits for a person (or for a late agent's reply), the bot acknowledges their
+    # messages at most this often; anger is answered at once (see bot/handoff/acks.py).
     handoff_ack_minutes: int = Field(default=5, ge=1)
 
     # SMS (Twilio, or any gateway posting JSON with an HMAC signature).
@@ -123,16 +124,39 @@ class Settings(BaseSettings):
         return value
 
 
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+
+
+def missing_twilio_settings(settings: Settings) -> list[str]:
+    """The TWILIO_* settings a partial Twilio configuration lacks; [] when all three or none are set."""
+    values = (settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number)
+    if all(values) or not any(values):
+        return []
+    return [name for name, value in zip(TWILIO_SETTINGS, values, strict=True) if not value]
+
+
+def check_twilio(settings: Settings) -> None:
+    """Refuse a partial Twilio configuration (it would silently receive nothing, or send nothing)."""
+    missing = missing_twilio_settings(settings)
+    if missing:
+        raise SettingsError(
+            f"Twilio is configured only in part: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            'missing (set all three TWILIO_* settings, or none; see README, "SMS" > "1. Connect Twilio")'
+        )
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning a validation error into one readable line per bad setting."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else "?"
             problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
         raise SettingsError("bad setting " + "; ".join(problems)) from None
+    check_twilio(settings)
+    return settings
 
 
 @lru_cache(maxsize=1)

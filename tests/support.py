@@ -36,7 +36,8 @@ def use_cached_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Clock:
-    """A clock moved by hand (the booking flow's "now", the SMS outbox's retry times)."""
+    """The bot's clock moved by hand: pass it to `build_runtime(..., clock=)` and every part of the bot,
+    storage included, lives at the time the test sets."""
 
     def __init__(self, now: dt.datetime = WEDNESDAY_MORNING) -> None:
         self.now = now
@@ -44,5 +45,6 @@ class Clock:
     def __call__(self) -> dt.datetime:
         return self.now
 
-    def advance(self, **delta: float) -> None:
+    def advance(self, **delta: float) -> dt.datetime:
         self.now += dt.timedelta(**delta)
+        return self.now

@@ -176,3 +176,16 @@ async def test_commands_do_not_change_the_language(runtime: Runtime) -> None:
     assert outcome.language == "zh-Hans" and "售后服务助手" in outcome.replies[0].text
     transcript = await runtime.store.transcript(outcome.conversation_id)
     assert transcript[-2].text == "/start"  # the command itself is in the transcript
+
+
+
+@pytest.mark.parametrize("lookalike", ["②", "²", "٢"])
+async def test_only_a_typed_number_picks_an_option(runtime: Runtime, lookalike: str) -> None:
+    """"②", "²" or Arabic-Indic digits are not a choice the customer made (NFKC would read them as "2")."""
+    for customer in ("ada", "bob"):
+        menu = await runtime.engine.handle(Inbound(channel="console", customer_id=customer, text="/start"))
+        assert menu.replies[-1].options[1].action == Action(ActionKind.MENU, "book")
+    typed = await runtime.engine.handle(Inbound(channel="console", customer_id="ada", text="２"))  # full-width: typed
+    assert typed.handoff is not None and typed.handoff.reason == "booking"  # no booking flow here: to a person
+    unchosen = await runtime.engine.handle(Inbound(channel="console", customer_id="bob", text=lookalike))
+    assert unchosen.handoff is None and unchosen.replies[-1].kind is ReplyKind.NOT_UNDERSTOOD

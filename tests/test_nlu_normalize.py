@@ -50,3 +50,9 @@ def test_junk_never_raises(junk: object) -> None:
 
 def test_long_text_is_handled() -> None:
     assert len(normalize("保修" * 50_000)) == 100_000
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u202e"])
+def test_invisible_format_characters_do_not_split_words(invisible: str) -> None:
+    assert normalize(f"保{invisible}修多{invisible}久") == normalize("保修多久") == "保修多久"
+    assert normalize(f"war{invisible}ranty") == "warranty"

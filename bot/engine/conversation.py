@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -300,11 +301,19 @@ class _Redelivered(Exception):
         self.outcome = outcome
 
 
+_TYPED_NUMBER = re.compile(r"([0-9\uff10-\uff19]{1,3})[.)。．）]?")
+
+
 def _numbered_choice(ctx: TurnContext, text: str) -> Action | None:
     """"2" answers the second option of the previous reply (console and SMS have no buttons)."""
     options = ctx.state.get("options") or []
-    digits = unicodedata.normalize("NFKC", text).strip().rstrip(".)")
-    if not digits.isdigit() or not 1 <= int(digits) <= len(options):
+    # Only what the customer typed as a number: ASCII or full-width digits. NFKC alone would also turn
+    # "①", "²" or another script's digits into a choice nobody made.
+    match = _TYPED_NUMBER.fullmatch(text.strip())
+    if match is None:
+        return None
+    digits = unicodedata.normalize("NFKC", match.group(1))
+    if not 1 <= int(digits) <= len(options):
         return None
     chosen = options[int(digits) - 1]
     return Action(ActionKind(chosen["kind"]), chosen.get("value", ""), chosen.get("message_id"))

@@ -59,10 +59,15 @@ STRONG_EN = (
 WEAK_ZH = (
     "太慢", "垃圾", "失望", "生气", "不满", "怎么回事", "到底", "多少次", "还没", "一直没", "什么意思", "凭什么",
     "慢死了", "没人管", "敷衍", "无语",
+    # impatience with being left waiting
+    "没人理", "没人回", "没有人理", "没有人回", "不理人", "等了半天", "等了好久", "等了很久", "等这么久", "等了这么久",
 )
 WEAK_EN = (
     "terrible", "awful", "horrible", "worst", "useless", "angry", "disappointed", "annoyed", "still not",
     "still no", "how many times", "nobody", "no one", "waste of time", "joke",
+    # impatience with being left waiting
+    "still waiting", "been waiting", "waiting forever", "for ages", "ignored", "ignoring", "no answer", "no reply",
+    "no response",
 )
 STRONG, WEAK, SHOUT = 1.0, 0.5, 0.5
 ANGER_THRESHOLD = 1.0

@@ -1,7 +1,12 @@
-"""Which language to answer in: the message's own, unless it carries no clear signal."""
+"""Which language to answer in: the message's own, unless it carries no clear signal.
+
+Product names, numbers and codes ("Acme Book 16 Pro", "C02XK1ABJG5J") carry none: they are removed
+before the language is detected.
+"""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import opencc
@@ -19,6 +24,9 @@ def resolve_language(text: str | None, current: Language, locked: bool) -> Langu
     """
     if not text:
         return current
+    text = without_names(text)
+    if not text.strip():
+        return current
     detected = detect_language(text)
     if detected is None:
         return current
@@ -27,6 +35,22 @@ def resolve_language(text: str | None, current: Language, locked: bool) -> Langu
     if locked and detected != current and detected.startswith("zh") and current.startswith("zh"):
         return current if _same_in_both_scripts(text) else detected
     return detected
+
+
+# A product name or code: a run of capitalised words around a word with a digit ("Acme Book 16 Pro",
+# "iPhone 15", "X20", "SN C02XK1ABJG5J"), and model suffixes however they are written ("x20 pro").
+_CODE = r"[A-Za-z]*\d[\w-]*"
+_NAME_WORD = r"(?:[A-Z][\w-]*|[a-z]+[A-Z][\w-]*|(?i:pro|max|plus|ultra|mini|lite|air|se))"
+_NAME = re.compile(rf"(?<![\w-])(?:{_NAME_WORD}[:：#]?\s+){{0,3}}{_CODE}(?:\s+{_NAME_WORD}){{0,3}}(?![\w-])")
+
+
+def without_names(text: str) -> str:
+    """The text without product names, numbers and codes: they are no sign of a language.
+
+    "Acme Book 16 Pro" typed in a Chinese conversation keeps it Chinese; "my Acme Book 16 Pro is broken"
+    is still English (its other words say so).
+    """
+    return _NAME.sub(" ", text)
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.safetext import storable_or_none
 from bot.settings import Language
 
 
@@ -62,6 +63,12 @@ class Inbound:
     display_name: str | None = None
     external_id: str | None = None  # the channel's id for this message, for de-duplication
     attachment: str | None = None  # the channel's reference to a photo / file / voice note, kept in the transcript
+
+    def __post_init__(self) -> None:
+        # Whatever the channel got (lone surrogates from a JSON body, NUL), the engine, the matcher and
+        # the database only ever see text they can encode: such a message is stored and answered.
+        object.__setattr__(self, "text", storable_or_none(self.text))
+        object.__setattr__(self, "display_name", storable_or_none(self.display_name))
 
 
 class ReplyKind(StrEnum):

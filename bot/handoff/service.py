@@ -27,11 +27,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock, system_clock
+from bot.clock import as_utc
 from bot.engine.context import TurnContext
 from bot.engine.handoff import PRIORITY, URGENT, is_angry, is_cancel
 from bot.engine.messages import say
-from bot.engine.types import Action, ActionKind, Handoff, Inbound, Option, Reply, ReplyKind
+from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Option, Reply, ReplyKind
 from bot.handoff import desk as events
+from bot.handoff.acks import Ack, decide
 from bot.handoff.delivery import (
     AgentMessage,
     Attachment,
@@ -39,6 +42,7 @@ from bot.handoff.delivery import (
     DeliveryRegistry,
 )
 from bot.handoff.desk import AgentDesk, NullDesk
+from bot.handoff.texts import customer_text
 from bot.handoff.waits import SAMPLE, WINDOW, estimate, format_when, wait_line
 from bot.knowledge.hours import ALWAYS_STAFFED, OfficeHours
 from bot.settings import Language, Settings
@@ -58,22 +62,21 @@ from bot.storage.handoff import (
     EscalationNote,
     EscalationView,
     HandoffOutbox,
-    as_utc,
 )
-from bot.storage.models import Conversation, Escalation, Message, utcnow
+from bot.storage.models import Conversation, Escalation, Message
 
 if TYPE_CHECKING:
     from bot.storage.store import Store, Turn
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 
 SURVEY_TTL = dt.timedelta(days=3)
 COMMENT_LIMIT = 1000
 FIRST_TRY_GRACE = dt.timedelta(seconds=60)  # a periodic retry leaves a fresh agent message to its first delivery
 RETRY_BACKOFF = (30, 60, 120, 300, 600, 1800)  # seconds between retries of a failed customer delivery
 _SCORE = re.compile(r"^\s*([1-5一二三四五])\s*(分|星|颗星|stars?|/\s*5)?\s*[.。!！]?\s*$", re.IGNORECASE)
+ANGER_STATE = "handoff_anger"  # conversation state: when the bot last answered anger ({"id": escalation, "at": iso})
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 
 
@@ -130,7 +133,7 @@ class HandoffService:
         hours: OfficeHours = ALWAYS_STAFFED,
         desk: AgentDesk | None = None,
         deliveries: DeliveryRegistry | None = None,
-        clock: Clock = utcnow,
+        clock: Clock = system_clock,
         matcher: Any = None,
         knowledge: Any = None,
     ) -> None:
@@ -245,6 +248,7 @@ class HandoffService:
     async def _raise_priority(self, session: AsyncSession, escalation: Escalation, handoff: Handoff, now: dt.datetime) -> None:
         escalation.priority = handoff.priority
         escalation.reason = handoff.reason
+        escalation.updated_at = now
         if escalation.status == WAITING:
             sooner = self.due(as_utc(escalation.created_at) or now, handoff.priority)
             escalation.due_at = min(as_utc(escalation.due_at) or sooner, sooner)
@@ -253,9 +257,10 @@ class HandoffService:
     async def in_person(
         self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None, escalation: Escalation, text: str
     ) -> bool:
-        """A customer message while a person handles the conversation. The bot stays quiet except to
-        acknowledge (at most every HANDOFF_ACK_MINUTES while waiting) and to cancel the hand-off.
-        Returns True when the message is for the person (to relay)."""
+        """A customer message while a person handles the conversation. The bot stays out of the way but
+        never leaves the customer writing into silence (`bot.handoff.acks`): it acknowledges after a
+        pause, raises the priority when anger or a complaint shows and says so, and cancels the hand-off
+        when asked. Returns True when the message is for the person (to relay)."""
         now = self.now()
         language = ctx.language
         cancel_words = action is None and is_cancel(text, strict=escalation.status == ASSIGNED)
@@ -265,33 +270,86 @@ class HandoffService:
         if action is not None:
             # Menu buttons, /start, /help, old buttons: the person has the conversation; say so.
             if action.kind is ActionKind.MENU and action.value == "human" and escalation.status == WAITING:
+                escalation.last_ack_at = now
                 ack = await self.queue_text(turn.session, escalation, language, now)
                 ctx.reply(f"{say('handoff.ack', language)}{_space(language)}{ack}", ReplyKind.HANDOFF, (self.cancel_option(language),))
             else:
                 ctx.reply(say("handoff.with_person", language), ReplyKind.INFO, (self.cancel_option(language),))
             return False
-        if escalation.status == WAITING:
-            if action is None and inbound.text and is_angry(inbound.text) and escalation.priority < PRIORITY["anger"]:
-                await self._raise_priority(turn.session, escalation, Handoff("anger", PRIORITY["anger"]), now)
-            ack_every = dt.timedelta(minutes=self._minutes("handoff_ack_minutes", 5))
-            last = as_utc(escalation.last_ack_at)
-            if last is None or now - last >= ack_every:
-                escalation.last_ack_at = now
-                if self.hours.is_open(now):
-                    line = f"{say('handoff.ack', language)}{_space(language)}{await self.queue_text(turn.session, escalation, language, now)}"
-                else:
-                    opening = self.hours.next_open(now) or now
-                    due = as_utc(escalation.due_at) or self.due(now, escalation.priority)
-                    line = say(
-                        "handoff.ack.offline",
-                        language,
-                        opening=format_when(opening, now, language, self.zone),
-                        due=format_when(due, now, language, self.zone),
-                    )
-                ctx.reply(line, ReplyKind.HANDOFF, (self.cancel_option(language),))
-        elif escalation.due_at is None:
+        assigned = escalation.status == ASSIGNED
+        if assigned and escalation.due_at is None:
             escalation.due_at = self.reply_due(now)  # the customer now waits for the agent's answer
+        upset = self._upset(inbound.text) if inbound.kind is InboundKind.TEXT else None
+        raised = False
+        if upset is not None and upset.priority > escalation.priority:
+            await self._raise_priority(turn.session, escalation, upset, now)  # the agents' topic says so
+            raised = True
+        angry_state = ctx.state.get(ANGER_STATE)
+        last_angry = (
+            _parse_time(angry_state.get("at")) if isinstance(angry_state, dict) and angry_state.get("id") == escalation.id else None
+        )
+        ack = decide(
+            assigned=assigned,
+            now=now,
+            last_ack=as_utc(escalation.last_ack_at),
+            last_angry_ack=last_angry,
+            due=as_utc(escalation.due_at),
+            angry=upset is not None,
+            raised=raised,
+            pause=dt.timedelta(minutes=self._minutes("handoff_ack_minutes", 5)),
+        )
+        if ack is not None:
+            escalation.last_ack_at = now
+            if upset is not None:
+                ctx.state[ANGER_STATE] = {"id": escalation.id, "at": now.isoformat()}
+            line = await self._ack_line(turn.session, escalation, ack, language, now)
+            ctx.reply(line, ReplyKind.HANDOFF, (self.cancel_option(language),))
         return True
+
+    def _upset(self, text: str | None) -> Handoff | None:
+        """Anger (the lexicon of `bot.engine.handoff`) or a complaint (the message matches an FAQ entry
+        marked `handoff: complaint`), as the hand-off it calls for; None for an ordinary message."""
+        if not text:
+            return None
+        if is_angry(text):
+            return Handoff("anger", PRIORITY["anger"])
+        if self.matcher is None or self.knowledge is None:
+            return None
+        try:
+            result = self.matcher.match(text)
+        except Exception:  # noqa: BLE001 - an unreadable message is not a complaint
+            return None
+        best = result.best
+        if result.decision != "answer" or best is None:
+            return None
+        entry = self.knowledge.entry(best.intent_id)
+        if entry is not None and entry.handoff == "complaint":
+            return Handoff("complaint", PRIORITY["complaint"])
+        return None
+
+    async def _ack_line(self, session: AsyncSession, escalation: Escalation, ack: Ack, language: Language, now: dt.datetime) -> str:
+        """The words for an acknowledgement decided by `bot.handoff.acks.decide`."""
+        agent = escalation.agent_name or customer_text("wait.someone", language)
+        if escalation.status == ASSIGNED:
+            if ack is Ack.URGENT:
+                return customer_text("wait.urgent.assigned", language, agent=agent)
+            key = "wait.agent_late.urgent" if escalation.priority >= URGENT else "wait.agent_late"
+            return customer_text(key, language, agent=agent)
+        queue = await self.queue_text(session, escalation, language, now)
+        if ack is Ack.URGENT:
+            return f"{customer_text('wait.urgent', language)}{_space(language)}{queue}"
+        if ack is Ack.STILL_URGENT:
+            return f"{customer_text('wait.still_urgent', language)}{_space(language)}{queue}"
+        if self.hours.is_open(now):
+            return f"{say('handoff.ack', language)}{_space(language)}{queue}"
+        opening = self.hours.next_open(now) or now
+        due = as_utc(escalation.due_at) or self.due(now, escalation.priority)
+        return say(
+            "handoff.ack.offline",
+            language,
+            opening=format_when(opening, now, language, self.zone),
+            due=format_when(due, now, language, self.zone),
+        )
 
     async def cancel_in_turn(self, ctx: TurnContext, turn: Turn, escalation: Escalation, now: dt.datetime) -> None:
         """The customer went back to the bot."""
@@ -300,6 +358,7 @@ class HandoffService:
         escalation.resolved_at = now
         escalation.due_at = None
         self._queue_desk(turn.session, escalation, events.STATUS, {"event": "cancelled"})
+        ctx.state.pop(ANGER_STATE, None)
         ctx.low_confidence_streak = 0
         ctx.reply(ctx.say("handoff.cancelled"), ReplyKind.INFO, ctx.menu_options())
 
@@ -528,6 +587,7 @@ class HandoffService:
             language: Language = conversation.language  # type: ignore[assignment]
             state = dict(conversation.state or {})
             state.pop("flow", None)
+            state.pop(ANGER_STATE, None)
             if resolution == "closed":
                 conversation.state = {**state, "survey": {"id": escalation.id, "step": "score", "at": now.isoformat()}}
                 deliveries.replies.append(self._record_notice(session, conversation, "handoff.closed"))

@@ -52,12 +52,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
+from bot.knowledge.holidays import LIBRARY_CALENDAR, HolidayCalendar
 from bot.knowledge.yamlfile import LINE_KEY, line_of, read_yaml
 from bot.settings import LANGUAGES, Language
 
@@ -182,6 +183,8 @@ class ServiceCentre:
     holidays: tuple[Span, ...] | None  # None: holidays keep the weekday hours
     closed_on: frozenset[dt.date]
     modes: dict[str, ModeOffer]
+    # Mainland public holidays and make-up days: hours.yaml's `calendar:` years, then chinese-calendar.
+    calendar: HolidayCalendar = LIBRARY_CALENDAR
 
     @property
     def city_key(self) -> str:
@@ -201,10 +204,16 @@ class Catalog:
     types: tuple[ProductType, ...]
     centres: tuple[ServiceCentre, ...]
     timezone: str = DEFAULT_TIMEZONE
+    calendar: HolidayCalendar = LIBRARY_CALENDAR  # for the engineers' call-back promises
     _models: dict[str, ProductModel] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._models.update({m.id: m for t in self.types for m in t.models})
+
+    def with_calendar(self, calendar: HolidayCalendar) -> Catalog:
+        """The same catalog on the operator's holiday calendar (hours.yaml), centres included."""
+        centres = tuple(replace(centre, calendar=calendar) for centre in self.centres)
+        return replace(self, centres=centres, calendar=calendar, _models={})
 
     def product_type(self, type_id: str) -> ProductType | None:
         return next((t for t in self.types if t.id == type_id), None)

@@ -9,6 +9,11 @@ An entry is a mapping::
       answer: {zh-Hans: ..., zh-Hant: ..., en: ...}                  # all three languages; {brand} allowed
       handoff: complaint             # optional: after answering, hand the customer to a person
       flow: booking                  # optional: start this flow instead of answering, when it is enabled
+
+Anything a customer would see wrong is an error with its line: a flow the bot does not have, a
+placeholder other than {brand} in an answer (it would be shown as written), any placeholder in a title.
+Fewer example questions than the README asks for (5 to 8) is a warning: the entry works, but customers
+who put it another way are less likely to be understood.
 """
 
 from __future__ import annotations
@@ -22,13 +27,20 @@ from typing import Any, Literal
 
 from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
 from bot.knowledge.lexicon import load_lexicon
-from bot.knowledge.yamlfile import LINE_KEY, line_of, read_yaml
+from bot.knowledge.yamlfile import LINE_KEY, key_line, line_of, read_yaml
 from bot.settings import LANGUAGES, Language
 
 HandoffReason = Literal["human", "complaint"]
 HANDOFF_REASONS: tuple[HandoffReason, ...] = ("human", "complaint")
 ENTRY_KEYS = {"id", "title", "questions", "keywords", "answer", "handoff", "flow"}
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# Flows the engine can start from an entry (bot/engine/booking: NAME); a test checks the runtime agrees.
+FLOWS: tuple[str, ...] = ("booking",)
+# What `FaqEntry.answer_in` fills in; any other {...} would reach the customer as written.
+PLACEHOLDERS: tuple[str, ...] = ("brand",)
+PLACEHOLDER_PATTERN = re.compile(r"\{[^{}\n]*\}")
+# The README asks for 5 to 8 example questions an entry; fewer is a warning, not an error.
+MIN_QUESTIONS, MAX_QUESTIONS = 5, 8
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,8 @@ class KnowledgeBase:
     directory: Path
     entries: tuple[FaqEntry, ...]
     synonyms: tuple[frozenset[str], ...] = ()
+    # Problems that do not stop the bot (too few example questions): `kb check` prints them.
+    warnings: tuple[KnowledgeError, ...] = ()
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Look an entry up by id."""
@@ -140,6 +154,7 @@ def parse_entries(path: Path, document: Any, fallback_line: int | None = None) -
             errors.append(KnowledgeError(path, line, f"entry #{position}: id must be text of letters, digits, '.', '_' or '-' (got {entry_id!r})"))
             entry_id = None
         problems: list[str] = []
+        located: list[KnowledgeError] = []  # problems with a line of their own
         unknown = sorted(str(k) for k in raw if k not in ENTRY_KEYS and k != LINE_KEY)
         problems += [f"unknown key {k!r} (allowed: {', '.join(sorted(ENTRY_KEYS))})" for k in unknown]
         questions, problem = _text_list(raw.get("questions"), "questions")
@@ -154,18 +169,47 @@ def parse_entries(path: Path, document: Any, fallback_line: int | None = None) -
                 problems.append(problem)
         answer, answer_problems = _language_map(raw.get("answer"), "answer")
         problems += answer_problems
+        for language, text in answer.items():
+            for found in sorted(set(PLACEHOLDER_PATTERN.findall(text)) - {f"{{{name}}}" for name in PLACEHOLDERS}):
+                located.append(
+                    KnowledgeError(
+                        path,
+                        key_line(raw.get("answer"), language) or line,
+                        f"answer {language} has unknown placeholder {found}: only {{brand}} is filled in, "
+                        "anything else is shown to customers as written",
+                        entry_id,
+                    )
+                )
         title: dict[Language, str] = {}
         if "title" in raw:
             title, title_problems = _language_map(raw["title"], "title")
             problems += title_problems
+            for language, text in title.items():
+                for found in sorted(set(PLACEHOLDER_PATTERN.findall(text))):
+                    located.append(
+                        KnowledgeError(
+                            path,
+                            key_line(raw["title"], language) or line,
+                            f"title {language} has {found}: titles are shown as written (no placeholders)",
+                            entry_id,
+                        )
+                    )
         handoff = raw.get("handoff")
         if handoff is not None and handoff not in HANDOFF_REASONS:
             problems.append(f"handoff must be one of {', '.join(HANDOFF_REASONS)} (got {handoff!r})")
         flow = raw.get("flow")
-        if flow is not None and (not isinstance(flow, str) or not ID_PATTERN.match(flow)):
-            problems.append(f"flow must be a flow name such as booking (got {flow!r})")
+        if flow is not None and (not isinstance(flow, str) or flow not in FLOWS):
+            located.append(
+                KnowledgeError(
+                    path,
+                    key_line(raw, "flow") or line,
+                    f"unknown flow {flow!r} (the flows are: {', '.join(FLOWS)}; leave flow out to answer)",
+                    entry_id,
+                )
+            )
         errors += [KnowledgeError(path, line, p, entry_id) for p in problems]
-        if not problems and entry_id:
+        errors += located
+        if not problems and not located and entry_id:
             entries.append(
                 FaqEntry(
                     id=entry_id,
@@ -223,9 +267,21 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     errors += lexicon_errors
     if errors:
         raise KnowledgeErrors(errors)
+    warnings = [
+        KnowledgeError(
+            Path(entry.source.rpartition(":")[0]) if entry.source else directory,
+            _line(entry),
+            f"only {len(entry.questions)} example question{'' if len(entry.questions) == 1 else 's'} "
+            f"(the README asks for {MIN_QUESTIONS} to {MAX_QUESTIONS}): customers who put it another way "
+            "may not be understood",
+            entry.id,
+        )
+        for entry in entries
+        if len(entry.questions) < MIN_QUESTIONS
+    ]
     # The operator's entries win over built-in ones with the same id.
     entries += [b for b in _builtin_entries() if b.id not in seen]
-    return KnowledgeBase(directory=directory, entries=tuple(entries), synonyms=tuple(synonyms))
+    return KnowledgeBase(directory=directory, entries=tuple(entries), synonyms=tuple(synonyms), warnings=tuple(warnings))
 
 
 def _line(entry: FaqEntry) -> int | None:

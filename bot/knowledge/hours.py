@@ -14,9 +14,14 @@ promising a quick answer to one that does not (add the file to say otherwise). W
     closed_on: [2026-12-31]        # optional: extra closed dates
     open_on:                       # optional: special hours on given dates (wins over everything)
       2026-12-24: "09:00-15:00"
+    calendar:                      # optional: a year's public holidays and make-up working days, for
+      2027:                        # years chinese-calendar does not know (a year listed here wins;
+        holidays: [2027-01-01, 2027-10-01..2027-10-07]   # these dates only show the format)
+        workdays: [2027-09-26]
 
 A make-up working day (a weekend day the mainland works, region CN) has Monday's hours. Every problem
 is reported as file:line: message, like the FAQ files, and loading fails (`KnowledgeErrors`).
+`OfficeHours.calendar_warning(today)` says when no calendar covers the next 60 days (see holidays.py).
 """
 
 from __future__ import annotations
@@ -24,19 +29,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.knowledge.catalog import DAY_KEYS, Span, parse_spans
 from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
-from bot.knowledge.yamlfile import LINE_KEY, line_of, read_yaml
+from bot.knowledge.holidays import (
+    COVER_DAYS,
+    LIBRARY_CALENDAR,
+    HolidayCalendar,
+    parse_calendar,
+)
+from bot.knowledge.yamlfile import LINE_KEY, key_line, line_of, read_yaml
 
 log = logging.getLogger(__name__)
 
 HOURS_FILE = "hours.yaml"
-TOP_KEYS = {"timezone", "region", "hours", "closed_on", "open_on"}
+TOP_KEYS = {"timezone", "region", "hours", "closed_on", "open_on", "calendar"}
 REGIONS = ("CN",)
 DAY_GROUPS: dict[str, tuple[int, ...]] = {
     **{name: (index,) for index, name in enumerate(DAY_KEYS)},
@@ -46,24 +56,6 @@ DAY_GROUPS: dict[str, tuple[int, ...]] = {
 }
 HOLIDAYS = "holidays"
 _SEARCH_DAYS = 400  # how far ahead an opening is looked for
-
-
-@lru_cache(maxsize=8)
-def _warn_unknown_year(year: int) -> None:
-    log.warning("chinese-calendar has no data for %s: no public holidays assumed in the office hours", year)
-
-
-def _cn_day(day: dt.date) -> tuple[bool, bool]:
-    """(public holiday, make-up working day on a weekend) on the mainland; (False, False) when unknown."""
-    import chinese_calendar
-
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        workday = bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        _warn_unknown_year(day.year)
-        return False, False
-    return bool(on_holiday and name), workday and day.weekday() >= 5
 
 
 @dataclass(frozen=True)
@@ -77,6 +69,7 @@ class OfficeHours:
     closed_on: frozenset[dt.date] = frozenset()
     open_on: dict[dt.date, tuple[Span, ...]] = field(default_factory=dict)
     source: Path | None = None
+    calendar: HolidayCalendar = LIBRARY_CALENDAR  # mainland holidays: the operator's years, then chinese-calendar
 
     @property
     def always(self) -> bool:
@@ -99,12 +92,18 @@ class OfficeHours:
         if day in self.closed_on:
             return ()
         if self.region == "CN":
-            holiday, makeup = _cn_day(day)
-            if holiday:
+            if self.calendar.public_holiday(day):
                 return self.holidays if self.holidays is not None else self.weekly[day.weekday()]
-            if makeup:
+            if self.calendar.is_makeup_day(day):
                 return self.weekly[0]
         return self.weekly[day.weekday()]
+
+    def calendar_warning(self, today: dt.date, *, centres_in_mainland: bool = False, days: int = COVER_DAYS) -> str | None:
+        """A warning when mainland holidays matter (region CN hours, or mainland service centres) and no
+        calendar covers the `days` from `today` (a local date); None when all is known."""
+        if not centres_in_mainland and (self.always or self.region != "CN"):
+            return None
+        return self.calendar.warning(today, days)
 
     def _intervals(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         zone = self.zone
@@ -288,6 +287,9 @@ def parse_hours(path: Path, document: Any, default_timezone: str = "Asia/Shangha
                 continue
             special[day] = spans
 
+    calendar, calendar_errors = parse_calendar(path, document.get("calendar"), key_line(document, "calendar") or top)
+    errors += calendar_errors
+
     if errors:
         return None, errors
     return (
@@ -299,6 +301,7 @@ def parse_hours(path: Path, document: Any, default_timezone: str = "Asia/Shangha
             closed_on=frozenset(closed),
             open_on=special,
             source=path,
+            calendar=calendar,
         ),
         [],
     )

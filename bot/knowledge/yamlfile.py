@@ -12,8 +12,14 @@ from bot.knowledge.errors import KnowledgeError
 LINE_KEY = "__line__"
 
 
+class LineDict(dict):  # type: ignore[type-arg]
+    """A mapping read from YAML that also knows the line of each of its keys (`key_lines`)."""
+
+    key_lines: dict[Any, int]
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that records, in each mapping, the 1-based line where it starts."""
+    """A safe loader that records, in each mapping, the 1-based line where it starts (and of each key)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         keys = [self.construct_object(key_node, deep=deep) for key_node, _ in node.value]
@@ -22,9 +28,32 @@ class _LineLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {sorted(map(str, duplicates))[0]!r}", node.start_mark
             )
-        mapping = super().construct_mapping(node, deep=deep)
+        mapping = LineDict(super().construct_mapping(node, deep=deep))
+        mapping.key_lines = {key: key_node.start_mark.line + 1 for key, (key_node, _) in zip(keys, node.value, strict=True)}
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
+
+    def construct_line_map(self, node: yaml.MappingNode) -> Any:
+        data = LineDict()
+        data.key_lines = {}
+        yield data  # first, so that anchors and aliases to this mapping work
+        value = self.construct_mapping(node)
+        data.update(value)
+        data.key_lines = value.key_lines
+
+
+    def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # 2026-02-30 looks like a date to YAML but is none: a line-numbered error, not a ValueError.
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from None
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_checked_timestamp)
 
 
 def read_yaml(path: Path) -> tuple[Any, list[KnowledgeError]]:
@@ -49,3 +78,9 @@ def read_yaml(path: Path) -> tuple[Any, list[KnowledgeError]]:
 def line_of(value: Any) -> int | None:
     """The line a mapping started on, if the loader recorded it."""
     return value.get(LINE_KEY) if isinstance(value, dict) else None
+
+
+def key_line(mapping: Any, key: Any) -> int | None:
+    """The line of `key` in a mapping read by `read_yaml` (falls back to the mapping's own line)."""
+    lines = getattr(mapping, "key_lines", None) or {}
+    return lines.get(key) or line_of(mapping)

@@ -6,6 +6,8 @@
 * case folding (`Warranty` -> `warranty`, `Straße` -> `strasse`);
 * Traditional -> Simplified Chinese with OpenCC's phrase-level `tw2sp` (螢幕 -> 屏幕, 軟體 -> 软件), so a
   Traditional question matches Simplified examples;
+* invisible format characters (zero-width space and joiners, soft hyphen, BOM, direction marks) deleted,
+  so `保\u200b修多久` is `保修多久` and not two words;
 * apostrophes inside words dropped (`don't` -> `dont`), every other punctuation mark, symbol, emoji and
   control character replaced by a space;
 * a space between Chinese and Latin runs (`我的iphone坏了` -> `我的 iphone 坏了`), whitespace collapsed.
@@ -31,6 +33,9 @@ _SPACES = re.compile(r"\s+")
 _KEEP = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Mn", "Mc", "Me"})
 # Variation selectors and the emoji tag block are "marks" too but only decorate emoji.
 _DROP_MARKS = re.compile("[\ufe00-\ufe0f\U000e0000-\U000e007f\U000e0100-\U000e01ef\u20e3]")
+# Invisible format characters (category Cf) that get inside words when text is pasted or forged; they
+# must not split a word as the punctuation that becomes a space does.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +82,7 @@ def normalize(text: object) -> str:
         pass
     text = text.casefold()
     text = _DROP_MARKS.sub("", text)
+    text = _INVISIBLE.sub("", text)
     text = _APOSTROPHE_IN_WORD.sub("", text)
     text = _strip_symbols(text)
     if _CJK_CHAR.search(text):

@@ -40,7 +40,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, utcnow
+from bot.clock import as_utc
+from bot.storage.database import session_clock
+from bot.storage.models import Base, stamp
 
 TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TICKET_PATTERN = re.compile(
@@ -91,8 +93,8 @@ class Booking(Base):
     loaner: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(20))  # E.164
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -146,13 +148,6 @@ class NewBooking:
     loaner: bool
     contact_name: str
     phone: str
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """Aware UTC; SQLite hands back naive datetimes, which are stored in UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
 
 
 def new_ticket() -> str:
@@ -263,7 +258,7 @@ async def customer_bookings(
             .limit(20)
         )
     ).all()
-    now = as_utc(now or dt.datetime.now(dt.UTC))
+    now = as_utc(now or session_clock(session)())
     upcoming = sorted(
         (b for b in rows if b.status == BOOKED and as_utc(b.slot_end) > now), key=lambda b: as_utc(b.slot_start)
     )
@@ -288,5 +283,5 @@ async def cancel_booking(session: AsyncSession, booking: Booking) -> None:
     """Cancel a booking and free its seat."""
     await session.execute(delete(SlotSeat).where(SlotSeat.booking_id == booking.id))
     booking.status = CANCELLED
-    booking.cancelled_at = dt.datetime.now(dt.UTC)
+    booking.cancelled_at = session_clock(session)()
     await session.flush()

@@ -11,6 +11,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.clock import Clock, system_clock
+from bot.storage.models import CLOCK_OPTION
+
 MIGRATIONS = "bot.storage:migrations"
 
 
@@ -27,15 +30,28 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-class Database:
-    """Owns the async engine and the session factory; `connect` migrates the schema to the latest version."""
+def session_clock(session: AsyncSession) -> Clock:
+    """The clock of the database a session belongs to, for repository code that needs "now"."""
+    return session.info.get(CLOCK_OPTION, system_clock)  # type: ignore[no-any-return]
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+class Database:
+    """Owns the async engine and the session factory; `connect` migrates the schema to the latest version.
+
+    It also carries the bot's clock: column defaults read it from the engine's execution options and
+    repository functions from `session_clock`, so every stored time comes from the one injected clock.
+    """
+
+    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock) -> None:
+        engine.sync_engine.update_execution_options(**{CLOCK_OPTION: clock})
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
+        self.clock = clock
+        self.sessions = async_sessionmaker(
+            engine, expire_on_commit=False, class_=AsyncSession, info={CLOCK_OPTION: clock}
+        )
 
     @classmethod
-    async def connect(cls, url: str, *, migrate: bool = True, **engine_options: Any) -> Database:
+    async def connect(cls, url: str, *, migrate: bool = True, clock: Clock = system_clock, **engine_options: Any) -> Database:
         """Open the database named by a DATABASE_URL, creating the SQLite file's folder if needed."""
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
@@ -45,11 +61,13 @@ class Database:
             engine_options.setdefault("connect_args", {}).setdefault("timeout", 30)
         else:
             engine_options.setdefault("pool_pre_ping", True)
+            # A host that drops packets silently fails in seconds, not after the OS's minute-long timeout.
+            engine_options.setdefault("connect_args", {}).setdefault("timeout", 10)
         engine = create_async_engine(url, **engine_options)
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        database = cls(engine)
+        database = cls(engine, clock)
         if migrate:
             async with engine.begin() as connection:
                 await connection.run_sync(_upgrade)

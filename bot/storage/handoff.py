@@ -26,7 +26,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, Conversation, Escalation, Message, utcnow
+from bot.clock import as_utc
+from bot.storage.database import session_clock
+from bot.storage.models import Base, Conversation, Escalation, Message, stamp
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class EscalationNote(Base):
     agent_id: Mapped[str | None] = mapped_column(String(32))
     agent_name: Mapped[str | None] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
 
 
 class HandoffOutbox(Base):
@@ -68,19 +70,10 @@ class HandoffOutbox(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(12), default=PENDING)  # pending | done | failed | held
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Aware UTC (SQLite hands back naive datetimes, stored in UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -281,7 +274,7 @@ def add_outbox(
     now: dt.datetime | None = None,
 ) -> HandoffOutbox:
     """Queue one outbox row in the caller's transaction."""
-    now = now or utcnow()
+    now = now or session_clock(session)()
     row = HandoffOutbox(
         escalation_id=escalation.id,
         conversation_id=escalation.conversation_id,

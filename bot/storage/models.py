@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.clock import system_clock
 
-def utcnow() -> datetime:
-    """Timezone-aware now; every timestamp is stored in UTC."""
-    return datetime.now(UTC)
+CLOCK_OPTION = "supportbot_clock"
+"""The execution option through which `Database` gives every statement the bot's one clock."""
+
+
+def stamp(context: ExecutionContext) -> datetime:
+    """Column default: now by the bot's injected clock (see `Database.connect`), in UTC.
+
+    SQLAlchemy passes the statement's execution context, whose options carry the clock, so ORM and Core
+    inserts and updates are stamped by the same clock as the rest of the bot.
+    """
+    clock = context.execution_options.get(CLOCK_OPTION, system_clock)
+    return clock()
 
 
 class Base(DeclarativeBase):
@@ -34,8 +45,8 @@ class Conversation(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     low_confidence_streak: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
 
 
 class Message(Base):
@@ -59,7 +70,7 @@ class Message(Base):
     external_id: Mapped[str | None] = mapped_column(String(128))
     attachment: Mapped[str | None] = mapped_column(String(512))  # e.g. "telegram:photo:<file_id>"
     feedback: Mapped[int | None] = mapped_column(Integer)  # +1 / -1 on an answer
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp)
 
 
 class Escalation(Base):
@@ -83,8 +94,8 @@ class Escalation(Base):
     reason: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | assigned | resolved | abandoned
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
     language: Mapped[str | None] = mapped_column(String(8))  # the conversation's language when handed off
     agent_id: Mapped[str | None] = mapped_column(String(32))  # e.g. the agent's Telegram user id
     agent_name: Mapped[str | None] = mapped_column(String(128))

@@ -24,7 +24,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.database import Database
-from bot.storage.models import Base, Conversation, utcnow
+from bot.clock import as_utc
+from bot.safetext import storable
+from bot.storage.models import Base, Conversation, stamp
 
 # Inbox statuses
 RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limited", "skipped"
@@ -52,7 +54,7 @@ class SmsInbound(Base):
     media: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # MMS media: [url, content type] pairs
     status: Mapped[str] = mapped_column(String(12), default=RECEIVED)
     error: Mapped[str | None] = mapped_column(Text)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -74,10 +76,10 @@ class SmsOutbound(Base):
     conversation_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64))  # the provider's message id (Twilio SM...)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -91,19 +93,8 @@ class SmsContact(Base):
     opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     more_text: Mapped[str | None] = mapped_column(Text)
     more_language: Mapped[str | None] = mapped_column(String(8))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
 
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def to_utc(value: dt.datetime) -> dt.datetime:
-    """An aware datetime in UTC, for storing (SQLite keeps the wall-clock time and drops the offset)."""
-    return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -167,7 +158,7 @@ class SmsStore:
             statement = (
                 insert(SmsInbound)
                 .values(provider=provider, external_id=external_id, from_number=from_number, to_number=to_number,
-                        body=body.replace("\x00", "\ufffd"), media=[[url, kind] for url, kind in media], status=RECEIVED, received_at=utcnow())
+                        body=storable(body), media=[[storable(url), storable(kind)] for url, kind in media], status=RECEIVED, received_at=self.database.clock())
                 .on_conflict_do_nothing(index_elements=["provider", "external_id"])
                 .returning(SmsInbound.id)
             )
@@ -177,7 +168,7 @@ class SmsStore:
         async with self.database.sessions() as session, session.begin():
             await session.execute(
                 update(SmsInbound).where(SmsInbound.id == inbox_id)
-                .values(status=status, error=error[:2000] if error else None, processed_at=utcnow())
+                .values(status=status, error=error[:2000] if error else None, processed_at=self.database.clock())
             )
 
     async def pending_inbox(self, limit: int = 1000) -> list[InboxItem]:
@@ -198,7 +189,7 @@ class SmsStore:
     async def received_since(self, number: str, since: dt.datetime, *, before_id: int | None = None) -> int:
         """How many messages this number sent since `since` (those up to `before_id` when given)."""
         async with self.database.sessions() as session:
-            query = select(func.count(SmsInbound.id)).where(SmsInbound.from_number == number, SmsInbound.received_at >= to_utc(since))
+            query = select(func.count(SmsInbound.id)).where(SmsInbound.from_number == number, SmsInbound.received_at >= as_utc(since))
             if before_id is not None:
                 query = query.where(SmsInbound.id <= before_id)
             return int(await session.scalar(query) or 0)
@@ -212,8 +203,8 @@ class SmsStore:
         async with self.database.sessions() as session, session.begin():
             row = SmsOutbound(
                 to_number=to_number, body=body, kind=kind, template_id=template_id, template_params=template_params,
-                conversation_id=conversation_id, status=PENDING, attempts=0, next_attempt_at=to_utc(now or utcnow()),
-                created_at=to_utc(now or utcnow()),
+                conversation_id=conversation_id, status=PENDING, attempts=0, next_attempt_at=as_utc(now or self.database.clock()),
+                created_at=as_utc(now or self.database.clock()),
             )
             session.add(row)
             await session.flush()
@@ -227,7 +218,7 @@ class SmsStore:
         workers never both take the same row.
         """
         claimed: list[OutboxItem] = []
-        now = to_utc(now)
+        now = as_utc(now)
         async with self.database.sessions() as session:
             rows = (await session.execute(
                 select(SmsOutbound.id, SmsOutbound.to_number, SmsOutbound.status, SmsOutbound.next_attempt_at)
@@ -258,10 +249,10 @@ class SmsStore:
         return claimed
 
     async def mark_sent(self, outbox_id: int, provider_id: str | None, now: dt.datetime) -> None:
-        await self._finish(outbox_id, status=SENT, provider_id=provider_id, sent_at=to_utc(now), last_error=None)
+        await self._finish(outbox_id, status=SENT, provider_id=provider_id, sent_at=as_utc(now), last_error=None)
 
     async def mark_retry(self, outbox_id: int, error: str, due: dt.datetime) -> None:
-        await self._finish(outbox_id, status=PENDING, next_attempt_at=to_utc(due), last_error=error[:2000])
+        await self._finish(outbox_id, status=PENDING, next_attempt_at=as_utc(due), last_error=error[:2000])
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
         await self._finish(outbox_id, status=OUTBOX_FAILED, last_error=error[:2000])
@@ -301,13 +292,13 @@ class SmsStore:
     async def _upsert_contact(self, number: str, **values: Any) -> None:
         async with self.database.sessions() as session, session.begin():
             insert = self._insert(session)
-            statement = insert(SmsContact).values(number=number, updated_at=utcnow(), **values)
-            statement = statement.on_conflict_do_update(index_elements=["number"], set_={**values, "updated_at": utcnow()})
+            statement = insert(SmsContact).values(number=number, updated_at=self.database.clock(), **values)
+            statement = statement.on_conflict_do_update(index_elements=["number"], set_={**values, "updated_at": self.database.clock()})
             await session.execute(statement)
 
     async def set_opted_out(self, number: str, opted_out: bool) -> None:
         """STOP (True) or START (False); opting out also drops a pending MORE."""
-        values: dict[str, Any] = {"opted_out": opted_out, "opted_out_at": utcnow() if opted_out else None}
+        values: dict[str, Any] = {"opted_out": opted_out, "opted_out_at": self.database.clock() if opted_out else None}
         if opted_out:
             values.update(more_text=None, more_language=None)
         await self._upsert_contact(number, **values)

@@ -21,16 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage import handoff as handoff_repo
 from bot.storage.database import Database
 from bot.storage.handoff import EscalationView
-from bot.storage.models import Conversation, Escalation, Message, utcnow
+from bot.safetext import storable_or_none
+from bot.storage.models import Conversation, Escalation, Message
 
 
 # A row of the human queue, with what an agent needs to pick it up (and its due time, agent, topic...).
 QueuedEscalation = EscalationView
-
-
-def storable(text: str | None) -> str | None:
-    """PostgreSQL text cannot hold NUL; keep the rest of a binary-looking message as it came."""
-    return text.replace("\x00", "\ufffd") if text else text
 
 
 @dataclass(frozen=True)
@@ -70,13 +66,12 @@ class Turn:
             "conversation_id": self.conversation.id,
             "direction": "in",
             "kind": kind,
-            "text": storable(text),
+            "text": storable_or_none(text),
             "language": language,
             "intent_id": intent_id,
             "confidence": confidence,
             "external_id": external_id,
             "attachment": attachment,
-            "created_at": utcnow(),
         }
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -92,17 +87,15 @@ class Turn:
         """Store the bot's replies in one statement and return their ids, in order."""
         if not replies:
             return []
-        now = utcnow()
         rows = [
             {
                 "conversation_id": self.conversation.id,
                 "direction": "out",
                 "kind": r.kind,
-                "text": storable(r.text),
+                "text": storable_or_none(r.text),
                 "language": r.language,
                 "intent_id": r.intent_id,
                 "confidence": r.confidence,
-                "created_at": now,
             }
             for r in replies
         ]

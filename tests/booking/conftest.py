@@ -32,10 +32,8 @@ def clock() -> Clock:
 
 
 async def open_runtime(database_url: str, clock: Clock, knowledge_dir: Path = DEMO_KB) -> Runtime:
-    runtime = await build_runtime(load_settings(database_url=database_url, knowledge_dir=knowledge_dir))
-    flow = runtime.engine.flows["booking"]
-    assert isinstance(flow, BookingFlow)
-    flow.now = clock
+    runtime = await build_runtime(load_settings(database_url=database_url, knowledge_dir=knowledge_dir), clock=clock)
+    assert isinstance(runtime.engine.flows["booking"], BookingFlow)
     return runtime
 
 

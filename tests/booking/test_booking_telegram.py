@@ -25,10 +25,8 @@ ADA = 2001
 @pytest.fixture
 async def tg(tmp_path: Path, clock: Clock) -> AsyncIterator[TelegramHarness]:
     async with FakeTelegramAPI() as api:
-        runtime = await build_runtime(make_settings(api, tmp_path, knowledge_dir=DEMO_KB))
-        flow = runtime.engine.flows["booking"]
-        assert isinstance(flow, BookingFlow)
-        flow.now = clock
+        runtime = await build_runtime(make_settings(api, tmp_path, knowledge_dir=DEMO_KB), clock=clock)
+        assert isinstance(runtime.engine.flows["booking"], BookingFlow)
         harness = build_harness(api, runtime)
         harness.task = asyncio.create_task(
             start_polling(runtime, harness.bot, harness.dispatcher, handle_signals=False, polling_timeout=1)

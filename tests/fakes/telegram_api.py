@@ -547,7 +547,7 @@ class FakeTelegramAPI:
 
     def _m_getChatMember(self, params: dict[str, Any]) -> Any:
         user_id = params.get("user_id")
-        if user_id == self.bot_id:  # the bot: an admin allowed to manage topics, as docs/handoff.md asks
+        if user_id == self.bot_id:  # the bot: an admin allowed to manage topics, as the README's "Human hand-off" section asks
             rights = {
                 key: True
                 for key in (

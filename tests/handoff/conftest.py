@@ -18,6 +18,7 @@ from bot.handoff.desk import RecordingDesk
 from bot.handoff.outbox import DeskOutbox
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
+from tests.support import Clock
 
 # Wednesday 25 November 2026, 11:00 in Shanghai.
 WEDNESDAY_11 = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
@@ -31,20 +32,6 @@ hours:
   sun: closed
   holidays: closed
 """
-
-
-class Clock:
-    """The hand-off service's clock, moved by hand."""
-
-    def __init__(self, now: dt.datetime = WEDNESDAY_11) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 @dataclass
@@ -95,7 +82,7 @@ class Desk:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(WEDNESDAY_11)
 
 
 @pytest.fixture
@@ -119,8 +106,7 @@ def kb_dir(request: pytest.FixtureRequest, small_kb: Path) -> Path:
 
 @pytest.fixture
 async def hd(database_url: str, kb_dir: Path, clock: Clock, settings_overrides: dict[str, Any]) -> AsyncIterator[Desk]:
-    runtime = await build_runtime(load_settings(database_url=database_url, knowledge_dir=kb_dir, **settings_overrides))
-    runtime.handoff.clock = clock
+    runtime = await build_runtime(load_settings(database_url=database_url, knowledge_dir=kb_dir, **settings_overrides), clock=clock)
     desk = RecordingDesk()
     runtime.handoff.desk = desk
     delivery = MemoryDelivery()

@@ -129,9 +129,8 @@ async def start_agents_harness(
     settings_values: dict[str, Any] = {"agents_chat_id": AGENTS, "agents_language": "en", **overrides}
     if knowledge_dir is not None:
         settings_values["knowledge_dir"] = knowledge_dir
-    runtime = await build_runtime(make_settings(api, tmp_path, **settings_values))
     clock = Clock(WEDNESDAY_11)
-    runtime.handoff.clock = clock
+    runtime = await build_runtime(make_settings(api, tmp_path, **settings_values), clock=clock)
     monotonic = FakeClock()
     channel = TelegramChannel(runtime)
     harness = AgentsHarness(api=api, runtime=runtime, bot=None, dispatcher=None, channel=channel, desk=None, clock=clock, monotonic=monotonic)  # type: ignore[arg-type]

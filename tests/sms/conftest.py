@@ -26,7 +26,6 @@ from twilio.request_validator import RequestValidator
 from bot.app import create_app
 from bot.channels.sms import SmsChannel, build_sms, sms_routes
 from bot.channels.sms.signature import json_signature
-from bot.engine.booking import BookingFlow
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
 from bot.storage.sms import PENDING, SENDING, OutboxItem, SmsStore
@@ -134,10 +133,7 @@ async def open_harness(database_url: str, fake: FakeTwilio, *, public_url: str |
         "public_url": public_url, "sms_webhook_secret": JSON_SECRET,
     }
     config = load_settings(**{**values, **settings})
-    runtime = await build_runtime(config)
-    flow = runtime.engine.flows.get("booking")
-    if isinstance(flow, BookingFlow):
-        flow.now = clock
+    runtime = await build_runtime(config, clock=clock)
     # The worker is not started: tests drive it with flush() and the hand-moved clock.
     channel = build_sms(runtime, clock=clock)
     channel.outbox.start = lambda: None  # type: ignore[method-assign]

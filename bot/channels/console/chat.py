@@ -2,20 +2,34 @@
 
 Buttons become numbered options; the customer answers with the digit (the engine maps it back).
 Piped stdin works the same as a terminal, so conversations can be scripted.
+
+Input is read as bytes and decoded with replacement: bytes that are not text (a broken terminal, a
+binary pipe) become U+FFFD and the message is stored and answered like any other. When the database
+drops during a turn, the same message is tried again with back-off (the customer is told), so nothing
+typed is lost; if the database never comes back the chat ends with `DatabaseUnavailable` (one line).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TextIO
 
+from bot.channels.console.messages import say
 from bot.engine import Engine, Inbound
-from bot.engine.types import Reply
+from bot.engine.language import resolve_language
+from bot.engine.types import Outcome, Reply
+from bot.errors import database_reason, explain_database_error
 from bot.handoff.delivery import AgentMessage, CustomerUnreachable
+from bot.safetext import storable
+from bot.settings import Language
 
 CHANNEL = "console"
+RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15, 30)  # about a minute for the database to come back
+log = logging.getLogger(__name__)
 
 
 class ConsoleDelivery:
@@ -52,15 +66,69 @@ def render_reply(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def read_line(stdin: TextIO) -> str:
+    """One line of input ("" at the end): undecodable bytes become U+FFFD instead of an exception."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return storable(stdin.readline())
+    raw = buffer.readline()
+    return storable(raw.decode(getattr(stdin, "encoding", None) or "utf-8", errors="replace"))
+
+
+async def handle_with_retry(
+    engine: Engine,
+    inbound: Inbound,
+    *,
+    language: Language,
+    notices: TextIO,
+    delays: Sequence[float] = RETRY_DELAYS,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    database_url: str | None = None,
+) -> Outcome:
+    """`engine.handle`, tried again after each delay while the database is unreachable.
+
+    The inbound carries an external id, so a turn whose commit reached the database before the
+    connection broke is not stored twice. Raises `DatabaseUnavailable` when every try failed.
+    """
+    for attempt in range(len(delays) + 1):
+        try:
+            outcome = await engine.handle(inbound)
+        except Exception as exc:
+            if database_reason(exc) is None:
+                raise
+            log.debug("database error on console turn (attempt %d)", attempt + 1, exc_info=True)
+            if attempt == len(delays):
+                problem = explain_database_error(
+                    exc, database_url, what=f"the database stopped answering; your last message was not saved after {attempt + 1} tries"
+                )
+                raise problem from exc  # type: ignore[misc]
+            seconds = delays[attempt]
+            notices.write(say("db.retrying", language, seconds=f"{seconds:g}", attempt=attempt + 1, attempts=len(delays)) + "\n")
+            notices.flush()
+            await sleep(seconds)
+            continue
+        if attempt:
+            notices.write(say("db.back", outcome.language) + "\n")
+            notices.flush()
+        return outcome
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 async def run_console(
     engine: Engine,
     *,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
+    stderr: TextIO | None = None,
     customer_id: str = "local",
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    database_url: str | None = None,
 ) -> int:
     """Read messages until end of input; return how many were handled."""
     interactive = stdin.isatty()
+    stderr = stderr or sys.stderr
+    language: Language = getattr(getattr(engine, "settings", None), "default_language", "zh-Hans")
     handled = 0
     loop = asyncio.get_running_loop()
     # People answering a hand-off reach this terminal's customer (when they act in this process).
@@ -71,13 +139,23 @@ async def run_console(
         if interactive:
             stdout.write("you> ")
             stdout.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
+        line = await loop.run_in_executor(None, read_line, stdin)
         if not line:
             break
         text = line.rstrip("\r\n")
         if interactive and text.strip().lower() in {"/quit", "/exit"}:
             break
-        outcome = await engine.handle(Inbound(channel=CHANNEL, customer_id=customer_id, text=text))
+        inbound = Inbound(channel=CHANNEL, customer_id=customer_id, text=text, external_id=f"console-{uuid.uuid4().hex}")
+        outcome = await handle_with_retry(
+            engine,
+            inbound,
+            language=resolve_language(inbound.text, language, False),
+            notices=stderr,
+            delays=retry_delays,
+            sleep=sleep,
+            database_url=database_url,
+        )
+        language = outcome.language
         handled += 1
         if not outcome.replies:  # relayed to the person handling the conversation
             continue

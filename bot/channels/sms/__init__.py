@@ -1,7 +1,7 @@
 """SMS channel: Twilio (or any gateway posting signed JSON) in, the engine, a persisted outbox out.
 
 `supportbot serve` calls `build_sms(runtime)` when SMS is configured and serves `sms_routes(channel)`
-on the bot's aiohttp application next to /healthz (and Telegram's webhook). See docs/sms.md.
+on the bot's aiohttp application next to /healthz (and Telegram's webhook). See the README, section "SMS".
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.channels.sms.channel import CHANNEL, IncomingSms, SmsChannel, normalise_number
 from bot.channels.sms.outbox import Outbox
 from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, TwilioProvider
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, check_twilio
 from bot.storage.sms import SmsStore
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,9 @@ class NoProvider:
 
 def twilio_provider(settings: Settings) -> TwilioProvider | None:
     """Twilio's REST API when the account SID, auth token and sender number are all set."""
-    values = (settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number)
-    if not any(values):
+    check_twilio(settings)  # load_settings refuses a partial configuration already; Settings() does not
+    if not settings.twilio_account_sid:
         return None
-    if not all(values):
-        missing = [name for name, value in zip(("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"), values) if not value]
-        raise SettingsError(f"Twilio needs {', '.join(missing)} as well (see docs/sms.md)")
     return TwilioProvider(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number,  # type: ignore[arg-type]
                           api_url=settings.twilio_api_url)
 
@@ -66,6 +63,7 @@ def build_sms(runtime: Any, provider: SmsProvider | None = None, **outbox_option
     async def is_blocked(number: str) -> bool:
         return await runtime.store.is_blocked(CHANNEL, number)
 
+    outbox_options.setdefault("clock", runtime.clock)  # the bot's one clock, unless a test moves its own
     outbox = Outbox(store, provider, is_blocked=is_blocked, **outbox_options)
     channel = SmsChannel(runtime, outbox, store, rate_limit_per_hour=settings.sms_rate_limit_per_hour)
     _register_delivery(channel)

@@ -31,7 +31,6 @@ from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Outcome, ReplyKind
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
-from bot.storage.models import utcnow
 from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, InboxItem, SmsStore
 
 log = logging.getLogger(__name__)
@@ -145,7 +144,7 @@ class SmsChannel:
 
     async def process(self, item: InboxItem) -> None:
         """Handle one stored message; whatever happens, it ends up answered or with people."""
-        started = utcnow()
+        started = self.runtime.clock()
         try:
             status = await self._process(item, started)
             await self.sms.finish_inbound(item.id, status)

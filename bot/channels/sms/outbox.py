@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, can_carry
-from bot.storage.models import utcnow
+from bot.clock import system_clock
 from bot.storage.sms import OutboxItem, SmsStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class Outbox:
         lease: dt.timedelta = dt.timedelta(seconds=60),
         poll: float = 30.0,
         batch: int = 20,
-        clock: Callable[[], dt.datetime] = utcnow,
+        clock: Callable[[], dt.datetime] = system_clock,
     ) -> None:
         self.store = store
         self.provider = provider

@@ -1,5 +1,8 @@
 """Replies written for SMS: plain text, options as numbered lines, cut at 3 parts with "reply MORE".
 
+The options of a reply are never left for MORE when they fit: the text above them is cut instead, so
+"1" always means an option the customer can read.
+
 The engine's replies of one turn go out as one SMS (one short message at a time, not three). Markdown
 and HTML are removed; typographic quotes and dashes become plain ones when that keeps an English text
 in GSM-7. A text longer than `max_segments` parts is cut, preferably at a line or sentence end, and
@@ -47,17 +50,70 @@ def render_reply(reply: Reply) -> str:
     return "\n".join(line for line in lines if line)
 
 
+class SmsText(str):
+    """A rendered SMS text that knows how many of its last lines are the last reply and its numbered options."""
+
+    reply_lines: int = 0
+    option_lines: int = 0
+
+
 def render_replies(replies: Iterable[Reply]) -> str:
-    """All replies of one turn as one SMS text."""
-    return gsm_friendly("\n".join(text for text in (render_reply(r) for r in replies) if text))
+    """All replies of one turn as one SMS text (an `SmsText`: `cut` keeps its trailing options on the first page)."""
+    replies = list(replies)
+    text = SmsText(gsm_friendly("\n".join(t for t in (render_reply(r) for r in replies) if t)))
+    if replies and replies[-1].options:
+        last, words = render_reply(replies[-1]), plain(replies[-1].text)
+        text.reply_lines = last.count("\n") + 1
+        text.option_lines = text.reply_lines - (words.count("\n") + 1 if words else 0)
+    return text
 
 
-def cut(text: str, language: Language, max_segments: int = MAX_SEGMENTS) -> tuple[str, str | None]:
-    """(what to send now, the rest for MORE or None). What is sent never takes more than `max_segments` parts."""
+def cut(text: str, language: Language, max_segments: int | None = None) -> tuple[str, str | None]:
+    """(what to send now, the rest for MORE or None). What is sent never takes more than `max_segments` parts.
+
+    The last reply with numbered options (its question and options, or else the options alone) stays on
+    the first page, after the "reply MORE" line: a digit may only ever pick an option the customer has
+    been sent. Only when the options alone do
+    not fit are they cut like the rest (and the booking flow then refuses a digit naming an unsent one).
+    """
+    max_segments = MAX_SEGMENTS if max_segments is None else max_segments  # read now: tests may lower it
+    keep = [n for n in (getattr(text, "reply_lines", 0), getattr(text, "option_lines", 0)) if n]
     text = gsm_friendly(text.strip())
     if segment_count(text) <= max_segments:
         return text, None
     suffix = "\n" + say("more.suffix", language)
+    lines = text.split("\n")
+    for count in keep:  # the whole last reply (question and options) if it fits, else its options
+        if count >= len(lines):
+            continue
+        body, tail = "\n".join(lines[:-count]).rstrip(), "\n".join(lines[-count:])
+        kept = _cut_keeping(body, suffix + "\n" + tail, max_segments)
+        if kept is not None:
+            return kept
+    return _cut_plain(text, suffix, max_segments)
+
+
+def _cut_keeping(body: str, tail: str, max_segments: int) -> tuple[str, str | None] | None:
+    """The body cut so that it and `tail` (MORE line and options) fit; None when the tail alone does not."""
+    if not body or segment_count(gsm_friendly(tail.strip())) > max_segments:
+        return None
+    low, high = 0, len(body)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if segment_count(body[:middle].rstrip() + tail) <= max_segments:
+            low = middle
+        else:
+            high = middle - 1
+    end = _break_before(body, low)
+    head, rest = body[:end].rstrip(), body[end:].strip()
+    if not head:
+        head, rest = body[:low].rstrip(), body[low:].strip()
+    if not head:
+        return None
+    return head + tail, rest or None
+
+
+def _cut_plain(text: str, suffix: str, max_segments: int) -> tuple[str, str | None]:
     # The longest prefix that still fits with the suffix (the part count grows with the length).
     low, high = 0, len(text)
     while low < high:

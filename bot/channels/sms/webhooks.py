@@ -16,9 +16,16 @@ then handled in the background, and the answer goes out through the outbox (Twil
 after 15 s). Twilio gets an empty TwiML `<Response/>`; /sms/inbound gets {"ok": true, "duplicate": ...}.
 A redelivery (same MessageSid / id) gets the same 200 and is not handled again.
 
-Errors, each logged with the sender's address: 413 body over 64 KiB or text over 2,000 characters,
-415 wrong content type, 400 empty body / unreadable / missing or bad fields, 403 bad signature,
-503 the database did not take the message (the gateway may retry; nothing was acknowledged).
+The body is read whole before it is judged, however it is framed (Content-Length or chunked) and in
+however many pieces it arrives: a provider does not retry a 4xx, so judging a half-arrived body loses
+the message. Text no database can hold (invalid UTF-8, lone surrogates such as a JSON "\\ud800", NUL)
+is kept with U+FFFD (`bot.safetext.storable`) and answered like any other message: a poison message
+must not get a 5xx, or the gateway retries it forever.
+
+Errors, each logged with the sender's address: 413 body over 64 KiB (announced or counted) or text over
+2,000 characters, 415 wrong content type, 400 empty body / not a form or JSON object / missing or bad
+fields, 403 bad signature, 503 the database did not take the message (the gateway may retry; nothing was
+acknowledged). See the README, section "SMS" > "2. The webhooks".
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.channels.sms.channel import IncomingSms, SmsChannel, normalise_number
 from bot.channels.sms.signature import (
@@ -38,6 +46,7 @@ from bot.channels.sms.signature import (
     verify_json,
     verify_twilio,
 )
+from bot.safetext import storable
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +66,22 @@ class Rejected(Exception):
 
 
 async def _read(request: web.Request, content_type: str) -> bytes:
+    """The whole body (up to end of stream, however many pieces it came in), or 413 past MAX_BODY."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise Rejected(413, f"body of {request.content_length} bytes")
     if request.content_type != content_type:
         raise Rejected(415, f"content type {request.content_type or 'missing'}")
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise Rejected(413, "body over the limit")
+    body = bytearray()
+    try:
+        async for piece in request.content.iter_any():
+            body += piece
+            if len(body) > MAX_BODY:
+                raise Rejected(413, f"body over {MAX_BODY} bytes")
+    except (ConnectionError, HttpProcessingError) as exc:  # the sender went away or broke the framing
+        raise Rejected(400, f"body cut short after {len(body)} bytes ({exc.__class__.__name__})") from None
     if not body.strip():
         raise Rejected(400, "empty body")
-    return body
+    return bytes(body)
 
 
 def _reject(request: web.Request, route: str, error: Rejected) -> web.Response:
@@ -84,6 +99,7 @@ def public_url(request: web.Request, base: str | None) -> str:
 def _text(value: object, name: str) -> str:
     if not isinstance(value, str):
         raise Rejected(400, f"{name} is not a string")
+    value = storable(value)
     if len(value) > MAX_TEXT:
         raise Rejected(413, f"{name} of {len(value)} characters")
     return value
@@ -91,15 +107,17 @@ def _text(value: object, name: str) -> str:
 
 def _message(provider: str, external_id: object, sender: object, body: object, to: object,
              media: list[tuple[str, str]], region: str) -> IncomingSms:
+    """The checked message, every string made storable here, at the boundary."""
     if not isinstance(external_id, str) or not 1 <= len(external_id.strip()) <= 128:
         raise Rejected(400, "missing or bad message id")
-    number = normalise_number(sender if isinstance(sender, str) else None, region)
+    number = normalise_number(storable(sender) if isinstance(sender, str) else None, region)
     if number is None:
         raise Rejected(400, f"sender {str(sender)[:40]!r} is no phone number")
     text = _text(body if body is not None else "", "text")
     if to is not None and not isinstance(to, str):
         raise Rejected(400, "to is not a string")
-    return IncomingSms(provider, external_id.strip(), number, text, to[:32] if to else None, tuple(media))
+    return IncomingSms(provider, storable(external_id.strip()), number, text, storable(to[:32]) if to else None,
+                       tuple((storable(url), storable(kind)) for url, kind in media))
 
 
 def twilio_handler(channel: SmsChannel, auth_token: str, base_url: str | None) -> Callable:
@@ -108,10 +126,9 @@ def twilio_handler(channel: SmsChannel, auth_token: str, base_url: str | None) -
     async def handle(request: web.Request) -> web.Response:
         try:
             raw = await _read(request, "application/x-www-form-urlencoded")
-            try:
-                params = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise Rejected(400, f"unreadable form: {exc}") from None
+            # Bytes that are not UTF-8 become U+FFFD, as in any web framework's form parser (and so in
+            # what Twilio's own validators sign): the message is kept, and the signature still decides.
+            params = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True, encoding="utf-8", errors="replace")
             url = public_url(request, base_url)
             signature = request.headers.get(TWILIO_SIGNATURE_HEADER)
             if not verify_twilio(url, params, signature, auth_token, request.headers.get(TWILIO_SETTINGS_HEADER)):
@@ -141,8 +158,9 @@ def json_handler(channel: SmsChannel, secret: str) -> Callable:
             if not verify_json(raw, request.headers.get(JSON_SIGNATURE_HEADER), secret):
                 raise Rejected(403, "missing or wrong signature")
             try:
-                data = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
+                # Invalid UTF-8 becomes U+FFFD; "\ud800" escapes are made storable in _message.
+                data = json.loads(raw.decode("utf-8", "replace"))
+            except (ValueError, RecursionError) as exc:
                 raise Rejected(400, f"not JSON: {exc}") from None
             if not isinstance(data, dict):
                 raise Rejected(400, "not a JSON object")

@@ -1,4 +1,4 @@
-"""Repair booking: the `booking` flow (new bookings, status, move, cancel). See docs/booking.md."""
+"""Repair booking: the `booking` flow (new bookings, status, move, cancel). See "Repair booking" in README.md."""
 
 from bot.engine.booking.flow import BookingFlow
 

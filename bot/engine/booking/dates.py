@@ -49,6 +49,27 @@ _ENGLISH_PARTS: dict[str, tuple[int, int]] = {  # part of day -> [start hour, en
     "night": (18, 24),
 }
 OLDEST_PURCHASE_YEAR = 1990
+# Numbers no calendar or clock has ("13月", "2025-13-01", "25点", "10:75", "15pm"): the parsers would
+# quietly read them as something else (13 January, 5 o'clock), so such an answer is refused instead.
+_NUMBERED = (
+    (re.compile(r"(\d{1,3})\s*月"), 1, 12),
+    (re.compile(r"(\d{1,3})\s*[日号號]"), 1, 31),
+    (re.compile(r"(\d{1,3})\s*[点點时時]"), 0, 24),
+    (re.compile(r"(\d{1,3})\s*(?:am|pm|a\.m\.|p\.m\.)", re.IGNORECASE), 1, 12),
+)
+_ISO_DATE = re.compile(r"\d{4}\s*[-/.]\s*(\d{1,3})(?:\s*[-/.]\s*(\d{1,3}))?")
+_CLOCK = re.compile(r"(\d{1,3})\s*[:：]\s*(\d{2,3})")
+
+
+def impossible_numbers(text: str) -> bool:
+    """True when the text names a month, day, hour or minute that does not exist (see `_NUMBERED`)."""
+    for pattern, low, high in _NUMBERED:
+        if any(not low <= int(m.group(1)) <= high for m in pattern.finditer(text)):
+            return True
+    for m in _ISO_DATE.finditer(text):
+        if not 1 <= int(m.group(1)) <= 12 or (m.group(2) and not 1 <= int(m.group(2)) <= 31):
+            return True
+    return any(int(m.group(1)) > 24 or int(m.group(2)) > 59 for m in _CLOCK.finditer(text))
 
 PurchaseProblem = Literal["unparsed", "future", "too_old"]
 
@@ -161,7 +182,7 @@ def parse_purchase_date(text: str, today: dt.date) -> DateSpan | PurchaseProblem
     said in November is last December). A range reaching past today is cut at today.
     """
     cleaned = _clean(text)
-    if not cleaned or (cleaned.isdigit() and len(cleaned) < 6):  # "12" is no date, "20250301" is
+    if not cleaned or (cleaned.isdigit() and len(cleaned) < 6) or impossible_numbers(cleaned):  # "12" is no date
         return "unparsed"
     base = dt.datetime.combine(today, dt.time(12, 0))
     first: dt.date | None = None
@@ -198,7 +219,7 @@ def parse_when(text: str, base: dt.datetime) -> When | None:
     A weekday already past this week means the next one ("周三" said on Saturday is next Wednesday).
     """
     cleaned = _clean(text)
-    if not cleaned:
+    if not cleaned or impossible_numbers(cleaned):
         return None
     if _CJK.search(cleaned) or _ISO_LIKE.search(cleaned) or re.fullmatch(r"\d{1,2}[:：]\d{2}", cleaned):
         parsed = _jionlp(cleaned, base)
@@ -231,6 +252,8 @@ def parse_when(text: str, base: dt.datetime) -> When | None:
             has_time = True
         else:
             start, end, has_time = dt.datetime.combine(day, dt.time(0)), dt.datetime.combine(day, dt.time(23, 59, 59)), False
-    if start.date() < base.date() and end.date() < base.date() and (end.date() - start.date()).days < 1:
+    explicit = _ISO_LIKE.search(cleaned) or re.search(r"\d\s*[月日号]|\d+\s*[/-]\s*\d+", cleaned)
+    if not explicit and start.date() < base.date() and end.date() < base.date() and (end.date() - start.date()).days < 1:
+        # A weekday already past ("周三" on Saturday) is next week's; a date the customer wrote out is kept.
         start, end = start + dt.timedelta(days=7), end + dt.timedelta(days=7)
     return When(start=start, end=end, has_time=has_time)

@@ -15,6 +15,10 @@ Every answer is validated; a bad one is re-asked with an example. A question ask
 answer is answered from the FAQ and the question is asked again. Three bad answers in a row at the same
 question hand the conversation to a person ("booking_stuck").
 
+No dead ends: a city with one centre for the service gets that centre chosen (and said), not asked;
+a day or time given before the day question ("下週三", then "上午") is kept for it, not refused. On SMS
+the summary is four short lines, the centre's address on request, so its options fit the first page.
+
 Choices are offered as options (Telegram buttons, numbered lines on the console and SMS); their
 actions are `Action(INTENT, "bk.<question>.<value>")`, ids short enough for Telegram's 64-byte
 callback data. Typed answers work too, matched fuzzily.
@@ -26,11 +30,11 @@ import copy
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, system_clock
 from bot.engine.booking import render
 from bot.engine.booking.dates import DateSpan, parse_purchase_date, parse_when
 from bot.engine.booking.identifiers import DeviceId, parse_device_id
@@ -53,14 +57,15 @@ from bot.engine.booking.matching import (
     type_in_text,
 )
 from bot.engine.booking.messages import say
-from bot.engine.booking.phones import parse_phone
-from bot.engine.booking.prefill import apply_hints, read_request
+from bot.engine.booking.phones import parse_phone, phone_problem
+from bot.engine.booking.prefill import apply_hints, has_day, read_request, time_only
 from bot.engine.booking.schedule import (
     Slot,
     available_slots,
     callback_promise,
     find_slot,
 )
+from bot.engine.booking.seen import option_unseen
 from bot.engine.booking.warranty import (
     EXCHANGE_DAYS,
     RETURN_DAYS,
@@ -70,6 +75,7 @@ from bot.engine.booking.warranty import (
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
 from bot.engine.handoff import hand_off
+from bot.engine.language import without_names
 from bot.engine.messages import LANGUAGE_NAMES
 from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, ReplyKind
 from bot.knowledge import KnowledgeBase
@@ -163,6 +169,10 @@ _MODE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "courier": ("寄修", "快递", "邮寄", "取件", "收件", "寄送", "courier", "pickup", "pick up", "mail", "post", "ship"),
 }
+# Channels whose summary is written short (SMS: the options must fit on the first page).
+BRIEF_CHANNELS = frozenset({"sms"})
+# Typed at the short summary: show the full one (the address on request).
+_DETAILS = frozenset({"地址", "详情", "詳情", "详细", "詳細", "详细信息", "詳細資料", "查看详情", "查看詳情", "address", "details"})
 _PHONE_EXAMPLES = {"CN": "13800138000", "HK": "9123 4567", "TW": "0912 345 678", "MO": "6612 3456"}
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -198,10 +208,6 @@ def booking_action(action: Action | None) -> tuple[str, str] | None:
     return step, value
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class BookingFlow:
     """The `booking` flow (see `bot.engine.flows.Flow`): new bookings, and status / move / cancel."""
 
@@ -215,7 +221,7 @@ class BookingFlow:
         *,
         handoff_after: int = 2,
         timezone: str | None = None,
-        now: Callable[[], dt.datetime] = utcnow,
+        now: Clock = system_clock,
         status_entries: frozenset[str] = STATUS_ENTRIES,
     ) -> None:
         from bot.engine.booking.manage import TicketDesk
@@ -248,6 +254,9 @@ class BookingFlow:
         bk = copy.deepcopy(bk)
         ctx.state["booking"] = bk
         self.keep_language(ctx, bk, inbound)
+        if await option_unseen(turn, inbound, action):  # "1" for an option still waiting behind MORE (SMS)
+            await self.reprompt(ctx, turn, bk, say("options.unseen", ctx.language))
+            return
         if action is not None and booking_action(action) is None:
             await self._other_action(ctx, turn, inbound, action, bk)
             return
@@ -268,7 +277,7 @@ class BookingFlow:
         if flow_language not in LANGUAGES or inbound.action is not None:
             bk["language"] = ctx.language
             return
-        text = inbound.text or ""
+        text = self._without_product_names(inbound.text or "")
         if ctx.language != flow_language:
             cjk = len(_CJK.findall(text))
             latin_words = len(_LATIN_WORD.findall(text))
@@ -280,6 +289,19 @@ class BookingFlow:
             if not switch:
                 ctx.language = flow_language
         bk["language"] = ctx.language
+
+    def _without_product_names(self, text: str) -> str:
+        """The answer without the catalogue's model and type names, numbers and codes: none is a sentence."""
+        names = sorted(
+            {n for m in self.catalog.models for n in (m.name, *m.aliases)}
+            | {n for t in self.catalog.types for n in (*t.name.values(), *t.aliases) if n.isascii()},
+            key=len,
+            reverse=True,
+        )
+        for name in names:
+            if len(name) >= 2:
+                text = re.sub(rf"(?<![\w]){re.escape(name)}(?![\w])", " ", text, flags=re.IGNORECASE)
+        return without_names(text)
 
     def leave(self, ctx: TurnContext) -> None:
         ctx.state.pop("flow", None)
@@ -317,7 +339,8 @@ class BookingFlow:
         bk["fails"] = int(bk.get("fails", 0)) + 1
         if bk["fails"] >= MAX_FAILS:
             self.leave(ctx)
-            hand_off(ctx, "booking_stuck", say("stuck", ctx.language))
+            # A status / move / cancel look-up is no booking step: it gets its own words.
+            hand_off(ctx, "booking_stuck", say("stuck.manage" if bk.get("mode") == "manage" else "stuck", ctx.language))
             return True
         return False
 
@@ -490,10 +513,14 @@ class BookingFlow:
         bk.pop("editing", None)
         current = self.current(bk)
         index = STEPS.index(current) if current in STEPS else len(STEPS)
+        auto = bk.get("auto") or []
         for step in reversed(STEPS[:index]):
             if step in data and self.applies(step, data):
                 bk["old"][step] = data.pop(step)
                 bk["fails"] = 0
+                if step in auto:  # chosen by the bot (the only centre): go back to the customer's own answer
+                    auto.remove(step)
+                    continue
                 return True
         return False
 
@@ -534,6 +561,9 @@ class BookingFlow:
             if ctx.state.get("flow") == NAME:
                 await self.prompt(ctx, turn, bk)
         elif isinstance(outcome, Problem):
+            if action is None and (self.keep_time(ctx, bk, step, text) or self._names_chosen_centre(bk, step, text)):
+                await self.prompt(ctx, turn, bk)
+                return
             if action is None and step not in ("fault", "name", "address") and self.interrupt(ctx, text):
                 await self._after_interruption(ctx, turn, bk)
                 return
@@ -587,6 +617,9 @@ class BookingFlow:
         language = ctx.language
         data = bk["data"]
         step = self.current(bk)
+        if step == "centre" and self._only_centre(ctx, bk):
+            await apply_hints(self, ctx, turn, bk)
+            step = self.current(bk)
         kind = ReplyKind.INFO
         options: tuple[Option, ...] = ()
         if step == "type":
@@ -643,10 +676,52 @@ class BookingFlow:
         elif step == "phone":
             text = say("ask.phone", language, example=_PHONE_EXAMPLES.get(self._region(data), "13800138000"))
         else:
-            text, options = self._confirm_question(bk, language)
+            text, options = self._confirm_question(bk, language, brief=turn.conversation.channel in BRIEF_CHANNELS)
         if bk.get("suggest"):
             kind = ReplyKind.CLARIFY
         self.ask(ctx, bk, f"{prefix}\n{text}" if prefix else text, kind, options)
+
+    def _only_centre(self, ctx: TurnContext, bk: dict[str, Any]) -> bool:
+        """A city with one centre for the service: take it and say so, instead of asking to choose it."""
+        data = bk["data"]
+        centres = self.catalog.centres_in(data["city"], data.get("service"))
+        if len(centres) != 1:
+            return False
+        self.assign(bk, "centre", centres[0].id)
+        bk["auto"] = ["centre"]  # "back" from the next question goes past it, to the city
+        line = render.centre_line(centres[0], ctx.language)
+        ctx.reply(say("centre.only", ctx.language, city=centres[0].city[ctx.language], centre=line), ReplyKind.INFO)
+        return True
+
+    def _names_chosen_centre(self, bk: dict[str, Any], step: str, text: str) -> bool:
+        """The centre the bot chose, named at the next question ("天河"): no mistake, just ask that question again."""
+        centre = self.catalog.centre(bk["data"].get("centre", ""))
+        if centre is None or step not in ("address", "day") or not text:
+            return False
+        return match_centre([centre], text) is centre
+
+    def keep_time(self, ctx: TurnContext, bk: dict[str, Any], step: str, text: str) -> bool:
+        """A day or time given before the day question ("下週三", "tomorrow 3pm", then "上午"): kept for it (True).
+
+        Said at an earlier question it is no answer to that question, but no mistake either: it is noted
+        (a part of the day said after a day joins it) and answers the day and time questions when they come.
+        """
+        if step not in STEPS or STEPS.index(step) >= STEPS.index("day") or step in ("fault", "name", "address"):
+            return False
+        base = self.local_now().replace(tzinfo=None)
+        if not time_only(text, base):
+            return False
+        hints = bk.setdefault("hints", {})
+        bk["kept"] = ["day"]  # a kept day that turns out full is said, not silently dropped (prefill.py)
+        earlier = hints.get("day")
+        if earlier and not has_day(text):
+            joiner = "" if re.search(r"[\u3400-\u9fff]", earlier + text) else " "
+            combined = f"{earlier}{joiner}{text.strip()}"
+            hints["day"] = combined if parse_when(combined, base) is not None else text.strip()
+        else:
+            hints["day"] = text.strip()
+        ctx.reply(say("time.kept", ctx.language, when=hints["day"]), ReplyKind.INFO)
+        return True
 
     def ask(self, ctx: TurnContext, bk: dict[str, Any], text: str, kind: ReplyKind, options: tuple[Option, ...]) -> None:
         """Reply with options, remembering their labels so typing a label works like pressing it."""
@@ -712,19 +787,27 @@ class BookingFlow:
         today = self.local_now(centre.zone).date()
         return slot_options(slots, render.day_label(day, today, ctx.language), ctx.language, "slot")
 
-    def _confirm_question(self, bk: dict[str, Any], language: Language) -> tuple[str, tuple[Option, ...]]:
+    def _confirm_question(
+        self, bk: dict[str, Any], language: Language, *, brief: bool = False
+    ) -> tuple[str, tuple[Option, ...]]:
+        """The summary and its options; `brief` (SMS): four short lines, the rest on request (a fourth option)."""
         data = bk["data"]
         if bk.get("editing"):
             groups = [g for g in CHANGE_GROUPS if g not in ("address", "loaner") or self.applies(g, data)]
             options = tuple(option(say(f"change.{g}", language), f"confirm.edit-{g}") for g in groups)
             return say("ask.change", language), options + (option(say("option.nothing", language), "confirm.edit-none"),)
-        text = say("ask.confirm", language, summary=self.summary(data, language))
         options = (
             option(say("option.confirm", language), "confirm.yes"),
             option(say("option.change", language), "confirm.change"),
             option(say("option.cancel", language), "confirm.cancel"),
         )
-        return text, options
+        if brief and not bk.pop("details", False):
+            summary = render.brief_summary(self.catalog, data, language, self.today())
+            return say("ask.confirm", language, summary=summary), (
+                *options,
+                option(say("option.details", language), "confirm.details"),
+            )
+        return say("ask.confirm", language, summary=self.summary(data, language)), options
 
     def summary(self, data: dict[str, Any], language: Language) -> str:
         purchase = data.get("purchase")
@@ -842,7 +925,7 @@ class BookingFlow:
         if isinstance(parsed, DeviceId):
             self.assign(bk, "serial", {"kind": parsed.kind, "value": parsed.value})
             return None
-        return Problem("bad.imei" if parsed == "bad_imei" else "bad.serial")
+        return Problem({"bad_imei": "bad.imei", "imei_letters": "bad.imei_letters"}.get(parsed, "bad.serial"))
 
     async def _answer_fault(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
         if value is not None or len(_LETTERS.findall(text)) < 2:
@@ -955,6 +1038,7 @@ class BookingFlow:
         if centre is None:
             return Problem("bad.centre")
         self.assign(bk, "centre", centre.id)
+        bk.pop("auto", None)  # the customer's own choice
         return None
 
     async def _answer_address(
@@ -1055,9 +1139,12 @@ class BookingFlow:
 
     async def _answer_phone(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
         region = self._region(bk["data"])
+        example = {"example": _PHONE_EXAMPLES.get(region, "13800138000")}
+        if value is None and phone_problem(text, region) == "letters":
+            return Problem("bad.phone_letters", example)  # "138OO138OOO": never read letters as keypad digits
         phone = parse_phone(text, region) if value is None else None
         if phone is None:
-            return Problem("bad.phone", {"example": _PHONE_EXAMPLES.get(region, "13800138000")})
+            return Problem("bad.phone", example)
         self.assign(bk, "phone", phone)
         return None
 
@@ -1085,6 +1172,9 @@ class BookingFlow:
             self.leave(ctx)
             ctx.reply(say("left", ctx.language), ReplyKind.INFO, ctx.menu_options())
             return HANDLED
+        if value == "details" or (value is None and key(text) in _DETAILS):
+            bk["details"] = True  # the full summary once, with the centre's address and phone
+            return None
         if value == "change" or (value is None and is_change(text)):
             bk["editing"] = True
             return None
@@ -1171,7 +1261,7 @@ class BookingFlow:
         )
         if data.get("loaner"):
             lines.append(say("next.loaner", language))
-        callback = callback_promise(self.now(), self.zone)
+        callback = callback_promise(self.now(), self.zone, self.catalog.calendar)
         if callback is None:
             lines.append(say("next.call_soon", language))
         else:

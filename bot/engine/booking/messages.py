@@ -63,6 +63,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "看來這一步不太順利，我已請真人客服來幫您完成預約，他們能看到您已經填寫的內容，請稍候。",
         "en": "This step doesn't seem to be working, so I have asked a person from our team to help you finish the booking. They can see what you have entered so far.",
     },
+    "stuck.manage": {
+        "zh-Hans": "抱歉，查询或修改您的预约一直没能顺利完成。我已请人工客服来帮您查询、改约或取消，他们能看到我们的对话，请稍候。",
+        "zh-Hant": "抱歉，查詢或修改您的預約一直沒能順利完成。我已請真人客服來幫您查詢、改約或取消，他們能看到我們的對話，請稍候。",
+        "en": "Sorry, looking up or changing your booking isn't working out. I have asked a person from our team to look it up, move or cancel it for you. They can see our conversation.",
+    },
     "media.text_only": {
         "zh-Hans": "收到了，不过这一步请用文字回答。",
         "zh-Hant": "收到了，不過這一步請用文字回答。",
@@ -189,6 +194,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "您是指下面哪一個型號？",
         "en": "Which of these models do you mean?",
     },
+    "centre.only": {
+        "zh-Hans": "{city}只有一个服务中心，已为您选好：{centre}。",
+        "zh-Hant": "{city}只有一個服務中心，已為您選好：{centre}。",
+        "en": "There is one service centre in {city}, so I have chosen it for you: {centre}.",
+    },
+    "time.kept": {
+        "zh-Hans": "好的，时间“{when}”我记下了，选日期时会用上。",
+        "zh-Hant": "好的，時間「{when}」我記下了，選日期時會用上。",
+        "en": 'OK, I have noted "{when}" and will use it when we get to the day and time.',
+    },
     "city.mode_unavailable": {
         "zh-Hans": "{city}暂时不提供{mode}，请换一种服务方式。",
         "zh-Hant": "{city}暫時不提供{mode}，請換一種服務方式。",
@@ -202,6 +217,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "option.loaner_no": {"zh-Hans": "不需要", "zh-Hant": "不需要", "en": "No, thanks"},
     "option.confirm": {"zh-Hans": "确认预约", "zh-Hant": "確認預約", "en": "Confirm booking"},
     "option.change": {"zh-Hans": "修改信息", "zh-Hant": "修改資料", "en": "Change something"},
+    "option.details": {"zh-Hans": "查看地址和详情", "zh-Hant": "查看地址和詳情", "en": "Address and details"},
+    "options.unseen": {
+        "zh-Hans": "您还没有收到这些选项，所以我没有按数字操作。请看下面的选项再回复：",
+        "zh-Hant": "您還沒有收到這些選項，所以我沒有按數字操作。請看下面的選項再回覆：",
+        "en": "You had not been sent these options yet, so I did not act on the number. Please read them below and reply:",
+    },
     "option.cancel": {"zh-Hans": "取消", "zh-Hant": "取消", "en": "Cancel"},
     "option.nothing": {"zh-Hans": "不用改了", "zh-Hant": "不用改了", "en": "Nothing, go back"},
     "option.day": {
@@ -317,6 +338,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "這個IMEI好像不對：IMEI是15位數字，最後一位是檢查碼，例如 490154203237518。請再核對一下（撥號畫面輸入*#06#可查看）。",
         "en": "That IMEI doesn't look right: an IMEI has 15 digits and the last one is a check digit, for example 490154203237518. Please check it (dial *#06#).",
     },
+    "bad.imei_letters": {
+        "zh-Hans": "IMEI只有数字，不能有字母（比如字母O不能代替数字0）。请只输入15位数字，例如 490154203237518。",
+        "zh-Hant": "IMEI只有數字，不能有字母（例如字母O不能代替數字0）。請只輸入15位數字，例如 490154203237518。",
+        "en": "An IMEI has digits only, no letters (a letter O is not a zero). Please type its 15 digits, for example 490154203237518.",
+    },
     "bad.serial": {
         "zh-Hans": "这个序列号好像不对：序列号是6-20位字母和数字，例如 C02XK1ABJG5J。",
         "zh-Hant": "這個序號好像不對：序號是6-20位英文字母和數字，例如 C02XK1ABJG5J。",
@@ -407,6 +433,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "這個號碼好像不對，請輸入手機號碼或含區碼的市話，例如 {example}。",
         "en": "That number doesn't look right. Please type a mobile number or a landline with its area code, for example {example}.",
     },
+    "bad.phone_letters": {
+        "zh-Hans": "电话号码里只能有数字，不能有字母（比如字母O不能代替数字0），请只输入数字，例如 {example}。",
+        "zh-Hant": "電話號碼裡只能有數字，不能有字母（例如字母O不能代替數字0），請只輸入數字，例如 {example}。",
+        "en": "A phone number can only contain digits, no letters (a letter O is not a zero). Please type digits only, for example {example}.",
+    },
     "bad.confirm": {
         "zh-Hans": "请选择“确认预约”“修改信息”或“取消”。",
         "zh-Hant": "請選擇「確認預約」「修改資料」或「取消」。",
@@ -451,6 +482,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "{name} ({address}, phone {phone})",
     },
     # -- summary ------------------------------------------------------------------------------------
+    "summary.brief": {
+        "zh-Hans": "{model}：{fault}\n{service}：{centre}\n时间：{time}\n联系人：{name} {phone}",
+        "zh-Hant": "{model}：{fault}\n{service}：{centre}\n時間：{time}\n聯絡人：{name} {phone}",
+        "en": "{model}: {fault}\n{service}: {centre}\nTime: {time}\nContact: {name} {phone}",
+    },
     "summary.product": {
         "zh-Hans": "产品：{model}（{type}）",
         "zh-Hant": "產品：{model}（{type}）",

@@ -25,7 +25,16 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.booking.dates import parse_when
-from bot.engine.booking.matching import centre_in_text, key, looks_like_question, match_city, model_in_text, type_in_text
+from bot.engine.booking.matching import (
+    centre_in_text,
+    key,
+    looks_like_question,
+    match_city,
+    model_in_text,
+    type_in_text,
+)
+from bot.engine.booking.messages import say
+from bot.engine.types import ReplyKind
 from bot.knowledge.catalog import Catalog
 
 if TYPE_CHECKING:
@@ -123,6 +132,37 @@ def _is_time(words: list[str], base: dt.datetime) -> bool:
     return parse_when(text, base) is not None
 
 
+_PART_OF_DAY = re.compile(
+    r"(?:上午|下午|中午|晚上|早上|傍晚)(?:(?:\d{1,2}|[一二三四五六七八九十]{1,3})[点點时時](?:半|\d{1,2}分?)?)?"
+    r"|(?:\d{1,2}|[一二三四五六七八九十]{1,3})[点點时時](?:半|\d{1,2}分?)?"
+)
+
+
+def time_only(text: str, base: dt.datetime) -> bool:
+    """True when the whole answer is a day and/or time ("下週三", "tomorrow 3pm", "上午"), nothing else."""
+    plain = unicodedata.normalize("NFKC", text or "").strip().rstrip("。.!！")
+    if not plain or len(plain) > 40:
+        return False
+    if re.search(f"[{_CJK}]", plain):
+        compact = re.sub(r"\s+", "", plain)
+        simplified = compact.replace("週", "周").replace("禮拜", "礼拜").replace("後", "后").replace("點", "点")
+        if not (_CN_TIME.fullmatch(simplified) or _PART_OF_DAY.fullmatch(simplified)):
+            return False
+        return parse_when(compact, base) is not None
+    words = plain.split()
+    return _is_time(words, base) if words else False
+
+
+def has_day(text: str) -> bool:
+    """True when a time expression names a day, not only a part of the day or an hour ("上午", "3pm")."""
+    plain = unicodedata.normalize("NFKC", text or "").strip()
+    if re.search(f"[{_CJK}]", plain):
+        return not _PART_OF_DAY.fullmatch(re.sub(r"\s+", "", plain).replace("點", "点"))
+    return bool(re.search(
+        r"\b(today|tonight|tomorrow|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday"
+        r"|friday|saturday|sunday)\b", plain, re.IGNORECASE))
+
+
 def _find_time(chunks: list[str], taken: list[bool], base: dt.datetime) -> tuple[int, int] | None:
     for size in (3, 2, 1):
         for i in range(len(chunks) - size + 1):
@@ -196,6 +236,9 @@ async def apply_hints(flow: BookingFlow, ctx: TurnContext, turn: Turn, bk: dict[
         outcome = await getattr(flow, f"_answer_{step}")(ctx, turn, bk, hint, None)
         if outcome is not None:  # not a valid answer (or the handler asked something itself): ask as usual
             del ctx.drafts[drafts:]
+            if step in (bk.pop("kept", None) or []) and hasattr(outcome, "key"):
+                # A day the customer gave at an earlier question: say why it is not taken ("12月2日 is full").
+                ctx.reply(say(outcome.key, ctx.language, **outcome.values), ReplyKind.INFO)
             break
     if not hints:
         bk.pop("hints", None)

@@ -113,3 +113,33 @@ def summary(catalog: Catalog, data: dict[str, Any], language: Language, today: d
         lines.append(say("summary.loaner_yes" if data["loaner"] else "summary.loaner_no", language))
     lines.append(say("summary.contact", language, name=data["name"], phone=display_phone(data["phone"])))
     return "\n".join(lines)
+
+
+BRIEF_FAULT_CHARS = 24
+
+
+def brief_summary(catalog: Catalog, data: dict[str, Any], language: Language, today: dt.date) -> str:
+    """The booking in four short lines, for SMS: product and fault, where, when, who.
+
+    The centre's address and phone, the serial number and the warranty are on request (the "details"
+    option): this way the summary and its options fit on the first SMS page.
+    """
+    model = catalog.model(data["model"])
+    centre = catalog.centre(data["centre"])
+    assert model is not None and centre is not None
+    fault = " ".join(data["fault"].split())
+    if len(fault) > BRIEF_FAULT_CHARS:
+        fault = fault[: BRIEF_FAULT_CHARS - 1].rstrip() + "…"
+    start = dt.datetime.fromisoformat(data["slot"]["start"])
+    end = dt.datetime.fromisoformat(data["slot"]["end"])
+    return say(
+        "summary.brief",
+        language,
+        model=model.name,
+        fault=fault,
+        service=say(f"mode.{data['service']}", language),
+        centre=centre.name[language],
+        time=when(start, end, today, language),
+        name=data["name"],
+        phone=display_phone(data["phone"]),
+    )

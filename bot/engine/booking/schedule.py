@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 
-import chinese_calendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.knowledge.catalog import ServiceCentre, Span
+from bot.knowledge.holidays import LIBRARY_CALENDAR, HolidayCalendar
 from bot.storage.booking import seats_taken
 
 log = logging.getLogger(__name__)
@@ -27,35 +26,21 @@ WORK_START, WORK_END = dt.time(9, 0), dt.time(18, 0)  # engineers' call-back hou
 NEXT_DAY_CALL_BY = dt.time(11, 0)
 
 
-@lru_cache(maxsize=8)
-def _warn_unknown_year(year: int) -> None:
-    log.warning("chinese-calendar has no data for %s: treating Mon-Fri as working days and no public holidays", year)
-
-
-def public_holiday(day: dt.date) -> str | None:
+def public_holiday(day: dt.date, calendar: HolidayCalendar = LIBRARY_CALENDAR) -> str | None:
     """The mainland public holiday `day` belongs to ("National Day"), or None."""
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        _warn_unknown_year(day.year)
-        return None
-    return str(name) if on_holiday and name else None
+    return calendar.public_holiday(day)
 
 
-def is_working_day(day: dt.date) -> bool:
+def is_working_day(day: dt.date, calendar: HolidayCalendar = LIBRARY_CALENDAR) -> bool:
     """Mainland working day, make-up working days (调休) included."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        _warn_unknown_year(day.year)
-        return day.weekday() < 5
+    return calendar.is_working_day(day)
 
 
 def opening_spans(centre: ServiceCentre, day: dt.date) -> tuple[Span, ...]:
     """When the centre is open on `day`."""
     if day in centre.closed_on:
         return ()
-    if centre.region == "CN" and centre.holidays is not None and public_holiday(day):
+    if centre.region == "CN" and centre.holidays is not None and public_holiday(day, centre.calendar):
         return centre.holidays
     return centre.weekly[day.weekday()]
 
@@ -126,18 +111,18 @@ def find_slot(centre: ServiceCentre, mode: str, key: str) -> tuple[dt.datetime, 
     return next(((s, e) for s, e in day_slots(centre, mode, start.date()) if s == start), None)
 
 
-def callback_promise(now: dt.datetime, zone: dt.tzinfo) -> dt.date | None:
+def callback_promise(now: dt.datetime, zone: dt.tzinfo, calendar: HolidayCalendar = LIBRARY_CALENDAR) -> dt.date | None:
     """When an engineer calls back: None means within 2 hours (a working day, 9:00-18:00); otherwise the
     working day before 11:00 of which they call (today, if it is a working day before 9:00)."""
     local = now.astimezone(zone)
     today = local.date()
-    if is_working_day(today) and WORK_START <= local.time() < WORK_END:
+    if is_working_day(today, calendar) and WORK_START <= local.time() < WORK_END:
         return None
-    if is_working_day(today) and local.time() < WORK_START:
+    if is_working_day(today, calendar) and local.time() < WORK_START:
         return today
     day = today + dt.timedelta(days=1)
     for _ in range(40):
-        if is_working_day(day):
+        if is_working_day(day, calendar):
             return day
         day += dt.timedelta(days=1)
     return day  # pragma: no cover - there is always a working day within 40 days

@@ -1,7 +1,7 @@
 """The agents' side of Telegram: a supergroup with topics where people answer hand-offs.
 
 `attach_agents` builds the `TelegramDesk` for AGENTS_CHAT_ID and makes it the hand-off service's desk;
-`create_router` gives the router the dispatcher puts before the customers' routers. See docs/handoff.md.
+`create_router` gives the router the dispatcher puts before the customers' routers. See the README, "Human hand-off".
 """
 
 from __future__ import annotations
