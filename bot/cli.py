@@ -10,10 +10,11 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.errors import (
@@ -107,12 +108,11 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date such as 2026-12-01: {value!r}") from None
 
 
-async def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
-    """Build the runtime; an unreachable database becomes one `DatabaseUnavailable` line."""
-    from bot.runtime import build_runtime
-
+@contextlib.contextmanager
+def _database_errors_in_one_line(settings: Settings) -> Iterator[None]:
+    """An unreachable database becomes one `DatabaseUnavailable` line; any other error passes unchanged."""
     try:
-        return await build_runtime(settings)
+        yield
     except (KnowledgeErrors, SettingsError):
         raise
     except Exception as exc:
@@ -120,6 +120,14 @@ async def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
         if problem is None:
             raise
         raise problem from exc
+
+
+async def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    """Build the runtime; an unreachable database becomes one `DatabaseUnavailable` line."""
+    from bot.runtime import build_runtime
+
+    with _database_errors_in_one_line(settings):
+        return await build_runtime(settings)
 
 
 async def _chat(settings: Settings, customer: str, notice: str | None = None) -> int:
@@ -201,15 +209,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot.nlu.evaluate import evaluate
 
     try:
-        report = evaluate(Path(args.kb or _settings(args).knowledge_dir), Path(args.cases))
+        details = Path(args.details) if args.details else None
+        report = evaluate(Path(args.kb or _settings(args).knowledge_dir), Path(args.cases), details)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_KNOWLEDGE
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
-    else:
-        for key, value in report.items():
-            print(f"{key:>18}: {value}")
+        return 0
+    by_lang = report.pop("by_lang", None)
+    width = max(18, *(len(key) for key in report))
+    for key, value in report.items():
+        print(f"{key:>{width}}: {value}")
+    if by_lang:
+        columns = ("in_scope_accuracy", "oos_recall", "wrong_answer_rate", "clarify_hit_rate", "n_in_scope", "n_oos")
+        headers = ("in scope", "oos recall", "wrong ans", "clarify hit", "n in", "n oos")
+        lang_width = max(4, *(len(lang) for lang in by_lang))
+        print()
+        print(f"{'lang':<{lang_width}}" + "".join(f"{h:>12}" for h in headers))
+        for lang, figures in by_lang.items():
+            cells = ("-" if figures[c] is None else f"{figures[c]:.4f}" if isinstance(figures[c], float) else str(figures[c]) for c in columns)
+            print(f"{lang:<{lang_width}}" + "".join(f"{cell:>12}" for cell in cells))
     return 0
 
 
@@ -220,17 +240,12 @@ async def _queue(settings: Settings, include_closed: bool = False) -> int:
     from bot.storage import Database, Store
 
     statuses = ("waiting", "assigned", "resolved", "abandoned") if include_closed else ("waiting", "assigned")
-    try:
+    with _database_errors_in_one_line(settings):
         database = await Database.connect(settings.database_url)
         try:
             rows = await Store(database).queue(statuses)
         finally:
             await database.close()
-    except Exception as exc:
-        problem = explain_database_error(exc, settings.database_url)
-        if problem is None:
-            raise
-        raise problem from exc
     if not rows:
         print("The queue is empty.")
         return 0
@@ -260,14 +275,9 @@ def cmd_queue(args: argparse.Namespace) -> int:
 async def _db_upgrade(settings: Settings) -> int:
     from bot.storage import Database
 
-    try:
+    with _database_errors_in_one_line(settings):
         database = await Database.connect(settings.database_url)
         await database.close()
-    except Exception as exc:
-        problem = explain_database_error(exc, settings.database_url)
-        if problem is None:
-            raise
-        raise problem from exc
     print(f"Database is at the latest schema: {mask_url(settings.database_url)}")
     return 0
 
@@ -305,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = add("eval", cmd_eval, "Measure matching accuracy on a cases file (JSON lines).")
     evaluation.add_argument("--cases", required=True, metavar="FILE")
     evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation.add_argument("--details", metavar="FILE", help="write one JSON line per case: what the bot decided")
 
     queue = add("queue", cmd_queue, "List conversations waiting for a person (or with one), with their due time.", kb=False, db=True)
     queue.add_argument("--all", action="store_true", help="also list resolved and cancelled hand-offs")

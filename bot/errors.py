@@ -19,7 +19,10 @@ from sqlalchemy.engine import make_url
 
 MASK = "***"
 # scheme://user:password@host: the password part, for URLs in free text (a settings error, a driver message).
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'\"]*:)(?P<password>[^@\s'\"]+)(?P<at>@)")
+# Greedy up to the last "@" of the URL, so a password with a raw "@" in it is masked whole.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'\"]*:)(?P<password>[^\s'\"]+)(?P<at>@)")
+# ...?password=... : drivers such as asyncpg also take the password as a query parameter.
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<head>[?&](?:password|passwd|pwd)=)(?P<password>[^&#\s'\"]+)")
 WHAT_TO_CHECK = "check DATABASE_URL (or --db) and that the database server is running and reachable"
 
 
@@ -30,7 +33,7 @@ class DatabaseUnavailable(Exception):
 def mask_url(url: str) -> str:
     """`url` with its password replaced by ***, as SQLAlchemy renders it."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return mask_text(make_url(url).render_as_string(hide_password=True))
     except Exception:
         return mask_text(url)
 
@@ -38,6 +41,7 @@ def mask_url(url: str) -> str:
 def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
     """`text` with URL passwords and each of `secrets` replaced by ***."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", text)
+    text = _QUERY_PASSWORD.sub(lambda m: f"{m['head']}{MASK}", text)
     for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
@@ -48,10 +52,12 @@ def url_password(url: str | None) -> str | None:
     if not url:
         return None
     try:
-        return make_url(url).password  # type: ignore[return-value]
+        parsed = make_url(url)
     except Exception:
-        match = _URL_PASSWORD.search(url)
+        match = _URL_PASSWORD.search(url) or _QUERY_PASSWORD.search(url)
         return match["password"] if match else None
+    in_query = parsed.query.get("password")
+    return parsed.password or (in_query if isinstance(in_query, str) else None)  # type: ignore[return-value]
 
 
 class SecretFilter(logging.Filter):
@@ -62,12 +68,17 @@ class SecretFilter(logging.Filter):
         self.secrets = tuple(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - bad %-arguments: logging reports those itself, never the caller
+            message = f"{record.msg} (arguments: {record.args!r})"
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.msg, record.args = mask_text(message, self.secrets), None
         if record.exc_text:
             record.exc_text = mask_text(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info, self.secrets)
         return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,7 @@ class Clock:
     def advance(self, **delta: float) -> dt.datetime:
         self.now += dt.timedelta(**delta)
         return self.now
+
+
+# The `supportbot` command of the environment running the tests: CLI tests run it as a process.
+SUPPORTBOT = str(Path(sys.executable).with_name("supportbot"))

@@ -22,9 +22,9 @@ from bot.runtime import build_runtime
 from bot.settings import LANGUAGES, load_settings
 from bot.storage.models import Message
 from tests.conftest import ROOT
+from tests.support import SUPPORTBOT
 from tests.test_messages import placeholders
 
-SUPPORTBOT = str(ROOT / ".venv" / "bin" / "supportbot")
 UNREACHABLE = "postgresql+asyncpg://user:secretpw@127.0.0.1:1/nope"  # nothing listens on port 1
 
 
@@ -36,9 +36,19 @@ def run(*args: str, env: dict[str, str] | None = None, stdin: bytes = b"") -> su
     return subprocess.run([SUPPORTBOT, *args], check=False, capture_output=True, cwd=ROOT, env=environment, input=stdin, timeout=180)
 
 
-@pytest.mark.parametrize("command", [["chat"], ["serve"], ["queue"], ["db", "upgrade"]], ids=" ".join)
-def test_unreachable_database_is_one_line_and_exit_1(command: list[str]) -> None:
-    result = run(*command, env={"DATABASE_URL": UNREACHABLE}, stdin="你好\n".encode())
+@pytest.mark.parametrize(
+    ("command", "env"),
+    [
+        (["chat"], {}),
+        (["serve"], {}),  # no channel configured: serve opens the console chat
+        (["serve"], {"SMS_WEBHOOK_SECRET": "a-json-webhook-secret"}),  # serve with its web application
+        (["queue"], {}),
+        (["db", "upgrade"], {}),
+    ],
+    ids=["chat", "serve-console", "serve-webhooks", "queue", "db-upgrade"],
+)
+def test_unreachable_database_is_one_line_and_exit_1(command: list[str], env: dict[str, str]) -> None:
+    result = run(*command, env={"DATABASE_URL": UNREACHABLE, **env}, stdin="你好\n".encode())
     output = (result.stdout + result.stderr).decode()
     assert result.returncode == 1, output
     assert "secretpw" not in output
@@ -49,7 +59,7 @@ def test_unreachable_database_is_one_line_and_exit_1(command: list[str]) -> None
 
 
 def test_unreachable_database_given_with_db_option(tmp_path: Path) -> None:
-    result = run("queue", "--db", UNREACHABLE.replace("127.0.0.1:1", "127.0.0.1:1"))
+    result = run("queue", "--db", UNREACHABLE)
     output = (result.stdout + result.stderr).decode()
     assert result.returncode == 1 and "secretpw" not in output and len(output.strip().splitlines()) == 1
 
@@ -94,6 +104,33 @@ def test_secrets_are_masked_in_logs() -> None:
     assert mask_text("sqlite+aiosqlite:///data/x.db") == "sqlite+aiosqlite:///data/x.db"
 
 
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql+asyncpg://bot@db/x?password=hunter22", "postgresql+asyncpg://bot@db/x?password=***"),
+        ("postgresql+asyncpg://bot:hunt@er22@db/x", "postgresql+asyncpg://bot:***@db/x"),
+        ("postgresql+asyncpg://bot:hunter22@db/x?ssl=require&PASSWORD=other22", "postgresql+asyncpg://bot:***@db/x?ssl=require&PASSWORD=***"),
+    ],
+)
+def test_passwords_in_the_query_or_with_an_at_sign_are_masked(url: str, masked: str) -> None:
+    assert mask_text(f"cannot use {url} (refused)") == f"cannot use {masked} (refused)"
+    assert "hunter22" not in mask_url(url) and "er22" not in mask_url(url)
+
+
+def test_a_log_call_with_bad_arguments_does_not_raise_through_the_filter() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SecretFilter(["secretpw"]))
+    logger = logging.getLogger("tests.cli_trust.bad_args")
+    logger.addHandler(handler)
+    try:
+        logger.warning("two %s %s placeholders, one argument: secretpw", "x")  # logging itself survives this
+        logger.warning("with a stack: secretpw", stack_info=True)
+    finally:
+        logger.removeHandler(handler)
+    assert "placeholders" in stream.getvalue() and "secretpw" not in stream.getvalue()
+
+
 def test_console_lines_in_three_languages() -> None:
     for key, lines in CONSOLE_MESSAGES.items():
         assert set(lines) == set(LANGUAGES), key
@@ -112,6 +149,17 @@ def test_piped_bytes_that_are_not_utf8_are_stored_and_answered(small_kb: Path, t
     inbound = [text for direction, text in rows if direction == "in"]
     assert inbound == ["\ufffd\ufffd\ufffd hello"]
     assert any(direction == "out" for direction, _ in rows)
+
+
+def test_zero_width_characters_inside_a_word_do_not_change_the_answer(tmp_path: Path) -> None:
+    """Pasted or forged invisible characters (issue 9, item 11), through the console as a customer sends
+    them. On the demo knowledge base "备\u200b用机" used to be answered, confidently, about broadband."""
+    lines = ["备用机怎么申请", "备\u200b用机怎么申请", "备用\ufeff机怎么\u200d申请", "备\u00ad用机怎么申请"]
+    result = run("chat", "--kb", str(ROOT / "knowledge"), "--db", f"sqlite+aiosqlite:///{tmp_path / 'zw.db'}",
+                 stdin=("\n".join(lines) + "\n").encode())
+    assert result.returncode == 0, result.stderr.decode()
+    blocks = result.stdout.decode().strip().split("\n\n")
+    assert len(blocks) == 4 and len(set(blocks)) == 1 and "备用机" in blocks[0], blocks
 
 
 class FlakyDatabase:
@@ -170,6 +218,36 @@ async def test_database_drop_mid_chat_is_retried_and_nothing_is_lost(database_ur
     assert notices[0].startswith("Sorry, we cannot save your message right now") and "(1/4)" in notices[0]
     assert notices[-1] == "We are back and your message is saved."
     assert stored == 1
+
+
+async def test_a_turn_that_committed_before_the_connection_broke_is_answered_from_the_store(
+    database_url: str, small_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry is then a redelivery that answers nothing: the stored answer is shown, stored once."""
+    runtime = await build_runtime(load_settings(database_url=database_url, knowledge_dir=small_kb))
+    handle = runtime.engine.handle
+    broken = [True]
+
+    async def commit_then_lose_the_connection(inbound):  # type: ignore[no-untyped-def]
+        outcome = await handle(inbound)
+        if broken.pop() if broken else False:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        return outcome
+
+    monkeypatch.setattr(runtime.engine, "handle", commit_then_lose_the_connection)
+    stdout, stderr = io.StringIO(), io.StringIO()
+
+    async def sleep(_seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    try:
+        await run_console(runtime.engine, stdin=Lines("保修期多长时间？\n"), stdout=stdout, stderr=stderr, sleep=sleep)
+        async with runtime.database.sessions() as session:
+            stored = (await session.scalars(select(Message.text).where(Message.direction == "in"))).all()
+    finally:
+        await runtime.close()
+    assert stdout.getvalue().strip() == "整机保修两年。"
+    assert stored == ["保修期多长时间？"]
 
 
 async def test_database_that_never_comes_back_ends_with_one_line(database_url: str, small_kb: Path) -> None:

@@ -189,3 +189,20 @@ async def test_only_a_typed_number_picks_an_option(runtime: Runtime, lookalike: 
     assert typed.handoff is not None and typed.handoff.reason == "booking"  # no booking flow here: to a person
     unchosen = await runtime.engine.handle(Inbound(channel="console", customer_id="bob", text=lookalike))
     assert unchosen.handoff is None and unchosen.replies[-1].kind is ReplyKind.NOT_UNDERSTOOD
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "expected"),
+    [
+        ("Acme Book 16 Pro", "zh-Hans", "zh-Hans"),  # a product name says nothing about the language
+        ("SN: C02XK1ABJG5J", "zh-Hant", "zh-Hant"),
+        ("my Acme Book 16 Pro is broken", "zh-Hans", "en"),  # its other words do
+        ("2024年買的螢幕壞了怎麼辦", "en", "zh-Hant"),  # a Chinese word after digits is no product code
+        ("X20壞了", "zh-Hans", "zh-Hant"),
+        ("2024年买的屏幕坏了", "en", "zh-Hans"),
+    ],
+)
+def test_product_names_and_codes_do_not_decide_the_language(text: str, current: str, expected: str) -> None:
+    from bot.engine.language import resolve_language
+
+    assert resolve_language(text, current, False) == expected  # type: ignore[arg-type]

@@ -18,8 +18,8 @@ from bot.knowledge import KnowledgeErrors
 from bot.knowledge.holidays import HolidayCalendar, library_knows
 from bot.knowledge.hours import load_hours
 from tests.conftest import ROOT, SMALL_FAQ
+from tests.support import SUPPORTBOT
 
-SUPPORTBOT = str(ROOT / ".venv" / "bin" / "supportbot")
 NINE_TO_SIX = (dt.time(9, 0), dt.time(18, 0))
 TEN_TO_FOUR = (dt.time(10, 0), dt.time(16, 0))
 

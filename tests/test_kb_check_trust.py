@@ -13,8 +13,8 @@ import pytest
 from bot.knowledge import KnowledgeErrors, load_knowledge
 from bot.knowledge.faq import FLOWS, MIN_QUESTIONS, PLACEHOLDERS
 from tests.conftest import ROOT
+from tests.support import SUPPORTBOT
 
-SUPPORTBOT = str(ROOT / ".venv" / "bin" / "supportbot")
 QUESTIONS = "[保修多久, 保修期多长, 保固多久, 'How long is the warranty?', warranty period, 质保几年]"
 
 

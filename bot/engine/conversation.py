@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.engine.choices import typed_number
 from bot.engine.commands import parse_command
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
@@ -301,21 +301,13 @@ class _Redelivered(Exception):
         self.outcome = outcome
 
 
-_TYPED_NUMBER = re.compile(r"([0-9\uff10-\uff19]{1,3})[.)。．）]?")
-
-
 def _numbered_choice(ctx: TurnContext, text: str) -> Action | None:
     """"2" answers the second option of the previous reply (console and SMS have no buttons)."""
     options = ctx.state.get("options") or []
-    # Only what the customer typed as a number: ASCII or full-width digits. NFKC alone would also turn
-    # "①", "²" or another script's digits into a choice nobody made.
-    match = _TYPED_NUMBER.fullmatch(text.strip())
-    if match is None:
+    number = typed_number(text)
+    if number is None or not 1 <= number <= len(options):
         return None
-    digits = unicodedata.normalize("NFKC", match.group(1))
-    if not 1 <= int(digits) <= len(options):
-        return None
-    chosen = options[int(digits) - 1]
+    chosen = options[number - 1]
     return Action(ActionKind(chosen["kind"]), chosen.get("value", ""), chosen.get("message_id"))
 
 

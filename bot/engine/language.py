@@ -39,9 +39,12 @@ def resolve_language(text: str | None, current: Language, locked: bool) -> Langu
 
 # A product name or code: a run of capitalised words around a word with a digit ("Acme Book 16 Pro",
 # "iPhone 15", "X20", "SN C02XK1ABJG5J"), and model suffixes however they are written ("x20 pro").
-_CODE = r"[A-Za-z]*\d[\w-]*"
-_NAME_WORD = r"(?:[A-Z][\w-]*|[a-z]+[A-Z][\w-]*|(?i:pro|max|plus|ultra|mini|lite|air|se))"
-_NAME = re.compile(rf"(?<![\w-])(?:{_NAME_WORD}[:：#]?\s+){{0,3}}{_CODE}(?:\s+{_NAME_WORD}){{0,3}}(?![\w-])")
+# Latin letters and digits only: a Chinese word is never part of a name ("2024年買的" stays Chinese).
+_CODE = r"[A-Za-z]*[0-9][A-Za-z0-9-]*"
+_NAME_WORD = r"(?:[A-Z][A-Za-z0-9-]*|[a-z]+[A-Z][A-Za-z0-9-]*|(?i:pro|max|plus|ultra|mini|lite|air|se))"
+_NAME = re.compile(
+    rf"(?<![A-Za-z0-9-])(?:{_NAME_WORD}[:：#]?\s+){{0,3}}{_CODE}(?:\s+{_NAME_WORD}){{0,3}}(?![A-Za-z0-9-])"
+)
 
 
 def without_names(text: str) -> str:

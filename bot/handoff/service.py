@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, system_clock
 from bot.clock import as_utc
+from bot.safetext import storable, storable_or_none
 from bot.engine.context import TurnContext
 from bot.engine.handoff import PRIORITY, URGENT, is_angry, is_cancel
 from bot.engine.messages import say
@@ -86,6 +87,10 @@ class Agent:
 
     id: str
     name: str
+
+    def __post_init__(self) -> None:
+        # A name from the agents' chat is outside text too (a lone surrogate must not lose their message).
+        object.__setattr__(self, "name", storable(self.name))
 
 
 @dataclass(frozen=True)
@@ -612,7 +617,7 @@ class HandoffService:
             if loaded is None:
                 return OpResult("not_found")
             escalation, conversation = loaded
-            session.add(EscalationNote(escalation_id=escalation.id, agent_id=agent.id, agent_name=agent.name, text=text, created_at=self.now()))
+            session.add(EscalationNote(escalation_id=escalation.id, agent_id=agent.id, agent_name=agent.name, text=storable(text), created_at=self.now()))
             return OpResult("noted", repo.view(escalation, conversation))
 
     async def notes(self, escalation_id: int) -> list[EscalationNote]:
@@ -637,6 +642,7 @@ class HandoffService:
         recognised and not sent twice.
         """
         deliveries = _Deliveries()
+        text = storable_or_none(text)  # what the agents' chat delivered, made storable like a customer's text
         async with self._tx() as session:
             loaded = await self._load_active(session, escalation_id)
             if isinstance(loaded, OpResult):

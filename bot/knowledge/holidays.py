@@ -115,7 +115,8 @@ class HolidayCalendar:
 LIBRARY_CALENDAR = HolidayCalendar()
 
 
-def _day(value: Any) -> dt.date | None:
+def parse_day(value: Any) -> dt.date | None:
+    """A calendar date from YAML (a date, or an ISO string); None for anything else, datetimes included."""
     if isinstance(value, dt.datetime):
         return None
     if isinstance(value, dt.date):
@@ -132,11 +133,11 @@ def _days(value: Any) -> list[dt.date] | None:
     """A date, or a "first..last" range of dates; None when it is neither."""
     if isinstance(value, str) and ".." in value:
         first, _, last = value.partition("..")
-        start, end = _day(first), _day(last)
+        start, end = parse_day(first), parse_day(last)
         if start is None or end is None or end < start or (end - start).days > 31:
             return None
         return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    day = _day(value)
+    day = parse_day(value)
     return None if day is None else [day]
 
 

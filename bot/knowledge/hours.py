@@ -40,6 +40,7 @@ from bot.knowledge.holidays import (
     LIBRARY_CALENDAR,
     HolidayCalendar,
     parse_calendar,
+    parse_day,
 )
 from bot.knowledge.yamlfile import LINE_KEY, key_line, line_of, read_yaml
 
@@ -172,19 +173,6 @@ class OfficeHours:
 ALWAYS_STAFFED = OfficeHours()
 
 
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def load_hours(directory: Path | str, default_timezone: str = "Asia/Shanghai") -> OfficeHours:
     """Read `hours.yaml` from a knowledge directory; always staffed when there is none."""
     path = Path(directory) / HOURS_FILE
@@ -262,7 +250,7 @@ def parse_hours(path: Path, document: Any, default_timezone: str = "Asia/Shangha
         problem(top, "closed_on must be a list of dates such as [2026-12-31]")
     else:
         for value in raw_closed:
-            day = _date(value)
+            day = parse_day(value)
             if day is None:
                 problem(top, f"closed_on: {value!r} is not a date such as 2026-12-31")
             else:
@@ -277,7 +265,7 @@ def parse_hours(path: Path, document: Any, default_timezone: str = "Asia/Shangha
         for key, value in raw_open.items():
             if key == LINE_KEY:
                 continue
-            day = _date(key)
+            day = parse_day(key)
             if day is None:
                 problem(line, f"open_on: {key!r} is not a date such as 2026-12-24")
                 continue

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.storage.database import session_clock
-from bot.storage.models import Base, stamp
+from bot.storage.models import Base, clock_default
 
 TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TICKET_PATTERN = re.compile(
@@ -93,8 +93,8 @@ class Booking(Base):
     loaner: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(20))  # E.164
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default, onupdate=clock_default)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 

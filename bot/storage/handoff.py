@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.storage.database import session_clock
-from bot.storage.models import Base, Conversation, Escalation, Message, stamp
+from bot.storage.models import Base, Conversation, Escalation, Message, clock_default
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class EscalationNote(Base):
     agent_id: Mapped[str | None] = mapped_column(String(32))
     agent_name: Mapped[str | None] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
 
 
 class HandoffOutbox(Base):
@@ -70,9 +70,9 @@ class HandoffOutbox(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(12), default=PENDING)  # pending | done | failed | held
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 

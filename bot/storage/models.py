@@ -15,7 +15,7 @@ CLOCK_OPTION = "supportbot_clock"
 """The execution option through which `Database` gives every statement the bot's one clock."""
 
 
-def stamp(context: ExecutionContext) -> datetime:
+def clock_default(context: ExecutionContext) -> datetime:
     """Column default: now by the bot's injected clock (see `Database.connect`), in UTC.
 
     SQLAlchemy passes the statement's execution context, whose options carry the clock, so ORM and Core
@@ -45,8 +45,8 @@ class Conversation(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     low_confidence_streak: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default, onupdate=clock_default)
 
 
 class Message(Base):
@@ -70,7 +70,7 @@ class Message(Base):
     external_id: Mapped[str | None] = mapped_column(String(128))
     attachment: Mapped[str | None] = mapped_column(String(512))  # e.g. "telegram:photo:<file_id>"
     feedback: Mapped[int | None] = mapped_column(Integer)  # +1 / -1 on an answer
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
 
 
 class Escalation(Base):
@@ -94,8 +94,8 @@ class Escalation(Base):
     reason: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | assigned | resolved | abandoned
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default, onupdate=clock_default)
     language: Mapped[str | None] = mapped_column(String(8))  # the conversation's language when handed off
     agent_id: Mapped[str | None] = mapped_column(String(32))  # e.g. the agent's Telegram user id
     agent_name: Mapped[str | None] = mapped_column(String(128))

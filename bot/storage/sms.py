@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.database import Database
 from bot.clock import as_utc
 from bot.safetext import storable
-from bot.storage.models import Base, Conversation, stamp
+from bot.storage.models import Base, Conversation, clock_default
 
 # Inbox statuses
 RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limited", "skipped"
@@ -54,7 +54,7 @@ class SmsInbound(Base):
     media: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # MMS media: [url, content type] pairs
     status: Mapped[str] = mapped_column(String(12), default=RECEIVED)
     error: Mapped[str | None] = mapped_column(Text)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -76,10 +76,10 @@ class SmsOutbound(Base):
     conversation_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64))  # the provider's message id (Twilio SM...)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -93,7 +93,9 @@ class SmsContact(Base):
     opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     more_text: Mapped[str | None] = mapped_column(Text)
     more_language: Mapped[str | None] = mapped_column(String(8))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=stamp, onupdate=stamp)
+    # While `more_text` waits: how many of the last reply's numbered options were sent (None: all of them).
+    more_options_sent: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default, onupdate=clock_default)
 
 
 
@@ -300,24 +302,34 @@ class SmsStore:
         """STOP (True) or START (False); opting out also drops a pending MORE."""
         values: dict[str, Any] = {"opted_out": opted_out, "opted_out_at": self.database.clock() if opted_out else None}
         if opted_out:
-            values.update(more_text=None, more_language=None)
+            values.update(more_text=None, more_language=None, more_options_sent=None)
         await self._upsert_contact(number, **values)
 
     async def is_opted_out(self, number: str) -> bool:
         async with self.database.sessions() as session:
             return bool(await session.scalar(select(SmsContact.opted_out).where(SmsContact.number == number)))
 
-    async def save_more(self, number: str, text: str | None, language: str | None) -> None:
-        """Keep the rest of a long reply for MORE (None clears it)."""
-        await self._upsert_contact(number, more_text=text, more_language=language if text else None)
+    async def save_more(self, number: str, text: str | None, language: str | None, options_sent: int | None = None) -> None:
+        """Keep the rest of a long reply for MORE (None clears it), and how many of its options were sent."""
+        await self._upsert_contact(number, more_text=text, more_language=language if text else None,
+                                   more_options_sent=options_sent if text else None)
 
-    async def take_more(self, number: str) -> tuple[str, str] | None:
-        """The rest of the last long reply and its language, removed from the store; None when nothing waits."""
+    async def take_more(self, number: str) -> tuple[str, str, int | None] | None:
+        """The rest of the last long reply, its language and how many options were sent, removed from the
+        store; None when nothing waits."""
         async with self.database.sessions() as session, session.begin():
             contact = await session.get(SmsContact, number)
             if contact is None or not contact.more_text:
                 return None
-            text, language = contact.more_text, contact.more_language or "en"
-            contact.more_text = None
-            contact.more_language = None
-            return text, language
+            waiting = contact.more_text, contact.more_language or "en", contact.more_options_sent
+            contact.more_text = contact.more_language = contact.more_options_sent = None
+            return waiting
+
+    async def options_sent(self, number: str) -> int | None:
+        """While the rest of a reply waits for MORE: how many of its numbered options were sent; None when
+        every option the customer can answer has reached them."""
+        async with self.database.sessions() as session:
+            row = (await session.execute(
+                select(SmsContact.more_text, SmsContact.more_options_sent).where(SmsContact.number == number)
+            )).first()
+            return row.more_options_sent if row is not None and row.more_text else None

@@ -213,6 +213,35 @@ class Store:
             )
             return list(reversed(rows.all()))
 
+    async def replies_to(self, channel: str, customer_id: str, external_id: str) -> list[Message]:
+        """The bot's stored replies to one inbound message, oldest first.
+
+        For a channel whose connection broke after a turn committed: the retry is a redelivery that
+        answers nothing, and these are what the customer has not seen yet.
+        """
+        async with self.database.sessions() as session:
+            conversation_id = await session.scalar(
+                select(Conversation.id).where(Conversation.channel == channel, Conversation.customer_id == customer_id)
+            )
+            inbound_id = await session.scalar(
+                select(Message.id).where(
+                    Message.conversation_id == conversation_id, Message.direction == "in", Message.external_id == external_id
+                )
+            )
+            if inbound_id is None:
+                return []
+            next_inbound = await session.scalar(
+                select(func.min(Message.id)).where(
+                    Message.conversation_id == conversation_id, Message.direction == "in", Message.id > inbound_id
+                )
+            )
+            query = select(Message).where(
+                Message.conversation_id == conversation_id, Message.direction == "out", Message.id > inbound_id
+            )
+            if next_inbound is not None:
+                query = query.where(Message.id < next_inbound)
+            return list((await session.scalars(query.order_by(Message.id))).all())
+
     async def conversation(self, channel: str, customer_id: str) -> Conversation | None:
         """A conversation by its channel key, if the customer ever wrote."""
         async with self.database.sessions() as session:

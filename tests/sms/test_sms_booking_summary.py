@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import bot.channels.sms.channel as sms_channel
-from bot.channels.sms.render import render_replies
+from bot.channels.sms import render as sms_render
+from bot.channels.sms.render import cut_reply, render_replies
 from bot.channels.sms.segments import segment_count
+from bot.engine.types import Action, ActionKind, Option, Reply, ReplyKind
 from bot.storage.booking import Booking, find_ticket
 from tests.sms.conftest import CUSTOMER, SmsHarness
 
@@ -96,16 +97,29 @@ async def test_a_long_turn_keeps_the_question_and_its_options_on_the_first_page(
     assert segment_count(reply) <= 3
 
 
-async def test_a_digit_for_options_not_yet_sent_does_not_confirm(harness: SmsHarness, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The way main rendered replies before: a long summary cut with its options left for MORE.
-    monkeypatch.setattr(sms_channel, "render_replies", lambda replies: str(render_replies(replies)))
+@pytest.mark.parametrize("digit", ["1", "1。", "１"])
+async def test_a_digit_for_options_not_yet_sent_does_not_confirm(
+    harness: SmsHarness, monkeypatch: pytest.MonkeyPatch, digit: str
+) -> None:
+    # As when the options alone do not fit the first page: the full summary is cut with its options
+    # left for MORE.
+    monkeypatch.setattr(sms_render, "_cut_keeping", lambda body, tail, max_segments: None)
     number, first, answers, _, _, _ = BOOKINGS["zh-Hans"]
     await _to_summary(harness, number, first, answers)
     details = await harness.chat("详情")  # the full summary: too long, so its options wait behind MORE
     assert details.endswith(MORE[0]) and "1. 确认预约" not in details
-    pending = await harness.chat("1")
-    assert "还没有收到这些选项" in pending and find_ticket(pending) is None
-    assert "1. 确认预约" in pending  # asked again, showing them
+    pending = await harness.chat(digit)
+    assert "选项1还没有发给您" in pending and find_ticket(pending) is None
+    assert "1. 确认预约" in pending  # the rest of the message, with the options
     assert await _stored(harness) == []
-    confirmation = await harness.chat("1")
+    confirmation = await harness.chat(digit)
     assert find_ticket(confirmation) is not None and len(await _stored(harness)) == 1
+
+
+def test_a_cut_counts_how_many_options_reached_the_customer() -> None:
+    """Only options still waiting behind MORE are refused: the cut says how many of them were sent."""
+    options = tuple(Option(f"选项{n}" + "很长的说明" * 12, Action(ActionKind.MENU, "faq")) for n in range(1, 7))
+    page = cut_reply(render_replies([Reply("请选择：", ReplyKind.MENU, "zh-Hans", options)]), "zh-Hans")
+    assert page.rest is not None and page.options_sent is not None and 0 < page.options_sent < 6
+    assert f"{page.options_sent}. 选项{page.options_sent}" in page.head
+    assert f"{page.options_sent + 1}. 选项" not in page.head

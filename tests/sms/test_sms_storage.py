@@ -85,7 +85,7 @@ async def test_contacts_and_inbox(database_url: str) -> None:
         assert await store.is_opted_out(number) and await store.take_more(number) is None  # STOP drops MORE
         await store.set_opted_out(number, False)
         await store.save_more(number, "rest", "en")
-        assert await store.take_more(number) == ("rest", "en") and await store.take_more(number) is None
+        assert await store.take_more(number) == ("rest", "en", None) and await store.take_more(number) is None
         first = await store.receive("twilio", "SM1", number, None, "hi\x00there")
         assert first is not None and await store.receive("twilio", "SM1", number, None, "hi") is None
         assert await store.receive("json", "SM1", number, None, "hi") is not None  # another provider's id space

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
@@ -29,6 +28,7 @@ from bot.cli import EXIT_SETTINGS
 from tests.conftest import ROOT
 from tests.fakes.sms_provider import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from tests.sms.conftest import CUSTOMER, JSON_SECRET, SmsHarness, twilio_signature
+from tests.support import SUPPORTBOT
 
 PAUSE = 0.2  # between writes, so the server sees the body arrive in pieces (no assertion on time)
 
@@ -220,14 +220,24 @@ async def test_json_text_with_lone_surrogates_is_stored_and_answered(harness: Sm
 
 async def test_json_other_fields_with_surrogates_do_not_5xx(harness: SmsHarness) -> None:
     h = harness
-    headers, body = _json_request({"id": "gw-\ud800", "from": CUSTOMER, "to": "+86\udc00", "text": "hi",
+    headers, body = _json_request({"id": "gw-1", "from": CUSTOMER, "to": "+86\udc00", "text": "hi",
                                    "media": [{"url": "https://x.example/\ud800", "content_type": "image/\x00"}]},
                                   ensure_ascii=True)
     response = await h.client.post("/sms/inbound", data=body, headers=headers)
     assert response.status == 200, await response.text()
     [item] = await h.store.inbox()
-    assert item.external_id == "gw-\ufffd" and item.to_number == "+86\ufffd"
+    assert item.external_id == "gw-1" and item.to_number == "+86\ufffd"
     await _answered_once(h)
+
+
+async def test_message_ids_that_are_not_text_are_refused_not_merged(sqlite_harness: SmsHarness) -> None:
+    """Two broken ids would both become "gw-\ufffd": the second message would pass for a redelivery."""
+    h = sqlite_harness
+    for broken in ("gw-\ud800", "gw-\udfff", "gw-\ufffd"):
+        headers, body = _json_request({"id": broken, "from": CUSTOMER, "text": "hi"}, ensure_ascii=True)
+        response = await h.client.post("/sms/inbound", data=body, headers=headers)
+        assert response.status == 400, broken
+    assert await h.store.inbox() == []
 
 
 async def test_json_raw_invalid_utf8_in_text_is_stored_with_replacement(sqlite_harness: SmsHarness) -> None:
@@ -287,7 +297,7 @@ def test_partial_twilio_configuration_is_refused_in_one_line(tmp_path: Path, sma
                                                              missing: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "KNOWLEDGE_", "TWILIO_", "SMS_", "WEBHOOK_"))}
     env.update({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", "KNOWLEDGE_DIR": str(small_kb), **given})
-    supportbot = Path(sys.executable).with_name("supportbot")
+    supportbot = SUPPORTBOT
     result = subprocess.run([str(supportbot), "serve"], check=False, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == EXIT_SETTINGS, result.stderr

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.engine.messages import say
 from bot.storage.handoff import EscalationNote
-from bot.storage.models import Escalation
+from bot.storage.models import Escalation, Message
 from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text
 from tests.handoff.telegram_harness import (
     ADA,
@@ -111,6 +111,21 @@ async def test_internal_note_is_not_relayed(ag: AgentsHarness) -> None:
     async with ag.runtime.database.sessions() as session:
         [note] = (await session.scalars(select(EscalationNote))).all()
     assert (note.text, note.agent_name) == ("Customer sounds upset, offer a loaner", "Alice")
+
+
+async def test_agent_text_no_database_can_hold_is_kept_and_delivered(ag: AgentsHarness) -> None:
+    """An agent's message or note with a lone surrogate (from the update's JSON) is stored with U+FFFD and
+    delivered, not lost in a failed transaction."""
+    topic = await handed_off(ag)
+    before = len(ag.api.sent(ADA))
+    await ag.agent("Which model \ud800 do you have?", thread=topic)
+    sent = [html_to_text(c["text"]) for c in ag.api.sent(ADA)[before:]]
+    assert sent[-1] == "Alice: Which model \ufffd do you have?"
+    await ag.agent("/note odd \udfff text", thread=topic)
+    async with ag.runtime.database.sessions() as session:
+        [note] = (await session.scalars(select(EscalationNote))).all()
+        stored = (await session.scalars(select(Message.text).where(Message.kind == "agent"))).all()
+    assert note.text == "odd \ufffd text" and stored == ["Which model \ufffd do you have?"]
 
 
 async def test_non_agents_and_other_chats_are_ignored(ag: AgentsHarness) -> None:

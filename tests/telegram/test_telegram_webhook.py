@@ -3,6 +3,8 @@ our aiohttp server answered through the fake Bot API, and GET /healthz."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,24 @@ async def test_a_body_that_is_not_json_is_refused(server: Server) -> None:
         headers = {SECRET_HEADER: webhook_secret(BOT_TOKEN), "Content-Type": "application/json"}
         async with session.post(server.url + "/hooks/telegram", data=b"{not json", headers=headers) as response:
             assert response.status == 400
+
+
+@pytest.mark.parametrize("body", ["just a string", [1], {"update_id": "x"}, {"update_id": 7, "message": {"text": "no chat"}}])
+async def test_an_update_aiogram_cannot_read_is_logged_not_lost_in_the_background(
+    server: Server, api: FakeTelegramAPI, body: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Acknowledged (a retry would fail the same way) with one warning naming it; the next update is answered."""
+    loop_errors: list[dict[str, Any]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _loop, context: loop_errors.append(context))
+    response = await _post(server.url + "/hooks/telegram", body, webhook_secret(BOT_TOKEN))
+    assert response.status == 200
+    [warning] = [r for r in caplog.records if "could not be read" in r.getMessage()]
+    assert warning.levelname == "WARNING"
+    ok = await _post(server.url + "/hooks/telegram", api.message(ADA, "/help"), webhook_secret(BOT_TOKEN))
+    assert ok.status == 200
+    await api.wait_sent(ADA, 1)
+    gc.collect()  # an unretrieved task exception is reported when the task is collected
+    assert not loop_errors
 
 
 async def test_a_configured_secret_is_used(api: FakeTelegramAPI, tmp_path: Path) -> None:

@@ -157,9 +157,16 @@ async def run_console(
         )
         language = outcome.language
         handled += 1
-        if not outcome.replies:  # relayed to the person handling the conversation
+        if outcome.duplicate:
+            # The first try committed before the connection broke: show what was answered then.
+            stored = await engine.store.replies_to(CHANNEL, customer_id, inbound.external_id or "")
+            block = "\n".join(m.text or "" for m in stored)
+        elif not outcome.replies:  # relayed to the person handling the conversation
             continue
-        block = "\n".join(render_reply(r) for r in outcome.replies)
+        else:
+            block = "\n".join(render_reply(r) for r in outcome.replies)
+        if not block:
+            continue
         prefix = "bot> " if interactive else ""
         stdout.write(f"{prefix}{block}\n\n")
         stdout.flush()

@@ -25,8 +25,9 @@ from bot.channels.sms import messages
 from bot.channels.sms.keywords import Keyword, booking_request, keyword, menu_word
 from bot.channels.sms.outbox import Outbox
 from bot.channels.sms.providers import Template
-from bot.channels.sms.render import cut, plain, render_replies
+from bot.channels.sms.render import SmsText, cut, cut_reply, plain, render_replies
 from bot.channels.sms.templates import booking_template
+from bot.engine.choices import typed_number
 from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Outcome, ReplyKind
 from bot.nlu.language import detect_language
@@ -184,6 +185,9 @@ class SmsChannel:
         if hit is not None and hit.keyword is Keyword.MORE:
             await self._more(item, hit.language)
             return DONE
+        if await self._names_an_unsent_option(item):
+            await self._more(item, None, unsent=typed_number(text))
+            return DONE
         outcome = await self.engine.handle(await self._inbound(item))
         if outcome.duplicate:
             return DONE
@@ -213,25 +217,44 @@ class SmsChannel:
     # -- answering --------------------------------------------------------------------------------
 
     async def _send_outcome(self, number: str, outcome: Outcome, started: dt.datetime) -> None:
-        text = render_replies(outcome.replies)
-        if not text:
+        rendered = render_replies(outcome.replies)
+        if not rendered.text:
             await self.sms.save_more(number, None, None)
             return
-        head, rest = cut(text, outcome.language)
-        await self.sms.save_more(number, rest, outcome.language)
-        template = await booking_template(self.runtime, number, text, started)
-        await self.outbox.enqueue(number, head, "reply", template=template, conversation_id=outcome.conversation_id)
+        template = await booking_template(self.runtime, number, rendered.text, started)
+        await self.send_rendered(number, rendered, "reply", outcome.language, template=template,
+                                 conversation_id=outcome.conversation_id)
 
-    async def _more(self, item: InboxItem, language: Language | None) -> None:
+    async def send_rendered(self, number: str, rendered: SmsText, kind: str, language: Language, *,
+                            template: Template | None = None, conversation_id: int | None = None) -> int:
+        """Queue a rendered turn: its first page now, the rest kept for MORE with how many options were sent."""
+        page = cut_reply(rendered, language)
+        await self.sms.save_more(number, page.rest, language, page.options_sent)
+        return await self.outbox.enqueue(number, page.head, kind, template=template, conversation_id=conversation_id)
+
+    async def _names_an_unsent_option(self, item: InboxItem) -> bool:
+        """A digit for an option of the last reply that is still waiting behind MORE: it must not act."""
+        number = typed_number(item.body)
+        if number is None or item.media:
+            return False
+        sent = await self.sms.options_sent(item.from_number)
+        return sent is not None and number > sent
+
+    async def _more(self, item: InboxItem, language: Language | None, *, unsent: int | None = None) -> None:
+        """The next page of the last long reply (MORE); `unsent`: the option number the customer typed
+        before it reached them, said first so they know why nothing was chosen."""
         waiting = await self.sms.take_more(item.from_number)
         if waiting is None:
-            language = language or await self._language(item.from_number)
+            language = language or await self.language_of(item.from_number)
             text, rest = messages.say("more.none", language), None
         else:
-            rest_text, stored_language = waiting
+            rest_text, stored_language, options_sent = waiting
             language = stored_language if stored_language in LANGUAGES else (language or "en")  # type: ignore[assignment]
+            if unsent is not None:
+                rest_text = messages.say("options.unsent", language, number=unsent) + "\n" + rest_text  # type: ignore[arg-type]
             text, rest = cut(rest_text, language)  # type: ignore[arg-type]
-            await self.sms.save_more(item.from_number, rest, language)
+            # Options on a later page count as sent only once everything has been: stay on the safe side.
+            await self.sms.save_more(item.from_number, rest, language, options_sent)
         await self._record(item, text, language)  # type: ignore[arg-type]
         await self.outbox.enqueue(item.from_number, text, "more")
 
@@ -241,7 +264,7 @@ class SmsChannel:
         await self.outbox.enqueue(item.from_number, text, kind, template=Template(f"sms.{key}"))
 
     async def _limited(self, item: InboxItem, recent: int) -> str:
-        language = await self._language(item.from_number)
+        language = await self.language_of(item.from_number)
         await self.store.record_unanswered(CHANNEL, item.from_number, kind="text", text=item.body,
                                            external_id=item.external_id, language=language)
         if recent == self.rate_limit + 1:  # say it once, at the first message over the limit
@@ -257,7 +280,7 @@ class SmsChannel:
 
     async def _hand_to_people(self, item: InboxItem, error: BaseException) -> None:
         """The engine failed: keep the message in the transcript, queue it for a person, tell the customer."""
-        language = await self._language(item.from_number)
+        language = await self.language_of(item.from_number)
         text = messages.say("error", language)
         service = getattr(self.runtime, "handoff", None)
         async with self.store.turn(CHANNEL, item.from_number, language=language) as turn:
@@ -278,7 +301,8 @@ class SmsChannel:
             service.notify()
         await self.outbox.enqueue(item.from_number, cut(plain(text), language)[0], "notice", conversation_id=conversation_id)
 
-    async def _language(self, number: str) -> Language:
+    async def language_of(self, number: str) -> Language:
+        """The language of the number's conversation (the default language for a new number)."""
         conversation = await self.store.conversation(CHANNEL, number)
         language = conversation.language if conversation is not None else self.settings.default_language
         return language if language in LANGUAGES else "en"  # type: ignore[return-value]
@@ -289,7 +313,6 @@ class SmsChannel:
                         conversation_id: int | None = None) -> int:
         """Queue a free text for a number (an agent's reply); cut at 3 parts with MORE like any reply."""
         if language not in LANGUAGES:
-            language = await self._language(number)
-        head, rest = cut(plain(text), language)  # type: ignore[arg-type]
-        await self.sms.save_more(number, rest, language)
-        return await self.outbox.enqueue(number, head, kind, conversation_id=conversation_id)
+            language = await self.language_of(number)
+        return await self.send_rendered(number, SmsText(plain(text)), kind, language,  # type: ignore[arg-type]
+                                        conversation_id=conversation_id)

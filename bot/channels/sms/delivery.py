@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bot.channels.sms.render import render_replies
 from bot.engine.types import Reply
 from bot.handoff.delivery import AgentMessage, CustomerUnreachable, DeliveryFailed
+from bot.settings import LANGUAGES
 
 if TYPE_CHECKING:
     from bot.channels.sms.channel import SmsChannel
@@ -39,9 +40,14 @@ class SmsDelivery:
 
     async def send_replies(self, customer_id: str, replies: Sequence[Reply]) -> None:
         await self._check(customer_id)
-        text = render_replies(replies)
-        if text:
-            await self._queue(customer_id, text, "handoff", replies[0].language if replies else None)
+        rendered = render_replies(replies)
+        if not rendered.text:
+            return
+        language = replies[0].language if replies[0].language in LANGUAGES else await self.sms.language_of(customer_id)
+        try:  # rendered as a turn: its options stay on the first page, like the engine's own replies
+            await self.sms.send_rendered(customer_id, rendered, "handoff", language)
+        except Exception as exc:  # noqa: BLE001 - the outbox table did not take it: the service retries
+            raise DeliveryFailed(f"could not queue the SMS: {exc}") from exc
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
         await self._check(customer_id)

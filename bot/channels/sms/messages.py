@@ -41,6 +41,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "（回覆「更多」看其餘內容）",
         "en": "(reply MORE for the rest)",
     },
+    "options.unsent": {
+        "zh-Hans": "选项{number}还没有发给您，所以没有为您选择。下面是余下的内容：",
+        "zh-Hant": "選項{number}還沒有傳給您，所以沒有為您選擇。以下是其餘內容：",
+        "en": "Option {number} had not reached you yet, so nothing was chosen. Here is the rest:",
+    },
     "more.none": {
         "zh-Hans": "没有更多内容了。请直接发送您的问题。",
         "zh-Hant": "沒有更多內容了。請直接傳送您的問題。",
@@ -59,7 +64,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
 }
 
 # How many SMS parts each line may take at most (checked by a test, with the brand "Acme Care").
-MAX_SEGMENTS: dict[str, int] = {"help": 3, "opt_out": 2, "opt_in": 2, "rate_limited": 2, "error": 2, "more.none": 1, "more.suffix": 1}
+MAX_SEGMENTS: dict[str, int] = {"help": 3, "opt_out": 2, "opt_in": 2, "rate_limited": 2, "error": 2, "more.none": 1, "more.suffix": 1, "options.unsent": 1}
 
 
 def say(key: str, language: Language, **values: object) -> str:

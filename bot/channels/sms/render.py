@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.channels.sms.messages import say
 from bot.channels.sms.segments import gsm_friendly, segment_count
@@ -50,47 +52,72 @@ def render_reply(reply: Reply) -> str:
     return "\n".join(line for line in lines if line)
 
 
-class SmsText(str):
-    """A rendered SMS text that knows how many of its last lines are the last reply and its numbered options."""
+@dataclass(frozen=True)
+class SmsText:
+    """A turn rendered for SMS: the text, and how many of its last lines are the last reply and its options.
 
+    The line counts let `cut_reply` keep a question with its numbered options on the first page, and say
+    how many of those options were sent, without reading the rendered text back.
+    """
+
+    text: str
     reply_lines: int = 0
     option_lines: int = 0
 
 
-def render_replies(replies: Iterable[Reply]) -> str:
-    """All replies of one turn as one SMS text (an `SmsText`: `cut` keeps its trailing options on the first page)."""
+class Page(NamedTuple):
+    """What to send now, the rest for MORE, and how many of the last reply's options are in `head`
+    (None: all of them, or there were none): a digit must not pick an option still in `rest`."""
+
+    head: str
+    rest: str | None
+    options_sent: int | None = None
+
+
+def render_replies(replies: Iterable[Reply]) -> SmsText:
+    """All replies of one turn as one SMS text, with the line counts `cut_reply` needs."""
     replies = list(replies)
-    text = SmsText(gsm_friendly("\n".join(t for t in (render_reply(r) for r in replies) if t)))
-    if replies and replies[-1].options:
-        last, words = render_reply(replies[-1]), plain(replies[-1].text)
-        text.reply_lines = last.count("\n") + 1
-        text.option_lines = text.reply_lines - (words.count("\n") + 1 if words else 0)
-    return text
+    text = gsm_friendly("\n".join(t for t in (render_reply(r) for r in replies) if t))
+    if not (replies and replies[-1].options):
+        return SmsText(text)
+    last, words = render_reply(replies[-1]), plain(replies[-1].text)
+    reply_lines = last.count("\n") + 1
+    return SmsText(text, reply_lines, reply_lines - (words.count("\n") + 1 if words else 0))
 
 
 def cut(text: str, language: Language, max_segments: int | None = None) -> tuple[str, str | None]:
-    """(what to send now, the rest for MORE or None). What is sent never takes more than `max_segments` parts.
+    """(what to send now, the rest for MORE or None) for free text. At most `max_segments` parts are sent."""
+    page = cut_reply(SmsText(text), language, max_segments)
+    return page.head, page.rest
+
+
+def cut_reply(rendered: SmsText, language: Language, max_segments: int | None = None) -> Page:
+    """A rendered turn cut for SMS, at most `max_segments` parts now and the rest for MORE.
 
     The last reply with numbered options (its question and options, or else the options alone) stays on
     the first page, after the "reply MORE" line: a digit may only ever pick an option the customer has
-    been sent. Only when the options alone do
-    not fit are they cut like the rest (and the booking flow then refuses a digit naming an unsent one).
+    been sent. Only when the options alone do not fit are they cut like the rest; `Page.options_sent`
+    then says how many arrived, and the SMS channel refuses a digit naming one that did not.
     """
     max_segments = MAX_SEGMENTS if max_segments is None else max_segments  # read now: tests may lower it
-    keep = [n for n in (getattr(text, "reply_lines", 0), getattr(text, "option_lines", 0)) if n]
-    text = gsm_friendly(text.strip())
+    text = gsm_friendly(rendered.text.strip())
     if segment_count(text) <= max_segments:
-        return text, None
+        return Page(text, None)
     suffix = "\n" + say("more.suffix", language)
     lines = text.split("\n")
-    for count in keep:  # the whole last reply (question and options) if it fits, else its options
-        if count >= len(lines):
+    for count in (rendered.reply_lines, rendered.option_lines):  # the whole last reply if it fits, else its options
+        if not count or count >= len(lines):
             continue
         body, tail = "\n".join(lines[:-count]).rstrip(), "\n".join(lines[-count:])
         kept = _cut_keeping(body, suffix + "\n" + tail, max_segments)
         if kept is not None:
-            return kept
-    return _cut_plain(text, suffix, max_segments)
+            return Page(*kept)
+    head, rest, end = _cut_plain(text, suffix, max_segments)
+    if not rendered.option_lines or rest is None:
+        return Page(head, rest)
+    first_option_line = len(lines) - rendered.option_lines
+    complete_lines = text[:end].count("\n") + (1 if end < len(text) and text[end] == "\n" else 0)
+    return Page(head, rest, max(0, complete_lines - first_option_line))
 
 
 def _cut_keeping(body: str, tail: str, max_segments: int) -> tuple[str, str | None] | None:
@@ -113,7 +140,8 @@ def _cut_keeping(body: str, tail: str, max_segments: int) -> tuple[str, str | No
     return head + tail, rest or None
 
 
-def _cut_plain(text: str, suffix: str, max_segments: int) -> tuple[str, str | None]:
+def _cut_plain(text: str, suffix: str, max_segments: int) -> tuple[str, str | None, int]:
+    """(head with the MORE suffix, rest, where `text` was cut)."""
     # The longest prefix that still fits with the suffix (the part count grows with the length).
     low, high = 0, len(text)
     while low < high:
@@ -125,8 +153,9 @@ def _cut_plain(text: str, suffix: str, max_segments: int) -> tuple[str, str | No
     end = _break_before(text, low)
     head, rest = text[:end].rstrip(), text[end:].strip()
     if not head:  # nothing fits before a break: cut hard
+        end = low
         head, rest = text[:low].rstrip(), text[low:].strip()
-    return head + suffix, rest or None
+    return head + suffix, rest or None, end
 
 
 def _break_before(text: str, limit: int) -> int:

@@ -110,13 +110,17 @@ def _message(provider: str, external_id: object, sender: object, body: object, t
     """The checked message, every string made storable here, at the boundary."""
     if not isinstance(external_id, str) or not 1 <= len(external_id.strip()) <= 128:
         raise Rejected(400, "missing or bad message id")
+    if "\ufffd" in external_id or storable(external_id) != external_id:
+        # Two different broken ids would become the same stored one, and the second message would be
+        # taken for a redelivery of the first: refuse it (a gateway's ids are plain text).
+        raise Rejected(400, "message id with characters that are not text")
     number = normalise_number(storable(sender) if isinstance(sender, str) else None, region)
     if number is None:
         raise Rejected(400, f"sender {str(sender)[:40]!r} is no phone number")
     text = _text(body if body is not None else "", "text")
     if to is not None and not isinstance(to, str):
         raise Rejected(400, "to is not a string")
-    return IncomingSms(provider, storable(external_id.strip()), number, text, storable(to[:32]) if to else None,
+    return IncomingSms(provider, external_id.strip(), number, text, storable(to[:32]) if to else None,
                        tuple((storable(url), storable(kind)) for url, kind in media))
 
 

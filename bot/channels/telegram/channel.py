@@ -19,7 +19,6 @@ from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message, Use
 from bot.channels.telegram.callbacks import Feedback, IntentRefs
 from bot.channels.telegram.render import render
 from bot.channels.telegram.texts import channel_text, language_from_code
-from bot.engine.messages import say
 from bot.engine.types import Action, Inbound, InboundKind, Outcome, Reply, ReplyKind
 from bot.settings import Language, Settings
 

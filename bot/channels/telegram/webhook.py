@@ -17,8 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.channels.telegram.bot import create_telegram, set_commands
 from bot.channels.telegram.channel import RuntimeLike
@@ -59,9 +61,16 @@ class SecretTokenRequestHandler(SimpleRequestHandler):
             log.warning("webhook request from %s with a %s secret token: 403", request.remote, "wrong" if given else "missing")
             return web.Response(status=403, text="Forbidden")
         try:
-            return await super().handle(request)
-        except ValueError:  # not JSON
+            data = await request.json(loads=self.bot.session.json_loads)
+        except ValueError:  # not JSON, or not UTF-8
             return web.Response(status=400, text="Bad Request")
+        problem = _unreadable_update(data, self.bot)
+        if problem is not None:
+            # Acknowledged all the same: Telegram would resend the same body forever. The log line is what
+            # tells the operator that an update (maybe a customer's message) was not understood.
+            log.warning("telegram: webhook update %s could not be read and was dropped: %s", _update_ref(data), problem)
+            return web.json_response({})
+        return await super().handle(request)
 
     async def close(self) -> None:
         """Let updates still being handled finish (bounded), then close the bot's session."""
@@ -69,6 +78,32 @@ class SecretTokenRequestHandler(SimpleRequestHandler):
         if pending:
             await asyncio.wait(pending, timeout=10)
         await super().close()
+
+
+def _unreadable_update(data: object, bot: Bot) -> str | None:
+    """Why aiogram cannot read `data` as an Update, or None when it can.
+
+    aiogram validates in the background task that handles the update, after the 200: an update it cannot
+    read would be lost with nothing but an unretrieved task exception, so it is checked before answering.
+    """
+    if not isinstance(data, dict):
+        return f"not a JSON object ({type(data).__name__})"
+    try:
+        Update.model_validate(data, context={"bot": bot})
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"{exc.error_count()} problem(s), first at {where or 'top level'}: {first.get('msg', exc)}"
+    return None
+
+
+def _update_ref(data: object) -> str:
+    """The update id and chat id of a raw update, for the log (whatever shape it has)."""
+    if not isinstance(data, dict):
+        return "(no id)"
+    message = data.get("message") if isinstance(data.get("message"), dict) else {}
+    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    return f"{data.get('update_id', '(no id)')!r} (chat {chat.get('id', '?')!r})"
 
 
 def telegram_webhook_routes(dispatcher: Dispatcher, bot: Bot, *, path: str, secret_token: str) -> Callable[[web.Application], None]:

@@ -65,7 +65,6 @@ from bot.engine.booking.schedule import (
     callback_promise,
     find_slot,
 )
-from bot.engine.booking.seen import option_unseen
 from bot.engine.booking.warranty import (
     EXCHANGE_DAYS,
     RETURN_DAYS,
@@ -254,9 +253,6 @@ class BookingFlow:
         bk = copy.deepcopy(bk)
         ctx.state["booking"] = bk
         self.keep_language(ctx, bk, inbound)
-        if await option_unseen(turn, inbound, action):  # "1" for an option still waiting behind MORE (SMS)
-            await self.reprompt(ctx, turn, bk, say("options.unseen", ctx.language))
-            return
         if action is not None and booking_action(action) is None:
             await self._other_action(ctx, turn, inbound, action, bk)
             return

@@ -218,11 +218,6 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "option.confirm": {"zh-Hans": "确认预约", "zh-Hant": "確認預約", "en": "Confirm booking"},
     "option.change": {"zh-Hans": "修改信息", "zh-Hant": "修改資料", "en": "Change something"},
     "option.details": {"zh-Hans": "查看地址和详情", "zh-Hant": "查看地址和詳情", "en": "Address and details"},
-    "options.unseen": {
-        "zh-Hans": "您还没有收到这些选项，所以我没有按数字操作。请看下面的选项再回复：",
-        "zh-Hant": "您還沒有收到這些選項，所以我沒有按數字操作。請看下面的選項再回覆：",
-        "en": "You had not been sent these options yet, so I did not act on the number. Please read them below and reply:",
-    },
     "option.cancel": {"zh-Hans": "取消", "zh-Hant": "取消", "en": "Cancel"},
     "option.nothing": {"zh-Hans": "不用改了", "zh-Hant": "不用改了", "en": "Nothing, go back"},
     "option.day": {
