@@ -56,9 +56,9 @@ class FaqStep:
         elif entry.handoff is not None:
             ctx.reply(text, ReplyKind.INFO, intent_id=entry.id, confidence=confidence)
             hand_off(ctx, entry.handoff)
-        elif entry.id == GREETING_ID:
+        elif entry.plays(GREETING_ID):  # the built-in greeting, or the operator's that absorbed it
             ctx.reply(text, ReplyKind.MENU, ctx.menu_options(), intent_id=entry.id, confidence=confidence)
-        elif entry.id.startswith(SMALLTALK_PREFIX):
+        elif entry.id.startswith(SMALLTALK_PREFIX) or any(m.startswith(SMALLTALK_PREFIX) for m in entry.merged):
             ctx.reply(text, ReplyKind.INFO, intent_id=entry.id, confidence=confidence)
         else:
             ctx.reply(text, ReplyKind.ANSWER, intent_id=entry.id, confidence=confidence)
@@ -81,7 +81,10 @@ class FaqStep:
 
     def popular(self, ctx: TurnContext) -> None:
         """The first questions of the knowledge base, offered as a list to pick from."""
-        entries = [e for e in self.knowledge.entries if "." in e.id and not e.id.startswith((SMALLTALK_PREFIX, "handoff."))]
+        entries = [
+            e for e in self.knowledge.entries
+            if "." in e.id and not e.id.startswith((SMALLTALK_PREFIX, "handoff.")) and not e.merged
+        ]
         options = tuple(Option(e.title_in(ctx.language), Action(ActionKind.INTENT, e.id)) for e in entries[:POPULAR_COUNT])
         ctx.reply(ctx.say("faq.popular"), ReplyKind.INFO, options)
 

@@ -442,12 +442,11 @@ class HandoffService:
         except Exception:  # noqa: BLE001 - a comment is the safe reading
             return False
         best = result.best
-        return bool(
-            result.decision == "answer"
-            and best is not None
-            and not best.intent_id.startswith("smalltalk.")
-            and not best.intent_id.startswith("handoff.")
-        )
+        if result.decision != "answer" or best is None:
+            return False
+        entry = self.knowledge.entry(best.intent_id) if self.knowledge is not None else None
+        small_talk = best.intent_id.startswith(("smalltalk.", "handoff.")) or bool(entry is not None and entry.merged)
+        return not small_talk
 
     async def after_commit(self, conversation_id: int, flush: bool) -> None:
         """After a customer's turn: wake the desk, and deliver agent messages the customer missed."""

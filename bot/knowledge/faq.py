@@ -14,6 +14,10 @@ Anything a customer would see wrong is an error with its line: a flow the bot do
 placeholder other than {brand} in an answer (it would be shown as written), any placeholder in a title.
 Fewer example questions than the README asks for (5 to 8) is a warning: the entry works, but customers
 who put it another way are less likely to be understood.
+
+The built-in small talk (builtin.yaml) is added to every knowledge base; an operator intent that means
+the same as one of them (its own greeting, thanks, goodbye or "a person") absorbs it instead
+(`bot.knowledge.smalltalk`), and `kb check` says so as a warning.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any, Literal
 
 from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
 from bot.knowledge.lexicon import load_lexicon
+from bot.knowledge.smalltalk import merge_builtins
 from bot.knowledge.yamlfile import LINE_KEY, key_line, line_of, read_yaml
 from bot.settings import LANGUAGES, Language
 
@@ -41,6 +46,7 @@ PLACEHOLDERS: tuple[str, ...] = ("brand",)
 PLACEHOLDER_PATTERN = re.compile(r"\{[^{}\n]*\}")
 # The README asks for 5 to 8 example questions an entry; fewer is a warning, not an error.
 MIN_QUESTIONS, MAX_QUESTIONS = 5, 8
+HUMAN_ID = "handoff.human"  # the built-in "a person, please"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,12 @@ class FaqEntry:
     source: str = ""
     flow: str | None = None  # a flow this intent starts (e.g. "booking") when the knowledge enables it
     builtin: bool = False  # shipped with the bot (greeting, thanks, goodbye, a person please)
+    merged: tuple[str, ...] = ()  # built-in intents this operator intent absorbed (bot.knowledge.smalltalk)
+    merged_questions: tuple[str, ...] = ()  # the example questions that came with them (in `questions` too)
+
+    def plays(self, builtin_id: str) -> bool:
+        """True for the built-in intent `builtin_id` itself or an operator intent that absorbed it."""
+        return self.id == builtin_id or builtin_id in self.merged
 
     def answer_in(self, language: Language, brand: str) -> str:
         """The answer in one language, with the operator's brand name filled in."""
@@ -79,14 +91,15 @@ class KnowledgeBase:
     warnings: tuple[KnowledgeError, ...] = ()
 
     def entry(self, entry_id: str) -> FaqEntry | None:
-        """Look an entry up by id."""
+        """Look an entry up by id; a merged built-in's id finds the operator intent that absorbed it."""
         return self._by_id.get(entry_id)
 
     @property
     def _by_id(self) -> dict[str, FaqEntry]:
         cached = self.__dict__.get("_index")
         if cached is None:
-            cached = {e.id: e for e in self.entries}
+            cached = {alias: e for e in self.entries for alias in e.merged}
+            cached.update({e.id: e for e in self.entries})
             object.__setattr__(self, "_index", cached)
         return cached
 
@@ -97,8 +110,8 @@ class KnowledgeBase:
 
     @property
     def question_count(self) -> int:
-        """How many example questions the operator wrote."""
-        return sum(len(e.questions) for e in self.operator_entries)
+        """How many example questions the operator wrote (not those a merged built-in brought)."""
+        return sum(len(e.questions) - len(e.merged_questions) for e in self.operator_entries)
 
     @property
     def languages(self) -> tuple[Language, ...]:
@@ -279,8 +292,23 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         for entry in entries
         if len(entry.questions) < MIN_QUESTIONS
     ]
-    # The operator's entries win over built-in ones with the same id.
-    entries += [b for b in _builtin_entries() if b.id not in seen]
+    # The operator's entries win over built-in ones with the same id; an operator intent that means the
+    # same as a built-in one absorbs it (bot.knowledge.smalltalk).
+    builtin = [b for b in _builtin_entries() if b.id not in seen]
+    entries, builtin, merges = merge_builtins(entries, builtin)
+    by_id = {e.id: e for e in entries}
+    warnings += [
+        KnowledgeError(
+            Path(by_id[m.operator_id].source.rpartition(":")[0]) if by_id[m.operator_id].source else directory,
+            _line(by_id[m.operator_id]),
+            f"merged with the built-in {m.builtin_id} (its examples now count for {m.operator_id}"
+            + ("; it hands off to a person like the built-in" if m.builtin_id == HUMAN_ID and not seen[m.operator_id].handoff else "")
+            + ")",
+            m.operator_id,
+        )
+        for m in merges
+    ]
+    entries += builtin
     return KnowledgeBase(directory=directory, entries=tuple(entries), synonyms=tuple(synonyms), warnings=tuple(warnings))
 
 

@@ -325,7 +325,7 @@ class BookingFlow:
         entry = self.knowledge.entry(best.intent_id)
         if entry is None or (not sentence and entry.handoff is None):
             return False
-        if entry.flow == NAME or entry.id == "smalltalk.greeting":
+        if entry.flow == NAME or entry.plays("smalltalk.greeting"):
             return True  # "I want to book a repair" / "hello" while booking: just ask again
         self.faq.answer(ctx, entry, best.confidence)
         return True
