@@ -1,4 +1,4 @@
-"""`supportbot` command line: serve, chat, kb check, eval, queue, db upgrade.
+"""`supportbot` command line: serve, chat, kb check, kb doctor, eval, queue, db upgrade.
 
 Every expected failure (a bad setting, a broken knowledge file) ends with a readable message and a
 non-zero exit, never a traceback.
@@ -98,6 +98,24 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     elif hours is not None:
         years = f", own holiday list for {', '.join(map(str, sorted(hours.calendar.years)))}" if hours.calendar.years else ""
         print(f"hand-off: office hours from {hours.source.name if hours.source else 'hours.yaml'} ({hours.timezone}{', mainland holidays' if hours.region == 'CN' else ''}{years})")
+    return 0
+
+
+def cmd_kb_doctor(args: argparse.Namespace) -> int:
+    """What to fix in the knowledge base to be understood better (bot/nlu/doctor.py); exit 0 on any valid KB.
+
+    An invalid knowledge base fails as in `kb check` (KnowledgeErrors: every problem, exit 1).
+    """
+    from bot.nlu.doctor import diagnose, render
+
+    settings = _settings(args)
+    knowledge = load_knowledge(settings.knowledge_dir)
+    print(f"kb doctor: training the matcher once per cross-validation fold on {settings.knowledge_dir} ...", file=sys.stderr)
+    report = diagnose(knowledge, threshold=settings.match_threshold)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(render(report, limit=None if args.all else 20), end="")
     return 0
 
 
@@ -311,6 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kb", metavar="DIR")
     check.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="check the holiday calendar as of this day (default: today)")
     check.set_defaults(func=cmd_kb_check)
+    doctor = kb_sub.add_parser("doctor", help="What to fix in the knowledge base to be understood better.")
+    doctor.add_argument("--kb", metavar="DIR")
+    doctor.add_argument("--json", action="store_true", help="print one JSON object (structure: bot/nlu/doctor.py)")
+    doctor.add_argument("--all", action="store_true", help="list every finding (default: at most ~20 lines a section)")
+    doctor.set_defaults(func=cmd_kb_doctor)
 
     evaluation = add("eval", cmd_eval, "Measure matching accuracy on a cases file (JSON lines).")
     evaluation.add_argument("--cases", required=True, metavar="FILE")

@@ -13,6 +13,7 @@ from bot.handoff.service import HandoffService
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.knowledge.catalog import Catalog, load_catalog
 from bot.knowledge.hours import OfficeHours, load_hours
+from bot.nlu.cache import cache_dir_for, load_or_train
 from bot.nlu.matcher import IntentMatcher
 from bot.settings import Settings
 from bot.storage import Database, Store
@@ -63,7 +64,7 @@ async def build_runtime(
     hours = load_hours(knowledge.directory, getattr(settings, "timezone", "Asia/Shanghai"))
     if catalog is not None:
         catalog = catalog.with_calendar(hours.calendar)
-    matcher = IntentMatcher.from_knowledge(knowledge, threshold=settings.match_threshold)
+    matcher = load_or_train(knowledge, threshold=settings.match_threshold, cache_dir=cache_dir_for(settings))
     database = await Database.connect(settings.database_url, clock=clock)
     store = Store(database)
     flows = []

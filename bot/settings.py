@@ -36,6 +36,10 @@ class Settings(BaseSettings):
 
     # Matching. None means "calibrate from the knowledge base at load time".
     match_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Trained matchers are cached here, keyed by the knowledge base's content and the matcher's code, so a
+    # restart or a second instance with unchanged knowledge loads instead of training. Unset: a
+    # model-cache directory next to the SQLite database (data/model-cache); "off": no cache.
+    model_cache_dir: str | None = None
     # Consecutive low-confidence turns before the bot hands the conversation to a person.
     handoff_after_low_confidence: int = Field(default=2, ge=1, le=10)
     # Messages longer than this are not matched, they get a polite "too long" reply (and a person).
@@ -99,6 +103,7 @@ class Settings(BaseSettings):
         "twilio_from_number",
         "public_url",
         "sms_webhook_secret",
+        "model_cache_dir",
         mode="before",
     )
     @classmethod

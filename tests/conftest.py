@@ -30,6 +30,13 @@ async def _pg_execute(url: str, *statements: str) -> None:
         await connection.close()
 
 
+@pytest.fixture(autouse=True)
+def no_model_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test trains its own matcher (tests of the model cache pass their own directory), and nothing is
+    written under the working tree's data/."""
+    monkeypatch.setenv("MODEL_CACHE_DIR", "off")
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str | None]:
     """A throw-away PostgreSQL database for this test session (its asyncpg URL), or None if unreachable."""

@@ -33,7 +33,11 @@ class CachedMatcher(IntentMatcher):
 
 def use_cached_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make `build_runtime` use the session-wide cached matcher."""
-    monkeypatch.setattr(bot.runtime, "IntentMatcher", CachedMatcher)
+
+    def load_or_train(kb, *, threshold=None, cache_dir=None, report=None):  # type: ignore[no-untyped-def]
+        return CachedMatcher.from_knowledge(kb, threshold=threshold)
+
+    monkeypatch.setattr(bot.runtime, "load_or_train", load_or_train)
 
 
 class Clock:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Fold", "plan_folds", "ConfidenceModel", "choose_threshold", "decide", "DEFAULT_THRESHOLD"]
+__all__ = ["DEFAULT_THRESHOLD", "ConfidenceModel", "Fold", "choose_threshold", "decide", "plan_folds"]
 
 DEFAULT_THRESHOLD = 0.5
 # Cross-validation folds for a knowledge base (a few hundred examples); large sets use one split.
@@ -103,10 +103,15 @@ def plan_folds(labels: Sequence[str], n_background: int, *, seed: int = 13, larg
         negatives = [i for intent in intents[:n_held] for i in by_intent[intent]]
         positives: list[int] = []
         train: list[int] = []
+        carry = 0.0  # so that a tenth of the examples is held out even when an intent has fewer than ten
         for intent in intents[n_held:]:
             members = by_intent[intent][:]
             rng.shuffle(members)
-            k = int(len(members) * held_fraction) if len(members) >= 5 else 0
+            k = 0
+            if len(members) >= 5:
+                quota = len(members) * held_fraction + carry
+                k = int(quota + 1e-9)
+                carry = quota - k
             positives += members[:k]
             train += members[k:]
         n_bg = int(len(background) * 0.3)
@@ -143,7 +148,7 @@ class ConfidenceModel:
         self.scale = scale
 
     @classmethod
-    def fit(cls, features: np.ndarray, labels: np.ndarray, fallback: "ConfidenceModel") -> "ConfidenceModel":
+    def fit(cls, features: np.ndarray, labels: np.ndarray, fallback: ConfidenceModel) -> ConfidenceModel:
         """Fit on candidate signals; with too little data (or one class only) keep the fallback."""
         if len(labels) < 20 or labels.min() == labels.max():
             return fallback

@@ -30,8 +30,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, choose_threshold, decide, plan_folds
-from bot.nlu.features import Featurizer, fit_vectorizer, pack, vectorize_one
+from bot.nlu.features import Featurizer, fit_vectorizer, has_han, pack, vectorize_one
 from bot.nlu.normalize import normalize
+from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
 
 if TYPE_CHECKING:
     from bot.knowledge.faq import KnowledgeBase
@@ -45,6 +46,7 @@ BACKGROUND = "\x00background"  # the out-of-scope class; never a candidate
 MAX_CHARS = 2000  # longer messages are matched on their first MAX_CHARS characters
 MAX_CANDIDATES = 3
 LARGE_CORPUS = 3000  # examples; see _Corpus
+LARGE_CLASSES = 500  # intents; above this the classifier trains on sampled negatives (bot/nlu/sampled_svm.py)
 SHORTLIST = 4  # intents (by classifier score) whose fuzzy similarity is measured
 # Weight of each kind of evidence relative to an example question.
 WEIGHT_QUESTION = 1.0
@@ -151,14 +153,21 @@ class _Model:
         labels = [corpus.labels[i] for i in rows]
         self.vectorizer = corpus.vectorizer
         self.classes: list[str] = sorted(set(labels))
-        svm = LinearSVC(C=c, tol=SVM_TOL, max_iter=2000, random_state=0)
-        svm.fit(matrix, labels, sample_weight=corpus.weights[rows])
-        coef, intercept = svm.coef_, svm.intercept_
-        if len(self.classes) == 2:  # binary: one hyperplane, class 1 positive
-            coef = np.vstack([-coef[0], coef[0]])
-            intercept = np.array([-intercept[0], intercept[0]])
-        self.weights = np.ascontiguousarray(coef.T, dtype=np.float32)  # (features, classes)
-        self.bias = intercept.astype(np.float64)
+        self.weights: np.ndarray | SparseWeights
+        if len(self.classes) > LARGE_CLASSES:  # exact one-vs-rest costs intents x texts: see sampled_svm
+            index = {name: i for i, name in enumerate(self.classes)}
+            self.weights, self.bias = fit_sampled_ovr(
+                matrix, np.array([index[x] for x in labels]), len(self.classes), corpus.weights[rows], c, SVM_TOL
+            )
+        else:
+            svm = LinearSVC(C=c, tol=SVM_TOL, max_iter=2000, random_state=0)
+            svm.fit(matrix, labels, sample_weight=corpus.weights[rows])
+            coef, intercept = svm.coef_, svm.intercept_
+            if len(self.classes) == 2:  # binary: one hyperplane, class 1 positive
+                coef = np.vstack([-coef[0], coef[0]])
+                intercept = np.array([-intercept[0], intercept[0]])
+            self.weights = np.ascontiguousarray(coef.T, dtype=np.float32)  # (features, classes)
+            self.bias = intercept.astype(np.float64)
         self.seen = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0  # features in training
         self.background = self.classes.index(BACKGROUND) if BACKGROUND in self.classes else -1
         self.intents = np.array([i for i, name in enumerate(self.classes) if name != BACKGROUND], dtype=np.int64)
@@ -178,7 +187,10 @@ class _Model:
         scores = self.bias.copy()
         coverage = 0.0
         if len(idx):
-            scores += values.astype(np.float32) @ self.weights[idx]
+            if isinstance(self.weights, SparseWeights):
+                scores += self.weights.scores(idx, values)
+            else:
+                scores += values.astype(np.float32) @ self.weights[idx]
             coverage = float(np.count_nonzero(self.seen[idx])) / max(n_tokens, 1)
         background = float(scores[self.background]) if self.background >= 0 else -1.0
         intent_scores = scores[self.intents]
@@ -249,7 +261,7 @@ class IntentMatcher:
         as the out-of-scope class. `threshold` overrides the calibrated one.
         """
         c = SVM_C if c is None else c
-        featurizer = Featurizer(synonyms=tuple(synonyms))
+        featurizer = Featurizer(synonyms=tuple(synonyms), gloss=has_han([t for t, _ in examples] + [t for t, _, _ in evidence]))
         items = [_Item(text, label, WEIGHT_QUESTION, True, "example") for text, label in examples]
         items += [_Item(text, label, weight, weight >= 0.5, "evidence") for text, label, weight in evidence]
         known = {normalize(item.text) for item in items}

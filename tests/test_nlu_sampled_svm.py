@@ -1,0 +1,86 @@
+"""The classifier for knowledge bases of thousands of intents, and calibration of large knowledge bases."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.svm import LinearSVC
+
+from bot.nlu import matcher as matcher_module
+from bot.nlu.calibrate import plan_folds
+from bot.nlu.matcher import IntentMatcher
+from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
+
+
+def test_same_as_linear_svc_when_every_text_is_in_every_problem() -> None:
+    rng = np.random.default_rng(0)
+    X = sp.random(200, 40, density=0.2, format="csr", random_state=1, dtype=np.float64)
+    y = rng.integers(0, 3, 200)
+    weights = rng.uniform(0.3, 1.0, 200)
+    sparse, bias = fit_sampled_ovr(X, y, 3, weights, 1.0, 1e-4)
+    svm = LinearSVC(C=1.0, tol=1e-4, max_iter=5000, random_state=0).fit(X, y, sample_weight=weights)
+    coef = np.vstack([sparse.scores(np.array([f]), np.array([1.0], dtype=np.float32)) for f in range(40)])
+    assert np.allclose(coef, svm.coef_.T, atol=2e-3)
+    assert np.allclose(bias, svm.intercept_, atol=2e-3)
+
+
+def test_sparse_weights_score_like_the_dense_product() -> None:
+    W = sp.random(500, 300, density=0.03, format="lil", random_state=2, dtype=np.float32)
+    W[7, :] = np.linspace(-1, 1, 300)  # a feature weighted for every class: stored in the dense block
+    W = sp.csr_matrix(W)
+    weights = SparseWeights(W)
+    assert weights.dense.shape[0] >= 1
+    idx = np.array([3, 7, 100, 499])
+    values = np.array([0.5, 0.25, 1.0, 0.1], dtype=np.float32)
+    assert np.allclose(weights.scores(idx, values), W[idx].T @ values, atol=1e-6)
+    assert np.allclose(weights.scores(np.array([], dtype=np.int64), np.array([], dtype=np.float32)), 0.0)
+
+
+def test_large_single_fold_holds_out_a_tenth_of_few_shot_examples() -> None:
+    # 1,000 intents of 6 examples: more than `large` examples, so one fold; a tenth of 6 is not a whole
+    # example, and holding out none left the confidence model with nothing to learn from.
+    labels = [f"intent{i // 6}" for i in range(6000)]
+    (fold,) = plan_folds(labels, 100)
+    assert 0.08 * 5400 <= len(fold.positives) <= 0.12 * 5400
+    assert not set(fold.positives) & set(fold.train)
+    assert all(labels[i] not in fold.held_out_intents for i in fold.positives)
+
+
+def test_many_intents_train_the_sampled_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matcher_module, "LARGE_CLASSES", 3)
+    topics = {
+        "battery": ["battery drains fast", "battery replacement price", "new battery cost", "battery dies quickly", "swap the battery"],
+        "screen": ["cracked screen repair", "screen is broken", "replace the display", "display has lines", "screen glass shattered"],
+        "wifi": ["wifi keeps dropping", "cannot connect to wifi", "wireless is slow", "router wifi password", "wifi signal weak"],
+        "invoice": ["need an invoice", "send me the receipt", "tax invoice for repair", "invoice is wrong", "download my invoice"],
+        "refund": ["i want a refund", "money back please", "refund status", "how long does a refund take", "cancel and refund"],
+    }
+    examples = [(text, intent) for intent, texts in topics.items() for text in texts]
+    matcher = IntentMatcher.fit(examples, background=["what a nice day", "tell me a joke", "who won the game"])
+    assert isinstance(matcher._model.weights, SparseWeights)
+    again = pickle.loads(pickle.dumps(matcher))
+    for text, intent in [("my battery drains so fast", "battery"), ("the screen glass is cracked", "screen"),
+                         ("wifi dropping all the time", "wifi"), ("where is my refund", "refund")]:
+        assert matcher.match(text).best.intent_id == intent  # type: ignore[union-attr]
+        assert again.match(text) == matcher.match(text)
+
+
+def test_falls_back_to_linear_svc_if_liblinear_entry_point_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.nlu import sampled_svm
+
+    X = sp.random(120, 30, density=0.25, format="csr", random_state=3, dtype=np.float64)
+    y = np.random.default_rng(1).integers(0, 3, 120)
+    direct, direct_bias = fit_sampled_ovr(X, y, 3, np.ones(120), 1.0, 1e-4)
+
+    def changed(*args: object) -> None:
+        raise TypeError("train_wrap() takes 13 positional arguments")
+
+    monkeypatch.setattr(sampled_svm, "_liblinear_direct", changed)
+    fallback, fallback_bias = fit_sampled_ovr(X, y, 3, np.ones(120), 1.0, 1e-4)
+    probe = np.arange(30)
+    values = np.ones(30, dtype=np.float32)
+    assert np.allclose(direct.scores(probe, values), fallback.scores(probe, values), atol=2e-3)
+    assert np.allclose(direct_bias, fallback_bias, atol=2e-3)
