@@ -6,10 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     KNOWLEDGE_DIR=/app/knowledge \
     DATABASE_URL=sqlite+aiosqlite:////data/supportbot.db \
+    MODEL_CACHE_DIR=/data/model-cache \
     HOST=0.0.0.0
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE NOTICE ./
 COPY bot ./bot
 RUN pip install . && useradd --create-home --uid 10001 supportbot && mkdir /data && chown supportbot /data
 COPY knowledge ./knowledge

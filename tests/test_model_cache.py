@@ -167,3 +167,45 @@ def test_cache_directory_setting(cache_dir: str | None, database_url: str, expec
 
     settings = SimpleNamespace(model_cache_dir=cache_dir, database_url=database_url)
     assert cache.cache_dir_for(settings) == expected
+
+
+def test_a_cache_file_others_could_have_written_is_never_unpickled(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Loading a pickle runs code: a group- or world-writable cache (a shared directory) is not trusted."""
+    kb = load_knowledge(_kb(tmp_path / "kb"))
+    directory = tmp_path / "cache"
+    load_or_train(kb, cache_dir=directory)
+    assert directory.stat().st_mode & 0o077 == 0  # created private
+    [written] = directory.glob("matcher-*.pkl")
+    written.chmod(0o666)
+    report: dict[str, object] = {}
+    with caplog.at_level(logging.WARNING, logger="bot.nlu.cache"):
+        load_or_train(kb, cache_dir=directory, report=report)
+    assert report["hit"] is False
+    assert any("not private" in r.getMessage() for r in caplog.records)
+
+
+def test_the_runtime_uses_the_cache_and_a_hit_warms_the_glosses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from bot.nlu import gloss
+    from bot.runtime import build_runtime
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("MODEL_CACHE_DIR", str(tmp_path / "cache"))
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", knowledge_dir=_kb(tmp_path / "kb"))
+
+    async def start_and_close() -> None:
+        runtime = await build_runtime(settings)
+        await runtime.close()
+
+    asyncio.run(start_and_close())
+    assert len(list((tmp_path / "cache").glob("matcher-*.pkl"))) == 1
+    gloss.gloss_table.cache_clear()
+    asyncio.run(start_and_close())  # loaded from the cache: the gloss table is built at start-up
+    assert gloss.gloss_table.cache_info().currsize == 1
+
+
+def test_the_demo_knowledge_base_merges_no_small_talk() -> None:
+    from tests.conftest import ROOT
+
+    assert not any(entry.merged for entry in load_knowledge(ROOT / "knowledge").entries)

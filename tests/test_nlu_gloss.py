@@ -90,3 +90,23 @@ def test_chinese_only_knowledge_base_answers_english_paraphrases(monkeypatch: py
     monkeypatch.setitem(features.FAMILY_WEIGHTS, "g", 0.0)
     without = _top1(IntentMatcher.fit(examples, background=background))
     assert sum(a == b for a, b in zip(without, expected)) <= 1
+
+
+def test_a_knowledge_base_with_english_questions_goes_without_glosses_whatever_its_answers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every knowledge base has Chinese answers: the switch looks at the customers' questions only."""
+    from bot.knowledge import load_knowledge
+    from bot.nlu.matcher import IntentMatcher
+
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    entries = []
+    for name, questions in [("password", ["reset my password", "forgot my password", "password reset", "change password", "lost password"]),
+                            ("order", ["where is my order", "order status", "track my order", "has my order shipped", "order tracking"])]:
+        entries.append(
+            f"- id: it.{name}\n  title: {{zh-Hans: 标题, zh-Hant: 標題, en: Title}}\n  questions: {questions}\n"
+            f"  answer: {{zh-Hans: 中文回答, zh-Hant: 中文回答, en: An answer}}\n"
+        )
+    (faq / "it.yaml").write_text("".join(entries), encoding="utf-8")
+    matcher = IntentMatcher.from_knowledge(load_knowledge(tmp_path))
+    assert matcher._featurizer.gloss is False
+    assert matcher.match("where is my order").best.intent_id == "it.order"  # type: ignore[union-attr]

@@ -26,6 +26,7 @@ import hashlib
 import logging
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import time
@@ -98,10 +99,29 @@ def _path(cache_dir: Path, key: str) -> Path:
     return cache_dir / f"matcher-{key[:40]}.pkl"
 
 
+def _trusted(path: Path) -> bool:
+    """Whether `path` and its directory belong to this user and nobody else may write them.
+
+    A cache file is a pickle, and loading a pickle runs code: a file someone else could have written
+    (a shared /tmp directory, a group-writable volume) is never loaded.
+    """
+    try:
+        for item in (path.parent, path):
+            info = item.lstat()
+            if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                log.warning("model cache %s is not private to this user (owner, mode or link); training instead", item)
+                return False
+    except OSError:  # nothing there yet (or not a directory): nothing to load
+        return False
+    return True
+
+
 def _read(path: Path, key: str) -> IntentMatcher | None:
     """The cached matcher, or None when there is none; a bad file is reported and ignored."""
     from bot.nlu.matcher import IntentMatcher
 
+    if not _trusted(path):
+        return None
     try:
         with path.open("rb") as f:
             if f.read(len(_MAGIC)) != _MAGIC:
@@ -122,7 +142,7 @@ def _write(path: Path, key: str, matcher: IntentMatcher) -> None:
     """Write atomically (temporary file in the same directory, then rename); failures only warn."""
     tmp_name = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=".tmp-", suffix=".pkl", delete=False) as f:
             tmp_name = f.name
             f.write(_MAGIC)
@@ -148,11 +168,15 @@ def _prune(cache_dir: Path, keep: Path) -> None:
         files = sorted(cache_dir.glob("matcher-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in [p for p in files if p != keep][KEEP_FILES - 1:]:
             old.unlink(missing_ok=True)
+        stale = time.time() - 3600  # a write killed half-way leaves its temporary file behind
+        for leftover in cache_dir.glob(".tmp-*.pkl"):
+            if leftover.stat().st_mtime < stale:
+                leftover.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-_DISABLED = frozenset({"", "off", "none", "false", "0", "no"})
+_DISABLED = frozenset({"off", "none", "false", "0", "no"})  # an empty MODEL_CACHE_DIR means the default
 _SQLITE = "sqlite+aiosqlite:///"
 
 
@@ -191,13 +215,19 @@ def load_or_train(
         report["hit"] = False
         return IntentMatcher.from_knowledge(kb, threshold=threshold)
     start = time.perf_counter()
-    key = cache_key(kb)
+    try:
+        key = cache_key(kb)
+    except Exception as exc:  # noqa: BLE001 - a cache problem costs training time, never the start-up
+        log.warning("model cache key could not be computed (%s: %s); training without the cache", type(exc).__name__, exc)
+        report["hit"] = False
+        return IntentMatcher.from_knowledge(kb, threshold=threshold)
     path = _path(Path(cache_dir), key)
     report["key_s"] = round(time.perf_counter() - start, 3)
     start = time.perf_counter()
     matcher = _read(path, key)
     if matcher is not None:
         matcher.threshold = matcher.calibrated_threshold if threshold is None else float(threshold)
+        matcher.warm_up()  # tables built lazily (the dictionary glosses) are built now, not at the first message
         report.update(hit=True, load_s=round(time.perf_counter() - start, 3), path=str(path))
         log.info("matcher loaded from the model cache %s", path)
         try:

@@ -25,6 +25,7 @@ base never builds it.
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 from functools import lru_cache
 from importlib import resources
@@ -38,6 +39,7 @@ MAX_SENSE_WORDS = 3  # a longer sense is a description ("to go and live with one
 MAX_STEMS = 8  # gloss words kept per Chinese word
 MAX_WORD = 6  # longest headword used for segmentation (characters)
 
+log = logging.getLogger(__name__)
 _DATA = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
 _HAN_WORD = re.compile(f"[{CJK_RANGES}]+")
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -114,6 +116,15 @@ def gloss_table() -> dict[str, tuple[str, ...]]:
     Proper nouns (capitalised pinyin) are left out when the headword has a common reading; several
     readings of one headword (行 xing / hang) pool their glosses, in dictionary order.
     """
+    try:
+        return _read_table()
+    except (ImportError, OSError, EOFError, UnicodeDecodeError) as exc:
+        # Without the dictionary the bot still understands, only without this bridge: never a failed start.
+        log.warning("CC-CEDICT glosses unavailable (%s: %s): matching without the gloss family", type(exc).__name__, exc)
+        return {}
+
+
+def _read_table() -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
     proper: set[str] = set()  # headwords whose glosses so far come from a proper-noun reading only
     intern: dict[str, str] = {}  # one string object per gloss word: the table stays ~20 MB

@@ -240,7 +240,13 @@ class IntentMatcher:
             evidence += [(k, entry.id, WEIGHT_KEYWORD) for k in entry.keywords]
             evidence += [(t, entry.id, WEIGHT_TITLE) for t in entry.title.values()]
             evidence += [(a.replace("{brand}", " "), entry.id, WEIGHT_ANSWER) for a in entry.answer.values()]
-        return cls.fit(examples, evidence=evidence, synonyms=kb.synonyms, background=load_background(), threshold=threshold)
+        # Glosses bridge customers' Chinese and English: on when the operator's own questions have Chinese
+        # (the built-ins' and every knowledge base's answers do, English-only ones included).
+        own = (q for e in kb.operator_entries for q in e.questions if q not in e.merged_questions)
+        return cls.fit(
+            examples, evidence=evidence, synonyms=kb.synonyms, background=load_background(), threshold=threshold,
+            gloss=has_han(own),
+        )
 
     @classmethod
     def fit(
@@ -253,15 +259,18 @@ class IntentMatcher:
         threshold: float | None = None,
         c: float | None = None,
         seed: int = 13,
+        gloss: bool | None = None,
     ) -> IntentMatcher:
         """Train on (text, intent id) example pairs.
 
         `evidence`: (text, intent id, weight) pairs that always train the final model and every calibration
         fold but are never held out (keywords, titles, answers). `background`: off-topic sentences, trained
-        as the out-of-scope class. `threshold` overrides the calibrated one.
+        as the out-of-scope class. `threshold` overrides the calibrated one. `gloss`: use the dictionary
+        glosses (default: when the examples have Chinese).
         """
         c = SVM_C if c is None else c
-        featurizer = Featurizer(synonyms=tuple(synonyms), gloss=has_han([t for t, _ in examples] + [t for t, _, _ in evidence]))
+        gloss = has_han(t for t, _ in examples) if gloss is None else gloss
+        featurizer = Featurizer(synonyms=tuple(synonyms), gloss=gloss)
         items = [_Item(text, label, WEIGHT_QUESTION, True, "example") for text, label in examples]
         items += [_Item(text, label, weight, weight >= 0.5, "evidence") for text, label, weight in evidence]
         known = {normalize(item.text) for item in items}
@@ -309,6 +318,11 @@ class IntentMatcher:
         """The answer/clarify/unknown policy for ranked candidates (at `threshold`, default the matcher's)."""
         t = self.threshold if threshold is None else threshold
         return decide([c.confidence for c in candidates], t)  # type: ignore[return-value]
+
+    def warm_up(self) -> None:
+        """Build what matching builds lazily (the dictionary glosses), so a matcher loaded from the model
+        cache does not make its first customer wait for it."""
+        self._featurizer("保修 warranty")
 
     @property
     def intents(self) -> list[str]:
