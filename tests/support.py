@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,3 +60,18 @@ class Clock:
 
 # The `supportbot` command of the environment running the tests: CLI tests run it as a process.
 SUPPORTBOT = str(Path(sys.executable).with_name("supportbot"))
+# Settings a developer's environment may hold that must not leak into a command under test.
+OWN_SETTINGS = ("DATABASE_", "KNOWLEDGE_", "BOT_", "MATCH_", "TWILIO_", "SMS_")
+
+
+def run_supportbot(
+    *args: str, env: dict[str, str] | None = None, input: str | bytes | None = None, cwd: Path | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess[Any]:
+    """`supportbot ARGS` as a process, as an operator runs it: text output unless `input` is bytes."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(OWN_SETTINGS)}
+    environment.update(env or {})
+    return subprocess.run(
+        [SUPPORTBOT, *args], check=False, capture_output=True, text=not isinstance(input, bytes),
+        cwd=cwd or ROOT, env=environment, input=input, timeout=timeout,
+    )

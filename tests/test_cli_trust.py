@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -22,18 +21,14 @@ from bot.runtime import build_runtime
 from bot.settings import LANGUAGES, load_settings
 from bot.storage.models import Message
 from tests.conftest import ROOT
-from tests.support import SUPPORTBOT
+from tests.support import run_supportbot
 from tests.test_messages import placeholders
 
 UNREACHABLE = "postgresql+asyncpg://user:secretpw@127.0.0.1:1/nope"  # nothing listens on port 1
 
 
 def run(*args: str, env: dict[str, str] | None = None, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KNOWLEDGE_", "BOT_", "TWILIO_", "SMS_"))
-    }
-    environment.update(env or {})
-    return subprocess.run([SUPPORTBOT, *args], check=False, capture_output=True, cwd=ROOT, env=environment, input=stdin, timeout=180)
+    return run_supportbot(*args, env=env, input=stdin)
 
 
 @pytest.mark.parametrize(

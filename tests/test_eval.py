@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,7 @@ from bot.knowledge.faq import load_knowledge
 from bot.nlu.calibrate import decide
 from bot.nlu.evaluate import Case, load_cases, score_cases
 from bot.nlu.matcher import Candidate, IntentMatcher, MatchResult
-from tests.conftest import ROOT
-from tests.support import SUPPORTBOT
+from tests.support import run_supportbot
 
 # ----------------------------------------------------------------------------- scripted match results
 
@@ -265,8 +263,7 @@ def cases_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_eval(*args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KNOWLEDGE_", "BOT_", "MATCH_"))}
-    return subprocess.run([SUPPORTBOT, "eval", *args], check=False, capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120)
+    return run_supportbot("eval", *args)
 
 
 def test_cli_json_and_details(kb_dir: Path, cases_file: Path, tmp_path: Path) -> None:

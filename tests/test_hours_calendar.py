@@ -8,7 +8,6 @@ and every "today" is passed in: nothing here depends on the day the tests run.""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 from pathlib import Path
 
@@ -17,8 +16,8 @@ import pytest
 from bot.knowledge import KnowledgeErrors
 from bot.knowledge.holidays import HolidayCalendar, library_knows
 from bot.knowledge.hours import load_hours
-from tests.conftest import ROOT, SMALL_FAQ
-from tests.support import SUPPORTBOT
+from tests.conftest import SMALL_FAQ
+from tests.support import run_supportbot
 
 NINE_TO_SIX = (dt.time(9, 0), dt.time(18, 0))
 TEN_TO_FOUR = (dt.time(10, 0), dt.time(16, 0))
@@ -45,16 +44,7 @@ def knowledge(tmp_path: Path, hours: str) -> Path:
 
 
 def kb_check(directory: Path, today: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KNOWLEDGE_", "BOT_"))}
-    return subprocess.run(
-        [SUPPORTBOT, "kb", "check", "--kb", str(directory), "--today", today],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=120,
-    )
+    return run_supportbot("kb", "check", "--kb", str(directory), "--today", today)
 
 
 def test_operator_holidays_and_makeup_days_shape_the_office_hours(tmp_path: Path) -> None:

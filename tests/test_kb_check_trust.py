@@ -4,7 +4,6 @@ questions is a warning that says how many, printed but not failing the check."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,22 +12,13 @@ import pytest
 from bot.knowledge import KnowledgeErrors, load_knowledge
 from bot.knowledge.faq import FLOWS, MIN_QUESTIONS, PLACEHOLDERS
 from tests.conftest import ROOT
-from tests.support import SUPPORTBOT
+from tests.support import run_supportbot
 
 QUESTIONS = "[保修多久, 保修期多长, 保固多久, 'How long is the warranty?', warranty period, 质保几年]"
 
 
 def kb_check(directory: Path) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KNOWLEDGE_", "BOT_"))}
-    return subprocess.run(
-        [SUPPORTBOT, "kb", "check", "--kb", str(directory)],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=120,
-    )
+    return run_supportbot("kb", "check", "--kb", str(directory))
 
 
 def write_faq(directory: Path, text: str) -> Path:

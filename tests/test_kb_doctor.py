@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.support import SUPPORTBOT
+from tests.support import run_supportbot
 
 ANSWER = "  answer: {{zh-Hans: {0}, zh-Hant: {0}, en: {0}}}\n"
 
@@ -41,8 +39,7 @@ def _write_kb(root: Path, intents: dict[str, list[str]]) -> Path:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KNOWLEDGE_", "BOT_", "MATCH_"))}
-    return subprocess.run([SUPPORTBOT, *args], check=False, capture_output=True, text=True, cwd=ROOT, env=environment, timeout=300)
+    return run_supportbot(*args, timeout=300)
 
 
 def _doctor(*args: str) -> subprocess.CompletedProcess[str]:

@@ -124,38 +124,30 @@ def _cut_keeping(body: str, tail: str, max_segments: int) -> tuple[str, str | No
     """The body cut so that it and `tail` (MORE line and options) fit; None when the tail alone does not."""
     if not body or segment_count(gsm_friendly(tail.strip())) > max_segments:
         return None
-    low, high = 0, len(body)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if segment_count(body[:middle].rstrip() + tail) <= max_segments:
-            low = middle
-        else:
-            high = middle - 1
-    end = _break_before(body, low)
-    head, rest = body[:end].rstrip(), body[end:].strip()
-    if not head:
-        head, rest = body[:low].rstrip(), body[low:].strip()
-    if not head:
-        return None
-    return head + tail, rest or None
+    head, rest, _ = _split(body, tail, max_segments)
+    return (head + tail, rest) if head else None
 
 
 def _cut_plain(text: str, suffix: str, max_segments: int) -> tuple[str, str | None, int]:
     """(head with the MORE suffix, rest, where `text` was cut)."""
-    # The longest prefix that still fits with the suffix (the part count grows with the length).
-    low, high = 0, len(text)
+    head, rest, end = _split(text, suffix, max_segments)
+    return head + suffix, rest, end
+
+
+def _split(text: str, after: str, max_segments: int) -> tuple[str, str | None, int]:
+    """The longest start of `text` that fits in `max_segments` parts followed by `after`, cut at a good
+    break (or hard when nothing fits before one): (head, rest or None, where `text` was cut)."""
+    low, high = 0, len(text)  # binary search: the part count grows with the length
     while low < high:
         middle = (low + high + 1) // 2
-        if segment_count(text[:middle].rstrip() + suffix) <= max_segments:
+        if segment_count(text[:middle].rstrip() + after) <= max_segments:
             low = middle
         else:
             high = middle - 1
     end = _break_before(text, low)
-    head, rest = text[:end].rstrip(), text[end:].strip()
-    if not head:  # nothing fits before a break: cut hard
+    if not text[:end].rstrip():  # nothing fits before a break: cut hard
         end = low
-        head, rest = text[:low].rstrip(), text[low:].strip()
-    return head + suffix, rest or None, end
+    return text[:end].rstrip(), text[end:].strip() or None, end
 
 
 def _break_before(text: str, limit: int) -> int:
