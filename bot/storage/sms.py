@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.database import Database
 from bot.clock import as_utc
 from bot.safetext import storable
-from bot.storage.models import Base, Conversation, clock_default
+from bot.storage.models import Base, clock_default
 
 # Inbox statuses
 RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limited", "skipped"
