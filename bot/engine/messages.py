@@ -134,6 +134,32 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh-Hant": "您目前排在第 {position} 位。",
         "en": "You are number {position} in the queue.",
     },
+    "handoff.wait.urgent": {
+        "zh-Hans": "非常抱歉给您带来不好的体验。我已将您的请求标记为紧急并通知了客服团队，会优先处理。",
+        "zh-Hant": "非常抱歉給您帶來不好的體驗。我已將您的請求標記為緊急並通知了客服團隊，會優先處理。",
+        "en": "I am sorry about this. I have marked your request as urgent and told our support team, so it is handled first.",
+    },
+    "handoff.wait.urgent.assigned": {
+        "zh-Hans": "非常抱歉给您带来不好的体验。我已将您的请求标记为紧急，并提醒了客服 {agent}。",
+        "zh-Hant": "非常抱歉給您帶來不好的體驗。我已將您的請求標記為緊急，並提醒了客服 {agent}。",
+        "en": "I am sorry about this. I have marked your request as urgent and let {agent} know.",
+    },
+    "handoff.wait.still_urgent": {
+        "zh-Hans": "抱歉让您久等了。您的请求已标记为紧急，客服会优先处理。",
+        "zh-Hant": "抱歉讓您久等了。您的請求已標記為緊急，客服會優先處理。",
+        "en": "I am sorry for the wait. Your request is marked as urgent and our team will handle it first.",
+    },
+    "handoff.wait.agent_late": {
+        "zh-Hans": "抱歉让您久等了。客服 {agent} 已收到您的消息，会尽快回复您。",
+        "zh-Hant": "抱歉讓您久等了。客服 {agent} 已收到您的訊息，會盡快回覆您。",
+        "en": "Sorry for the wait: {agent} has your messages and will reply as soon as possible.",
+    },
+    "handoff.wait.agent_late.urgent": {
+        "zh-Hans": "抱歉让您久等了。客服 {agent} 已收到您的消息，您的请求已标记为紧急，会尽快回复您。",
+        "zh-Hant": "抱歉讓您久等了。客服 {agent} 已收到您的訊息，您的請求已標記為緊急，會盡快回覆您。",
+        "en": "Sorry for the wait: {agent} has your messages, your request is marked as urgent and you will hear back as soon as possible.",
+    },
+    "handoff.wait.someone": {"zh-Hans": "值班同事", "zh-Hant": "值班同事", "en": "our agent"},  # an agent without a name
     "handoff.wait.minutes": {
         "zh-Hans": "最近大家等待人工的时间约为 {minutes} 分钟。",
         "zh-Hant": "最近大家等待真人客服的時間約為 {minutes} 分鐘。",

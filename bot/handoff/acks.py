@@ -17,14 +17,29 @@ customer who writes into silence must hear that the message arrived. The rules, 
    (HANDOFF_REPLY_SLA_MINUTES after the customer's first unanswered message): the agent is talking and
    the bot must not interject. Once that due time has passed without an answer, the customer hears that
    the agent has the messages and will reply, at most once per pause.
+
+`upset` tells anger or a complaint from an ordinary message, and `ack_line` words what `decide` chose.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.handoff import PRIORITY, URGENT, is_angry
+from bot.engine.messages import say
+from bot.engine.types import Handoff
+from bot.handoff.core import HandoffCore, space
+from bot.handoff.texts import customer_text
+from bot.settings import Language
+from bot.storage.handoff import ASSIGNED
+from bot.storage.models import Escalation
 
 ANGRY_GAP = dt.timedelta(minutes=1)
+ANGER_STATE = "handoff_anger"  # conversation state: when the bot last answered anger ({"id": escalation, "at": iso})
 
 
 class Ack(Enum):
@@ -58,3 +73,45 @@ def decide(
     if due is not None and now >= due:
         return Ack.AGENT_LATE
     return None
+
+
+def upset(text: str | None, matcher: Any, knowledge: Any) -> Handoff | None:
+    """Anger (the lexicon of `bot.engine.handoff`) or a complaint (the message matches an FAQ entry
+    marked `handoff: complaint`), as the hand-off it calls for; None for an ordinary message."""
+    if not text:
+        return None
+    if is_angry(text):
+        return Handoff("anger", PRIORITY["anger"])
+    if matcher is None or knowledge is None:
+        return None
+    try:
+        result = matcher.match(text)
+    except Exception:  # noqa: BLE001 - an unreadable message is not a complaint
+        return None
+    best = result.best
+    if result.decision != "answer" or best is None:
+        return None
+    entry = knowledge.entry(best.intent_id)
+    if entry is not None and entry.handoff == "complaint":
+        return Handoff("complaint", PRIORITY["complaint"])
+    return None
+
+
+async def ack_line(
+    core: HandoffCore, session: AsyncSession, escalation: Escalation, ack: Ack, language: Language, now: dt.datetime
+) -> str:
+    """The words for an acknowledgement decided by `decide`."""
+    agent = escalation.agent_name or customer_text("wait.someone", language)
+    if escalation.status == ASSIGNED:
+        if ack is Ack.URGENT:
+            return customer_text("wait.urgent.assigned", language, agent=agent)
+        key = "wait.agent_late.urgent" if escalation.priority >= URGENT else "wait.agent_late"
+        return customer_text(key, language, agent=agent)
+    queue = await core.queue_text(session, escalation, language, now)
+    if ack is Ack.URGENT:
+        return f"{customer_text('wait.urgent', language)}{space(language)}{queue}"
+    if ack is Ack.STILL_URGENT:
+        return f"{customer_text('wait.still_urgent', language)}{space(language)}{queue}"
+    if core.hours.is_open(now):
+        return f"{say('handoff.ack', language)}{space(language)}{queue}"
+    return core.offline_text("handoff.ack.offline", escalation, language, now)

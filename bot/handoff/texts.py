@@ -1,12 +1,14 @@
 """The bot's lines for agents (cards, notices, /queue, /stats), in the three languages.
 
 Agents read them in AGENTS_LANGUAGE (default DEFAULT_LANGUAGE). Customer-facing lines are in
-`bot.engine.messages`, except what the bot says while the customer waits for a person (`CUSTOMER_TEXTS`,
-see `bot.handoff.acks`). Tests check every key has all three languages with the same placeholders.
+`bot.engine.messages`; `CUSTOMER_TEXTS` names those said while the customer waits (`bot.handoff.acks`).
+Tests check every key has all three languages with the same placeholders.
 """
 
 from __future__ import annotations
 
+from bot.engine.messages import MESSAGES as CUSTOMER_MESSAGES
+from bot.engine.messages import say
 from bot.settings import Language
 
 AGENT_TEXTS: dict[str, dict[Language, str]] = {
@@ -155,35 +157,12 @@ AGENT_TEXTS: dict[str, dict[Language, str]] = {
     },
 }
 
-# What the customer hears during a hand-off when anger shows or the agent is late (bot.handoff.acks).
-CUSTOMER_TEXTS: dict[str, dict[Language, str]] = {
-    "wait.urgent": {
-        "zh-Hans": "非常抱歉给您带来不好的体验。我已将您的请求标记为紧急并通知了客服团队，会优先处理。",
-        "zh-Hant": "非常抱歉給您帶來不好的體驗。我已將您的請求標記為緊急並通知了客服團隊，會優先處理。",
-        "en": "I am sorry about this. I have marked your request as urgent and told our support team, so it is handled first.",
-    },
-    "wait.urgent.assigned": {
-        "zh-Hans": "非常抱歉给您带来不好的体验。我已将您的请求标记为紧急，并提醒了客服 {agent}。",
-        "zh-Hant": "非常抱歉給您帶來不好的體驗。我已將您的請求標記為緊急，並提醒了客服 {agent}。",
-        "en": "I am sorry about this. I have marked your request as urgent and let {agent} know.",
-    },
-    "wait.still_urgent": {
-        "zh-Hans": "抱歉让您久等了。您的请求已标记为紧急，客服会优先处理。",
-        "zh-Hant": "抱歉讓您久等了。您的請求已標記為緊急，客服會優先處理。",
-        "en": "I am sorry for the wait. Your request is marked as urgent and our team will handle it first.",
-    },
-    "wait.agent_late": {
-        "zh-Hans": "抱歉让您久等了。客服 {agent} 已收到您的消息，会尽快回复您。",
-        "zh-Hant": "抱歉讓您久等了。客服 {agent} 已收到您的訊息，會盡快回覆您。",
-        "en": "Sorry for the wait: {agent} has your messages and will reply as soon as possible.",
-    },
-    "wait.agent_late.urgent": {
-        "zh-Hans": "抱歉让您久等了。客服 {agent} 已收到您的消息，您的请求已标记为紧急，会尽快回复您。",
-        "zh-Hant": "抱歉讓您久等了。客服 {agent} 已收到您的訊息，您的請求已標記為緊急，會盡快回覆您。",
-        "en": "Sorry for the wait: {agent} has your messages, your request is marked as urgent and you will hear back as soon as possible.",
-    },
-    "wait.someone": {"zh-Hans": "值班同事", "zh-Hant": "值班同事", "en": "our agent"},  # an agent without a name
-}
+# What the customer hears during a hand-off when anger shows or the agent is late (bot.handoff.acks): kept
+# with every other customer line in bot.engine.messages, under "handoff.<key>".
+WAITING_KEYS = (
+    "wait.urgent", "wait.urgent.assigned", "wait.still_urgent", "wait.agent_late", "wait.agent_late.urgent", "wait.someone",
+)
+CUSTOMER_TEXTS: dict[str, dict[Language, str]] = {key: CUSTOMER_MESSAGES[f"handoff.{key}"] for key in WAITING_KEYS}
 
 PRIORITY_ICONS = {2: "🔴", 1: "🟡", 0: "⚪"}
 
@@ -195,9 +174,8 @@ def agent_text(key: str, language: Language, **values: object) -> str:
 
 
 def customer_text(key: str, language: Language, **values: object) -> str:
-    """A line for the customer while a person has the conversation."""
-    text = CUSTOMER_TEXTS[key][language]
-    return text.format(**values) if values else text
+    """A line for the customer while a person has the conversation (`handoff.<key>` of the bot's catalog)."""
+    return say(f"handoff.{key}", language, **values)
 
 
 def reason_label(reason: str, language: Language) -> str:

@@ -1,0 +1,161 @@
+"""Getting to the customer what a committed hand-off change owes them, and keeping what cannot go.
+
+An agents' operation collects `PendingDeliveries` inside its transaction; `CustomerDispatch.deliver`
+sends them once it committed, through the channel's `CustomerDelivery` (bot.handoff.delivery). An agent
+message that cannot be delivered is held (unreachable, no channel in this process) or retried with
+backoff (a temporary failure), and the agents are told; `flush` delivers what a customer missed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.engine.messages import say
+from bot.engine.types import Reply, ReplyKind
+from bot.handoff import desk as events
+from bot.handoff.core import HandoffCore
+from bot.handoff.delivery import AgentMessage, Attachment, CustomerUnreachable
+from bot.storage import handoff as repo
+from bot.storage.handoff import DONE, HELD, PENDING, HandoffOutbox
+from bot.storage.models import Conversation, Escalation, Message
+
+log = logging.getLogger(__name__)
+
+FIRST_TRY_GRACE = dt.timedelta(seconds=60)  # a periodic retry leaves a fresh agent message to its first delivery
+RETRY_BACKOFF = (30, 60, 120, 300, 600, 1800)  # seconds between retries of a failed customer delivery
+
+
+@dataclass
+class PendingDeliveries:
+    """Customer deliveries to make once the transaction committed."""
+
+    channel: str = ""
+    customer_id: str = ""
+    replies: list[Reply] = field(default_factory=list)
+    agent: tuple[int, AgentMessage] | None = None  # (outbox row id, message)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """How long to wait before trying a failed customer delivery again, after `attempts` tries."""
+    return dt.timedelta(seconds=RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1])
+
+
+class CustomerDispatch:
+    """Sends hand-off messages to customers through the channels' deliverers."""
+
+    def __init__(self, core: HandoffCore) -> None:
+        self.core = core
+
+    async def deliver(self, deliveries: PendingDeliveries) -> str:
+        """Send what a committed change owes the customer; keep an agent message that cannot go."""
+        if not deliveries.channel:
+            return "delivered"
+        deliverer = self.core.deliveries.get(deliveries.channel)
+        if deliveries.replies and deliverer is not None:
+            try:
+                await deliverer.send_replies(deliveries.customer_id, deliveries.replies)
+            except Exception as exc:  # noqa: BLE001 - a notice is best effort; the transcript has it
+                log.info("notice to %s:%s not delivered: %s", deliveries.channel, deliveries.customer_id, exc)
+        if deliveries.agent is None:
+            return "delivered"
+        outbox_id, message = deliveries.agent
+        if deliverer is None:
+            await self._undelivered(outbox_id, HELD, "offline", f"no {deliveries.channel} channel running in this process")
+            return "held"
+        try:
+            await deliverer.send_agent_message(deliveries.customer_id, message)
+        except CustomerUnreachable as exc:
+            await self._undelivered(outbox_id, HELD, "unreachable", str(exc))
+            return "held"
+        except Exception as exc:  # noqa: BLE001 - DeliveryFailed and anything unexpected: retried later
+            log.warning("agent message to %s:%s failed, will retry: %s", deliveries.channel, deliveries.customer_id, exc)
+            await self._undelivered(outbox_id, PENDING, "failed", str(exc) or type(exc).__name__)
+            return "pending"
+        async with self.core.transaction() as session:
+            row = await session.get(HandoffOutbox, outbox_id)
+            if row is not None:
+                row.status, row.done_at, row.attempts = DONE, self.core.now(), row.attempts + 1
+        return "delivered"
+
+    async def _undelivered(self, outbox_id: int, status: str, reason: str, error: str) -> None:
+        async with self.core.transaction() as session:
+            row = await session.get(HandoffOutbox, outbox_id)
+            if row is None:
+                return
+            first = row.attempts == 0
+            row.attempts += 1
+            row.status = status
+            row.error = error[:500]
+            row.not_before = self.core.now() + retry_delay(row.attempts)
+            if first:
+                escalation = await session.get(Escalation, row.escalation_id)
+                if escalation is not None:
+                    self.core.queue_desk(
+                        session, escalation, events.UNDELIVERED, {"message_id": row.payload.get("message_id"), "reason": reason}
+                    )
+        self.core.notify()
+
+    def _attachment(self, payload: dict[str, Any], reference: str | None) -> Attachment | None:
+        if not reference or payload.get("kind") not in ("photo", "document"):
+            return None
+        fetcher = self.core.fetcher
+        fetch = fetcher(reference) if fetcher is not None else None
+        return Attachment(
+            kind=payload["kind"], reference=reference, file_name=payload.get("file_name"), mime_type=payload.get("mime_type"), fetch=fetch
+        )
+
+    async def flush(self, conversation_id: int, *, held: bool = True) -> int:
+        """Deliver the agent messages this customer has not got yet, oldest first; how many went."""
+        async with self.core.transaction() as session:
+            rows = [r for r in await repo.undelivered(session, conversation_id) if held or r.status == PENDING]
+            conversation = await session.get(Conversation, conversation_id)
+            if not rows or conversation is None:
+                return 0
+            items = []
+            for row in rows:
+                message = await session.get(Message, row.payload.get("message_id"))
+                items.append((row.id, row.status, row.escalation_id, message.text if message else None, message.attachment if message else None, dict(row.payload)))
+            channel, customer_id, language = conversation.channel, conversation.customer_id, conversation.language
+        deliverer = self.core.deliveries.get(channel)
+        if deliverer is None:
+            return 0
+        sent: list[int] = []
+        escalations: set[int] = set()
+        try:
+            if any(status == HELD for _, status, *_ in items):
+                await deliverer.send_replies(customer_id, [Reply(say("handoff.while_away", language), ReplyKind.INFO, language)])  # type: ignore[arg-type]
+            for outbox_id, _, escalation_id, text, reference, payload in items:
+                message = AgentMessage(
+                    escalation_id=escalation_id,
+                    language=language,  # type: ignore[arg-type]
+                    text=text,
+                    attachment=self._attachment(payload, reference),
+                    agent_name=payload.get("agent"),
+                )
+                await deliverer.send_agent_message(customer_id, message)
+                sent.append(outbox_id)
+                escalations.add(escalation_id)
+        except Exception as exc:  # noqa: BLE001 - still unreachable: keep the rest, try again later
+            log.info("undelivered agent messages for conversation %s still not delivered: %s", conversation_id, exc)
+            async with self.core.transaction() as session:
+                for outbox_id, *_ in items:
+                    row = await session.get(HandoffOutbox, outbox_id)
+                    if row is not None and outbox_id not in sent:
+                        row.attempts += 1
+                        row.error = str(exc)[:500] or type(exc).__name__
+                        row.not_before = self.core.now() + retry_delay(row.attempts)
+        if sent:
+            async with self.core.transaction() as session:
+                for outbox_id in sent:
+                    row = await session.get(HandoffOutbox, outbox_id)
+                    if row is not None:
+                        row.status, row.done_at = DONE, self.core.now()
+                for escalation_id in escalations:
+                    escalation = await session.get(Escalation, escalation_id)
+                    if escalation is not None:
+                        self.core.queue_desk(session, escalation, events.STATUS, {"event": "delivered_late", "count": len(sent)})
+            self.core.notify()
+        return len(sent)

@@ -1,0 +1,56 @@
+"""Looking over the whole queue: the list of escalations, today's figures, and the periodic sweep
+(overdue escalations announced again, agent messages that failed retried).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from bot.clock import as_utc
+from bot.handoff import desk as events
+from bot.handoff.core import HandoffCore
+from bot.handoff.dispatch import CustomerDispatch
+from bot.storage import handoff as repo
+from bot.storage.handoff import ACTIVE, CUSTOMER, PENDING, DayStats, EscalationView, HandoffOutbox
+
+
+async def queue(core: HandoffCore, statuses: Sequence[str] = ACTIVE) -> list[EscalationView]:
+    """Escalations by priority, then age."""
+    async with core.transaction() as session:
+        return await repo.views(session, statuses)
+
+
+async def stats(core: HandoffCore, now: dt.datetime | None = None) -> DayStats:
+    """Today's figures (the day in the office-hours time zone)."""
+    now = now or core.now()
+    local = now.astimezone(core.zone)
+    start = dt.datetime.combine(local.date(), dt.time(0, 0), tzinfo=core.zone).astimezone(dt.UTC)
+    async with core.transaction() as session:
+        return await repo.day_stats(session, start, start + dt.timedelta(days=1))
+
+
+async def sweep(core: HandoffCore, dispatch: CustomerDispatch, now: dt.datetime | None = None) -> int:
+    """Announce overdue escalations again (at most every HANDOFF_REANNOUNCE_MINUTES) and retry agent
+    messages that failed for a temporary reason. Returns how many escalations were announced."""
+    now = now or core.now()
+    every = dt.timedelta(minutes=core.minutes("handoff_reannounce_minutes", 10))
+    announced = 0
+    async with core.transaction() as session:
+        for escalation in await repo.overdue(session, now, now - every):
+            escalation.last_announced_at = now
+            core.queue_desk(session, escalation, events.OVERDUE, {"due": (as_utc(escalation.due_at) or now).isoformat()})
+            announced += 1
+        retry = await session.scalars(
+            select(HandoffOutbox.conversation_id)
+            .where(HandoffOutbox.target == CUSTOMER, HandoffOutbox.status == PENDING, HandoffOutbox.not_before <= now)
+            .distinct()
+        )
+        conversations = list(retry.all())
+    for conversation_id in conversations:
+        await dispatch.flush(conversation_id, held=False)
+    if announced:
+        core.notify()
+    return announced
