@@ -1,0 +1,225 @@
+"""The end of a new booking: the summary to confirm, the customer's answer to it, and the booking stored.
+
+On SMS (BRIEF_CHANNELS) the summary is four short lines, the centre's address on request, so its
+options fit the first page. "Change ..." clears a group of answers; the flow then asks them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Literal
+
+from bot.engine.booking import render
+from bot.engine.booking.form import (
+    CHANGE_GROUPS,
+    Outcome,
+    Problem,
+    applies,
+    model_of,
+    option,
+    warranty_of,
+)
+from bot.engine.booking.matching import is_change, is_no, is_yes, key
+from bot.engine.booking.messages import say
+from bot.engine.booking.schedule import callback_promise, find_slot
+from bot.engine.booking.warranty import WarrantyStatus
+from bot.engine.types import Option
+from bot.knowledge.catalog import Catalog, ServiceCentre
+from bot.settings import LANGUAGES, Language
+from bot.storage.booking import NewBooking, SlotFull, create_booking
+from bot.storage.store import Turn
+
+log = logging.getLogger(__name__)
+
+# Channels whose summary is written short (SMS: the options must fit on the first page).
+BRIEF_CHANNELS = frozenset({"sms"})
+# Typed at the short summary: show the full one (the address on request).
+_DETAILS = frozenset({"地址", "详情", "詳情", "详细", "詳細", "详细信息", "詳細資料", "查看详情", "查看詳情", "address", "details"})
+
+
+def confirm_question(
+    catalog: Catalog, bk: dict[str, Any], language: Language, today: dt.date, *, brief: bool = False
+) -> tuple[str, tuple[Option, ...]]:
+    """The summary and its options; `brief` (SMS): four short lines, the rest on request (a fourth option)."""
+    data = bk["data"]
+    if bk.get("editing"):
+        groups = [g for g in CHANGE_GROUPS if g not in ("address", "loaner") or applies(catalog, g, data, today)]
+        options = tuple(option(say(f"change.{g}", language), f"confirm.edit-{g}") for g in groups)
+        return say("ask.change", language), options + (option(say("option.nothing", language), "confirm.edit-none"),)
+    options = (
+        option(say("option.confirm", language), "confirm.yes"),
+        option(say("option.change", language), "confirm.change"),
+        option(say("option.cancel", language), "confirm.cancel"),
+    )
+    if brief and not bk.pop("details", False):
+        summary_text = render.brief_summary(catalog, data, language, today)
+        return say("ask.confirm", language, summary=summary_text), (
+            *options,
+            option(say("option.details", language), "confirm.details"),
+        )
+    return say("ask.confirm", language, summary=summary(catalog, data, language, today)), options
+
+
+def summary(catalog: Catalog, data: dict[str, Any], language: Language, today: dt.date) -> str:
+    purchase = data.get("purchase")
+    status = warranty_of(catalog, data, today)
+    extra = {
+        "purchase": render.purchase(
+            dt.date.fromisoformat(purchase["first"]), dt.date.fromisoformat(purchase["last"]), language
+        )
+        if purchase
+        else say("summary.purchase_unknown", language),
+        "warranty": warranty_word(status, language),
+    }
+    return render.summary(catalog, data, language, today, extra)
+
+
+def warranty_word(status: WarrantyStatus, language: Language) -> str:
+    if status.state == "unknown" or status.until is None:
+        return say("warranty.word.unknown", language)
+    return say(f"warranty.word.{status.state}", language, until=render.full_date(status.until, language))
+
+
+def change_group(text: str) -> str | None:
+    """The group of answers a typed "change ..." names ("改一下电话" -> "contact"), in any language."""
+    compact = key(text)
+    for group in CHANGE_GROUPS:
+        for lang in LANGUAGES:
+            label = key(say(f"change.{group}", lang))
+            if label and (label in compact or compact in label) and len(compact) >= 2:
+                return group
+    return None
+
+
+def _clear_group(bk: dict[str, Any], group: str) -> None:
+    data = bk["data"]
+    for name in CHANGE_GROUPS[group]:
+        if name in data:
+            bk["old"][name] = data.pop(name)
+
+
+def read_confirm_answer(bk: dict[str, Any], text: str, value: str | None) -> Outcome | Literal["cancel", "book"]:
+    """The answer to the summary (or to "what to change?"): "book" and "cancel" are for the flow to carry out."""
+    if bk.get("editing"):
+        group = value[len("edit-") :] if value and value.startswith("edit-") else None
+        if value is None:
+            group = change_group(text)
+            if group is None and is_no(text):
+                group = "none"
+        if group == "none":
+            bk.pop("editing", None)
+            return None
+        if group not in CHANGE_GROUPS:
+            return Problem("bad.change")
+        bk.pop("editing", None)
+        _clear_group(bk, group)
+        return None
+    if value == "cancel":
+        return "cancel"
+    if value == "details" or (value is None and key(text) in _DETAILS):
+        bk["details"] = True  # the full summary once, with the centre's address and phone
+        return None
+    if value == "change" or (value is None and is_change(text)):
+        bk["editing"] = True
+        return None
+    if value == "yes" or (value is None and is_yes(text)):
+        return "book"
+    if value is None:
+        group = change_group(text)
+        if group is not None:  # "改一下电话" straight from the summary
+            _clear_group(bk, group)
+            return None
+    return Problem("bad.confirm")
+
+
+async def store_booking(
+    catalog: Catalog, turn: Turn, data: dict[str, Any], language: Language, now: dt.datetime, zone: dt.tzinfo
+) -> str | Problem:
+    """Store the booking and return the confirmation to send; or, the slot answer cleared, the Problem
+    saying why that slot is no longer there ("slot_gone", "slot_taken")."""
+    model = model_of(catalog, data)
+    centre = catalog.centre(data["centre"])
+    assert model is not None and centre is not None
+    start = dt.datetime.fromisoformat(data["slot"]["start"])
+    real = find_slot(centre, data["service"], start.strftime("%Y%m%d%H%M"))
+    if real is None or start <= now or data["service"] not in centre.modes:
+        data.pop("slot", None)
+        return Problem("slot_gone")
+    today = now.astimezone(zone).date()
+    purchase = data.get("purchase")
+    status = warranty_of(catalog, data, today)
+    serial = data.get("serial")
+    new = NewBooking(
+        channel=turn.conversation.channel,
+        customer_id=turn.conversation.customer_id,
+        conversation_id=turn.conversation.id,
+        language=language,
+        product_type=data["type"],
+        model_id=model.id,
+        model_name=model.name,
+        serial=serial["value"] if serial else None,
+        serial_kind=serial["kind"] if serial else None,
+        fault=data["fault"],
+        photos=list(data.get("photos") or []),
+        purchase_date=dt.date.fromisoformat(purchase["last"]) if purchase else None,
+        purchase_approx=bool(purchase and purchase["first"] != purchase["last"]),
+        warranty=status.state,
+        warranty_until=status.until,
+        service=data["service"],
+        city=data["city"],
+        centre_id=centre.id,
+        address=data.get("address"),
+        slot_start=real[0],
+        slot_end=real[1],
+        loaner=bool(data.get("loaner")),
+        contact_name=data["name"],
+        phone=data["phone"],
+    )
+    try:
+        booking = await create_booking(turn.session, new, centre.modes[data["service"]].capacity)
+    except SlotFull:
+        data.pop("slot", None)
+        return Problem("slot_taken")
+    log.info(
+        "booking %s stored for %s/%s at %s %s",
+        booking.ticket,
+        new.channel,
+        new.customer_id,
+        centre.id,
+        real[0].isoformat(),
+    )
+    return booked_message(catalog, centre, booking.ticket, real, data, language, now, zone)
+
+
+def booked_message(
+    catalog: Catalog,
+    centre: ServiceCentre,
+    ticket: str,
+    slot: tuple[dt.datetime, dt.datetime],
+    data: dict[str, Any],
+    language: Language,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+) -> str:
+    """The ticket, when and where, and what happens next (`zone`: the flow's, for the engineers' call-back)."""
+    when = render.when(slot[0], slot[1], now.astimezone(centre.zone).date(), language)
+    lines = [say("booked", language, ticket=ticket, when=when)]
+    lines.append(
+        say(
+            f"next.{data['service']}",
+            language,
+            centre=render.centre_line(centre, language),
+            address=data.get("address") or "",
+        )
+    )
+    if data.get("loaner"):
+        lines.append(say("next.loaner", language))
+    callback = callback_promise(now, zone, catalog.calendar)
+    if callback is None:
+        lines.append(say("next.call_soon", language))
+    else:
+        today = now.astimezone(zone).date()
+        lines.append(say("next.call_later", language, day=render.day_label(callback, today, language)))
+    lines.append(say("next.manage", language, ticket=ticket))
+    return "\n".join(lines)
