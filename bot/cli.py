@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
-import contextlib
 import logging
 import os
 import sys
@@ -25,6 +25,7 @@ from bot.errors import (
     mask_url,
     url_password,
 )
+from bot.i18n import text
 from bot.knowledge import KnowledgeError, KnowledgeErrors, load_knowledge
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -85,8 +86,11 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     print(
         f"OK: {len(knowledge.operator_entries)} entries, {knowledge.question_count} example questions, "
         f"languages {', '.join(knowledge.languages)} ({directory})"
-        + (f"; {len(warnings)} warning(s)" if warnings else "")
+        + (text("cli.check.warnings", "en", count=len(warnings)) if warnings else "")
     )
+    if knowledge.forms:
+        forms = ", ".join(f"{form.id}: {len(form.fields)} questions" for form in knowledge.forms)
+        print(f"forms: {len(knowledge.forms)} ({forms})")
     if catalog is None:
         print("booking: off (add products.yaml and service_centers.yaml to enable it)")
     else:
@@ -159,7 +163,7 @@ async def _chat(settings: Settings, customer: str, notice: str | None = None) ->
         print(notice, file=sys.stderr)
     _announce_features(runtime)
     try:
-        await run_console(runtime.engine, customer_id=customer, database_url=settings.database_url)
+        await run_console(runtime, customer_id=customer, database_url=settings.database_url)
     finally:
         await runtime.close()
     return 0
@@ -171,7 +175,7 @@ def _announce_features(runtime: object) -> None:
     if off:
         log = logging.getLogger("supportbot")
         log.info(
-            "features off with this knowledge directory: %s (booking needs products.yaml and service_centers.yaml)",
+            "features off with this knowledge directory: %s (booking needs products.yaml and service_centers.yaml, forms need forms/*.yaml)",
             ", ".join(off),
         )
 
@@ -269,7 +273,7 @@ async def _queue(settings: Settings, include_closed: bool = False) -> int:
         return 0
     zone = ZoneInfo(settings.timezone)
     now = system_clock()
-    print(f"{len(rows)} escalation(s), most urgent first; times in {settings.timezone}")
+    print(text("cli.queue.title", "en", count=len(rows), zone=settings.timezone))
     for row in rows:
         name = row.display_name or row.customer_id
         due = "-"
@@ -380,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except KnowledgeErrors as exc:
-        print(f"error: the knowledge base has {len(exc.errors)} problem(s):", file=sys.stderr)
+        print(text("cli.knowledge.problems", "en", count=len(exc.errors)), file=sys.stderr)
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return EXIT_KNOWLEDGE

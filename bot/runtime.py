@@ -1,4 +1,9 @@
-"""Wiring: settings → knowledge → matcher → database → engine. Everything a channel needs, built once."""
+"""Wiring: settings → knowledge → matcher → database → engine. Everything a channel needs, built once.
+
+Also the one path of a customer message through the bot (`Runtime.handle`): the engine's turn, then,
+outside the engine, what the committed turn owes the hand-off. Data flows one way: channel in → engine
+→ storage → replies → channel out; the engine reaches the hand-off only through the port it is given.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from dataclasses import dataclass, field
 from bot.clock import Clock, system_clock
 from bot.engine import Engine
 from bot.engine.booking import BookingFlow
+from bot.engine.forms import FormRunner
+from bot.engine.conversation import CustomerLocks
+from bot.engine.types import Inbound, Outcome
 from bot.handoff.delivery import DeliveryRegistry
 from bot.handoff.service import HandoffService
 from bot.knowledge import KnowledgeBase, load_knowledge
@@ -33,6 +41,22 @@ class Runtime:
     engine: Engine
     handoff: HandoffService = field(default=None)  # type: ignore[assignment]  # set by build_runtime
     clock: Clock = system_clock  # the one "now" of the bot: storage, flows, hand-off and channels use it
+    _turns: CustomerLocks = field(default_factory=CustomerLocks, repr=False)
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """One customer message through the bot; every channel calls this, not `engine.handle`.
+
+        The engine's turn commits first; then the hand-off gets its due: the desk is woken, and agent
+        messages the customer has not received yet are delivered (before the channel sends this turn's
+        replies, as the customer would expect). Delivery to channels therefore happens here, after the
+        turn and outside the engine. The customer's lock is held across both, so the next message of
+        the same customer cannot deliver the same agent messages a second time.
+        """
+        async with self._turns.hold((inbound.channel, inbound.customer_id)):
+            outcome = await self.engine.handle(inbound)
+            if not outcome.duplicate:  # a redelivery changed nothing: nothing is owed
+                await self.handoff.after_commit(outcome.conversation_id, outcome.undelivered)
+        return outcome
 
     @property
     def deliveries(self) -> DeliveryRegistry:
@@ -45,7 +69,7 @@ class Runtime:
 
     def features(self) -> dict[str, bool]:
         """Which features this knowledge directory enables (a faq-only directory is a valid one)."""
-        return {"faq": True, "handoff": True, "booking": "booking" in self.engine.flows}
+        return {"faq": True, "handoff": True, "booking": "booking" in self.engine.flows, "forms": bool(self.knowledge.forms)}
 
 
 async def build_runtime(
@@ -79,10 +103,16 @@ async def build_runtime(
                 now=clock,
             )
         )
+    # Always there, even with no forms: a customer in the middle of a form the operator has since
+    # removed is told so, instead of having their answer read as a question.
+    forms = FormRunner(
+        knowledge, matcher, handoff_after=settings.handoff_after_low_confidence, timezone=settings.timezone, clock=clock
+    )
+    flows.append(forms)
     handoff = HandoffService(
         settings, store, hours=hours, deliveries=DeliveryRegistry(), clock=clock, matcher=matcher, knowledge=knowledge
     )
-    engine = Engine(settings, knowledge, matcher, store, flows=flows, handoff=handoff)
+    engine = Engine(settings, knowledge, matcher, store, handoff=handoff, flows=flows, lookups=[forms])
     _warn_about_knowledge(knowledge, catalog, hours, clock)
     return Runtime(settings, knowledge, matcher, database, store, engine, handoff, clock)
 

@@ -15,14 +15,12 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bot.channels.console import run_console
-from bot.channels.console.messages import MESSAGES as CONSOLE_MESSAGES
 from bot.errors import DatabaseUnavailable, SecretFilter, mask_text, mask_url
 from bot.runtime import build_runtime
-from bot.settings import LANGUAGES, load_settings
+from bot.settings import load_settings
 from bot.storage.models import Message
 from tests.conftest import ROOT
 from tests.support import run_supportbot
-from tests.test_messages import placeholders
 
 UNREACHABLE = "postgresql+asyncpg://user:secretpw@127.0.0.1:1/nope"  # nothing listens on port 1
 
@@ -126,12 +124,6 @@ def test_a_log_call_with_bad_arguments_does_not_raise_through_the_filter() -> No
     assert "placeholders" in stream.getvalue() and "secretpw" not in stream.getvalue()
 
 
-def test_console_lines_in_three_languages() -> None:
-    for key, lines in CONSOLE_MESSAGES.items():
-        assert set(lines) == set(LANGUAGES), key
-        assert placeholders(lines["zh-Hans"]) == placeholders(lines["zh-Hant"]) == placeholders(lines["en"]), key
-
-
 def test_piped_bytes_that_are_not_utf8_are_stored_and_answered(small_kb: Path, tmp_path: Path) -> None:
     db = tmp_path / "chat.db"
     result = run("chat", "--kb", str(small_kb), "--db", f"sqlite+aiosqlite:///{db}", stdin=b"\xed\xa0\x80 hello\n")
@@ -198,7 +190,7 @@ async def test_database_drop_mid_chat_is_retried_and_nothing_is_lost(database_ur
     stdin = DropsAfterFirstLine("保修期多长时间？\nHow much is a new battery?\n")
     stdout, stderr = io.StringIO(), io.StringIO()
     try:
-        handled = await run_console(runtime.engine, stdin=stdin, stdout=stdout, stderr=stderr, retry_delays=(1, 2, 4, 8), sleep=sleep)
+        handled = await run_console(runtime, stdin=stdin, stdout=stdout, stderr=stderr, retry_delays=(1, 2, 4, 8), sleep=sleep)
         async with runtime.database.sessions() as session:
             stored = await session.scalar(
                 select(func.count()).select_from(Message).where(Message.text == "How much is a new battery?")
@@ -236,7 +228,7 @@ async def test_a_turn_that_committed_before_the_connection_broke_is_answered_fro
         await asyncio.sleep(0)
 
     try:
-        await run_console(runtime.engine, stdin=Lines("保修期多长时间？\n"), stdout=stdout, stderr=stderr, sleep=sleep)
+        await run_console(runtime, stdin=Lines("保修期多长时间？\n"), stdout=stdout, stderr=stderr, sleep=sleep)
         async with runtime.database.sessions() as session:
             stored = (await session.scalars(select(Message.text).where(Message.direction == "in"))).all()
     finally:
@@ -257,7 +249,7 @@ async def test_database_that_never_comes_back_ends_with_one_line(database_url: s
     try:
         with pytest.raises(DatabaseUnavailable) as raised:
             await run_console(
-                runtime.engine,
+                runtime,
                 stdin=Lines("保修期多长时间？\n"),
                 stdout=io.StringIO(),
                 stderr=stderr,

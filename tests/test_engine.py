@@ -52,10 +52,10 @@ async def test_transcript_keeps_intent_and_confidence(runtime: Runtime) -> None:
 
 async def test_low_confidence_twice_hands_off(runtime: Runtime) -> None:
     first = await runtime.engine.handle(said("明天北京天气怎么样"))
-    assert [r.kind for r in first.replies] == [ReplyKind.NOT_UNDERSTOOD]
+    assert [(r.kind, r.key) for r in first.replies] == [(ReplyKind.NOT_UNDERSTOOD, "not_understood")]
     assert first.handoff is None
     second = await runtime.engine.handle(said("股票会涨吗"))
-    assert [r.kind for r in second.replies] == [ReplyKind.HANDOFF]
+    assert [(r.kind, r.key) for r in second.replies] == [(ReplyKind.HANDOFF, "handoff.low_confidence")]
     assert second.handoff is not None and second.handoff.reason == "low_confidence"
     [row] = await runtime.store.queue()
     assert (row.customer_id, row.reason) == ("c1", "low_confidence")
@@ -89,6 +89,7 @@ async def test_menu_numbers_and_buttons(runtime: Runtime) -> None:
     menu = await runtime.engine.handle(said("/start"))
     [reply] = menu.replies
     assert reply.kind is ReplyKind.MENU and len(reply.options) == 4
+    assert (reply.key, reply.values) == ("welcome", {"brand": "Acme Care"})
     assert "Acme Care" in reply.text
     faq = await runtime.engine.handle(said("1"))  # "Common questions"
     [reply] = faq.replies
@@ -105,17 +106,16 @@ async def test_intent_button_and_stale_button(runtime: Runtime) -> None:
     outcome = await runtime.engine.handle(said(action=Action(ActionKind.INTENT, "hotline.hours")))
     assert outcome.replies[0].intent_id == "hotline.hours"
     stale = await runtime.engine.handle(said(action=Action(ActionKind.INTENT, "removed.entry")))
-    assert [r.kind for r in stale.replies] == [ReplyKind.STALE]
-    assert "失效" in stale.replies[0].text
+    assert [(r.kind, r.key) for r in stale.replies] == [(ReplyKind.STALE, "stale")]
 
 
 async def test_feedback_is_stored_only_on_own_answers(runtime: Runtime) -> None:
     answer = (await runtime.engine.handle(said("保修期多长时间"))).replies[0]
     thanks = await runtime.engine.handle(said(action=Action(ActionKind.FEEDBACK, "up", answer.message_id)))
-    assert "谢谢" in thanks.replies[0].text
+    assert answer.key is None and thanks.replies[0].key == "feedback.thanks"  # a knowledge answer has no key
     other = (await runtime.engine.handle(said("保修期多长时间", customer="other"))).replies[0]
     forged = await runtime.engine.handle(said(action=Action(ActionKind.FEEDBACK, "down", other.message_id)))
-    assert "失效" in forged.replies[0].text
+    assert forged.replies[0].key == "stale"
     transcript = await runtime.store.transcript(answer_conversation := (await runtime.store.conversation("console", "c1")).id)  # type: ignore[union-attr]
     rated = [m for m in transcript if m.id == answer.message_id]
     assert rated[0].feedback == 1 and answer_conversation
@@ -127,7 +127,8 @@ async def test_language_choice(runtime: Runtime) -> None:
     chooser = await runtime.engine.handle(said("/language"))
     assert [o.action.value for o in chooser.replies[0].options] == ["zh-Hans", "zh-Hant", "en"]
     changed = await runtime.engine.handle(said("2"))
-    assert changed.language == "zh-Hant" and "繁體中文" in changed.replies[0].text
+    assert changed.language == "zh-Hant" and changed.replies[0].key == "language.changed"
+    assert "繁體中文" in changed.replies[0].text
     # A message without language signal is answered in the chosen language.
     greeting = await runtime.engine.handle(said("/start"))
     assert greeting.language == "zh-Hant"
@@ -142,16 +143,16 @@ async def test_redelivered_message_is_not_answered_twice(runtime: Runtime) -> No
 
 async def test_media_huge_binary_and_empty_messages_get_polite_replies(runtime: Runtime) -> None:
     photo = await runtime.engine.handle(said(None, kind=InboundKind.PHOTO))
-    assert [r.kind for r in photo.replies] == [ReplyKind.UNSUPPORTED]
+    assert [(r.kind, r.key) for r in photo.replies] == [(ReplyKind.UNSUPPORTED, "unsupported")]
     huge = await runtime.engine.handle(said("保修" * 5000, customer="huge"))
     assert huge.handoff is not None and huge.handoff.reason == "too_long"
-    assert "2000" in huge.replies[0].text
+    assert (huge.replies[0].key, huge.replies[0].values) == ("too_long", {"limit": 2000})
     transcript = await runtime.store.transcript(huge.conversation_id)
     assert transcript[0].text == "保修" * 5000  # kept whole for the person who reads it
     binary = await runtime.engine.handle(said("\x00\x01\x02\ufffd\ufffd\x03abc", customer="bin"))
-    assert binary.replies[0].kind is ReplyKind.NOT_UNDERSTOOD
+    assert (binary.replies[0].kind, binary.replies[0].key) == (ReplyKind.NOT_UNDERSTOOD, "unreadable")
     empty = await runtime.engine.handle(said("   ", customer="empty"))
-    assert empty.replies[0].kind is ReplyKind.INFO
+    assert (empty.replies[0].kind, empty.replies[0].key) == (ReplyKind.INFO, "empty")
 
 
 async def test_state_survives_a_restart(database_url: str, small_kb: Path) -> None:
@@ -206,3 +207,44 @@ def test_product_names_and_codes_do_not_decide_the_language(text: str, current: 
     from bot.engine.language import resolve_language
 
     assert resolve_language(text, current, False) == expected  # type: ignore[arg-type]
+
+
+async def test_every_reply_of_a_conversation_names_its_catalog_message(runtime: Runtime) -> None:
+    """Replies carry the key of the message they were made from; only knowledge answers have none."""
+    script: list[Inbound] = [
+        said("/start"),
+        said("1"),  # common questions
+        said("保修期多长时间？"),
+        said("明天北京天气怎么样"),
+        said(None, kind=InboundKind.STICKER),
+        said("   "),
+        said("/help"),
+        said("/language"),
+        said("3"),  # English
+        said(action=Action(ActionKind.INTENT, "removed.entry")),
+        said("I want to talk to a human"),
+        said("hello? anyone there?"),
+        said(action=Action(ActionKind.HANDOFF, "cancel")),
+        said("what will the weather be tomorrow"),
+        said("will stocks go up"),
+    ]
+    replies = [reply for inbound in script for reply in (await runtime.engine.handle(inbound)).replies]
+    # None: the knowledge base's own answers (an FAQ entry, and the entry that asks for a person).
+    assert [r.key for r in replies] == [
+        "welcome",
+        "faq.popular",
+        None,
+        "not_understood",
+        "unsupported",
+        "empty",
+        "help",
+        "language.choose",
+        "language.changed",
+        "stale",
+        None,
+        "handoff.cancelled",
+        "not_understood",
+        "handoff.low_confidence",  # the queue position and wait appended to it keep its key
+    ]
+    assert all((r.key is None) == (r.intent_id is not None or r.handoff is not None and r.handoff.reason == "human") for r in replies)
+    assert "queue" in replies[-1].text and replies[-1].values == {}

@@ -115,8 +115,8 @@ def test_text_report_shows_each_finding(kb_dir: Path) -> None:
     assert "screen.price <-> screen.repair" in out
     assert "(screen.repair) -> screen.price" in out
     assert "screen.repair -> screen.price (" in out  # an example that votes for another intent
-    assert "invoice.mail: 1 example(s)" in out
-    assert "hours: 6 example(s), 3 distinct" in out
+    assert "invoice.mail: 1 example" in out
+    assert "hours: 6 examples, 3 distinct" in out
     assert '"你们几点开门" ~ "你们几点开门啊"' in out
     assert "warranty.period: no zh-Hant, en (has zh-Hans 5)" in out
 
@@ -132,11 +132,11 @@ def test_text_sections_are_cut_unless_all(tmp_path: Path) -> None:
     assert len(report["few_examples"]) == 25
     short = render(report)
     few_section = short.split("Too few examples")[1].split("\n\n")[0]
-    assert few_section.count(": 1 example(s)") == 20
+    assert few_section.count(": 1 example") == 20
     assert "... 5 more (--all to list them)" in few_section
     full = render(report, limit=None)
     few_section = full.split("Too few examples")[1].split("\n\n")[0]
-    assert few_section.count(": 1 example(s)") == 25
+    assert few_section.count(": 1 example") == 25
 
 
 def test_one_intent_kb_is_reported_without_cross_validation(tmp_path: Path) -> None:

@@ -1,7 +1,10 @@
 """The conversation engine: one customer message in, the replies out, state kept in the database.
 
-Channels call `Engine.handle` and render what comes back; nothing here knows about Telegram or SMS.
+Channels go through `Runtime.handle`, which calls `Engine.handle` and then does what the turn owes the
+hand-off (delivering agent messages the customer missed); nothing here knows about Telegram or SMS,
+and nothing here imports the hand-off: it is reached through the `HumanQueue` port.
 Each message is one database transaction (see `Store.turn`), so a restart never loses half a turn.
+The turn is the only writer of `conversation.state` (see `_turn`).
 """
 
 from __future__ import annotations
@@ -11,25 +14,23 @@ import copy
 import logging
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from bot.engine.choices import typed_number
 from bot.engine.commands import parse_command
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
-from bot.engine.flows import Flow
+from bot.engine.flows import Flow, TicketLookup
 from bot.engine.handoff import PRIORITY, hand_off, is_angry
 from bot.engine.language import resolve_language
 from bot.engine.messages import LANGUAGE_NAMES
+from bot.engine.ports import HumanQueue
 from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Option, Outcome, Reply, ReplyKind
 from bot.knowledge import FaqEntry, KnowledgeBase
 from bot.nlu.matcher import IntentMatcher
 from bot.settings import LANGUAGES, Settings
 from bot.storage.store import OutboundRow, Store, Turn
-
-if TYPE_CHECKING:
-    from bot.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,9 @@ class Engine:
         knowledge: KnowledgeBase,
         matcher: IntentMatcher,
         store: Store,
+        handoff: HumanQueue,
         flows: Sequence[Flow] = (),
-        handoff: HandoffService | None = None,
+        lookups: Sequence[TicketLookup] = (),
     ) -> None:
         self.settings = settings
         self.knowledge = knowledge
@@ -56,40 +58,33 @@ class Engine:
             knowledge, matcher, settings.handoff_after_low_confidence, far_below=getattr(settings, "handoff_far_below", None)
         )
         self.flows: dict[str, Flow] = {flow.name: flow for flow in flows}
-        if handoff is None:
-            from bot.handoff.service import HandoffService
-
-            handoff = HandoffService(settings, store, matcher=matcher, knowledge=knowledge)
+        # Ticket numbers typed outside any flow ("F7K-4Q2 怎么样了") are looked up before the FAQ.
+        self.lookups = tuple(lookups)
         # The human queue: while a person handles a conversation the bot relays instead of answering.
         self.handoff = handoff
         # Messages of one customer are handled one at a time; different customers run concurrently.
-        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks = CustomerLocks()
 
     async def handle(self, inbound: Inbound) -> Outcome:
-        """Handle one customer message and return what to send back."""
-        key = (inbound.channel, inbound.customer_id)
-        lock = self._locks[key]
-        try:
-            async with lock:
-                return await self._handle(inbound)
-        finally:
-            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
-                self._locks.pop(key, None)
+        """Handle one customer message and return what to send back.
+
+        Delivers nothing: agent messages the customer has not received yet are only reported
+        (`Outcome.undelivered`); `Runtime.handle` delivers them once the turn committed.
+        """
+        async with self._locks.hold((inbound.channel, inbound.customer_id)):
+            return await self._handle(inbound)
 
     async def _handle(self, inbound: Inbound) -> Outcome:
         hint = inbound.language_hint or self.settings.default_language
-        after = _AfterCommit()
         try:
             async with self.store.turn(
                 inbound.channel, inbound.customer_id, language=hint, display_name=inbound.display_name
             ) as turn:
-                outcome = await self._turn(inbound, turn, after)
+                return await self._turn(inbound, turn)
         except _Redelivered as redelivered:
             return redelivered.outcome
-        await self.handoff.after_commit(outcome.conversation_id, after.flush)
-        return outcome
 
-    async def _turn(self, inbound: Inbound, turn: Turn, after: _AfterCommit | None = None) -> Outcome:
+    async def _turn(self, inbound: Inbound, turn: Turn) -> Outcome:
         conversation = turn.conversation
         ctx = TurnContext(
             language=conversation.language,  # type: ignore[arg-type]
@@ -145,13 +140,18 @@ class Engine:
             ctx.state.pop("options", None)
             _remember_options(ctx)  # the hand-off reply now offers "back to the assistant"
         replies = await self._store_replies(ctx, turn)
-        if after is not None:
-            after.flush = await turn.has_undelivered()
+        undelivered = await turn.has_undelivered()
         conversation.language = ctx.language
         conversation.low_confidence_streak = ctx.low_confidence_streak
+        # The one writer of the conversation state inside a turn: flows and the hand-off change `ctx.state`.
         conversation.state = ctx.state
         return Outcome(
-            replies=replies, conversation_id=conversation.id, language=ctx.language, handoff=ctx.handoff, relayed=relay
+            replies=replies,
+            conversation_id=conversation.id,
+            language=ctx.language,
+            handoff=ctx.handoff,
+            relayed=relay,
+            undelivered=undelivered,
         )
 
     async def _dispatch(self, ctx: TurnContext, inbound: Inbound, action: Action | None, turn: Turn) -> None:
@@ -160,7 +160,7 @@ class Engine:
         ctx.state.pop("options", None)
         flow = self.flows.get(ctx.state.get("flow", ""))
         angry = action is None and inbound.kind is InboundKind.TEXT and is_angry(text)
-        if angry and flow is not None:
+        if angry and flow is not None and not flow.hears_anger(ctx):
             # Clear anger in the middle of a form: stop asking questions, a person takes it from here.
             ctx.state.pop("flow", None)
             ctx.state.pop(flow.name, None)
@@ -179,13 +179,23 @@ class Engine:
             self.faq.not_understood(ctx)
             if ctx.handoff is None:
                 ctx.drafts[-1].text = ctx.say("unreadable")
-        else:
+        elif not await self._look_up(ctx, turn, text):
             matched = self.faq.understand(ctx, text)
             if matched is not None:
                 await self._answer(ctx, *matched, turn, inbound)
-            if angry:
+            started = self.flows.get(ctx.state.get("flow", ""))
+            # A complaint form just started takes the anger in (it ends with a person, with priority).
+            if angry and (started is None or not started.hears_anger(ctx)):
                 _escalate_anger(ctx)
         _remember_options(ctx)
+
+    async def _look_up(self, ctx: TurnContext, turn: Turn, text: str) -> bool:
+        """A ticket number in the message, answered by the feature that issued it (True), else False."""
+        for lookup in self.lookups:
+            if await lookup.look_up(ctx, turn, text):
+                ctx.low_confidence_streak = 0
+                return True
+        return False
 
     async def _answer(self, ctx: TurnContext, entry: FaqEntry, confidence: float | None, turn: Turn, inbound: Inbound) -> None:
         """Answer an entry, or start the flow it names (e.g. "我要报修" starts the booking)."""
@@ -268,15 +278,33 @@ class Engine:
                 confidence=draft.confidence,
                 handoff=draft.handoff,
                 message_id=message_id,
+                key=draft.key,
+                values=draft.values,
             )
             for draft, message_id in zip(ctx.drafts, ids, strict=True)
         )
 
 
-class _AfterCommit:
-    """What to do once the turn is committed."""
+class CustomerLocks:
+    """One lock per (channel, customer): a customer's messages are handled one at a time.
 
-    flush: bool = False  # agent messages the customer has not received yet: deliver them now
+    Used by the engine for its turns and by `Runtime.handle` around a turn and its deliveries, so a
+    customer's next message waits until the agent messages owed after this one went out.
+    """
+
+    def __init__(self) -> None:
+        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        """Hold the customer's lock for the block; the lock is forgotten once nobody waits for it."""
+        lock = self._locks[key]
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._locks.pop(key, None)
 
 
 def _escalate_anger(ctx: TurnContext) -> None:

@@ -24,3 +24,18 @@ class Flow(Protocol):
 
     async def step(self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None) -> None:
         """Handle the next customer message while the flow is active."""
+
+    def hears_anger(self, ctx: TurnContext) -> bool:
+        """The customer's message is clearly angry: True when the flow takes it as an answer anyway.
+
+        A form that ends in the agents' queue (a complaint) is where an angry customer should be; it
+        notes the anger so its hand-off comes with priority. Any other flow says False, and the engine
+        stops asking questions: a person takes it from there.
+        """
+
+
+class TicketLookup(Protocol):
+    """A feature that issues ticket numbers and answers a message that quotes one."""
+
+    async def look_up(self, ctx: TurnContext, turn: Turn, text: str) -> bool:
+        """Reply about the ticket quoted in `text` (True), or do nothing when there is none (False)."""

@@ -15,7 +15,7 @@ from bot.engine.types import Handoff, ReplyKind
 from bot.nlu.normalize import normalize
 
 # Higher is more urgent: an angry customer before a confused one.
-PRIORITY: dict[str, int] = {"complaint": 2, "anger": 2, "human": 1, "booking_stuck": 1, "no_slot": 1}
+PRIORITY: dict[str, int] = {"complaint": 2, "anger": 2, "human": 1, "booking_stuck": 1, "form_stuck": 1, "no_slot": 1}
 URGENT = 2  # priority from which the shorter service level applies
 
 _LINES: dict[str, str] = {

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import opencc
 
 from bot.nlu.language import detect_language
-from bot.settings import Language
+from bot.settings import LANGUAGES, Language
+
+if TYPE_CHECKING:
+    from bot.engine.context import TurnContext
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def resolve_language(text: str | None, current: Language, locked: bool) -> Language:
@@ -64,3 +71,28 @@ def _to_traditional() -> opencc.OpenCC:
 def _same_in_both_scripts(text: str) -> bool:
     """True when nothing in the text is specific to Simplified characters."""
     return _to_traditional().convert(text) == text
+
+
+def keep_flow_language(ctx: TurnContext, flow_language: str | None, text: str, pressed: bool) -> Language:
+    """The language a form goes on in; returns it (to remember) and sets it on `ctx`.
+
+    Answers in a form are often names, numbers, codes or addresses, which read as "English" or
+    "Chinese" to the detector without being a choice of language: the form keeps the language it runs
+    in unless the message is a real sentence in another one (three English words, or four Chinese
+    characters; between the two Chinese scripts, two). `text` is the answer without names the caller
+    knows (product names); a button press (`pressed`) says nothing about the language.
+    """
+    if flow_language not in LANGUAGES or pressed:
+        return ctx.language
+    text = without_names(text)
+    if ctx.language != flow_language:
+        cjk = len(_CJK.findall(text))
+        latin_words = len(_LATIN_WORD.findall(text))
+        switch = (
+            (ctx.language == "en" and latin_words >= 3 and cjk == 0)
+            or (ctx.language != "en" and flow_language == "en" and cjk >= 4)
+            or (ctx.language != "en" and flow_language != "en" and cjk >= 2)
+        )
+        if not switch:
+            ctx.language = flow_language  # type: ignore[assignment]
+    return ctx.language

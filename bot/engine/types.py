@@ -7,6 +7,7 @@ with numbered options. The engine never knows which channel it talks to beyond i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -112,6 +113,10 @@ class Reply:
     confidence: float | None = None
     handoff: Handoff | None = None
     message_id: int | None = None  # id of the stored outbound message (feedback refers to it)
+    # The catalog message the reply was made from (`bot.i18n`), None for a knowledge-base answer:
+    # tests and channels can tell replies apart without reading sentences.
+    key: str | None = None
+    values: Mapping[str, object] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -125,3 +130,6 @@ class Outcome:
     handoff: Handoff | None = field(default=None)
     # A person handles the conversation: the message went to them and the bot may have nothing to say.
     relayed: bool = False
+    # Agent messages this customer has not received yet (held while unreachable, or still failing). The
+    # engine only reports them; `Runtime.handle` delivers them after the turn committed.
+    undelivered: bool = False

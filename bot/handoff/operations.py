@@ -6,6 +6,7 @@ there) and then delivers what the customer is owed (`bot.handoff.dispatch`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -26,6 +27,16 @@ from bot.settings import Language
 from bot.storage import handoff as repo
 from bot.storage.handoff import ACTIVE, ASSIGNED, CUSTOMER, RESOLVED, WAITING, EscalationNote, EscalationView
 from bot.storage.models import Conversation, Escalation, Message
+
+
+def set_state_outside_turn(conversation: Conversation, state: dict[str, Any]) -> None:
+    """The one writer of `conversation.state` outside a customer's turn (`Engine._turn` is the other).
+
+    An agent's operation (closing, giving back, a notice with options) changes what the bot remembers
+    while no turn runs. Callers hold the conversation's row lock (`repo.load(..., lock=True)`, taken in
+    the same order as a turn takes it), so a turn never writes back an older copy over this change.
+    """
+    conversation.state = state
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ class AgentOperations:
             state["options"] = [
                 {"kind": o.action.kind.value, "value": o.action.value, "message_id": o.action.message_id} for o in options
             ]
-            conversation.state = state
+            set_state_outside_turn(conversation, state)
         return Reply(text=text, kind=ReplyKind.INFO, language=language, options=options)
 
     async def take(self, escalation_id: int, agent: Agent) -> OpResult:
@@ -192,11 +203,11 @@ class AgentOperations:
             state.pop("flow", None)
             state.pop(ANGER_STATE, None)
             if resolution == "closed":
-                conversation.state = {**state, "survey": survey_state(escalation.id, now)}
+                set_state_outside_turn(conversation, {**state, "survey": survey_state(escalation.id, now)})
                 deliveries.replies.append(self._record_notice(session, conversation, "handoff.closed"))
                 deliveries.replies.append(self._record_notice(session, conversation, "survey.ask", score_options(escalation.id)))
             else:
-                conversation.state = state
+                set_state_outside_turn(conversation, state)
                 menu = TurnContext(
                     language=language, brand=self.core.settings.brand_name, state={}, low_confidence_streak=0
                 ).menu_options()

@@ -1,7 +1,9 @@
 """The hand-off service: the human queue, what customers are told, and every agent operation.
 
-Channel-agnostic. The engine calls it inside a customer's turn (`open_in_turn`, `in_person`,
-`survey`, `relay`), agents' desks call it for their operations (`take`, `release`, `close`,
+Channel-agnostic. The engine calls it inside a customer's turn (`active`, `open_in_turn`, `in_person`,
+`survey`, `relay`: the `bot.engine.ports.HumanQueue` port, which this class satisfies structurally; the
+engine never imports this package), the runtime calls `after_commit` once the turn committed
+(`bot.runtime.Runtime.handle`), agents' desks call it for their operations (`take`, `release`, `close`,
 `give_back`, `note`, `agent_message`, `queue`, `stats`), and a periodic task calls `sweep` (overdue
 escalations are announced again; agent messages that failed are retried).
 
@@ -118,7 +120,8 @@ class HandoffService(HandoffCore):
         return await self._survey.handle(ctx, turn, action, text)
 
     async def after_commit(self, conversation_id: int, flush: bool) -> None:
-        """After a customer's turn: wake the desk, and deliver agent messages the customer missed."""
+        """After a customer's turn committed: wake the desk, and deliver agent messages the customer
+        missed (`flush`: the turn's `Outcome.undelivered`). Called by `Runtime.handle`, outside the engine."""
         self.notify()
         if flush:
             await self.flush(conversation_id)

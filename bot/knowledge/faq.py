@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
+from bot.knowledge.forms import FORM_FLOW, FormSpec, load_forms
 from bot.knowledge.lexicon import load_lexicon
 from bot.knowledge.smalltalk import merge_builtins
 from bot.knowledge.yamlfile import LINE_KEY, key_line, line_of, read_yaml
@@ -89,6 +90,12 @@ class KnowledgeBase:
     synonyms: tuple[frozenset[str], ...] = ()
     # Problems that do not stop the bot (too few example questions): `kb check` prints them.
     warnings: tuple[KnowledgeError, ...] = ()
+    # The operator's forms (knowledge/forms/*.yaml); each is also an entry whose flow is "form".
+    forms: tuple[FormSpec, ...] = ()
+
+    def form(self, form_id: str) -> FormSpec | None:
+        """The form `form_id`, if the knowledge base (still) has it."""
+        return next((f for f in self.forms if f.id == form_id), None)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Look an entry up by id; a merged built-in's id finds the operator intent that absorbed it."""
@@ -276,6 +283,15 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
                 continue
             seen[entry.id] = entry
             entries.append(entry)
+    forms, form_errors = load_forms(directory)
+    errors += form_errors
+    for form in forms:
+        path, _, line = form.source.rpartition(":")
+        if form.id in seen:
+            errors.append(KnowledgeError(Path(path), int(line), f"form id already used, by the entry at {seen[form.id].source}", form.id))
+            continue
+        seen[form.id] = _form_entry(form)
+        entries.append(seen[form.id])
     synonyms, lexicon_errors = load_lexicon(directory)
     errors += lexicon_errors
     if errors:
@@ -309,7 +325,22 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         for m in merges
     ]
     entries += builtin
-    return KnowledgeBase(directory=directory, entries=tuple(entries), synonyms=tuple(synonyms), warnings=tuple(warnings))
+    return KnowledgeBase(
+        directory=directory, entries=tuple(entries), synonyms=tuple(synonyms), warnings=tuple(warnings), forms=tuple(forms)
+    )
+
+
+def _form_entry(form: FormSpec) -> FaqEntry:
+    """The intent that starts a form: its example questions train the matcher like an FAQ entry's."""
+    return FaqEntry(
+        id=form.id,
+        questions=form.questions,
+        answer=form.title,  # never shown: the entry starts the form instead of answering
+        title=form.title,
+        keywords=form.keywords,
+        flow=FORM_FLOW,
+        source=form.source,
+    )
 
 
 def _line(entry: FaqEntry) -> int | None:

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.tokens import ScalarToken
 
 from bot.knowledge.errors import KnowledgeError
 
 LINE_KEY = "__line__"
+_BREAKS = "\0 \t\r\n\x85\u2028\u2029"
 
 
 class LineDict(dict):  # type: ignore[type-arg]
@@ -41,6 +43,43 @@ class _LineLoader(yaml.SafeLoader):
         data.update(value)
         data.key_lines = value.key_lines
 
+
+    def scan_plain(self) -> ScalarToken:
+        """PyYAML's plain-scalar scanner with YAML 1.2's rule for "?" (adapted from PyYAML, MIT licence).
+
+        YAML 1.1 ends an unquoted text at "?" inside {...}, so `en: Your account number?}` (a question
+        in the shape the README shows) is a syntax error; YAML 1.2 allows it, and so do we. Nothing else
+        changes: ",", "[", "]", "{", "}" and ": " still end the text there.
+        """
+        chunks: list[str] = []
+        start_mark = self.get_mark()
+        end_mark = start_mark
+        indent = self.indent + 1
+        spaces: list[str] = []
+        while True:
+            length = 0
+            if self.peek() == "#":
+                break
+            while True:
+                ch = self.peek(length)
+                if (
+                    ch in _BREAKS
+                    or (ch == ":" and self.peek(length + 1) in _BREAKS + (",[]{}" if self.flow_level else ""))
+                    or (self.flow_level and ch in ",[]{}")
+                ):
+                    break
+                length += 1
+            if length == 0:
+                break
+            self.allow_simple_key = False
+            chunks.extend(spaces)
+            chunks.append(self.prefix(length))
+            self.forward(length)
+            end_mark = self.get_mark()
+            spaces = self.scan_plain_spaces(indent, start_mark)
+            if not spaces or self.peek() == "#" or (not self.flow_level and self.column < indent):
+                break
+        return ScalarToken("".join(chunks), True, start_mark, end_mark)
 
     def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
         # 2026-02-30 looks like a date to YAML but is none: a line-numbered error, not a ValueError.

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.i18n import text as catalog_text
 from bot.knowledge.faq import MAX_QUESTIONS, MIN_QUESTIONS
 from bot.nlu.calibrate import plan_folds
 from bot.nlu.language import detect_language
@@ -343,7 +344,7 @@ def render(report: dict[str, Any], *, limit: int | None = 20) -> str:
     groups = []
     for d in report["confused_pairs"]:
         a, b = d["intents"]
-        group = [f"  {a} <-> {b}: {d['count']} example(s)" + (f", {d['wrong_answers']} answered wrongly" if d["wrong_answers"] else "")]
+        group = [f"  {a} <-> {b}: {catalog_text('cli.doctor.examples', 'en', count=d['count'])}" + (f", {d['wrong_answers']} answered wrongly" if d["wrong_answers"] else "")]
         group += [f"      {_quote(e['text'])} ({e['intent']}) -> {e['voted_for']}" for e in d["examples"][:3]]
         if len(d["examples"]) > 3:
             group.append(f"      ... {len(d['examples']) - 3} more")
@@ -354,7 +355,7 @@ def render(report: dict[str, Any], *, limit: int | None = 20) -> str:
                + (f" ({e['confidence']:.2f})" if e["voted_for"] else "")] for e in report["misvoting_examples"]]
     out += _section("Examples that vote for another intent (reword, move to the right intent, or delete):", groups, limit)
 
-    groups = [[f"  {d['intent']}: {d['examples']} example(s)" + _distinct(d)]
+    groups = [[f"  {d['intent']}: {catalog_text('cli.doctor.examples', 'en', count=d['examples'])}" + _distinct(d)]
               for d in report["few_examples"]]
     title = f"Too few examples (fewer than {MIN_QUESTIONS} distinct; write {MIN_QUESTIONS} to {MAX_QUESTIONS} ways customers ask):"
     out += _section(title, groups, limit)

@@ -14,8 +14,6 @@ with R), then five characters from an alphabet without look-alikes (no 0/O, 1/I/
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,13 +41,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.clock import as_utc
 from bot.storage.database import session_clock
 from bot.storage.models import Base, clock_default
+from bot.storage.tickets import TICKET_ALPHABET, TICKET_ATTEMPTS, TicketFormat  # noqa: F401 - TICKET_ALPHABET re-exported
 
-TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-TICKET_PATTERN = re.compile(
-    rf"(?<![A-Za-z0-9])[Rr]\s*([{TICKET_ALPHABET}{TICKET_ALPHABET.lower()}]{{2}})\s*[-‐‑–—_ ]?\s*"
-    rf"([{TICKET_ALPHABET}{TICKET_ALPHABET.lower()}]{{3}})(?![A-Za-z0-9])"
-)
-_TICKET_ATTEMPTS = 20
+BOOKING_TICKETS = TicketFormat("R")
+TICKET_PATTERN = BOOKING_TICKETS.pattern
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -151,19 +146,13 @@ class NewBooking:
 
 
 def new_ticket() -> str:
-    """A random ticket number such as R7K-4Q2."""
-    chars = "".join(secrets.choice(TICKET_ALPHABET) for _ in range(5))
-    return f"R{chars[:2]}-{chars[2:]}"
+    """A random repair ticket number such as R7K-4Q2."""
+    return BOOKING_TICKETS.new()
 
 
 def find_ticket(text: str | None) -> str | None:
-    """The first ticket number in a message, canonical ("r7k 4q2" -> "R7K-4Q2"), or None."""
-    if not text:
-        return None
-    match = TICKET_PATTERN.search(text)
-    if not match:
-        return None
-    return f"R{match.group(1).upper()}-{match.group(2).upper()}"
+    """The first repair ticket number in a message, canonical ("r7k 4q2" -> "R7K-4Q2"), or None."""
+    return BOOKING_TICKETS.find(text)
 
 
 async def seats_taken(
@@ -224,7 +213,7 @@ async def create_booking(session: AsyncSession, data: NewBooking, capacity: int)
     values["photos"] = list(data.photos)
     values["slot_start"] = as_utc(data.slot_start)
     values["slot_end"] = as_utc(data.slot_end)
-    for _ in range(_TICKET_ATTEMPTS):
+    for _ in range(TICKET_ATTEMPTS):
         booking = Booking(ticket=new_ticket(), status=BOOKED, **values)
         try:
             async with session.begin_nested():

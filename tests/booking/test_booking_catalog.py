@@ -108,7 +108,7 @@ async def test_a_knowledge_directory_without_them_has_booking_off(small_kb: Path
         load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", knowledge_dir=small_kb)
     )
     try:
-        assert runtime.features() == {"faq": True, "handoff": True, "booking": False}
+        assert runtime.features() == {"faq": True, "handoff": True, "booking": False, "forms": False}
         assert "booking" not in runtime.engine.flows
     finally:
         await runtime.close()

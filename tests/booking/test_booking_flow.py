@@ -27,6 +27,11 @@ async def seat_count(runtime: Runtime) -> int:
         return int(await session.scalar(select(func.count(SlotSeat.id))) or 0)
 
 
+def keys(chat: Chat) -> list[str | None]:
+    """The catalog keys of the last outcome's replies (see bot.i18n)."""
+    return [reply.key for reply in chat.outcome.replies] if chat.outcome else []
+
+
 async def test_whole_booking_in_simplified_chinese_typed(runtime: Runtime) -> None:
     chat = Chat(runtime)
     await chat.send("我要报修")
@@ -127,11 +132,15 @@ async def test_whole_booking_in_traditional_chinese(runtime: Runtime) -> None:
 async def test_whole_booking_in_english_with_buttons_and_numbers(runtime: Runtime) -> None:
     chat = Chat(runtime, customer="en", channel="telegram")
     await chat.send("my laptop is broken, can someone fix it")
+    assert keys(chat) == ["booking.intro", "booking.ask.model"]
+    assert chat.outcome.replies[-1].values == {"type": "Laptop", "example": "Acme Book 14"}  # type: ignore[union-attr]
     assert "Which model is it (Laptop)?" in chat.last  # the product type came from the sentence
     await chat.press("Acme Book 16 Pro")
     await chat.press("Skip")
     await chat.send("It won't turn on")
     await chat.send("last March")
+    assert keys(chat) == ["booking.warranty.in", "booking.ask.service"]
+    assert chat.outcome.replies[0].values["until"] == "30 Mar 2029"  # type: ignore[union-attr]
     assert "under warranty" in chat.text and "3+3" in chat.text
     assert "Engineer visit (50 yuan per visit)" in chat.labels  # laptops: on-site visits cost 50 yuan
     await chat.send("on-site please")
@@ -140,6 +149,7 @@ async def test_whole_booking_in_english_with_buttons_and_numbers(runtime: Runtim
     assert "one service centre in Shanghai" in chat.text and "Shanghai Pudong Service Centre" in chat.text
     await chat.send("Flat 1201, 500 Zhangyang Road, Pudong")
     await chat.send("tomorrow")
+    assert keys(chat) == ["booking.ask.slot"] and chat.outcome.replies[0].values == {"day": "Tomorrow, Thu 26 Nov"}  # type: ignore[union-attr]
     assert "Free times on Tomorrow, Thu 26 Nov" in chat.last
     assert chat.labels[0].startswith("09:00-11:00")  # on-site slots are two hours long
     await chat.send("2")
@@ -147,6 +157,7 @@ async def test_whole_booking_in_english_with_buttons_and_numbers(runtime: Runtim
     await chat.send("+852 9123 4567")
     assert "Please check your booking" in chat.last and "Flat 1201" in chat.last
     await chat.press("Confirm booking")
+    assert keys(chat) == ["booking.booked"]  # the next steps are appended to it
     assert "You're booked!" in chat.text and "within 2 hours" in chat.text
     [stored] = await bookings(runtime)
     assert (stored.service, stored.centre_id, stored.phone, stored.serial, stored.language) == (
@@ -164,17 +175,20 @@ async def test_bad_answers_are_asked_again_with_an_example(runtime: Runtime) -> 
     await chat.send("我要报修")
     await chat.send("手机")
     await chat.send("banana 9")
-    assert "没有找到型号“banana 9”" in chat.last and "Acme X20 Pro" in chat.labels
+    assert keys(chat) == ["booking.bad.model"] and chat.outcome.replies[0].values == {"text": "banana 9"}  # type: ignore[union-attr]
+    assert "Acme X20 Pro" in chat.labels
     await chat.send("x2o pro")  # a close miss: "did you mean"
     assert chat.outcome.replies[-1].kind is ReplyKind.CLARIFY  # type: ignore[union-attr]
-    assert "Acme X20 Pro" in chat.last
+    assert keys(chat) == ["booking.did_you_mean"] and chat.outcome.replies[0].values == {"name": "Acme X20 Pro"}  # type: ignore[union-attr]
     await chat.send("是的")
     await chat.send("490154203237519")  # the Luhn check digit is wrong
+    assert keys(chat) == ["booking.bad.imei"]
     assert "校验位" in chat.last and "490154203237518" in chat.last and "IMEI" in chat.last
     await chat.send("490154203237518")
     await chat.send("屏幕碎了")
     await chat.send("某个时候吧")
-    assert "没看懂这个日期" in chat.last and "2025-03-01" in chat.last
+    assert keys(chat) == ["booking.bad.purchase"]
+    assert "2025-03-01" in chat.last
     await chat.send("2027-01-01")
     assert "还没到" in chat.last
     await chat.send("2026-05-01")

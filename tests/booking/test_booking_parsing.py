@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import string
 
-import opencc
 import pytest
 
 from bot.engine.booking.dates import DateSpan, parse_purchase_date, parse_when
@@ -17,7 +15,6 @@ from bot.engine.booking.matching import (
     model_in_text,
     type_in_text,
 )
-from bot.engine.booking.messages import MESSAGES
 from bot.engine.booking.phones import masked_phone, parse_phone
 from bot.engine.booking.schedule import (
     callback_promise,
@@ -27,7 +24,6 @@ from bot.engine.booking.schedule import (
 )
 from bot.engine.booking.warranty import add_months, warranty_status
 from bot.knowledge.catalog import Catalog, load_catalog
-from bot.settings import LANGUAGES
 from bot.storage.booking import TICKET_ALPHABET, find_ticket, new_ticket
 from tests.booking.conftest import DEMO_KB
 
@@ -219,19 +215,3 @@ def test_warranty_from_the_purchase_date(catalog: Catalog) -> None:
     assert warranty_status(phone, None, None, TODAY).state == "unknown"
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-@pytest.mark.parametrize("key", sorted(MESSAGES))
-def test_every_booking_line_in_three_languages(key: str) -> None:
-    lines = MESSAGES[key]
-    assert set(lines) == set(LANGUAGES)
-    assert all(lines[language].strip() for language in LANGUAGES)
-    assert _placeholders(lines["zh-Hans"]) == _placeholders(lines["zh-Hant"]) == _placeholders(lines["en"])
-
-
-def test_traditional_booking_lines_are_traditional() -> None:
-    to_traditional = opencc.OpenCC("s2t")
-    for key, lines in MESSAGES.items():
-        assert to_traditional.convert(lines["zh-Hant"]) == lines["zh-Hant"], key

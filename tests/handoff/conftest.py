@@ -71,7 +71,7 @@ class Desk:
         return self.runtime.handoff
 
     async def say(self, text: str | None = None, customer: str = "c1", **extra: Any):  # type: ignore[no-untyped-def]
-        return await self.runtime.engine.handle(Inbound(channel="console", customer_id=customer, text=text, **extra))
+        return await self.runtime.handle(Inbound(channel="console", customer_id=customer, text=text, **extra))
 
     async def publish(self) -> list[str]:
         """Run the agents' outbox once; the kinds of the events published this time."""

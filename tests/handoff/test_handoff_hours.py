@@ -101,6 +101,10 @@ def test_times_in_the_customers_words() -> None:
 def test_wait_lines_round_to_plain_numbers() -> None:
     assert wait_line(None, "en") == say("handoff.wait.unknown", "en")
     assert wait_line(40, "en") == say("handoff.wait.minutes", "en", minutes=1)
+    assert wait_line(40, "en") == "Recently people have waited about 1 minute for a person."  # CLDR "one"
+    assert wait_line(90, "en") == "Recently people have waited about 2 minutes for a person."
+    assert wait_line(40, "zh-Hans") == "最近大家等待人工的时间约为 1 分钟。"
+    assert wait_line(40, "en").key == "handoff.wait.minutes" and wait_line(40, "en").values == {"minutes": 1}
     assert wait_line(6 * 60, "en") == say("handoff.wait.minutes", "en", minutes=10)
     assert wait_line(50 * 60, "zh-Hans") == say("handoff.wait.minutes", "zh-Hans", minutes=60)
     assert wait_line(3 * 3600 + 5, "en") == say("handoff.wait.hours", "en", hours=4)

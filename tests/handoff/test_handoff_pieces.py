@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +11,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.engine.handoff import anger_score, is_angry, is_cancel
-from bot.handoff.texts import AGENT_TEXTS
-from bot.settings import LANGUAGES
 from bot.storage import Database
 from bot.storage.models import Base
 from tests.conftest import ROOT
@@ -50,25 +47,6 @@ def test_cancel_words(text: str) -> None:
 @pytest.mark.parametrize("text", ["我想取消预约", "cancel my booking", "机器人能修吗", "how do I get back my data", ""])
 def test_not_cancel_words(text: str) -> None:
     assert not is_cancel(text)
-
-
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-@pytest.mark.parametrize("key", sorted(AGENT_TEXTS))
-def test_every_agent_line_in_three_languages(key: str) -> None:
-    lines = AGENT_TEXTS[key]
-    assert set(lines) == set(LANGUAGES) and all(lines[lang].strip() for lang in LANGUAGES)
-    assert _placeholders(lines["zh-Hans"]) == _placeholders(lines["zh-Hant"]) == _placeholders(lines["en"])
-
-
-def test_traditional_agent_lines_are_traditional() -> None:
-    import opencc
-
-    convert = opencc.OpenCC("s2t")
-    for key, lines in AGENT_TEXTS.items():
-        assert convert.convert(lines["zh-Hant"]) == lines["zh-Hant"], key
 
 
 async def test_the_migrations_match_the_models(database_url: str) -> None:

@@ -9,7 +9,6 @@ agents' topic says so), and while an agent is talking say nothing until the agen
 from __future__ import annotations
 
 import datetime as dt
-import string
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,13 +18,17 @@ from sqlalchemy import select
 from bot.engine import ReplyKind
 from bot.engine.messages import say
 from bot.handoff.service import Agent
-from bot.handoff.texts import CUSTOMER_TEXTS, customer_text
-from bot.settings import LANGUAGES
+from bot.handoff.texts import customer_text
 from bot.storage.models import Escalation
 from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text
 from tests.handoff.conftest import HOURS_YAML, Desk
-from tests.handoff.telegram_harness import ADA, AGENTS, start_agents_harness, stop_agents_harness
+from tests.handoff.telegram_harness import (
+    ADA,
+    AGENTS,
+    start_agents_harness,
+    stop_agents_harness,
+)
 
 ADA_AGENT = Agent("7001", "Ada")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -188,17 +191,6 @@ async def test_anger_while_assigned_is_marked_urgent_once_and_the_agent_told(hd:
 
 
 # -- the catalog -------------------------------------------------------------------------------------
-
-
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-@pytest.mark.parametrize("key", sorted(CUSTOMER_TEXTS))
-def test_every_waiting_line_in_three_languages(key: str) -> None:
-    lines = CUSTOMER_TEXTS[key]
-    assert set(lines) == set(LANGUAGES)
-    assert len({frozenset(_placeholders(text)) for text in lines.values()}) == 1
 
 
 # -- Telegram ------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ async def _chat(runtime: Runtime, data: bytes, lines: list[bytes]) -> None:
     async def no_sleep(_seconds: float) -> None:
         raise AssertionError("the database is up: no retry expected")
 
-    handled = await run_console(runtime.engine, stdin=stdin, stdout=stdout, stderr=stderr, customer_id=customer, sleep=no_sleep)
+    handled = await run_console(runtime, stdin=stdin, stdout=stdout, stderr=stderr, customer_id=customer, sleep=no_sleep)
     assert handled == len(lines), f"{handled} of {len(lines)} lines handled; stderr {stderr.getvalue()[:300]!r}"
     rows = await kept(runtime, "console", customer)
     assert [m.text for m in rows.inbound] == [expected_text(line) for line in lines]

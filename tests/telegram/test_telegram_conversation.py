@@ -48,14 +48,14 @@ async def test_start_greets_in_the_customers_language_with_the_menu(tg: Telegram
 
 async def test_typing_is_shown_while_the_engine_works(tg: TelegramHarness) -> None:
     gate = asyncio.Event()
-    engine = tg.channel.engine
+    engine = tg.runtime.engine
 
     class SlowEngine:
         async def handle(self, inbound: Inbound) -> Outcome:
             await gate.wait()
             return await engine.handle(inbound)
 
-    tg.channel.engine = SlowEngine()
+    tg.runtime.engine = SlowEngine()  # type: ignore[assignment]  # the channel goes through Runtime.handle
     tg.channel.typing_delay = 0.01  # shown after 0.25 s in production; a quick answer needs none
     tg.channel.typing_interval = 0.05
     tg.api.push_update(tg.api.message(ADA, "How long is the warranty?"))
@@ -213,7 +213,7 @@ async def test_a_failing_handler_is_logged_and_the_customer_gets_an_apology(
     async def broken(inbound: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(tg.channel, "engine", type("E", (), {"handle": staticmethod(broken)})())
+    monkeypatch.setattr(tg.runtime.engine, "handle", broken)  # the channel goes through Runtime.handle
     update = tg.api.message(ADA, "How long is the warranty?", language_code="zh-hant")
     with caplog.at_level(logging.ERROR, logger="bot.channels.telegram"):
         tg.api.push_update(update)
@@ -230,7 +230,7 @@ async def test_a_failing_button_press_is_answered_and_apologised_for(tg: Telegra
     async def broken(inbound: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(tg.channel, "engine", type("E", (), {"handle": staticmethod(broken)})())
+    monkeypatch.setattr(tg.runtime.engine, "handle", broken)  # the channel goes through Runtime.handle
     callback, [apology] = await tg.press(ADA, greeting, "Common questions", expect=1)
     assert not callback.get("show_alert")
     assert html_to_text(apology["text"]) == "Sorry, something went wrong on our side. Please try again in a moment."

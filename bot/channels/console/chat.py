@@ -16,20 +16,32 @@ import logging
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 
 from bot.channels.console.messages import say
-from bot.engine import Engine, Inbound
+from bot.engine import Inbound
 from bot.engine.language import resolve_language
 from bot.engine.types import Outcome, Reply
 from bot.errors import database_reason, explain_database_error
 from bot.handoff.delivery import AgentMessage, CustomerUnreachable
 from bot.safetext import storable
-from bot.settings import Language
+from bot.settings import Language, Settings
 
 CHANNEL = "console"
 RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15, 30)  # about a minute for the database to come back
 log = logging.getLogger(__name__)
+
+
+class RuntimeLike(Protocol):
+    """What the console needs of `bot.runtime.Runtime` (a protocol: channels do not import the runtime)."""
+
+    settings: Settings
+    store: Any  # `bot.storage.Store`: the stored replies to a redelivered message
+    handoff: Any  # `bot.handoff.service.HandoffService`: its `deliveries`, so people reach this terminal
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """The engine's turn, then what it owes the hand-off (see `bot.runtime.Runtime.handle`)."""
+        ...
 
 
 class ConsoleDelivery:
@@ -76,7 +88,7 @@ def read_line(stdin: TextIO) -> str:
 
 
 async def handle_with_retry(
-    engine: Engine,
+    runtime: RuntimeLike,
     inbound: Inbound,
     *,
     language: Language,
@@ -85,14 +97,14 @@ async def handle_with_retry(
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     database_url: str | None = None,
 ) -> Outcome:
-    """`engine.handle`, tried again after each delay while the database is unreachable.
+    """`runtime.handle`, tried again after each delay while the database is unreachable.
 
     The inbound carries an external id, so a turn whose commit reached the database before the
     connection broke is not stored twice. Raises `DatabaseUnavailable` when every try failed.
     """
     for attempt in range(len(delays) + 1):
         try:
-            outcome = await engine.handle(inbound)
+            outcome = await runtime.handle(inbound)
         except Exception as exc:
             if database_reason(exc) is None:
                 raise
@@ -115,7 +127,7 @@ async def handle_with_retry(
 
 
 async def run_console(
-    engine: Engine,
+    runtime: RuntimeLike,
     *,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
@@ -128,11 +140,11 @@ async def run_console(
     """Read messages until end of input; return how many were handled."""
     interactive = stdin.isatty()
     stderr = stderr or sys.stderr
-    language: Language = getattr(getattr(engine, "settings", None), "default_language", "zh-Hans")
+    language: Language = getattr(getattr(runtime, "settings", None), "default_language", "zh-Hans")
     handled = 0
     loop = asyncio.get_running_loop()
     # People answering a hand-off reach this terminal's customer (when they act in this process).
-    deliveries = getattr(getattr(engine, "handoff", None), "deliveries", None)
+    deliveries = getattr(getattr(runtime, "handoff", None), "deliveries", None)
     if deliveries is not None:
         deliveries.register(ConsoleDelivery(stdout, customer_id))
     while True:
@@ -147,7 +159,7 @@ async def run_console(
             break
         inbound = Inbound(channel=CHANNEL, customer_id=customer_id, text=text, external_id=f"console-{uuid.uuid4().hex}")
         outcome = await handle_with_retry(
-            engine,
+            runtime,
             inbound,
             language=resolve_language(inbound.text, language, False),
             notices=stderr,
@@ -159,7 +171,7 @@ async def run_console(
         handled += 1
         if outcome.duplicate:
             # The first try committed before the connection broke: show what was answered then.
-            stored = await engine.store.replies_to(CHANNEL, customer_id, inbound.external_id or "")
+            stored = await runtime.store.replies_to(CHANNEL, customer_id, inbound.external_id or "")
             block = "\n".join(m.text or "" for m in stored)
         elif not outcome.replies:  # relayed to the person handling the conversation
             continue

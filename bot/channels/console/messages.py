@@ -1,26 +1,14 @@
-"""What the console channel itself says while the database is away, in zh-Hans, zh-Hant and en.
+"""The console channel's lookup, kept for its callers: a thin adapter over the catalog (`bot.i18n`).
 
-A test checks every key has the three languages with the same placeholders.
+The lines (what the console says while the database is away) are the catalog's "console.*" entries.
 """
 
 from __future__ import annotations
 
+from bot.i18n import Message, text
 from bot.settings import Language
 
-MESSAGES: dict[str, dict[Language, str]] = {
-    "db.retrying": {
-        "zh-Hans": "抱歉，系统暂时无法保存您的消息。您的消息没有丢失，{seconds}秒后自动重试（第{attempt}/{attempts}次）……",
-        "zh-Hant": "抱歉，系統暫時無法保存您的訊息。您的訊息沒有遺失，{seconds}秒後自動重試（第{attempt}/{attempts}次）……",
-        "en": "Sorry, we cannot save your message right now. It is not lost: trying again in {seconds} s ({attempt}/{attempts})...",
-    },
-    "db.back": {
-        "zh-Hans": "系统已恢复，您的消息已保存。",
-        "zh-Hant": "系統已恢復，您的訊息已保存。",
-        "en": "We are back and your message is saved.",
-    },
-}
 
-
-def say(key: str, language: Language, **values: object) -> str:
-    """The console channel's line `key` in `language`."""
-    return MESSAGES[key][language].format(**values)
+def say(key: str, language: Language, **values: object) -> Message:
+    """The console channel's line `key` in `language`: catalog key "console.<key>"."""
+    return text(f"console.{key}", language, **values)

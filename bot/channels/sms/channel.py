@@ -79,7 +79,6 @@ class SmsChannel:
     def __init__(self, runtime: Any, outbox: Outbox, store: SmsStore, *, rate_limit_per_hour: int = 30,
                  region: str = "CN") -> None:
         self.runtime = runtime
-        self.engine = runtime.engine
         self.store = runtime.store
         self.settings = runtime.settings
         self.sms = store
@@ -188,7 +187,8 @@ class SmsChannel:
         if await self._names_an_unsent_option(item):
             await self._more(item, None, unsent=typed_number(text))
             return DONE
-        outcome = await self.engine.handle(await self._inbound(item))
+        # Through the runtime, not the engine: agent messages the customer missed are delivered after the turn.
+        outcome = await self.runtime.handle(await self._inbound(item))
         if outcome.duplicate:
             return DONE
         await self._send_outcome(number, outcome, started)

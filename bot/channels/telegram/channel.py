@@ -32,10 +32,6 @@ CALLBACK_ANSWER_LIMIT = 200  # Telegram's limit on answerCallbackQuery text
 TYPING_DELAY = 0.25  # seconds of engine work before "typing…" is shown
 
 
-class EngineLike(Protocol):
-    async def handle(self, inbound: Inbound) -> Outcome: ...
-
-
 class StoreLike(Protocol):
     async def set_blocked(self, channel: str, customer_id: str, blocked: bool) -> None: ...
 
@@ -47,8 +43,11 @@ class RuntimeLike(Protocol):
 
     settings: Settings
     knowledge: Any
-    engine: EngineLike
     store: StoreLike
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """The engine's turn, then what it owes the hand-off (see `bot.runtime.Runtime.handle`)."""
+        ...
 
 
 @dataclass
@@ -137,7 +136,6 @@ class TelegramChannel:
     ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.engine = runtime.engine
         self.store = runtime.store
         self.refs = IntentRefs(entry.id for entry in getattr(runtime.knowledge, "entries", ()))
         self.typing = typing
@@ -184,8 +182,8 @@ class TelegramChannel:
         self.stats.by_kind[kind.value] = self.stats.by_kind.get(kind.value, 0) + 1
         if typing and self.typing:
             async with Typing(bot, customer.chat_id, delay=self.typing_delay, interval=self.typing_interval):
-                return await self.engine.handle(inbound)
-        return await self.engine.handle(inbound)
+                return await self.runtime.handle(inbound)
+        return await self.runtime.handle(inbound)
 
     async def send(self, bot: Bot, chat_id: int, replies: tuple[Reply, ...] | list[Reply]) -> list[Message]:
         """Send replies in order, each split and with its keyboard. A 403 stops the rest (see session.py)."""

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from bot.channels.telegram.bot import create_telegram, set_commands
 from bot.channels.telegram.channel import RuntimeLike
+from bot.i18n import text as catalog_text
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def _unreadable_update(data: object, bot: Bot) -> str | None:
     except ValidationError as exc:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
-        return f"{exc.error_count()} problem(s), first at {where or 'top level'}: {first.get('msg', exc)}"
+        return catalog_text("cli.webhook.problems", "en", count=exc.error_count(), where=where or "top level", message=first.get("msg", exc))
     return None
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from bot.i18n.formats import month_names
 from bot.nlu.normalize import to_simplified
 
 log = logging.getLogger(__name__)
@@ -25,22 +26,12 @@ log = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ISO_LIKE = re.compile(r"\b\d{4}\s*[-/.年]\s*\d{1,2}")
 _EXPLICIT_YEAR = re.compile(r"\d{2,4}\s*年|\d{4}|[今去前明后後]年|年前|\byears?\b|\blast\s+year\b", re.IGNORECASE)
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+# Full English month names, lower case, for reading "last March" (Babel's, like every month name).
+_MONTHS = tuple(name.lower() for name in month_names("en", "wide"))
 _LAST_MONTH_NAME = re.compile(r"\blast\s+(" + "|".join(m[:3] + r"[a-z]*" for m in _MONTHS) + r")\b", re.IGNORECASE)
 _ENGLISH_TIME = re.compile(r"\d\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)\b|\d:\d\d|\bnoon\b|\bmidday\b", re.IGNORECASE)
+_WEEKDAY = re.compile(r"[周週]|星期|礼拜|禮拜|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
+_LAST_WEEK = re.compile(r"上[周週个個]|上星期|上礼拜|上禮拜|\blast\b|\bago\b", re.IGNORECASE)
 _ENGLISH_PARTS: dict[str, tuple[int, int]] = {  # part of day -> [start hour, end hour)
     "morning": (7, 12),
     "afternoon": (12, 18),
@@ -253,7 +244,9 @@ def parse_when(text: str, base: dt.datetime) -> When | None:
         else:
             start, end, has_time = dt.datetime.combine(day, dt.time(0)), dt.datetime.combine(day, dt.time(23, 59, 59)), False
     explicit = _ISO_LIKE.search(cleaned) or re.search(r"\d\s*[月日号]|\d+\s*[/-]\s*\d+", cleaned)
-    if not explicit and start.date() < base.date() and end.date() < base.date() and (end.date() - start.date()).days < 1:
-        # A weekday already past ("周三" on Saturday) is next week's; a date the customer wrote out is kept.
+    bare_weekday = _WEEKDAY.search(cleaned) and not _LAST_WEEK.search(cleaned)
+    if bare_weekday and not explicit and start.date() < base.date() and end.date() < base.date() and (end.date() - start.date()).days < 1:
+        # A weekday already past ("周三" on Saturday) is next week's; a date the customer wrote out, or a
+        # day said as past ("昨天", "上周五", "yesterday"), is kept as said: the caller refuses a past day.
         start, end = start + dt.timedelta(days=7), end + dt.timedelta(days=7)
     return When(start=start, end=end, has_time=has_time)

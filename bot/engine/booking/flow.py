@@ -58,6 +58,7 @@ from bot.engine.booking.form import (
     option,
 )
 from bot.engine.booking.interruptions import answer_interruption, free_text_interruption
+from bot.engine.booking.manage import TicketDesk
 from bot.engine.booking.matching import is_back, is_cancel, model_in_text, type_in_text
 from bot.engine.booking.messages import say
 from bot.engine.booking.prefill import apply_hints, read_request
@@ -111,8 +112,6 @@ class BookingFlow:
         now: Clock = system_clock,
         status_entries: frozenset[str] = STATUS_ENTRIES,
     ) -> None:
-        from bot.engine.booking.manage import TicketDesk
-
         self.catalog = catalog
         self.knowledge = knowledge
         self.matcher = matcher
@@ -129,6 +128,10 @@ class BookingFlow:
             await self.desk.start(ctx, turn, inbound, entry_point)
             return
         await self.start_new(ctx, turn, inbound)
+
+    def hears_anger(self, ctx: TurnContext) -> bool:
+        """Anger while booking is not an answer: the engine hands off to a person."""
+        return False
 
     async def step(self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None) -> None:
         bk = ctx.state.get("booking")

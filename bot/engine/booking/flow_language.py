@@ -10,37 +10,15 @@ import re
 from typing import Any
 
 from bot.engine.context import TurnContext
-from bot.engine.language import without_names
+from bot.engine.language import keep_flow_language, without_names
 from bot.engine.types import Inbound
 from bot.knowledge.catalog import Catalog
-from bot.settings import LANGUAGES
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def keep_language(catalog: Catalog, ctx: TurnContext, bk: dict[str, Any], inbound: Inbound) -> None:
-    """Answers in a flow are often model names, IMEIs, names or a city: they don't change the language.
-
-    The flow keeps the language it runs in unless the message is a real sentence in another one
-    (three English words, or four Chinese characters; between the two Chinese scripts, two).
-    """
-    flow_language = bk.get("language")
-    if flow_language not in LANGUAGES or inbound.action is not None:
-        bk["language"] = ctx.language
-        return
+    """Answers in a flow are often model names, IMEIs, names or a city: they don't change the language."""
     text = without_product_names(catalog, inbound.text or "")
-    if ctx.language != flow_language:
-        cjk = len(_CJK.findall(text))
-        latin_words = len(_LATIN_WORD.findall(text))
-        switch = (
-            (ctx.language == "en" and latin_words >= 3 and cjk == 0)
-            or (ctx.language != "en" and flow_language == "en" and cjk >= 4)
-            or (ctx.language != "en" and flow_language != "en" and cjk >= 2)
-        )
-        if not switch:
-            ctx.language = flow_language
-    bk["language"] = ctx.language
+    bk["language"] = keep_flow_language(ctx, bk.get("language"), text, inbound.action is not None)
 
 
 def without_product_names(catalog: Catalog, text: str) -> str:

@@ -13,16 +13,11 @@ State (`ctx.state["booking"]`): {"mode": "manage", "stage": pick | action | mday
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.engine.booking import render
-from bot.engine.booking.flow import (
-    NAME,
-    booking_action,
-    day_options,
-    option,
-    slot_options,
-)
+from bot.engine.booking.day_time import day_options, slot_options
+from bot.engine.booking.form import NAME, booking_action, option
 from bot.engine.booking.matching import (
     is_back,
     is_cancel,
@@ -49,8 +44,12 @@ from bot.storage.booking import cancel_booking as cancel_in_db
 from bot.storage.store import Turn
 
 if TYPE_CHECKING:
-    from bot.engine.booking.flow import BookingFlow
-    from bot.knowledge.catalog import ServiceCentre
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import Clock
+    from bot.engine.faq import FaqStep
+    from bot.knowledge import KnowledgeBase
+    from bot.knowledge.catalog import Catalog, ServiceCentre
 
 CHANGE_CUTOFF = dt.timedelta(hours=2)
 
@@ -60,10 +59,37 @@ def status_text(status: str, language: Any) -> str:
     return say(f"status.{status}", language) if f"status.{status}" in MESSAGES else status
 
 
+class DeskFlow(Protocol):
+    """What the ticket desk uses of the booking flow that owns it (`BookingFlow` satisfies it).
+
+    A protocol so this module does not import the flow that imports it (no import cycle).
+    """
+
+    catalog: Catalog
+    knowledge: KnowledgeBase
+    faq: FaqStep
+    zone: ZoneInfo
+    now: Clock
+
+    def local_now(self, zone: dt.tzinfo | None = None) -> dt.datetime: ...
+
+    def leave(self, ctx: TurnContext) -> None: ...
+
+    def ask(self, ctx: TurnContext, bk: dict[str, Any], text: str, kind: ReplyKind, options: tuple[Option, ...]) -> None: ...
+
+    def typed_choice(self, bk: dict[str, Any], text: str, action: Action | None) -> Action | None: ...
+
+    def no_slot(self, ctx: TurnContext, centre: ServiceCentre) -> None: ...
+
+    def interrupt(self, ctx: TurnContext, text: str) -> bool: ...
+
+    def fail(self, ctx: TurnContext, bk: dict[str, Any]) -> bool: ...
+
+
 class TicketDesk:
     """Status, move and cancel, for the customer's own tickets."""
 
-    def __init__(self, flow: BookingFlow) -> None:
+    def __init__(self, flow: DeskFlow) -> None:
         self.flow = flow
         self.catalog = flow.catalog
 

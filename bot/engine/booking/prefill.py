@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.engine.booking.dates import parse_when
 from bot.engine.booking.matching import (
@@ -38,7 +38,6 @@ from bot.engine.types import ReplyKind
 from bot.knowledge.catalog import Catalog
 
 if TYPE_CHECKING:
-    from bot.engine.booking.flow import BookingFlow
     from bot.engine.context import TurnContext
     from bot.storage.store import Turn
 
@@ -224,7 +223,15 @@ def read_request(catalog: Catalog, text: str, *, base: dt.datetime, phone: str |
     return hints
 
 
-async def apply_hints(flow: BookingFlow, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> None:
+class HintedFlow(Protocol):
+    """What `apply_hints` uses of the booking flow (`BookingFlow` satisfies it): the current question;
+    the answer goes through the flow's `_answer_<step>` handler. A protocol so this module does not
+    import the flow that imports it (no import cycle)."""
+
+    def current(self, bk: dict[str, Any]) -> str: ...
+
+
+async def apply_hints(flow: HintedFlow, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> None:
     """Answer the current question from its hint, then the next, until a question has none (or refuses it)."""
     hints = bk.get("hints")
     while hints:

@@ -1,4 +1,7 @@
-"""Dates, times, slots and the booking summary as the customer reads them, in their language."""
+"""Dates, times, slots and the booking summary as the customer reads them, in their language.
+
+Dates and weekday names come from `bot.i18n.formats` (Babel); this module only arranges them.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +10,19 @@ from typing import Any
 
 from bot.engine.booking.messages import say
 from bot.engine.booking.phones import display_phone
+from bot.i18n import formats
 from bot.knowledge.catalog import Catalog, ServiceCentre
 from bot.settings import Language
-
-_WEEKDAYS: dict[Language, tuple[str, ...]] = {
-    "zh-Hans": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
-    "zh-Hant": ("週一", "週二", "週三", "週四", "週五", "週六", "週日"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def full_date(day: dt.date, language: Language) -> str:
     """2025年3月1日 / 1 Mar 2025."""
-    if language == "en":
-        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日"
+    return formats.full_date(day, language)
 
 
 def month(day: dt.date, language: Language) -> str:
     """2025年5月 / May 2025."""
-    if language == "en":
-        return f"{_MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{day.year}年{day.month}月"
+    return formats.month_year(day, language)
 
 
 def purchase(first: dt.date, last: dt.date, language: Language) -> str:
@@ -43,8 +36,7 @@ def purchase(first: dt.date, last: dt.date, language: Language) -> str:
 
 def day_label(day: dt.date, today: dt.date, language: Language) -> str:
     """今天 11月25日 周三 / Today, Wed 25 Nov."""
-    weekday = _WEEKDAYS[language][day.weekday()]
-    plain = f"{weekday} {day.day} {_MONTHS_EN[day.month - 1]}" if language == "en" else f"{day.month}月{day.day}日 {weekday}"
+    plain = formats.day_with_weekday(day, language)
     if day == today:
         return say("day.today", language, day=plain)
     if day == today + dt.timedelta(days=1):
@@ -70,7 +62,7 @@ def hours_text(centre: ServiceCentre, language: Language) -> str:
             groups[-1][0].append(index)
         else:
             groups.append(([index], text))
-    names = _WEEKDAYS[language]
+    names = formats.weekday_names(language)
     if len(groups) == 1:
         line = f"{say('hours.daily', language)} {groups[0][1]}"
     else:

@@ -1,14 +1,16 @@
 """The booking summary shown for confirmation, and what the customer is told once booked.
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table, plural
 
-SUMMARY_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "summary.brief": {
         "zh-Hans": "{model}：{fault}\n{service}：{centre}\n时间：{time}\n联系人：{name} {phone}",
         "zh-Hant": "{model}：{fault}\n{service}：{centre}\n時間：{time}\n聯絡人：{name} {phone}",
@@ -29,7 +31,7 @@ SUMMARY_MESSAGES: dict[str, dict[Language, str]] = {
     "summary.photos": {
         "zh-Hans": "（附照片{count}张）",
         "zh-Hant": "（附照片{count}張）",
-        "en": " ({count} photos attached)",
+        "en": plural("count", one=" ({count} photo attached)", other=" ({count} photos attached)"),
     },
     "summary.purchase": {
         "zh-Hans": "购买日期：{purchase}，{warranty}",

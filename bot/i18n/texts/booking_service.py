@@ -1,14 +1,16 @@
 """Booking lines about service modes and warranty: how each mode is labelled and what the warranty covers.
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table
 
-SERVICE_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "mode.store": {"zh-Hans": "到店维修", "zh-Hant": "到店維修", "en": "In-store repair"},
     "mode.onsite": {"zh-Hans": "上门维修", "zh-Hant": "到府維修", "en": "On-site visit"},
     "mode.courier": {"zh-Hans": "寄修", "zh-Hant": "寄修", "en": "Courier pickup"},

@@ -1,14 +1,16 @@
 """Booking lines refusing an answer the flow cannot use; each is followed by the question again.
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table
 
-REFUSAL_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "bad.type": {
         "zh-Hans": "抱歉，没有识别出产品类型，请从下面选择，例如“手机”或“笔记本电脑”。",
         "zh-Hant": "抱歉，沒有辨識出產品類型，請從下面選擇，例如「手機」或「筆記型電腦」。",

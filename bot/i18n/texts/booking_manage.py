@@ -1,14 +1,16 @@
 """Booking lines for an existing booking: looking it up, its status, moving and cancelling it.
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table
 
-MANAGE_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "manage.none": {
         "zh-Hans": "在这里没有找到您的预约。如果有维修单号（例如 R7K-4Q2），请直接发给我。",
         "zh-Hant": "在這裡沒有找到您的預約。如果有維修單號（例如 R7K-4Q2），請直接傳給我。",

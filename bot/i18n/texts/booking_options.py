@@ -1,14 +1,16 @@
 """Button labels of the booking flow: answers to offer, the change menu and the manage menu.
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table, plural
 
-OPTION_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "option.skip": {"zh-Hans": "跳过", "zh-Hant": "略過", "en": "Skip"},
     "option.dont_know": {"zh-Hans": "不记得了", "zh-Hant": "不記得了", "en": "I don't remember"},
     "option.none_of_these": {"zh-Hans": "都不是", "zh-Hant": "都不是", "en": "None of these"},
@@ -22,7 +24,7 @@ OPTION_MESSAGES: dict[str, dict[Language, str]] = {
     "option.day": {
         "zh-Hans": "{day}（{count}个时段可约）",
         "zh-Hant": "{day}（{count}個時段可約）",
-        "en": "{day} ({count} times free)",
+        "en": plural("count", one="{day} ({count} time free)", other="{day} ({count} times free)"),
     },
     "option.slot": {
         "zh-Hans": "{time}（剩{free}个名额）",

@@ -1,14 +1,16 @@
 """Booking lines about the conversation itself: starting, resuming, leaving, help, photos and getting stuck.
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table
 
-FLOW_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "intro": {
         "zh-Hans": "好的，我来帮您预约维修，几步就好。随时可以输入“返回”回到上一步，或输入“取消”退出。",
         "zh-Hant": "好的，我來幫您預約維修，幾步就好。隨時可以輸入「返回」回到上一步，或輸入「取消」退出。",

@@ -1,14 +1,16 @@
 """Booking lines about days, time slots, opening hours and centres as shown in lists.
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table
 
-SCHEDULE_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "no_slot": {
         "zh-Hans": "抱歉，{centre}未来7天已经约满了。我已为您转接人工客服帮您安排，也可以拨打服务中心电话 {phone}。",
         "zh-Hant": "抱歉，{centre}未來7天已經約滿了。我已為您轉接真人客服協助安排，也可以撥打服務中心電話 {phone}。",

@@ -1,14 +1,16 @@
 """The questions the booking flow asks, one per step, plus its follow-ups (did you mean, only centre).
 
-One part of the booking message table: `bot.engine.booking.messages` combines the parts, looks lines
-up and notes where the policy numbers come from.
+Namespace "booking.": `bot.engine.booking.messages.say("intro", ...)` reads "booking.intro".
+Policy numbers quoted here come from the demo knowledge base (see `bot.i18n.texts`).
 """
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.i18n.entries import Table
 
-QUESTION_MESSAGES: dict[str, dict[Language, str]] = {
+NAMESPACE = "booking"
+
+TEXTS: Table = {
     "ask.type": {
         "zh-Hans": "请问需要维修的是哪类产品？",
         "zh-Hant": "請問需要維修的是哪類產品？",
