@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import copy
 import itertools
 import json
 import logging
@@ -206,8 +207,10 @@ async def run(messages: int, customers: int, warmup: int) -> dict[str, Any]:
             engine_seconds = time.perf_counter() - started
 
             # The channel alone: same dispatcher, middlewares, rendering and session, canned engine.
-            canned = TelegramChannel(runtime)
-            canned.engine = CannedEngine()  # type: ignore[assignment]
+            # Channels call `Runtime.handle`: a shallow copy of the runtime answers from the canned engine.
+            canned_runtime = copy.copy(runtime)
+            canned_runtime.handle = CannedEngine().handle  # type: ignore[method-assign]
+            canned = TelegramChannel(canned_runtime)
             channel_dispatcher = create_dispatcher(runtime, channel=canned)
             channel_seconds, channel_latencies = await feed(channel_dispatcher, bot, updates)
             stored = await runtime.store.count_messages()

@@ -325,3 +325,40 @@ def test_sweep_matches_a_brute_force_over_thresholds(kb_dir: Path, cases_file: P
     if report["threshold_at_war_0.05"] is not None:
         at = score_cases(matcher, cases, threshold=report["threshold_at_war_0.05"])
         assert at["wrong_answer_rate"] <= 0.05 and at["in_scope_accuracy"] == best
+
+
+# ---------------------------------------------------- benchmarks/kb_crossval.py (the honest-protocol dev loop)
+
+
+def _kb_crossval_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "kb_crossval.py"
+    spec = importlib.util.spec_from_file_location("kb_crossval", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_kb_crossval_holds_out_examples_and_whole_intents(kb_dir: Path) -> None:
+    module = _kb_crossval_module()
+    kb = load_knowledge(kb_dir)
+    reduced = module._without(kb, frozenset({"printer.paper_jam"}), {("warranty.period", "手机保修几年")})
+    ids = {e.id for e in reduced.entries}
+    assert "printer.paper_jam" not in ids and "warranty.period" in ids
+    warranty = next(e for e in reduced.entries if e.id == "warranty.period")
+    assert "手机保修几年" not in warranty.questions and "保修期多长时间" in warranty.questions
+    assert {e.id for e in reduced.entries if e.builtin} == {e.id for e in kb.entries if e.builtin}
+
+    figures = module.crossval(kb, [13])
+    # Every operator example is held out once as in scope and once as out of scope (its intent removed).
+    n_examples = sum(len(q) for q in module._own(kb).values())
+    assert figures["n_in_scope"] == figures["n_oos"] == n_examples
+    for key in ("top1", "top3", "in_scope_accuracy", "oos_recall", "wrong_answer_rate"):
+        assert 0.0 <= figures[key] <= 1.0
+    assert figures["in_scope_accuracy"] <= figures["top1"] <= figures["top3"]
+
+    lingual = module.cross_lingual(kb)
+    assert lingual["n"] == 3  # the three English examples of KB_YAML
+    assert 0.0 <= lingual["in_scope_accuracy"] <= lingual["top1"] <= 1.0
