@@ -49,7 +49,7 @@ async def test_english_with_buttons_change_and_back(runtime: Runtime) -> None:
     assert [o.label for o in question.options] == ["No connection at all", "Very slow", "Keeps dropping"]
     picked = await runtime.handle(Inbound("console", "bob", action=question.options[0].action))
     assert picked.replies[-1].text == "Which day suits a visit?"
-    assert "could not read that date" in await chat.says("the day after the thing")
+    assert "could not read that date" in await chat.says("31/02")
     assert (await chat.send("back")).replies[-1].text == "What is happening?"
     assert await chat.says("keeps dropping") == "Which day suits a visit?"  # a label typed in words
     assert await chat.says("2026-12-02") == "Your phone number?"

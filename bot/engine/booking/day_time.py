@@ -11,16 +11,7 @@ from typing import Any
 
 from bot.engine.booking import render
 from bot.engine.booking.dates import parse_when
-from bot.engine.booking.form import (
-    ASK_AGAIN,
-    FREE_TEXT_STEPS,
-    STEPS,
-    Outcome,
-    Problem,
-    assign,
-    leave,
-    option,
-)
+from bot.engine.booking.form import ASK_AGAIN, Outcome, Problem, assign, leave, option
 from bot.engine.booking.messages import say
 from bot.engine.booking.prefill import has_day, time_only
 from bot.engine.booking.schedule import Slot, available_slots
@@ -174,15 +165,13 @@ async def answer_slot(
     return ASK_AGAIN
 
 
-def keep_time(ctx: TurnContext, bk: dict[str, Any], step: str, text: str, base: dt.datetime) -> bool:
+def keep_time(ctx: TurnContext, bk: dict[str, Any], text: str, base: dt.datetime) -> bool:
     """A day or time given before the day question ("下週三", "tomorrow 3pm", then "上午"): kept for it (True).
 
-    Said at an earlier question it is no answer to that question, but no mistake either: it is noted
-    (a part of the day said after a day joins it) and answers the day and time questions when they come.
-    `base` is the flow's local time, without time zone.
+    Said at an earlier question (not a free-text one: the caller checks) it is no answer to that
+    question, but no mistake either: it is noted (a part of the day said after a day joins it) and
+    answers the day and time questions when they come. `base` is the flow's local time, without time zone.
     """
-    if step not in STEPS or STEPS.index(step) >= STEPS.index("day") or step in FREE_TEXT_STEPS:
-        return False
     if not time_only(text, base):
         return False
     hints = bk.setdefault("hints", {})

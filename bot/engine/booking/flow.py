@@ -1,17 +1,14 @@
 """The repair-booking flow: a form the customer fills one answer at a time, in any channel.
 
 The booking being built lives in `ctx.state["booking"]` (so in the database with the conversation):
-a restart, or a customer coming back hours later, continues at the same question. The current
-question is always the first field still missing, in this order:
+a restart, or a customer coming back hours later, continues at the same question. The questions are
+the fields of fields.py, run by the form engine (bot.engine.forms.engine): the current question is
+always the first unanswered field that applies (an address only for on-site visits and courier
+pickups, a loaner only for in-warranty store repairs of products that have loaners), then the summary
+to confirm. "Back" removes the last answer given; changing an answer clears the answers that depended
+on it (a new centre needs a new slot), so the same rule walks the customer through what is left.
 
-    type, model, serial, fault, purchase, service, city, centre, address*, day, slot, loaner*, name, phone
-
-(*only when they apply: an address for on-site visits and courier pickups, a loaner for in-warranty
-store repairs of products that have loaners), then the summary to confirm. "Back" removes the last
-answer given; changing an answer clears the answers that depended on it (a new centre needs a new
-slot), so the same "first missing field" rule walks the customer through what is left.
-
-Every answer is validated; a bad one is re-asked with an example. A question asked instead of an
+Every answer is validated; a bad one is re-asked with the reason. A question asked instead of an
 answer is answered from the FAQ and the question is asked again. Three bad answers in a row at the same
 question hand the conversation to a person ("booking_stuck").
 
@@ -21,7 +18,8 @@ the summary is four short lines, the centre's address on request, so its options
 
 Choices are offered as options (Telegram buttons, numbered lines on the console and SMS); their
 actions are `Action(INTENT, "bk.<question>.<value>")`, ids short enough for Telegram's 64-byte
-callback data. Typed answers work too, matched fuzzily.
+callback data. Typed answers work too, matched fuzzily. Status / move / cancel of an existing booking
+is the ticket desk (manage.py).
 """
 
 from __future__ import annotations
@@ -29,29 +27,24 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, system_clock
-from bot.engine.booking import (
-    centre_steps,
-    contact_steps,
-    day_time,
-    form,
-    product_steps,
-)
+from bot.engine.booking import centre_steps, day_time, form
+from bot.engine.booking import fields as booking_fields
+from bot.engine.booking.confirm import SummaryField
 from bot.engine.booking.day_time import day_options, slot_options
+from bot.engine.booking.draft import BookingDraft, BookingTurn, stored_booking
+from bot.engine.booking.fields import CHANGE_GROUPS, STEPS, BookingField, change_groups
 from bot.engine.booking.flow_language import keep_language
 from bot.engine.booking.form import (
-    ASK_AGAIN,
-    CHANGE_GROUPS,
     CONFIRM,
     DEPENDENTS,
-    FREE_TEXT_STEPS,
     HANDLED,
     NAME,
     PREFIX,
-    STEPS,
     Outcome,
     Problem,
     booking_action,
@@ -63,15 +56,11 @@ from bot.engine.booking.matching import is_back, is_cancel, model_in_text, type_
 from bot.engine.booking.messages import say
 from bot.engine.booking.prefill import apply_hints, read_request
 from bot.engine.booking.product_steps import MAX_FAULT_CHARS
-from bot.engine.booking.questions import PLAIN_STEPS, plain_question
-from bot.engine.booking.summary import (
-    BRIEF_CHANNELS,
-    confirm_question,
-    read_confirm_answer,
-    store_booking,
-)
+from bot.engine.booking.summary import store_booking
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
+from bot.engine.forms.engine import MAX_FAILS, FormEngine
+from bot.engine.forms.field import ASK_AGAIN, TAKEN, Field, Question, Read, Refusal
 from bot.engine.handoff import hand_off
 from bot.engine.messages import LANGUAGE_NAMES
 from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, ReplyKind
@@ -89,7 +78,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MAX_FAILS = 3
 MAX_PHOTOS = 10
 # Entry points that open the customer's bookings (status, move, cancel) instead of starting a new one:
 # the menu's "Repair status" and /status, and the FAQ entries about an existing repair.
@@ -111,6 +99,7 @@ class BookingFlow:
         timezone: str | None = None,
         now: Clock = system_clock,
         status_entries: frozenset[str] = STATUS_ENTRIES,
+        fields: Sequence[BookingField] | None = None,
     ) -> None:
         self.catalog = catalog
         self.knowledge = knowledge
@@ -120,6 +109,11 @@ class BookingFlow:
         self.now = now  # injectable clock (tests): returns an aware datetime
         self.status_entries = status_entries
         self.desk = TicketDesk(self)
+        # Read when the flow is built, so a list changed meanwhile (a test adding a question) is the one used.
+        self.fields = tuple(fields if fields is not None else booking_fields.FIELDS)
+        self.groups = change_groups(self.fields)
+        self.engine: FormEngine[BookingTurn] = FormEngine(self.fields, self, MAX_FAILS)
+        self.summary = SummaryField(self)
 
     # -- the Flow protocol ------------------------------------------------------------------------
 
@@ -134,8 +128,8 @@ class BookingFlow:
         return False
 
     async def step(self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None) -> None:
-        bk = ctx.state.get("booking")
-        if not isinstance(bk, dict) or bk.get("mode") not in ("new", "manage"):
+        bk = stored_booking(ctx.state)
+        if bk is None:
             self.leave(ctx)
             ctx.reply(say("stale_state", ctx.language), ReplyKind.INFO, ctx.menu_options())
             return
@@ -177,14 +171,17 @@ class BookingFlow:
         return answer_interruption(self.knowledge, self.matcher, self.faq, ctx, text)
 
     def fail(self, ctx: TurnContext, bk: dict[str, Any]) -> bool:
-        """Count a bad answer; on the third in a row at the same question, hand off (True)."""
+        """Count a bad answer at the ticket desk; on the third in a row, hand off (True)."""
         bk["fails"] = int(bk.get("fails", 0)) + 1
         if bk["fails"] >= MAX_FAILS:
-            self.leave(ctx)
-            # A status / move / cancel look-up is no booking step: it gets its own words.
-            hand_off(ctx, "booking_stuck", say("stuck.manage" if bk.get("mode") == "manage" else "stuck", ctx.language))
+            self._stuck(ctx, bk)
             return True
         return False
+
+    def _stuck(self, ctx: TurnContext, bk: dict[str, Any]) -> None:
+        self.leave(ctx)
+        # A status / move / cancel look-up is no booking step: it gets its own words.
+        hand_off(ctx, "booking_stuck", say("stuck.manage" if bk.get("mode") == "manage" else "stuck", ctx.language))
 
     async def _other_action(
         self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action, bk: dict[str, Any]
@@ -262,9 +259,16 @@ class BookingFlow:
         ctx.reply(say("intro", ctx.language), ReplyKind.INFO)
         await self.prompt(ctx, turn, bk)
 
-    def current(self, bk: dict[str, Any]) -> str:
-        """The current question (prefill.py asks it too)."""
-        return form.current_step(self.catalog, bk, self.today())
+    def current(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> str:
+        """The current question's id, CONFIRM at the summary (prefill.py asks it too)."""
+        field = self.engine.current(self._turn(ctx, turn, bk))
+        return field.id if field is not None else CONFIRM
+
+    async def read_hint(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str) -> Read:
+        """A hint of the first message, read by the current question's field (prefill.py)."""
+        state = self._turn(ctx, turn, bk)
+        field = self.engine.current(state)
+        return await field.read(state, text, None) if field is not None else None
 
     async def _new_step(
         self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None, bk: dict[str, Any]
@@ -275,6 +279,7 @@ class BookingFlow:
         if inbound.kind is not InboundKind.TEXT:
             await self._media(ctx, turn, inbound, bk)
             return
+        state = self._turn(ctx, turn, bk)
         if action is None:
             if not text:
                 await self.prompt(ctx, turn, bk, say("empty", ctx.language))
@@ -284,40 +289,15 @@ class BookingFlow:
                 ctx.reply(say("left", ctx.language), ReplyKind.INFO, ctx.menu_options())
                 return
             if is_back(text):
-                moved = form.back(self.catalog, bk, self.today())
+                moved = self.engine.back(state)
                 await self.prompt(ctx, turn, bk, None if moved else say("back.first", ctx.language))
                 return
-        step = self.current(bk)
+        field: Field[BookingTurn] = self.engine.current(state) or self.summary
         chosen = booking_action(action)
-        if chosen is not None and chosen[0] != step:
+        if chosen is not None and chosen[0] != field.id:
             await self.prompt(ctx, turn, bk, say("stale_button", ctx.language))
             return
-        value = chosen[1] if chosen else None
-        free_text = step in FREE_TEXT_STEPS
-        if action is None and free_text and free_text_interruption(self.knowledge, self.matcher, self.faq, ctx, text, step):
-            await self._after_interruption(ctx, turn, bk)
-            return
-        handler = getattr(self, f"_answer_{step}")
-        outcome: Outcome = await handler(ctx, turn, bk, text, value)
-        if outcome is None:
-            bk["fails"] = 0
-            if ctx.state.get("flow") == NAME:
-                await self.prompt(ctx, turn, bk)
-        elif isinstance(outcome, Problem):
-            if action is None and (self._kept_time(ctx, bk, step, text) or self._names_chosen_centre(bk, step, text)):
-                await self.prompt(ctx, turn, bk)
-                return
-            if action is None and not free_text and self.interrupt(ctx, text):
-                await self._after_interruption(ctx, turn, bk)
-                return
-            if not self.fail(ctx, bk):
-                await self.prompt(ctx, turn, bk, say(outcome.key, ctx.language, **outcome.values))
-
-    def _kept_time(self, ctx: TurnContext, bk: dict[str, Any], step: str, text: str) -> bool:
-        return day_time.keep_time(ctx, bk, step, text, self.local_now().replace(tzinfo=None))
-
-    def _names_chosen_centre(self, bk: dict[str, Any], step: str, text: str) -> bool:
-        return centre_steps.names_chosen_centre(self.catalog, bk, step, text)
+        await self.engine.answer(state, field, text, chosen[1] if chosen else None)
 
     async def _after_interruption(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> None:
         if ctx.handoff is not None:  # "a person, please" / a complaint: the person takes it from here
@@ -334,8 +314,10 @@ class BookingFlow:
         if inbound.attachment and len(photos) < MAX_PHOTOS:
             photos.append(inbound.attachment)
         caption = (inbound.text or "").strip()
-        if self.current(bk) == "fault":
-            if caption and await self._answer_fault(ctx, turn, bk, caption, None) is None:
+        state = self._turn(ctx, turn, bk)
+        field = self.engine.current(state)
+        if field is not None and field.id == "fault":
+            if caption and await field.read(state, caption, None) is TAKEN:
                 ctx.reply(say("photo.received", ctx.language), ReplyKind.INFO)
                 await self.prompt(ctx, turn, bk)
                 return
@@ -343,107 +325,69 @@ class BookingFlow:
             return
         await self.prompt(ctx, turn, bk, say("photo.received", ctx.language))
 
-    # -- questions ----------------------------------------------------------------------------------
-
     async def prompt(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], prefix: str | None = None) -> None:
-        """Ask the current question, with its options."""
-        await apply_hints(self, ctx, turn, bk)  # answered already by the first message? (prefill.py)
-        language = ctx.language
-        step = self.current(bk)
-        if step == "centre" and centre_steps.take_only_centre(self.catalog, ctx, bk):
-            await apply_hints(self, ctx, turn, bk)
-            step = self.current(bk)
-        if step in PLAIN_STEPS:
-            text, options = plain_question(self.catalog, step, bk["data"], language, self.today())
-        elif step == "day":
-            result = await day_time.day_question(self.catalog, ctx, turn, bk, self.now())
-            if result is None:
-                return
-            text, options = result
-        elif step == "slot":
-            result = await day_time.slot_question(self.catalog, ctx, turn, bk, self.now())
-            if result is None:
-                await self.prompt(ctx, turn, bk, prefix)
-                return
-            text, options = result
-        else:
-            brief = turn.conversation.channel in BRIEF_CHANNELS
-            text, options = confirm_question(self.catalog, bk, language, self.today(), brief=brief)
+        """Ask the current question (answered already by the first message? prefill.py), with its options."""
+        await apply_hints(self, ctx, turn, bk)
+        state = self._turn(ctx, turn, bk)
+        field = self.engine.current(state)
+        question = await (field or self.summary).ask(state)
+        if question is ASK_AGAIN:  # the field answered itself (the only centre): the next question
+            await self.prompt(ctx, turn, bk, prefix)
+            return
+        if not isinstance(question, Question):  # the field ended the turn (no free slot: a person)
+            return
         kind = ReplyKind.CLARIFY if bk.get("suggest") else ReplyKind.INFO
-        self.ask(ctx, bk, f"{prefix}\n{text}" if prefix else text, kind, options)
+        text = f"{prefix}\n{question.text}" if prefix else question.text
+        self.ask(ctx, bk, text, kind, question.options)
 
-    async def _ask_again_if_needed(
-        self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], outcome: Outcome
-    ) -> Outcome:
-        """ASK_AGAIN from an answer: ask the current question again, and the answer is handled."""
-        if outcome is ASK_AGAIN:
-            await self.prompt(ctx, turn, bk)
-            return HANDLED
-        return outcome
-
-    # -- answers (by name: `_answer_<step>`, also called by prefill.py) -----------------------------
-
-    async def _answer_type(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        outcome = product_steps.answer_type(self.catalog, ctx, bk, text, value)
-        return await self._ask_again_if_needed(ctx, turn, bk, outcome)
-
-    async def _answer_model(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        outcome = product_steps.answer_model(self.catalog, ctx, bk, text, value)
-        return await self._ask_again_if_needed(ctx, turn, bk, outcome)
-
-    async def _answer_serial(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return product_steps.answer_serial(self.catalog, bk, text, value)
-
-    async def _answer_fault(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return product_steps.answer_fault(self.catalog, bk, text, value)
-
-    async def _answer_purchase(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return product_steps.answer_purchase(self.catalog, ctx, bk, text, value, self.today())
-
-    async def _answer_service(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return centre_steps.answer_service(self.catalog, ctx, bk, text, value)
-
-    async def _answer_city(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return centre_steps.answer_city(self.catalog, ctx, bk, text, value)
-
-    async def _answer_centre(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return centre_steps.answer_centre(self.catalog, bk, text, value)
-
-    async def _answer_address(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return centre_steps.answer_address(self.catalog, bk, text, value)
-
-    async def _answer_day(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return await day_time.answer_day(self.catalog, ctx, turn, bk, text, value, self.now())
-
-    async def _answer_slot(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        outcome = await day_time.answer_slot(self.catalog, turn, bk, text, value, self.now())
-        return await self._ask_again_if_needed(ctx, turn, bk, outcome)
-
-    async def _answer_loaner(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return contact_steps.answer_loaner(self.catalog, bk, text, value)
-
-    async def _answer_name(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return contact_steps.answer_name(self.catalog, bk, text, value)
-
-    async def _answer_phone(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        return contact_steps.answer_phone(self.catalog, bk, text, value)
-
-    async def _answer_confirm(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-        decision = read_confirm_answer(bk, text, value)
-        if decision == "cancel":
-            self.leave(ctx)
-            ctx.reply(say("left", ctx.language), ReplyKind.INFO, ctx.menu_options())
-            return HANDLED
-        if decision == "book":
-            await self._book(ctx, turn, bk)
-            return HANDLED
-        return decision
-
-    async def _book(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> None:
+    async def book(self, state: BookingTurn) -> None:
         """Store the booking and say what happens next; a slot taken meanwhile: ask the time again."""
+        ctx, turn, bk = state.ctx, state.turn, state.bk
         stored = await store_booking(self.catalog, turn, bk["data"], ctx.language, self.now(), self.zone)
-        if isinstance(stored, Problem):
+        if isinstance(stored, Refusal):
             await self.prompt(ctx, turn, bk, say(stored.key, ctx.language))
             return
         self.leave(ctx)
         ctx.reply(stored, ReplyKind.INFO)
+
+    def _turn(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> BookingTurn:
+        return BookingTurn(self.catalog, ctx, turn, bk, self.now(), self.zone)
+
+    # -- the form engine's hooks (bot.engine.forms.engine.FormHooks) ---------------------------------
+
+    def draft(self, state: BookingTurn) -> BookingDraft:
+        return state.draft
+
+    async def ask_current(self, state: BookingTurn, prefix: str | None = None) -> None:
+        await self.prompt(state.ctx, state.turn, state.bk, prefix)
+
+    def free_text_interruption(self, state: BookingTurn, field: Field[BookingTurn], text: str) -> bool:
+        return free_text_interruption(self.knowledge, self.matcher, self.faq, state.ctx, text, field.id)
+
+    def interruption(self, state: BookingTurn, field: Field[BookingTurn], text: str) -> bool:
+        return self.interrupt(state.ctx, text)
+
+    def excused(self, state: BookingTurn, field: Field[BookingTurn], text: str) -> bool:
+        """A day said before the day question is kept for it; the centre the bot chose, named, is no mistake."""
+        ids = [f.id for f in self.fields]
+        early = field.id in ids and "day" in ids and ids.index(field.id) < ids.index("day") and not field.free_text
+        base = state.local_now.replace(tzinfo=None)
+        if early and day_time.keep_time(state.ctx, state.bk, text, base):
+            return True
+        return centre_steps.names_chosen_centre(self.catalog, state.bk, field.id, text)
+
+    async def after_interruption(self, state: BookingTurn) -> None:
+        await self._after_interruption(state.ctx, state.turn, state.bk)
+
+    async def retry(self, state: BookingTurn, field: Field[BookingTurn], refusal: Refusal) -> None:
+        await self.prompt(state.ctx, state.turn, state.bk, say(refusal.key, state.language, **refusal.values))
+
+    def give_up(self, state: BookingTurn) -> None:
+        self._stuck(state.ctx, state.bk)
+
+    def running(self, state: BookingTurn) -> bool:
+        return state.ctx.state.get("flow") == NAME
+
+    def forget(self, state: BookingTurn, field_ids: Sequence[str]) -> None:
+        """The summary's "change ...": those answers are forgotten, and asked again (confirm.py)."""
+        self.engine.change(state, field_ids)

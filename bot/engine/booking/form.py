@@ -1,42 +1,31 @@
-"""The new-booking form's state: which questions exist, which one is current, and how answers are kept.
+"""The new-booking form's state: how answers are kept, and which answers depend on which.
 
-The booking being built is a plain dict (`bk`, stored with the conversation). These functions read and
-change it; every question's handler and the flow itself share them, so they live apart from both.
+The booking being built is a plain dict (`bk`, stored with the conversation; draft.py is its typed
+view). These functions read and change it; every question's handler and the flow share them. The
+questions themselves, in order, are in fields.py; DEPENDENTS stays here because every handler's
+`assign` needs it and fields.py imports the handlers (declaring it there would be an import cycle).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine.booking.matching import key
+from bot.engine.booking.names import NAME, PREFIX
 from bot.engine.booking.warranty import WarrantyStatus, warranty_status
 from bot.engine.context import TurnContext
+from bot.engine.forms.field import ASK_AGAIN, HANDLED, Refusal, Signal, button
 from bot.engine.types import Action, ActionKind, Option, ReplyKind
 from bot.knowledge.catalog import MODES, Catalog, ProductModel
 
-NAME = "booking"
-PREFIX = "bk."
-STEPS = (
-    "type",
-    "model",
-    "serial",
-    "fault",
-    "purchase",
-    "service",
-    "city",
-    "centre",
-    "address",
-    "day",
-    "slot",
-    "loaner",
-    "name",
-    "phone",
-)
-CONFIRM = "confirm"
-# Questions whose answer is free text: anything is an answer there.
-FREE_TEXT_STEPS = ("fault", "name", "address")
+__all__ = [
+    "ASK_AGAIN", "CONFIRM", "DEPENDENTS", "HANDLED", "NAME", "PREFIX", "Outcome", "Problem", "ask", "assign",
+    "booking_action", "leave", "loaner_offered", "model_of", "modes_for", "option", "sanitize", "typed_choice",
+    "warranty_of",
+]
+
+CONFIRM = "confirm"  # the summary: asked once no field is left (the fields are in fields.py)
 # Answers that depend on another one: changing it clears them.
 DEPENDENTS: dict[str, tuple[str, ...]] = {
     "type": ("model", "serial", "service", "centre", "day", "slot", "loaner"),
@@ -47,38 +36,9 @@ DEPENDENTS: dict[str, tuple[str, ...]] = {
     "centre": ("day", "slot"),
     "day": ("slot",),
 }
-# What "change ..." on the summary clears, per group.
-CHANGE_GROUPS: dict[str, tuple[str, ...]] = {
-    "product": ("type", "model"),
-    "serial": ("serial",),
-    "fault": ("fault",),
-    "purchase": ("purchase",),
-    "service": ("service",),
-    "centre": ("city", "centre"),
-    "time": ("day", "slot"),
-    "address": ("address",),
-    "loaner": ("loaner",),
-    "contact": ("name", "phone"),
-}
-
-
-@dataclass
-class Problem:
-    """A bad answer: the message key explaining it, and its values."""
-
-    key: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-class _Handled:
-    """The handler replied itself (a "did you mean", a photo acknowledgement): nothing more to do."""
-
-
-HANDLED = _Handled()
-# The answer changed what the current question offers (a refused "did you mean", a part of the day):
-# the flow asks the current question again, then treats the answer as HANDLED.
-ASK_AGAIN = _Handled()
-Outcome = Problem | _Handled | None  # None: the answer was taken
+# A refused answer, and what a field's answer handler may return besides (bot.engine.forms.field).
+Problem = Refusal
+Outcome = Refusal | Signal | None  # None: the answer was taken
 
 
 def option(label: str, value: str) -> Option:
@@ -88,10 +48,7 @@ def option(label: str, value: str) -> Option:
 
 def booking_action(action: Action | None) -> tuple[str, str] | None:
     """("model", "x20pro") for a booking button, None for anything else."""
-    if action is None or action.kind is not ActionKind.INTENT or not action.value.startswith(PREFIX):
-        return None
-    step, _, value = action.value[len(PREFIX) :].partition(".")
-    return step, value
+    return button(action, PREFIX)
 
 
 def leave(ctx: TurnContext) -> None:
@@ -146,23 +103,6 @@ def modes_for(catalog: Catalog, data: dict[str, Any]) -> list[str]:
     return [m for m in (model.modes if model else MODES) if m in offered]
 
 
-def applies(catalog: Catalog, step: str, data: dict[str, Any], today: dt.date) -> bool:
-    if step == "address":
-        return data.get("service") in ("onsite", "courier")
-    if step == "loaner":
-        return loaner_offered(catalog, data, today)
-    return True
-
-
-def current_step(catalog: Catalog, bk: dict[str, Any], today: dt.date) -> str:
-    """The current question: the first one still unanswered that applies, else the confirmation."""
-    data = bk["data"]
-    for step in STEPS:
-        if step not in data and applies(catalog, step, data, today):
-            return step
-    return CONFIRM
-
-
 def assign(catalog: Catalog, bk: dict[str, Any], name: str, value: Any) -> None:
     """Take an answer; a changed answer clears the answers that depended on it."""
     data, old = bk["data"], bk["old"]
@@ -205,23 +145,3 @@ def sanitize(catalog: Catalog, bk: dict[str, Any]) -> None:
     if centre is not None and data.get("service") not in centre.modes:
         for name in ("centre", "day", "slot"):
             data.pop(name, None)
-
-
-def back(catalog: Catalog, bk: dict[str, Any], today: dt.date) -> bool:
-    """Remove the last answer given before the current question; False at the first question."""
-    data = bk["data"]
-    bk.pop("suggest", None)
-    bk.pop("filter", None)
-    bk.pop("editing", None)
-    current = current_step(catalog, bk, today)
-    index = STEPS.index(current) if current in STEPS else len(STEPS)
-    auto = bk.get("auto") or []
-    for step in reversed(STEPS[:index]):
-        if step in data and applies(catalog, step, data, today):
-            bk["old"][step] = data.pop(step)
-            bk["fails"] = 0
-            if step in auto:  # chosen by the bot (the only centre): go back to the customer's own answer
-                auto.remove(step)
-                continue
-            return True
-    return False

@@ -10,7 +10,7 @@ texts keyed by question: {"fault": "屏幕碎了", "city": "北京朝阳", "day"
 type the flow already takes itself). On channel "sms" the sender's number is the hint for "phone".
 
 The hints are kept in the booking state (`bk["hints"]`). Whenever the flow is about to ask a question
-that has a hint, `apply_hints` first gives the hint to that question's own answer handler, exactly as if
+that has a hint, `apply_hints` first gives the hint to that question's field (fields.py) to read, exactly as if
 the customer had typed it then: the same validation, the same dependent answers (the centre of "北京朝阳"
 is only taken among centres offering the service chosen meanwhile, the day only if it has free slots).
 A hint that is not a valid answer is dropped and the question is asked as usual. So what can be read is
@@ -34,6 +34,7 @@ from bot.engine.booking.matching import (
     type_in_text,
 )
 from bot.engine.booking.messages import say
+from bot.engine.forms.field import TAKEN, Refusal
 from bot.engine.types import ReplyKind
 from bot.knowledge.catalog import Catalog
 
@@ -224,26 +225,27 @@ def read_request(catalog: Catalog, text: str, *, base: dt.datetime, phone: str |
 
 
 class HintedFlow(Protocol):
-    """What `apply_hints` uses of the booking flow (`BookingFlow` satisfies it): the current question;
-    the answer goes through the flow's `_answer_<step>` handler. A protocol so this module does not
-    import the flow that imports it (no import cycle)."""
+    """What `apply_hints` uses of the booking flow (`BookingFlow` satisfies it): the current question and
+    its field's reading of an answer. A protocol so this module does not import the flow that imports it."""
 
-    def current(self, bk: dict[str, Any]) -> str: ...
+    def current(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> str: ...
+
+    async def read_hint(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str) -> object: ...
 
 
 async def apply_hints(flow: HintedFlow, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> None:
     """Answer the current question from its hint, then the next, until a question has none (or refuses it)."""
     hints = bk.get("hints")
     while hints:
-        step = flow.current(bk)
+        step = flow.current(ctx, turn, bk)
         hint = hints.pop(step, None)
         if hint is None:
             break
         drafts = len(ctx.drafts)
-        outcome = await getattr(flow, f"_answer_{step}")(ctx, turn, bk, hint, None)
-        if outcome is not None:  # not a valid answer (or the handler asked something itself): ask as usual
+        outcome = await flow.read_hint(ctx, turn, bk, hint)
+        if outcome is not TAKEN:  # not a valid answer (or the field asked something itself): ask as usual
             del ctx.drafts[drafts:]
-            if step in (bk.pop("kept", None) or []) and hasattr(outcome, "key"):
+            if step in (bk.pop("kept", None) or []) and isinstance(outcome, Refusal):
                 # A day the customer gave at an earlier question: say why it is not taken ("12月2日 is full").
                 ctx.reply(say(outcome.key, ctx.language, **outcome.values), ReplyKind.INFO)
             break

@@ -11,15 +11,7 @@ import logging
 from typing import Any, Literal
 
 from bot.engine.booking import render
-from bot.engine.booking.form import (
-    CHANGE_GROUPS,
-    Outcome,
-    Problem,
-    applies,
-    model_of,
-    option,
-    warranty_of,
-)
+from bot.engine.booking.form import Outcome, Problem, model_of, option, warranty_of
 from bot.engine.booking.matching import is_change, is_no, is_yes, key
 from bot.engine.booking.messages import say
 from bot.engine.booking.schedule import callback_promise, find_slot
@@ -38,14 +30,28 @@ BRIEF_CHANNELS = frozenset({"sms"})
 _DETAILS = frozenset({"地址", "详情", "詳情", "详细", "詳細", "详细信息", "詳細資料", "查看详情", "查看詳情", "address", "details"})
 
 
+# "Change ..." groups: the summary's choice -> the answers it clears (fields.change_groups).
+Groups = dict[str, tuple[str, ...]]
+
+
 def confirm_question(
-    catalog: Catalog, bk: dict[str, Any], language: Language, today: dt.date, *, brief: bool = False
+    catalog: Catalog,
+    bk: dict[str, Any],
+    language: Language,
+    today: dt.date,
+    offered: Groups,
+    extra: tuple[str, ...] = (),
+    *,
+    brief: bool = False,
 ) -> tuple[str, tuple[Option, ...]]:
-    """The summary and its options; `brief` (SMS): four short lines, the rest on request (a fourth option)."""
+    """The summary and its options; `brief` (SMS): four short lines, the rest on request (a fourth option).
+
+    `offered`: the "change ..." groups that apply to this booking; `extra`: summary lines of questions
+    added after the original ones (a field's own `shown`).
+    """
     data = bk["data"]
     if bk.get("editing"):
-        groups = [g for g in CHANGE_GROUPS if g not in ("address", "loaner") or applies(catalog, g, data, today)]
-        options = tuple(option(say(f"change.{g}", language), f"confirm.edit-{g}") for g in groups)
+        options = tuple(option(say(f"change.{g}", language), f"confirm.edit-{g}") for g in offered)
         return say("ask.change", language), options + (option(say("option.nothing", language), "confirm.edit-none"),)
     options = (
         option(say("option.confirm", language), "confirm.yes"),
@@ -58,7 +64,8 @@ def confirm_question(
             *options,
             option(say("option.details", language), "confirm.details"),
         )
-    return say("ask.confirm", language, summary=summary(catalog, data, language, today)), options
+    full = "\n".join((summary(catalog, data, language, today), *extra))
+    return say("ask.confirm", language, summary=full), options
 
 
 def summary(catalog: Catalog, data: dict[str, Any], language: Language, today: dt.date) -> str:
@@ -81,10 +88,10 @@ def warranty_word(status: WarrantyStatus, language: Language) -> str:
     return say(f"warranty.word.{status.state}", language, until=render.full_date(status.until, language))
 
 
-def change_group(text: str) -> str | None:
+def change_group(groups: Groups, text: str) -> str | None:
     """The group of answers a typed "change ..." names ("改一下电话" -> "contact"), in any language."""
     compact = key(text)
-    for group in CHANGE_GROUPS:
+    for group in groups:
         for lang in LANGUAGES:
             label = key(say(f"change.{group}", lang))
             if label and (label in compact or compact in label) and len(compact) >= 2:
@@ -92,29 +99,25 @@ def change_group(text: str) -> str | None:
     return None
 
 
-def _clear_group(bk: dict[str, Any], group: str) -> None:
-    data = bk["data"]
-    for name in CHANGE_GROUPS[group]:
-        if name in data:
-            bk["old"][name] = data.pop(name)
+Decision = Outcome | Literal["cancel", "book"] | tuple[str, ...]
 
 
-def read_confirm_answer(bk: dict[str, Any], text: str, value: str | None) -> Outcome | Literal["cancel", "book"]:
-    """The answer to the summary (or to "what to change?"): "book" and "cancel" are for the flow to carry out."""
+def read_confirm_answer(groups: Groups, bk: dict[str, Any], text: str, value: str | None) -> Decision:
+    """The answer to the summary (or to "what to change?"): "book", "cancel" and the answers to clear
+    (a tuple of field ids, for the form engine to forget) are for the flow to carry out."""
     if bk.get("editing"):
         group = value[len("edit-") :] if value and value.startswith("edit-") else None
         if value is None:
-            group = change_group(text)
+            group = change_group(groups, text)
             if group is None and is_no(text):
                 group = "none"
         if group == "none":
             bk.pop("editing", None)
             return None
-        if group not in CHANGE_GROUPS:
+        if group not in groups:
             return Problem("bad.change")
         bk.pop("editing", None)
-        _clear_group(bk, group)
-        return None
+        return groups[group]
     if value == "cancel":
         return "cancel"
     if value == "details" or (value is None and key(text) in _DETAILS):
@@ -126,10 +129,9 @@ def read_confirm_answer(bk: dict[str, Any], text: str, value: str | None) -> Out
     if value == "yes" or (value is None and is_yes(text)):
         return "book"
     if value is None:
-        group = change_group(text)
+        group = change_group(groups, text)
         if group is not None:  # "改一下电话" straight from the summary
-            _clear_group(bk, group)
-            return None
+            return groups[group]
     return Problem("bad.confirm")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.knowledge.forms import FormField, FormSpec
+from bot.knowledge.forms import FormSpec
 
 STATE_KEY = "form"
 
@@ -56,34 +56,35 @@ class FormDraft:
             "urgent": self.urgent,
         }
 
-    def current(self, spec: FormSpec) -> FormField | None:
-        """The question to ask now: the one being changed, else the first unanswered; None: all answered."""
-        if self.editing is not None and spec.field(self.editing) is not None:
-            return spec.field(self.editing)
-        return next((f for f in spec.fields if f.id not in self.answers), None)
+    # -- what the engine needs (bot.engine.forms.engine.Draft) ------------------------------------
 
-    def take(self, spec_field: FormField, value: Any) -> None:
+    def has(self, field_id: str) -> bool:
+        return field_id in self.answers
+
+    def changing(self) -> str | None:
+        return self.editing
+
+    def take(self, field_id: str, value: Any, dependents: tuple[str, ...] = ()) -> None:
         """Keep an answer (and stop changing it, if it was being changed)."""
-        self.answers[spec_field.id] = value
+        changed = self.answers.get(field_id, value) != value
+        self.answers[field_id] = value
+        if changed:
+            for dependent in dependents:
+                self.answers.pop(dependent, None)
         self.editing = None
         self.choosing = False
         self.fails = 0
 
-    def back(self, spec: FormSpec) -> bool:
-        """Forget the answer before the current question, to ask it again; False at the first question.
+    def forget(self, field_id: str) -> bool:
+        self.answers.pop(field_id, None)
+        return True  # every answer of an operator's form is the customer's own
 
-        While an answer is being changed from the summary, "back" returns to the summary unchanged.
-        """
-        if self.editing is not None or self.choosing:
-            self.editing, self.choosing, self.fails = None, False, 0
-            return True
+    def leave_change(self) -> bool:
+        """While an answer is being changed from the summary, "back" returns to the summary unchanged."""
         self.fails = 0
-        current = self.current(spec)
-        before = spec.fields[: spec.fields.index(current)] if current is not None else spec.fields
-        for previous in reversed(before):
-            if previous.id in self.answers:
-                del self.answers[previous.id]
-                return True
+        if self.editing is not None or self.choosing:
+            self.editing, self.choosing = None, False
+            return True
         return False
 
     def forget_unknown(self, spec: FormSpec) -> None:

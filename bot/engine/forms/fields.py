@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -20,6 +19,7 @@ from bot.engine.booking.dates import DateSpan, parse_purchase_date, parse_when
 from bot.engine.booking.identifiers import DeviceId, parse_device_id
 from bot.engine.booking.matching import is_no, is_yes, key
 from bot.engine.booking.phones import display_phone, parse_phone, phone_problem
+from bot.engine.forms.field import Refusal
 from bot.i18n import text as line
 from bot.knowledge.forms import FormField
 from bot.settings import LANGUAGES, Language
@@ -30,13 +30,7 @@ CHOICE_SCORE = 85.0  # a typed label at least this close to one option (and clea
 _FUTURE_WORD = re.compile(r"[下明后後]|\b(?:next|tomorrow|coming)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why an answer was not taken: a message key of the form texts and its values."""
-
-    key: str
-    values: dict[str, Any] = field(default_factory=dict)
+__all__ = ["Refusal", "display", "example", "parse_local_phone", "phone_regions", "read_answer"]
 
 
 def read_answer(spec: FormField, text: str, now: dt.datetime, language: Language) -> Any | Refusal:

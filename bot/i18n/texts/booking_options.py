@@ -11,6 +11,8 @@ from bot.i18n.entries import Table, plural
 NAMESPACE = "booking"
 
 TEXTS: Table = {
+    "option.yes": {"zh-Hans": "是", "zh-Hant": "是", "en": "Yes"},
+    "option.no": {"zh-Hans": "否", "zh-Hant": "否", "en": "No"},
     "option.skip": {"zh-Hans": "跳过", "zh-Hant": "略過", "en": "Skip"},
     "option.dont_know": {"zh-Hans": "不记得了", "zh-Hant": "不記得了", "en": "I don't remember"},
     "option.none_of_these": {"zh-Hans": "都不是", "zh-Hant": "都不是", "en": "None of these"},
