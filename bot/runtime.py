@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock, system_clock
 from bot.engine import Engine
 from bot.engine.booking import BookingFlow
-from bot.engine.forms import FormRunner
+from bot.engine.forms.runner import FormRunner
 from bot.engine.conversation import CustomerLocks
 from bot.engine.types import Inbound, Outcome
 from bot.handoff.delivery import DeliveryRegistry

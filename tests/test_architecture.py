@@ -78,9 +78,18 @@ def import_graph(root: Path, package: str = PACKAGE) -> dict[str, set[str]]:
         for node in ast.walk(tree):  # walk, not body: lazy imports in functions and TYPE_CHECKING blocks count
             if isinstance(node, ast.Import | ast.ImportFrom):
                 edges |= _imported(node, module, path.name == "__init__.py", modules)
+        edges |= {parent for target in edges for parent in _entered_packages(module, target, modules)}
         edges.discard(module)
         graph[module] = edges
     return graph
+
+
+def _entered_packages(importer: str, target: str, modules: dict[str, Path]) -> set[str]:
+    """The packages whose `__init__` importing `target` runs first: its ancestors, except the importer's
+    own (already being imported when the importer runs)."""
+    parts = target.split(".")
+    ancestors = {".".join(parts[:n]) for n in range(1, len(parts))}
+    return {a for a in ancestors if a in modules and not (importer == a or importer.startswith(a + "."))}
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -203,13 +212,33 @@ def test_the_checker_finds_a_planted_cycle_and_an_upward_import(tmp_path: Path) 
     graph = import_graph(root)
     assert graph["bot.engine.a"] == {"bot.engine.b"}  # the submodule, found inside a function
     assert graph["bot.engine.b"] == {"bot.engine.a"}  # relative, under TYPE_CHECKING
-    assert graph["bot.engine.c"] == {"bot.handoff.service"}
-    assert sorted(map(sorted, cycles(graph))) == [
-        ["bot.engine.a", "bot.engine.a", "bot.engine.b"],
-        ["bot.engine.c", "bot.engine.c", "bot.handoff.service"],
+    assert graph["bot.engine.c"] == {"bot.handoff.service", "bot.handoff"}  # the package's __init__ runs first
+    found = [set(cycle) for cycle in cycles(graph)]
+    assert {"bot.engine.a", "bot.engine.b"} in found
+    assert any({"bot.engine.c", "bot.handoff.service"} <= cycle for cycle in found)
+    assert violations(graph, ("bot.engine",), ("bot.handoff", "bot.channels")) == [
+        "bot.engine.c -> bot.handoff",
+        "bot.engine.c -> bot.handoff.service",
     ]
-    assert violations(graph, ("bot.engine",), ("bot.handoff", "bot.channels")) == ["bot.engine.c -> bot.handoff.service"]
-    assert violations(graph, ("bot.storage",), ("bot.engine",)) == ["bot.storage -> bot.engine.a"]
+    assert "bot.storage -> bot.engine.a" in violations(graph, ("bot.storage",), ("bot.engine",))
+
+
+def test_the_checker_sees_a_cycle_through_package_inits(tmp_path: Path) -> None:
+    """Importing bot.y.k runs bot/y/__init__.py first: a cycle can close through it with no module
+    importing another one back directly."""
+    root = _package(
+        tmp_path,
+        {
+            "bot/__init__.py": "",
+            "bot/x/__init__.py": "from bot.x.m import M\n",
+            "bot/x/m.py": "from bot.y.k import K\nM = 1\n",
+            "bot/y/__init__.py": "from bot.y.n import N\n",
+            "bot/y/k.py": "K = 1\n",
+            "bot/y/n.py": "from bot.x.z import Z\nN = 1\n",
+            "bot/x/z.py": "Z = 1\n",
+        },
+    )
+    assert any({"bot.x", "bot.x.m", "bot.y", "bot.y.n"} <= set(cycle) for cycle in cycles(import_graph(root)))
 
 
 def test_the_checker_passes_a_clean_package(tmp_path: Path) -> None:

@@ -140,3 +140,18 @@ def test_bare_yes_is_explained(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "- id: a\n  questions: [q]\n  answer: {zh-Hans: 可以, zh-Hant: 可以, en: yes}\n")
     [error] = errors_of(tmp_path)
     assert "a.yaml:1 [a]: answer en reads as true: put the text in quotes" in error
+
+
+def test_a_question_mark_inside_braces_is_text_as_in_yaml_1_2(tmp_path: Path) -> None:
+    """bot/knowledge/yamlfile.py adapts PyYAML's plain-scalar scanner: this is the behaviour it adds."""
+    from bot.knowledge.yamlfile import read_yaml
+
+    path = tmp_path / "q.yaml"
+    path.write_text("a: {en: Your account number?, b: what? yes}\nc: [x?, y]\nd: Is it? ok\n? k\n: v\n", encoding="utf-8")
+    document, errors = read_yaml(path)
+    assert errors == []
+    assert document["a"]["en"] == "Your account number?" and document["a"]["b"] == "what? yes"
+    assert document["c"] == ["x?", "y"] and document["d"] == "Is it? ok" and document["k"] == "v"
+    path.write_text("a: {en: x?\nb: 1\n", encoding="utf-8")  # an unclosed mapping is still an error, with its line
+    document, errors = read_yaml(path)
+    assert document is None and len(errors) == 1 and errors[0].line is not None and "invalid YAML" in errors[0].message

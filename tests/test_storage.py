@@ -95,3 +95,31 @@ async def test_blocked_flag(store: Store) -> None:
     assert not await store.is_blocked("telegram", "99")
     await store.set_blocked("telegram", "99", True)
     assert await store.is_blocked("telegram", "99")
+
+
+def test_no_sql_outside_the_storage_package() -> None:
+    """Every statement is a repository function in bot/storage; the rest of the bot calls those."""
+    import re
+    from pathlib import Path
+
+    sql = re.compile(
+        r"(?<![.\w])(select|insert|update|delete)\(|\.(execute|scalars?)\(|on_conflict_do|with_for_update|session\.(add|get|flush)\("
+    )
+    root = Path(__file__).resolve().parents[1] / "bot"
+    offenders = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in root.rglob("*.py")
+        if "storage" not in path.relative_to(root).parts[:1]
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if sql.search(line) and "sqlalchemy" not in line
+    ]
+    assert offenders == []
+
+
+def test_the_hand_off_tables_know_nothing_of_telegram() -> None:
+    from bot.storage.handoff import EscalationView
+    from bot.storage.models import Escalation
+
+    telegram = {"desk_chat_id", "topic_id", "card_message_id"}
+    assert not telegram & set(Escalation.__table__.columns.keys())
+    assert not telegram & set(EscalationView.__dataclass_fields__)

@@ -184,8 +184,12 @@ class Engine:
             if matched is not None:
                 await self._answer(ctx, *matched, turn, inbound)
             started = self.flows.get(ctx.state.get("flow", ""))
-            # A complaint form just started takes the anger in (it ends with a person, with priority).
+            # A complaint form just started takes the anger in (it ends with a person, with priority);
+            # any other flow just started is left again: a person takes it from here.
             if angry and (started is None or not started.hears_anger(ctx)):
+                if started is not None:
+                    ctx.state.pop("flow", None)
+                    ctx.state.pop(started.name, None)
                 _escalate_anger(ctx)
         _remember_options(ctx)
 

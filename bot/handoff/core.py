@@ -59,6 +59,10 @@ class HandoffCore:
         self.wake = asyncio.Event()  # set when the desk has something new to publish
         # Resolves a stored attachment reference to a download (set by the agents' side that made it).
         self.fetcher: Callable[[str], Any] | None = None
+        self._start()
+
+    def _start(self) -> None:
+        """Build the parts that work on this core (`HandoffService` has them); nothing here."""
 
     def now(self) -> dt.datetime:
         return as_utc(self.clock())  # type: ignore[return-value]

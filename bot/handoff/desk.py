@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from bot.storage.handoff import EscalationView
 
 # Outbox event kinds (target "agents").
-OPENED = "opened"  # payload: {"upto": message id}: open a topic, post the card with the transcript so far
+OPENED = "opened"  # payload: {"upto": message id}: show the new escalation with the transcript so far
 MESSAGE = "message"  # payload: {"ids": [message ids]}: relay what the customer wrote
 STATUS = "status"  # payload: {"event": taken|taken_over|released|closed|to_bot|cancelled|priority|delivered_late, ...}
 OVERDUE = "overdue"  # payload: {}: nobody answered within the service level: announce it again

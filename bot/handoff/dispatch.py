@@ -13,19 +13,20 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.backoff import AGENT_MESSAGE
 from bot.engine.messages import say
 from bot.engine.types import Reply, ReplyKind
 from bot.handoff import desk as events
 from bot.handoff.core import HandoffCore
 from bot.handoff.delivery import AgentMessage, Attachment, CustomerUnreachable
+from bot.storage import conversations, messages
 from bot.storage import handoff as repo
-from bot.storage.handoff import DONE, HELD, PENDING, HandoffOutbox
-from bot.storage.models import Conversation, Escalation, Message
+from bot.storage.handoff import DONE, HELD, PENDING
 
 log = logging.getLogger(__name__)
 
 FIRST_TRY_GRACE = dt.timedelta(seconds=60)  # a periodic retry leaves a fresh agent message to its first delivery
-RETRY_BACKOFF = (30, 60, 120, 300, 600, 1800)  # seconds between retries of a failed customer delivery
+RETRY_BACKOFF = AGENT_MESSAGE.delays  # seconds between retries of a failed customer delivery
 
 
 @dataclass
@@ -36,11 +37,6 @@ class PendingDeliveries:
     customer_id: str = ""
     replies: list[Reply] = field(default_factory=list)
     agent: tuple[int, AgentMessage] | None = None  # (outbox row id, message)
-
-
-def retry_delay(attempts: int) -> dt.timedelta:
-    """How long to wait before trying a failed customer delivery again, after `attempts` tries."""
-    return dt.timedelta(seconds=RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1])
 
 
 class CustomerDispatch:
@@ -75,23 +71,23 @@ class CustomerDispatch:
             await self._undelivered(outbox_id, PENDING, "failed", str(exc) or type(exc).__name__)
             return "pending"
         async with self.core.transaction() as session:
-            row = await session.get(HandoffOutbox, outbox_id)
+            row = await repo.outbox_row(session, outbox_id)
             if row is not None:
                 row.status, row.done_at, row.attempts = DONE, self.core.now(), row.attempts + 1
         return "delivered"
 
     async def _undelivered(self, outbox_id: int, status: str, reason: str, error: str) -> None:
         async with self.core.transaction() as session:
-            row = await session.get(HandoffOutbox, outbox_id)
+            row = await repo.outbox_row(session, outbox_id)
             if row is None:
                 return
             first = row.attempts == 0
             row.attempts += 1
             row.status = status
             row.error = error[:500]
-            row.not_before = self.core.now() + retry_delay(row.attempts)
+            row.not_before = self.core.now() + AGENT_MESSAGE.after(row.attempts)
             if first:
-                escalation = await session.get(Escalation, row.escalation_id)
+                escalation = await repo.get(session, row.escalation_id)
                 if escalation is not None:
                     self.core.queue_desk(
                         session, escalation, events.UNDELIVERED, {"message_id": row.payload.get("message_id"), "reason": reason}
@@ -111,12 +107,12 @@ class CustomerDispatch:
         """Deliver the agent messages this customer has not got yet, oldest first; how many went."""
         async with self.core.transaction() as session:
             rows = [r for r in await repo.undelivered(session, conversation_id) if held or r.status == PENDING]
-            conversation = await session.get(Conversation, conversation_id)
+            conversation = await conversations.get(session, conversation_id)
             if not rows or conversation is None:
                 return 0
             items = []
             for row in rows:
-                message = await session.get(Message, row.payload.get("message_id"))
+                message = await messages.get(session, row.payload.get("message_id"))
                 items.append((row.id, row.status, row.escalation_id, message.text if message else None, message.attachment if message else None, dict(row.payload)))
             channel, customer_id, language = conversation.channel, conversation.customer_id, conversation.language
         deliverer = self.core.deliveries.get(channel)
@@ -142,19 +138,19 @@ class CustomerDispatch:
             log.info("undelivered agent messages for conversation %s still not delivered: %s", conversation_id, exc)
             async with self.core.transaction() as session:
                 for outbox_id, *_ in items:
-                    row = await session.get(HandoffOutbox, outbox_id)
+                    row = await repo.outbox_row(session, outbox_id)
                     if row is not None and outbox_id not in sent:
                         row.attempts += 1
                         row.error = str(exc)[:500] or type(exc).__name__
-                        row.not_before = self.core.now() + retry_delay(row.attempts)
+                        row.not_before = self.core.now() + AGENT_MESSAGE.after(row.attempts)
         if sent:
             async with self.core.transaction() as session:
                 for outbox_id in sent:
-                    row = await session.get(HandoffOutbox, outbox_id)
+                    row = await repo.outbox_row(session, outbox_id)
                     if row is not None:
                         row.status, row.done_at = DONE, self.core.now()
                 for escalation_id in escalations:
-                    escalation = await session.get(Escalation, escalation_id)
+                    escalation = await repo.get(session, escalation_id)
                     if escalation is not None:
                         self.core.queue_desk(session, escalation, events.STATUS, {"event": "delivered_late", "count": len(sent)})
             self.core.notify()

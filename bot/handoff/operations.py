@@ -5,12 +5,9 @@ there) and then delivers what the customer is owed (`bot.handoff.dispatch`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.context import TurnContext
@@ -25,18 +22,10 @@ from bot.handoff.survey import score_options, survey_state
 from bot.safetext import storable, storable_or_none
 from bot.settings import Language
 from bot.storage import handoff as repo
+from bot.storage import messages
+from bot.storage.conversations import set_state_outside_turn
 from bot.storage.handoff import ACTIVE, ASSIGNED, CUSTOMER, RESOLVED, WAITING, EscalationNote, EscalationView
 from bot.storage.models import Conversation, Escalation, Message
-
-
-def set_state_outside_turn(conversation: Conversation, state: dict[str, Any]) -> None:
-    """The one writer of `conversation.state` outside a customer's turn (`Engine._turn` is the other).
-
-    An agent's operation (closing, giving back, a notice with options) changes what the bot remembers
-    while no turn runs. Callers hold the conversation's row lock (`repo.load(..., lock=True)`, taken in
-    the same order as a turn takes it), so a turn never writes back an older copy over this change.
-    """
-    conversation.state = state
 
 
 @dataclass(frozen=True)
@@ -64,6 +53,19 @@ class OpResult:
         return self.code not in ("inactive", "not_found", "not_assigned", "duplicate")
 
 
+@dataclass(frozen=True)
+class AgentWriting:
+    """What an agent wrote to a customer: text and/or one attachment, with the chat's message id
+    (`external_id`) so a redelivered message is recognised."""
+
+    text: str | None = None
+    attachment: Attachment | None = None
+    external_id: str | None = None
+
+
+Work = Callable[[AsyncSession, Escalation, Conversation, PendingDeliveries], Awaitable[OpResult]]
+
+
 class AgentOperations:
     """The agents' operations on escalations."""
 
@@ -76,23 +78,6 @@ class AgentOperations:
             loaded = await repo.load(session, escalation_id)
             return repo.view(*loaded) if loaded else None
 
-    async def escalation_for_topic(self, chat_id: int, topic_id: int) -> EscalationView | None:
-        async with self.core.transaction() as session:
-            escalation_id = await repo.by_topic(session, chat_id, topic_id)
-            if escalation_id is None:
-                return None
-            loaded = await repo.load(session, escalation_id)
-            return repo.view(*loaded) if loaded else None
-
-    async def set_topic(self, escalation_id: int, chat_id: int, topic_id: int | None, card_message_id: int | None) -> None:
-        """Remember where the escalation lives in the agents' chat."""
-        async with self.core.transaction() as session:
-            escalation = await session.get(Escalation, escalation_id)
-            if escalation is not None:
-                escalation.desk_chat_id = chat_id
-                escalation.topic_id = topic_id
-                escalation.card_message_id = card_message_id
-
     def _record_notice(
         self, session: AsyncSession, conversation: Conversation, key: str, options: tuple[Option, ...] = (), **values: object
     ) -> Reply:
@@ -103,7 +88,7 @@ class AgentOperations:
         message = Message(
             conversation_id=conversation.id, direction="out", kind=ReplyKind.INFO.value, text=text, language=language, created_at=self.core.now()
         )
-        session.add(message)
+        messages.add(session, message)
         if options:
             state = dict(conversation.state or {})
             state["options"] = [
@@ -112,21 +97,38 @@ class AgentOperations:
             set_state_outside_turn(conversation, state)
         return Reply(text=text, kind=ReplyKind.INFO, language=language, options=options)
 
-    async def take(self, escalation_id: int, agent: Agent) -> OpResult:
-        """An agent takes the conversation (or takes it over from a colleague)."""
+    async def _operate(self, escalation_id: int, work: Work, *, active_only: bool = True) -> OpResult:
+        """One operation: the escalation and its conversation locked (in a turn's order), `work` in the
+        same transaction, then what the customer is owed delivered and the desk woken.
+
+        Gone or finished escalations are answered at once; so is a `work` that owed the customer
+        nothing (a refusal, a note). For an agent's message the result is how its delivery went.
+        """
         deliveries = PendingDeliveries()
         async with self.core.transaction() as session:
-            loaded = await self._load_active(session, escalation_id)
-            if isinstance(loaded, OpResult):
-                return loaded
+            loaded = await repo.load(session, escalation_id, lock=True)
+            if loaded is None:
+                return OpResult("not_found")
             escalation, conversation = loaded
+            if active_only and escalation.status not in ACTIVE:
+                return OpResult("inactive", repo.view(escalation, conversation))
+            result = await work(session, escalation, conversation, deliveries)
+        if not deliveries.channel:
+            return result
+        code = await self.dispatch.deliver(deliveries)
+        self.core.notify()
+        return OpResult(code, result.escalation) if deliveries.agent is not None else result
+
+    async def take(self, escalation_id: int, agent: Agent) -> OpResult:
+        """An agent takes the conversation (or takes it over from a colleague)."""
+
+        async def work(session: AsyncSession, escalation: Escalation, conversation: Conversation, deliveries: PendingDeliveries) -> OpResult:
             if escalation.status == ASSIGNED and escalation.agent_id == agent.id:
                 return OpResult("already_yours", repo.view(escalation, conversation))
             code = self._assign(session, escalation, conversation, agent, deliveries)
-            result = OpResult(code, repo.view(escalation, conversation))
-        await self.dispatch.deliver(deliveries)
-        self.core.notify()
-        return result
+            return OpResult(code, repo.view(escalation, conversation))
+
+        return await self._operate(escalation_id, work)
 
     def _assign(
         self, session: AsyncSession, escalation: Escalation, conversation: Conversation, agent: Agent, deliveries: PendingDeliveries
@@ -141,20 +143,28 @@ class AgentOperations:
         escalation.updated_at = now
         code = "taken_over" if previous else "taken"
         self.core.queue_desk(session, escalation, events.STATUS, {"event": code, "agent": agent.name, "previous": previous})
-        deliveries.channel, deliveries.customer_id = conversation.channel, conversation.customer_id
-        deliveries.replies.append(self._record_notice(session, conversation, "handoff.taken", agent=agent.name))
+        self._notify_customer(session, conversation, deliveries, "handoff.taken", agent=agent.name)
         return code
+
+    def _notify_customer(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        deliveries: PendingDeliveries,
+        key: str,
+        options: tuple[Option, ...] = (),
+        **values: object,
+    ) -> None:
+        """Record a bot line for the customer and queue it for delivery after the commit."""
+        deliveries.channel, deliveries.customer_id = conversation.channel, conversation.customer_id
+        deliveries.replies.append(self._record_notice(session, conversation, key, options, **values))
 
     async def release(self, escalation_id: int, agent: Agent) -> OpResult:
         """The agent gives the conversation back to the queue for a colleague."""
-        deliveries = PendingDeliveries()
-        async with self.core.transaction() as session:
-            loaded = await repo.load(session, escalation_id, lock=True)
-            if loaded is None:
-                return OpResult("not_found")
-            escalation, conversation = loaded
+
+        async def work(session: AsyncSession, escalation: Escalation, conversation: Conversation, deliveries: PendingDeliveries) -> OpResult:
             if escalation.status != ASSIGNED:
-                return OpResult("not_assigned" if escalation.status == WAITING else "inactive", repo.view(escalation, conversation))
+                return OpResult("not_assigned", repo.view(escalation, conversation))
             now = self.core.now()
             name = escalation.agent_name or agent.name
             escalation.status = WAITING
@@ -163,31 +173,15 @@ class AgentOperations:
             escalation.last_announced_at = now  # the release itself is the announcement
             escalation.updated_at = now
             self.core.queue_desk(session, escalation, events.STATUS, {"event": "released", "agent": agent.name})
-            deliveries.channel, deliveries.customer_id = conversation.channel, conversation.customer_id
-            deliveries.replies.append(self._record_notice(session, conversation, "handoff.released", agent=name))
-            result = OpResult("released", repo.view(escalation, conversation))
-        await self.dispatch.deliver(deliveries)
-        self.core.notify()
-        return result
+            self._notify_customer(session, conversation, deliveries, "handoff.released", agent=name)
+            return OpResult("released", repo.view(escalation, conversation))
 
-    async def _load_active(self, session: AsyncSession, escalation_id: int) -> tuple[Escalation, Conversation] | OpResult:
-        """The escalation (locked) and its conversation, or the OpResult to answer when it is gone or over."""
-        loaded = await repo.load(session, escalation_id, lock=True)
-        if loaded is None:
-            return OpResult("not_found")
-        escalation, conversation = loaded
-        if escalation.status not in ACTIVE:
-            return OpResult("inactive", repo.view(escalation, conversation))
-        return escalation, conversation
+        return await self._operate(escalation_id, work)
 
     async def finish(self, escalation_id: int, agent: Agent, resolution: str) -> OpResult:
         """Close the escalation ("closed": the survey follows) or give the conversation back ("to_bot")."""
-        deliveries = PendingDeliveries()
-        async with self.core.transaction() as session:
-            loaded = await self._load_active(session, escalation_id)
-            if isinstance(loaded, OpResult):
-                return loaded
-            escalation, conversation = loaded
+
+        async def work(session: AsyncSession, escalation: Escalation, conversation: Conversation, deliveries: PendingDeliveries) -> OpResult:
             now = self.core.now()
             escalation.status = RESOLVED
             escalation.resolution = resolution
@@ -197,69 +191,51 @@ class AgentOperations:
             if escalation.agent_id is None:
                 escalation.agent_id, escalation.agent_name = agent.id, agent.name
             self.core.queue_desk(session, escalation, events.STATUS, {"event": resolution, "agent": agent.name})
-            deliveries.channel, deliveries.customer_id = conversation.channel, conversation.customer_id
             language: Language = conversation.language  # type: ignore[assignment]
             state = dict(conversation.state or {})
             state.pop("flow", None)
             state.pop(ANGER_STATE, None)
             if resolution == "closed":
                 set_state_outside_turn(conversation, {**state, "survey": survey_state(escalation.id, now)})
-                deliveries.replies.append(self._record_notice(session, conversation, "handoff.closed"))
-                deliveries.replies.append(self._record_notice(session, conversation, "survey.ask", score_options(escalation.id)))
+                self._notify_customer(session, conversation, deliveries, "handoff.closed")
+                self._notify_customer(session, conversation, deliveries, "survey.ask", score_options(escalation.id))
             else:
                 set_state_outside_turn(conversation, state)
                 menu = TurnContext(
                     language=language, brand=self.core.settings.brand_name, state={}, low_confidence_streak=0
                 ).menu_options()
-                deliveries.replies.append(self._record_notice(session, conversation, "handoff.to_bot", menu))
+                self._notify_customer(session, conversation, deliveries, "handoff.to_bot", menu)
             conversation.low_confidence_streak = 0
-            result = OpResult("closed" if resolution == "closed" else "given_back", repo.view(escalation, conversation))
-        await self.dispatch.deliver(deliveries)
-        self.core.notify()
-        return result
+            return OpResult("closed" if resolution == "closed" else "given_back", repo.view(escalation, conversation))
+
+        return await self._operate(escalation_id, work)
 
     async def note(self, escalation_id: int, agent: Agent, text: str) -> OpResult:
-        """An internal note: kept with the escalation, never sent to the customer."""
-        async with self.core.transaction() as session:
-            loaded = await repo.load(session, escalation_id)
-            if loaded is None:
-                return OpResult("not_found")
-            escalation, conversation = loaded
-            session.add(
-                EscalationNote(
-                    escalation_id=escalation.id, agent_id=agent.id, agent_name=agent.name, text=storable(text), created_at=self.core.now()
-                )
+        """An internal note: kept with the escalation (over or not), never sent to the customer."""
+
+        async def work(session: AsyncSession, escalation: Escalation, conversation: Conversation, _: PendingDeliveries) -> OpResult:
+            note = EscalationNote(
+                escalation_id=escalation.id, agent_id=agent.id, agent_name=agent.name, text=storable(text), created_at=self.core.now()
             )
+            repo.add_note(session, note)
             return OpResult("noted", repo.view(escalation, conversation))
+
+        return await self._operate(escalation_id, work, active_only=False)
 
     async def notes(self, escalation_id: int) -> list[EscalationNote]:
         async with self.core.transaction() as session:
-            rows = await session.scalars(
-                select(EscalationNote).where(EscalationNote.escalation_id == escalation_id).order_by(EscalationNote.id)
-            )
-            return list(rows.all())
+            return await repo.notes(session, escalation_id)
 
-    async def agent_message(
-        self,
-        escalation_id: int,
-        agent: Agent,
-        *,
-        text: str | None = None,
-        attachment: Attachment | None = None,
-        external_id: str | None = None,
-    ) -> OpResult:
+    async def agent_message(self, escalation_id: int, agent: Agent, message: AgentWriting) -> OpResult:
         """What an agent wrote to the customer: stored, delivered now, or kept (and the agent told).
 
         Writing in a waiting conversation takes it. A redelivered agent message (same external id) is
         recognised and not sent twice.
         """
-        deliveries = PendingDeliveries()
-        text = storable_or_none(text)  # what the agents' chat delivered, made storable like a customer's text
-        async with self.core.transaction() as session:
-            loaded = await self._load_active(session, escalation_id)
-            if isinstance(loaded, OpResult):
-                return loaded
-            escalation, conversation = loaded
+        text = storable_or_none(message.text)  # what the agents' chat delivered, made storable like a customer's text
+        attachment = message.attachment
+
+        async def work(session: AsyncSession, escalation: Escalation, conversation: Conversation, deliveries: PendingDeliveries) -> OpResult:
             now = self.core.now()
             row = {
                 "conversation_id": conversation.id,
@@ -267,17 +243,11 @@ class AgentOperations:
                 "kind": "agent",
                 "text": text,
                 "language": conversation.language,
-                "external_id": external_id,
+                "external_id": message.external_id,
                 "attachment": attachment.reference if attachment else None,
                 "created_at": now,
             }
-            insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            message_id = await session.scalar(
-                insert(Message)
-                .values(row)
-                .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "external_id"])
-                .returning(Message.id)
-            )
+            message_id = await messages.insert_unless_known(session, row)
             if message_id is None:
                 return OpResult("duplicate", repo.view(escalation, conversation))
             if escalation.status == WAITING:
@@ -288,19 +258,20 @@ class AgentOperations:
             payload = {"message_id": message_id, "agent": agent.name}
             if attachment is not None:
                 payload.update(kind=attachment.kind, file_name=attachment.file_name, mime_type=attachment.mime_type)
-            outbox = repo.add_outbox(session, escalation, CUSTOMER, "agent", payload, now=now)
-            outbox.not_before = now + FIRST_TRY_GRACE
-            await session.flush()
-            message = AgentMessage(
-                escalation_id=escalation.id,
-                language=conversation.language,  # type: ignore[arg-type]
-                text=text,
-                attachment=attachment,
-                agent_name=agent.name,
+            outbox = await repo.add_outbox_flushed(
+                session, escalation, CUSTOMER, "agent", payload, now=now, not_before=now + FIRST_TRY_GRACE
             )
             deliveries.channel, deliveries.customer_id = conversation.channel, conversation.customer_id
-            deliveries.agent = (outbox.id, message)
-            view = repo.view(escalation, conversation)
-        code = await self.dispatch.deliver(deliveries)
-        self.core.notify()
-        return OpResult(code, view)
+            deliveries.agent = (
+                outbox.id,
+                AgentMessage(
+                    escalation_id=escalation.id,
+                    language=conversation.language,  # type: ignore[arg-type]
+                    text=text,
+                    attachment=attachment,
+                    agent_name=agent.name,
+                ),
+            )
+            return OpResult("delivered", repo.view(escalation, conversation))
+
+        return await self._operate(escalation_id, work)

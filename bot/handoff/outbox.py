@@ -18,18 +18,20 @@ import contextlib
 import datetime as dt
 import logging
 
+from bot.backoff import DESK_EVENT
+from bot.clock import as_utc
 from bot.handoff import desk as events
 from bot.handoff.desk import BookingLine, DeskEvent, DeskRetry, TranscriptLine
 from bot.handoff.service import HandoffService
 from bot.storage import handoff as repo
-from bot.storage.handoff import AGENTS, DONE, FAILED, HandoffOutbox, as_utc
+from bot.storage import messages as messages_repo
+from bot.storage.handoff import AGENTS, DONE, FAILED, HandoffOutbox
 from bot.storage.models import Message
 
 log = logging.getLogger(__name__)
 
 CARD_TRANSCRIPT = 8  # messages of the transcript on a new escalation's card
 MERGE_LIMIT = 3000  # characters of customer text merged into one relayed post
-BACKOFF = (5, 15, 60, 120, 300, 600)
 IDLE_POLL = 30.0
 
 
@@ -41,15 +43,8 @@ def _merge_key(row: HandoffOutbox, message: Message | None) -> int | None:
 
 
 def _line(message: Message) -> TranscriptLine:
-    return TranscriptLine(
-        id=message.id,
-        direction=message.direction,
-        kind=message.kind,
-        text=message.text,
-        attachment=message.attachment,
-        external_id=message.external_id,
-        created_at=as_utc(message.created_at),  # type: ignore[arg-type]
-    )
+    created = as_utc(message.created_at)
+    return TranscriptLine(message.id, message.direction, message.kind, message.text, message.attachment, message.external_id, created)
 
 
 async def _card_lines(session, escalation_id: int) -> tuple[tuple[TranscriptLine, ...], tuple[BookingLine, ...]]:  # type: ignore[no-untyped-def]
@@ -58,7 +53,7 @@ async def _card_lines(session, escalation_id: int) -> tuple[tuple[TranscriptLine
         return (), ()
     _, conversation = loaded
     upto = await repo.opened_upto(session, escalation_id)
-    lines = tuple(_line(m) for m in await repo.transcript(session, conversation.id, upto=upto, limit=CARD_TRANSCRIPT))
+    lines = tuple(_line(m) for m in await messages_repo.latest(session, conversation.id, upto=upto, limit=CARD_TRANSCRIPT))
     bookings = tuple(
         BookingLine(ticket=b.ticket, model=b.model_name, status=b.status, service=b.service, slot_start=as_utc(b.slot_start))
         for b in await repo.customer_bookings(session, conversation.channel, conversation.customer_id)
@@ -88,13 +83,8 @@ class DeskOutbox:
         now = now or service.now()
         async with service._tx() as session:
             rows = await repo.due_outbox(session, AGENTS, now, self.batch)
-            messages: dict[int, Message] = {}
             ids = [i for r in rows if r.kind == events.MESSAGE for i in r.payload.get("ids", [])]
-            if ids:
-                from sqlalchemy import select
-
-                for message in (await session.scalars(select(Message).where(Message.id.in_(ids)))).all():
-                    messages[message.id] = message
+            messages = await messages_repo.by_ids(session, ids)
             groups: list[list[HandoffOutbox]] = []
             last_key: int | None = None
             size = 0
@@ -128,7 +118,7 @@ class DeskOutbox:
                 log.info("agents' desk asks to retry in %.0fs: %s", exc.after, exc.reason)
                 await self._later(group, exc.after, str(exc), count=False)
                 break
-            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the desk
+            except Exception as exc:
                 log.warning("publishing %s for escalation %s failed: %s", event.kind, escalation_id, exc, exc_info=True)
                 blocked.add(escalation_id)
                 await self._later(group, None, f"{type(exc).__name__}: {exc}", count=True)
@@ -151,7 +141,7 @@ class DeskOutbox:
             lines = tuple(_line(messages[i]) for i in ids if i in messages)
         elif head.kind == events.OPENED:
             upto = head.payload.get("upto")
-            lines = tuple(_line(m) for m in await repo.transcript(session, conversation.id, upto=upto, limit=CARD_TRANSCRIPT))
+            lines = tuple(_line(m) for m in await messages_repo.latest(session, conversation.id, upto=upto, limit=CARD_TRANSCRIPT))
             _, bookings = await _card_lines(session, escalation.id)
         elif head.kind in (events.STATUS, events.SURVEY):
             lines, bookings = await _card_lines(session, escalation.id)
@@ -167,7 +157,7 @@ class DeskOutbox:
     async def _finish(self, group: list[HandoffOutbox], status: str, error: str | None) -> None:
         async with self.service._tx() as session:
             for row in group:
-                stored = await session.get(HandoffOutbox, row.id)
+                stored = await repo.outbox_row(session, row.id)
                 if stored is not None:
                     stored.status, stored.error, stored.done_at = status, error, self.service.now()
                     stored.attempts += 1
@@ -176,7 +166,7 @@ class DeskOutbox:
         now = self.service.now()
         async with self.service._tx() as session:
             for row in group:
-                stored = await session.get(HandoffOutbox, row.id)
+                stored = await repo.outbox_row(session, row.id)
                 if stored is None:
                     continue
                 if count:
@@ -186,7 +176,7 @@ class DeskOutbox:
                     stored.status, stored.done_at = FAILED, now
                     log.error("gave up publishing %s #%s for escalation %s: %s", stored.kind, stored.id, stored.escalation_id, error)
                     continue
-                wait = after if after is not None else BACKOFF[min(stored.attempts, len(BACKOFF)) - 1]
+                wait = after if after is not None else DESK_EVENT.seconds(stored.attempts)
                 stored.not_before = now + dt.timedelta(seconds=wait)
 
     async def next_wait(self, cap: float = IDLE_POLL) -> float:
@@ -235,7 +225,7 @@ class HandoffTasks:
             try:
                 await self.outbox.run_once()
                 wait = await self.outbox.next_wait() if self.service.desk.enabled else IDLE_POLL
-            except Exception:  # noqa: BLE001 - the database hiccuped: try again shortly
+            except Exception:
                 log.exception("hand-off outbox round failed")
                 wait = 5.0
             if wait <= 0:
@@ -247,7 +237,7 @@ class HandoffTasks:
         while not self._stop.is_set():
             try:
                 await self.service.sweep()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("hand-off sweep failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.sweep_every)

@@ -26,29 +26,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock, system_clock
 from bot.engine.context import TurnContext
 from bot.engine.types import Action, Inbound
 from bot.handoff import upkeep
 from bot.handoff.acks import ANGER_STATE
 from bot.handoff.core import HandoffCore
-from bot.handoff.delivery import Attachment, DeliveryRegistry
-from bot.handoff.desk import AgentDesk
+from bot.handoff.delivery import Attachment
 from bot.handoff.dispatch import FIRST_TRY_GRACE, RETRY_BACKOFF, CustomerDispatch
-from bot.handoff.operations import Agent, AgentOperations, OpResult
+from bot.handoff.operations import Agent, AgentOperations, AgentWriting, OpResult
 from bot.handoff.survey import COMMENT_LIMIT, SURVEY_TTL, Survey, parse_score
 from bot.handoff.waiting import WaitingCustomer
-from bot.knowledge.hours import ALWAYS_STAFFED, OfficeHours
-from bot.settings import Settings
-from bot.storage.handoff import ACTIVE, DayStats, EscalationNote, EscalationView
+from bot.storage.handoff import ACTIVE, EscalationNote, EscalationView
+from bot.storage.handoff_stats import DayStats
 from bot.storage.models import Escalation
 
 if TYPE_CHECKING:
-    from bot.storage.store import Store, Turn
+    from bot.storage.store import Turn
 
 __all__ = [
     "ANGER_STATE",
@@ -66,21 +63,8 @@ __all__ = [
 class HandoffService(HandoffCore):
     """The human queue over the store, one desk and the channels' deliverers."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        store: Store,
-        *,
-        hours: OfficeHours = ALWAYS_STAFFED,
-        desk: AgentDesk | None = None,
-        deliveries: DeliveryRegistry | None = None,
-        clock: Clock = system_clock,
-        matcher: Any = None,
-        knowledge: Any = None,
-    ) -> None:
-        super().__init__(
-            settings, store, hours=hours, desk=desk, deliveries=deliveries, clock=clock, matcher=matcher, knowledge=knowledge
-        )
+    def _start(self) -> None:
+        # The parts are handed this service as their core, so a desk or fetcher set later is theirs too.
         self._dispatch = CustomerDispatch(self)
         self._waiting = WaitingCustomer(self)
         self._survey = Survey(self)
@@ -131,13 +115,6 @@ class HandoffService(HandoffCore):
     async def escalation(self, escalation_id: int) -> EscalationView | None:
         return await self._operations.escalation(escalation_id)
 
-    async def escalation_for_topic(self, chat_id: int, topic_id: int) -> EscalationView | None:
-        return await self._operations.escalation_for_topic(chat_id, topic_id)
-
-    async def set_topic(self, escalation_id: int, chat_id: int, topic_id: int | None, card_message_id: int | None) -> None:
-        """Remember where the escalation lives in the agents' chat."""
-        await self._operations.set_topic(escalation_id, chat_id, topic_id, card_message_id)
-
     async def take(self, escalation_id: int, agent: Agent) -> OpResult:
         """An agent takes the conversation (or takes it over from a colleague)."""
         return await self._operations.take(escalation_id, agent)
@@ -171,7 +148,7 @@ class HandoffService(HandoffCore):
         external_id: str | None = None,
     ) -> OpResult:
         """What an agent wrote to the customer: stored, delivered now, or kept (and the agent told)."""
-        return await self._operations.agent_message(escalation_id, agent, text=text, attachment=attachment, external_id=external_id)
+        return await self._operations.agent_message(escalation_id, agent, AgentWriting(text, attachment, external_id))
 
     async def flush(self, conversation_id: int, *, held: bool = True) -> int:
         """Deliver the agent messages this customer has not got yet, oldest first; how many went."""

@@ -13,6 +13,7 @@ from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Option, ReplyKind
 from bot.handoff import desk as events
 from bot.handoff.core import HandoffCore, parse_time
+from bot.storage import handoff as repo
 from bot.storage.handoff import RESOLVED
 from bot.storage.models import Escalation
 
@@ -109,9 +110,7 @@ class Survey:
         ctx.reply(ctx.say("survey.comment"), ReplyKind.INFO, (skip,))
 
     async def _rated(self, turn: Turn, escalation_id: object) -> Escalation | None:
-        if not isinstance(escalation_id, int):
-            return None
-        escalation = await turn.session.get(Escalation, escalation_id)
+        escalation = await repo.get(turn.session, escalation_id)
         if escalation is None or escalation.conversation_id != turn.conversation.id or escalation.status != RESOLVED:
             return None
         return escalation

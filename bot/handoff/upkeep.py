@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from bot.clock import as_utc
 from bot.handoff import desk as events
 from bot.handoff.core import HandoffCore
 from bot.handoff.dispatch import CustomerDispatch
 from bot.storage import handoff as repo
-from bot.storage.handoff import ACTIVE, CUSTOMER, PENDING, DayStats, EscalationView, HandoffOutbox
+from bot.storage.handoff import ACTIVE, EscalationView
+from bot.storage.handoff_stats import DayStats, day_stats
 
 
 async def queue(core: HandoffCore, statuses: Sequence[str] = ACTIVE) -> list[EscalationView]:
@@ -27,9 +26,9 @@ async def stats(core: HandoffCore, now: dt.datetime | None = None) -> DayStats:
     """Today's figures (the day in the office-hours time zone)."""
     now = now or core.now()
     local = now.astimezone(core.zone)
-    start = dt.datetime.combine(local.date(), dt.time(0, 0), tzinfo=core.zone).astimezone(dt.UTC)
+    start = as_utc(dt.datetime.combine(local.date(), dt.time(0, 0), tzinfo=core.zone))
     async with core.transaction() as session:
-        return await repo.day_stats(session, start, start + dt.timedelta(days=1))
+        return await day_stats(session, start, start + dt.timedelta(days=1))
 
 
 async def sweep(core: HandoffCore, dispatch: CustomerDispatch, now: dt.datetime | None = None) -> int:
@@ -43,12 +42,7 @@ async def sweep(core: HandoffCore, dispatch: CustomerDispatch, now: dt.datetime 
             escalation.last_announced_at = now
             core.queue_desk(session, escalation, events.OVERDUE, {"due": (as_utc(escalation.due_at) or now).isoformat()})
             announced += 1
-        retry = await session.scalars(
-            select(HandoffOutbox.conversation_id)
-            .where(HandoffOutbox.target == CUSTOMER, HandoffOutbox.status == PENDING, HandoffOutbox.not_before <= now)
-            .distinct()
-        )
-        conversations = list(retry.all())
+        conversations = await repo.customer_retries_due(session, now)
     for conversation_id in conversations:
         await dispatch.flush(conversation_id, held=False)
     if announced:

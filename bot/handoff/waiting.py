@@ -55,8 +55,7 @@ class WaitingCustomer:
                 due_at=core.due(now, ctx.handoff.priority),
                 last_ack_at=now,
             )
-            session.add(escalation)
-            await session.flush()
+            await repo.add_escalation(session, escalation)
             core.queue_desk(session, escalation, events.OPENED, {"upto": message_id})
         elif ctx.handoff.priority > escalation.priority:
             await self._raise_priority(session, escalation, ctx.handoff, now)

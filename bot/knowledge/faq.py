@@ -286,9 +286,9 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     forms, form_errors = load_forms(directory)
     errors += form_errors
     for form in forms:
-        path, _, line = form.source.rpartition(":")
         if form.id in seen:
-            errors.append(KnowledgeError(Path(path), int(line), f"form id already used, by the entry at {seen[form.id].source}", form.id))
+            where = form.file or directory / "forms"
+            errors.append(KnowledgeError(where, form.line, f"form id already used, by the entry at {seen[form.id].source}", form.id))
             continue
         seen[form.id] = _form_entry(form)
         entries.append(seen[form.id])

@@ -80,7 +80,9 @@ class FormSpec:
     reply: Mapping[Language, str]
     handoff: Literal["queue"] | None = None
     keywords: tuple[str, ...] = ()
-    source: str = ""
+    source: str = ""  # "file:line", as FAQ entries say where they come from
+    file: Path | None = None
+    line: int | None = None
 
     def field(self, field_id: str) -> FormField | None:
         """The field `field_id`, if the form (still) has it."""
@@ -138,7 +140,7 @@ def _form(path: Path, position: int, raw: Any) -> tuple[FormSpec | None, list[Kn
     reply, handoff = _done(raw.get("done"), declared, problem, key_line(raw, "done"))
     if errors or not isinstance(form_id, str) or title is None or not questions or reply is None or not fields:
         return None, errors
-    return FormSpec(form_id, title, questions, fields, reply, handoff, keywords, f"{path}:{line}"), []
+    return FormSpec(form_id, title, questions, fields, reply, handoff, keywords, f"{path}:{line}", path, line), []
 
 
 def _fields(raw: Any, problem: Any, line: int | None) -> tuple[FormField, ...]:

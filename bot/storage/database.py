@@ -8,6 +8,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -33,6 +35,17 @@ def _upgrade(connection: Connection) -> None:
 def session_clock(session: AsyncSession) -> Clock:
     """The clock of the database a session belongs to, for repository code that needs "now"."""
     return session.info.get(CLOCK_OPTION, system_clock)  # type: ignore[no-any-return]
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The `insert` of the session's dialect: the generic one has no ON CONFLICT, and SQLite and
+    PostgreSQL each bring their own."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    """Whether row locks mean anything: SQLite serialises writers (BEGIN IMMEDIATE) and has no FOR UPDATE."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 class Database:

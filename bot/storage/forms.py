@@ -50,6 +50,9 @@ class FormSubmission(Base):
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=SUBMITTED)  # submitted, or what people set later
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The title and answer lines as the customer read them, in each language, at submission: a later
+    # edit of the form (options reordered, the form removed) does not change what a look-up shows.
+    shown: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default, onupdate=clock_default)
 
@@ -63,6 +66,7 @@ async def submit_form(
     conversation_id: int | None,
     language: str,
     answers: dict[str, Any],
+    shown: dict[str, Any],
 ) -> FormSubmission:
     """Store a filled form under a new unique ticket number."""
     for _ in range(TICKET_ATTEMPTS):
@@ -75,6 +79,7 @@ async def submit_form(
             language=language,
             status=SUBMITTED,
             answers=answers,
+            shown=shown,
         )
         try:
             async with session.begin_nested():

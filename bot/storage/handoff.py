@@ -21,14 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Select, String, Text, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
-from bot.storage.database import session_clock
-from bot.storage.models import Base, Conversation, Escalation, Message, clock_default
+from bot.storage.database import is_postgresql, session_clock
+from bot.storage.models import Base, Conversation, Escalation, clock_default
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +96,6 @@ class EscalationView:
     assigned_at: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
     resolution: str | None = None
-    desk_chat_id: int | None = None
-    topic_id: int | None = None
-    card_message_id: int | None = None
     survey_score: int | None = None
     survey_comment: str | None = None
     last_announced_at: dt.datetime | None = None
@@ -133,9 +130,6 @@ def view(escalation: Escalation, conversation: Conversation) -> EscalationView:
         assigned_at=as_utc(escalation.assigned_at),
         resolved_at=as_utc(escalation.resolved_at),
         resolution=escalation.resolution,
-        desk_chat_id=escalation.desk_chat_id,
-        topic_id=escalation.topic_id,
-        card_message_id=escalation.card_message_id,
         survey_score=escalation.survey_score,
         survey_comment=escalation.survey_comment,
         last_announced_at=as_utc(escalation.last_announced_at),
@@ -163,7 +157,7 @@ async def load(session: AsyncSession, escalation_id: int, *, lock: bool = False)
     if conversation_id is None:
         return None
     query = select(Conversation).where(Conversation.id == conversation_id)
-    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
+    if lock and is_postgresql(session):
         query = query.with_for_update()
     conversation = await session.scalar(query)
     escalation = await session.get(Escalation, escalation_id, populate_existing=True)
@@ -172,14 +166,27 @@ async def load(session: AsyncSession, escalation_id: int, *, lock: bool = False)
     return escalation, conversation
 
 
-async def by_topic(session: AsyncSession, chat_id: int, topic_id: int) -> int | None:
-    """The escalation whose forum topic this is (the newest, if a topic was ever reused)."""
-    return await session.scalar(
-        select(Escalation.id)
-        .where(Escalation.desk_chat_id == chat_id, Escalation.topic_id == topic_id)
-        .order_by(Escalation.id.desc())
-        .limit(1)
-    )
+async def get(session: AsyncSession, escalation_id: object) -> Escalation | None:
+    """One escalation by id; None for an unknown or unusable id (ids come from buttons and payloads)."""
+    if not isinstance(escalation_id, int):
+        return None
+    return await session.get(Escalation, escalation_id)
+
+
+async def open_or_raise(session: AsyncSession, conversation_id: int, reason: str, priority: int) -> Escalation:
+    """Put the conversation in the human queue, or raise the priority of the request already open."""
+    existing = await active_escalation(session, conversation_id)
+    if existing is not None:
+        existing.priority = max(existing.priority, priority)
+        return existing
+    return await add_escalation(session, Escalation(conversation_id=conversation_id, reason=reason, priority=priority))
+
+
+async def add_escalation(session: AsyncSession, escalation: Escalation) -> Escalation:
+    """Store a new escalation in the caller's transaction; flushed, so its id is known."""
+    session.add(escalation)
+    await session.flush()
+    return escalation
 
 
 async def queue_position(session: AsyncSession, escalation: Escalation) -> int:
@@ -232,15 +239,6 @@ async def overdue(session: AsyncSession, now: dt.datetime, announced_before: dt.
     return list(rows.all())
 
 
-async def transcript(session: AsyncSession, conversation_id: int, *, upto: int | None = None, limit: int = 10) -> list[Message]:
-    """The conversation's last `limit` messages (up to message id `upto`), oldest first."""
-    query = select(Message).where(Message.conversation_id == conversation_id)
-    if upto is not None:
-        query = query.where(Message.id <= upto)
-    rows = await session.scalars(query.order_by(Message.id.desc()).limit(limit))
-    return list(reversed(rows.all()))
-
-
 async def customer_bookings(session: AsyncSession, channel: str, customer_id: str, limit: int = 3) -> list[Any]:
     """The customer's latest repair bookings for the agents' card; [] when booking storage is absent.
 
@@ -259,6 +257,23 @@ async def customer_bookings(session: AsyncSession, channel: str, customer_id: st
         return []
 
 
+# -- notes ---------------------------------------------------------------------------------------
+
+
+def add_note(session: AsyncSession, note: EscalationNote) -> EscalationNote:
+    """Keep an agent's internal note in the caller's transaction."""
+    session.add(note)
+    return note
+
+
+async def notes(session: AsyncSession, escalation_id: int) -> list[EscalationNote]:
+    """An escalation's internal notes, oldest first."""
+    rows = await session.scalars(
+        select(EscalationNote).where(EscalationNote.escalation_id == escalation_id).order_by(EscalationNote.id)
+    )
+    return list(rows.all())
+
+
 # -- outbox --------------------------------------------------------------------------------------
 
 
@@ -272,8 +287,9 @@ def add_outbox(
     status: str = PENDING,
     error: str | None = None,
     now: dt.datetime | None = None,
+    not_before: dt.datetime | None = None,
 ) -> HandoffOutbox:
-    """Queue one outbox row in the caller's transaction."""
+    """Queue one outbox row in the caller's transaction (tried from `not_before`, else at once)."""
     now = now or session_clock(session)()
     row = HandoffOutbox(
         escalation_id=escalation.id,
@@ -283,12 +299,35 @@ def add_outbox(
         payload=payload or {},
         status=status,
         attempts=0,
-        not_before=now,
+        not_before=not_before or now,
         error=error,
         created_at=now,
     )
     session.add(row)
     return row
+
+
+async def add_outbox_flushed(session: AsyncSession, escalation: Escalation, target: str, kind: str,
+                             payload: dict[str, Any], *, now: dt.datetime, not_before: dt.datetime) -> HandoffOutbox:
+    """`add_outbox`, flushed so the row's id is known (a delivery made after commit refers to it)."""
+    row = add_outbox(session, escalation, target, kind, payload, now=now, not_before=not_before)
+    await session.flush()
+    return row
+
+
+async def outbox_row(session: AsyncSession, outbox_id: int) -> HandoffOutbox | None:
+    """One outbox row by id (gone when its escalation was deleted)."""
+    return await session.get(HandoffOutbox, outbox_id)
+
+
+async def customer_retries_due(session: AsyncSession, now: dt.datetime) -> list[int]:
+    """Conversations with an agent message whose retry is due."""
+    rows = await session.scalars(
+        select(HandoffOutbox.conversation_id)
+        .where(HandoffOutbox.target == CUSTOMER, HandoffOutbox.status == PENDING, HandoffOutbox.not_before <= now)
+        .distinct()
+    )
+    return list(rows.all())
 
 
 async def due_outbox(session: AsyncSession, target: str, now: dt.datetime, limit: int = 50) -> list[HandoffOutbox]:
@@ -323,9 +362,8 @@ async def next_due(session: AsyncSession, target: str) -> dt.datetime | None:
     )
 
 
-async def undelivered(session: AsyncSession, conversation_id: int) -> list[HandoffOutbox]:
-    """Agent messages not yet delivered to this customer (held or pending), oldest first."""
-    rows = await session.scalars(
+def _undelivered(conversation_id: int) -> Select[tuple[HandoffOutbox]]:
+    return (
         select(HandoffOutbox)
         .where(
             HandoffOutbox.conversation_id == conversation_id,
@@ -334,92 +372,13 @@ async def undelivered(session: AsyncSession, conversation_id: int) -> list[Hando
         )
         .order_by(HandoffOutbox.id)
     )
-    return list(rows.all())
+
+
+async def undelivered(session: AsyncSession, conversation_id: int) -> list[HandoffOutbox]:
+    """Agent messages not yet delivered to this customer (held or pending), oldest first."""
+    return list((await session.scalars(_undelivered(conversation_id))).all())
 
 
 async def has_undelivered(session: AsyncSession, conversation_id: int) -> bool:
-    return (
-        await session.scalar(
-            select(HandoffOutbox.id)
-            .where(
-                HandoffOutbox.conversation_id == conversation_id,
-                HandoffOutbox.target == CUSTOMER,
-                HandoffOutbox.status.in_((PENDING, HELD)),
-            )
-            .limit(1)
-        )
-    ) is not None
-
-
-# -- statistics ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayStats:
-    """One day of hand-offs, for /stats."""
-
-    conversations: int  # conversations with a customer message that day
-    escalations: int  # hand-offs opened that day
-    waits: list[float]  # seconds from hand-off to a person taking it, for those taken that day
-    scores: list[int]  # survey scores given that day
-    waiting_now: int
-    assigned_now: int
-    resolved: int
-    abandoned: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.escalations / self.conversations if self.conversations else None
-
-
-async def day_stats(session: AsyncSession, start: dt.datetime, end: dt.datetime) -> DayStats:
-    """Hand-off figures for [start, end)."""
-    conversations = await session.scalar(
-        select(func.count(func.distinct(Message.conversation_id))).where(
-            Message.direction == "in", Message.created_at >= start, Message.created_at < end
-        )
-    )
-    escalations = await session.scalar(
-        select(func.count(Escalation.id)).where(Escalation.created_at >= start, Escalation.created_at < end)
-    )
-    taken = await session.execute(
-        select(Escalation.created_at, Escalation.assigned_at).where(
-            Escalation.assigned_at >= start, Escalation.assigned_at < end
-        )
-    )
-    waits = [max(0.0, (as_utc(a) - as_utc(c)).total_seconds()) for c, a in taken.all()]  # type: ignore[operator]
-    scores = list(
-        (
-            await session.scalars(
-                select(Escalation.survey_score).where(
-                    Escalation.survey_at >= start, Escalation.survey_at < end, Escalation.survey_score.is_not(None)
-                )
-            )
-        ).all()
-    )
-    counts = dict(
-        (
-            await session.execute(
-                select(Escalation.status, func.count(Escalation.id)).where(Escalation.status.in_(ACTIVE)).group_by(Escalation.status)
-            )
-        ).all()
-    )
-    closed = dict(
-        (
-            await session.execute(
-                select(Escalation.status, func.count(Escalation.id))
-                .where(Escalation.resolved_at >= start, Escalation.resolved_at < end)
-                .group_by(Escalation.status)
-            )
-        ).all()
-    )
-    return DayStats(
-        conversations=int(conversations or 0),
-        escalations=int(escalations or 0),
-        waits=waits,
-        scores=[int(s) for s in scores],
-        waiting_now=int(counts.get(WAITING, 0)),
-        assigned_now=int(counts.get(ASSIGNED, 0)),
-        resolved=int(closed.get(RESOLVED, 0)),
-        abandoned=int(closed.get(ABANDONED, 0)),
-    )
+    """Whether agent messages wait to be delivered to this customer."""
+    return await session.scalar(_undelivered(conversation_id).limit(1)) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -86,7 +86,6 @@ class Escalation(Base):
     __table_args__ = (
         Index("ix_escalations_status_priority", "status", "priority", "created_at"),
         Index("ix_escalations_conversation_status", "conversation_id", "status"),
-        Index("ix_escalations_topic", "desk_chat_id", "topic_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,9 +104,6 @@ class Escalation(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_ack_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last "you are number N" line
-    desk_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the agents' chat holding its topic
-    topic_id: Mapped[int | None] = mapped_column(BigInteger)  # message_thread_id of its forum topic
-    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     survey_score: Mapped[int | None] = mapped_column(Integer)  # 1..5
     survey_comment: Mapped[str | None] = mapped_column(Text)
     survey_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -5,10 +5,11 @@ The inbox row is written before the webhook is acknowledged: a message the gatew
 lost, even if the process dies before the engine has handled it (`pending_inbox` finds it at start-up).
 (provider, external id) is unique, so a gateway retrying the same message is recognised at once.
 
-The outbox is a queue in a table: `claim_due` takes the oldest message of each number that is due (a
-number's messages go out in order, one at a time), marks it "sending" with a lease, and the worker
-then records the result: sent, retry later (back-off), failed for good, or suppressed (opted out /
-blocked). A worker that dies mid-send leaves a "sending" row whose lease runs out: it is sent again.
+The outbox is a queue in a table: `unsent_heads` finds the oldest unsent message of each number (a
+number's messages go out in order, one at a time), `claim` marks a due one "sending" with a lease
+(`SmsStore.claim_due` runs both), and the worker then records the result: sent, retry later
+(back-off), failed for good, or suppressed (opted out / blocked). A worker that dies mid-send leaves a
+"sending" row whose lease runs out: it is sent again.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.database import Database
 from bot.clock import as_utc
 from bot.safetext import storable
+from bot.storage.database import dialect_insert, session_clock
 from bot.storage.models import Base, clock_default
 
 # Inbox statuses
@@ -141,195 +141,156 @@ def _outbox_item(row: SmsOutbound) -> OutboxItem:
     )
 
 
-class SmsStore:
-    """The SMS channel's repository (no SQL anywhere else in the channel)."""
+# -- inbox ----------------------------------------------------------------------------------------
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
 
-    def _insert(self, session: Any):  # type: ignore[no-untyped-def]
-        return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+async def receive(session: AsyncSession, provider: str, external_id: str, from_number: str, to_number: str | None,
+                  body: str, media: Sequence[tuple[str, str]] = ()) -> int | None:
+    """Keep an inbound message; its id, or None when this (provider, external id) was received before."""
+    statement = (
+        dialect_insert(session)(SmsInbound)
+        .values(provider=provider, external_id=external_id, from_number=from_number, to_number=to_number,
+                body=storable(body), media=[[storable(url), storable(kind)] for url, kind in media], status=RECEIVED,
+                received_at=session_clock(session)())
+        .on_conflict_do_nothing(index_elements=["provider", "external_id"])
+        .returning(SmsInbound.id)
+    )
+    return await session.scalar(statement)
 
-    # -- inbox ------------------------------------------------------------------------------------
 
-    async def receive(self, provider: str, external_id: str, from_number: str, to_number: str | None, body: str,
-                      media: Sequence[tuple[str, str]] = ()) -> int | None:
-        """Keep an inbound message; its id, or None when this (provider, external id) was received before."""
-        async with self.database.sessions() as session, session.begin():
-            insert = self._insert(session)
-            statement = (
-                insert(SmsInbound)
-                .values(provider=provider, external_id=external_id, from_number=from_number, to_number=to_number,
-                        body=storable(body), media=[[storable(url), storable(kind)] for url, kind in media], status=RECEIVED, received_at=self.database.clock())
-                .on_conflict_do_nothing(index_elements=["provider", "external_id"])
-                .returning(SmsInbound.id)
-            )
-            return await session.scalar(statement)
+async def finish_inbound(session: AsyncSession, inbox_id: int, status: str, error: str | None = None) -> None:
+    """Record how handling an inbound message ended (done, failed, limited, skipped)."""
+    await session.execute(
+        update(SmsInbound).where(SmsInbound.id == inbox_id)
+        .values(status=status, error=error[:2000] if error else None, processed_at=session_clock(session)())
+    )
 
-    async def finish_inbound(self, inbox_id: int, status: str, error: str | None = None) -> None:
-        async with self.database.sessions() as session, session.begin():
-            await session.execute(
-                update(SmsInbound).where(SmsInbound.id == inbox_id)
-                .values(status=status, error=error[:2000] if error else None, processed_at=self.database.clock())
-            )
 
-    async def pending_inbox(self, limit: int = 1000) -> list[InboxItem]:
-        """Messages received but not handled yet (the process stopped in between), oldest first."""
-        async with self.database.sessions() as session:
-            rows = await session.scalars(
-                select(SmsInbound).where(SmsInbound.status == RECEIVED).order_by(SmsInbound.id).limit(limit)
-            )
-            return [_inbox_item(r) for r in rows]
+async def pending_inbox(session: AsyncSession, limit: int = 1000) -> list[InboxItem]:
+    """Messages received but not handled yet (the process stopped in between), oldest first."""
+    rows = await session.scalars(select(SmsInbound).where(SmsInbound.status == RECEIVED).order_by(SmsInbound.id).limit(limit))
+    return [_inbox_item(r) for r in rows]
 
-    async def inbox(self, number: str | None = None) -> list[InboxItem]:
-        async with self.database.sessions() as session:
-            query = select(SmsInbound).order_by(SmsInbound.id)
-            if number is not None:
-                query = query.where(SmsInbound.from_number == number)
-            return [_inbox_item(r) for r in await session.scalars(query)]
 
-    async def received_since(self, number: str, since: dt.datetime, *, before_id: int | None = None) -> int:
-        """How many messages this number sent since `since` (those up to `before_id` when given)."""
-        async with self.database.sessions() as session:
-            query = select(func.count(SmsInbound.id)).where(SmsInbound.from_number == number, SmsInbound.received_at >= as_utc(since))
-            if before_id is not None:
-                query = query.where(SmsInbound.id <= before_id)
-            return int(await session.scalar(query) or 0)
+async def inbox(session: AsyncSession, number: str | None = None) -> list[InboxItem]:
+    """Every received message (of one number), oldest first (tests, operators)."""
+    query = select(SmsInbound).order_by(SmsInbound.id)
+    if number is not None:
+        query = query.where(SmsInbound.from_number == number)
+    return [_inbox_item(r) for r in await session.scalars(query)]
 
-    # -- outbox -----------------------------------------------------------------------------------
 
-    async def enqueue(self, to_number: str, body: str, kind: str, *, template_id: str | None = None,
-                      template_params: dict[str, str] | None = None, conversation_id: int | None = None,
-                      now: dt.datetime | None = None) -> int:
-        """Queue one SMS; it is due at once."""
-        async with self.database.sessions() as session, session.begin():
-            row = SmsOutbound(
-                to_number=to_number, body=body, kind=kind, template_id=template_id, template_params=template_params,
-                conversation_id=conversation_id, status=PENDING, attempts=0, next_attempt_at=as_utc(now or self.database.clock()),
-                created_at=as_utc(now or self.database.clock()),
-            )
-            session.add(row)
-            await session.flush()
-            return row.id
+async def received_since(session: AsyncSession, number: str, since: dt.datetime, *, before_id: int | None = None) -> int:
+    """How many messages this number sent since `since` (those up to `before_id` when given)."""
+    query = select(func.count(SmsInbound.id)).where(SmsInbound.from_number == number, SmsInbound.received_at >= as_utc(since))
+    if before_id is not None:
+        query = query.where(SmsInbound.id <= before_id)
+    return int(await session.scalar(query) or 0)
 
-    async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 50) -> list[OutboxItem]:
-        """The oldest unsent message of each number, when it is due, marked "sending" until now + lease.
 
-        A number whose oldest unsent message is not due yet (backing off) sends nothing newer meanwhile,
-        so a number's messages arrive in order. Claiming is a compare-and-set on (status, due time): two
-        workers never both take the same row.
-        """
-        claimed: list[OutboxItem] = []
-        now = as_utc(now)
-        async with self.database.sessions() as session:
-            rows = (await session.execute(
-                select(SmsOutbound.id, SmsOutbound.to_number, SmsOutbound.status, SmsOutbound.next_attempt_at)
-                .where(SmsOutbound.status.in_((PENDING, SENDING)))
-                .order_by(SmsOutbound.id)
-                .limit(limit * 20)
-            )).all()
-        seen: set[str] = set()
-        for row_id, number, status, due in rows:
-            if number in seen:
-                continue
-            seen.add(number)
-            if as_utc(due) > now:  # type: ignore[operator]
-                continue
-            async with self.database.sessions() as session, session.begin():
-                result = await session.execute(
-                    update(SmsOutbound)
-                    .where(SmsOutbound.id == row_id, SmsOutbound.status == status, SmsOutbound.next_attempt_at == due)
-                    .values(status=SENDING, next_attempt_at=now + lease, attempts=SmsOutbound.attempts + 1)
-                )
-                if result.rowcount != 1:
-                    continue
-                item = await session.get(SmsOutbound, row_id)
-                assert item is not None
-                claimed.append(_outbox_item(item))
-            if len(claimed) >= limit:
-                break
-        return claimed
+# -- outbox ---------------------------------------------------------------------------------------
 
-    async def mark_sent(self, outbox_id: int, provider_id: str | None, now: dt.datetime) -> None:
-        await self._finish(outbox_id, status=SENT, provider_id=provider_id, sent_at=as_utc(now), last_error=None)
 
-    async def mark_retry(self, outbox_id: int, error: str, due: dt.datetime) -> None:
-        await self._finish(outbox_id, status=PENDING, next_attempt_at=as_utc(due), last_error=error[:2000])
+async def enqueue(session: AsyncSession, to_number: str, body: str, kind: str, *, template_id: str | None = None,
+                  template_params: dict[str, str] | None = None, conversation_id: int | None = None,
+                  now: dt.datetime | None = None) -> int:
+    """Queue one SMS, due at once; its id."""
+    now = as_utc(now or session_clock(session)())
+    row = SmsOutbound(
+        to_number=to_number, body=body, kind=kind, template_id=template_id, template_params=template_params,
+        conversation_id=conversation_id, status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
 
-    async def mark_failed(self, outbox_id: int, error: str) -> None:
-        await self._finish(outbox_id, status=OUTBOX_FAILED, last_error=error[:2000])
 
-    async def mark_suppressed(self, outbox_id: int, reason: str) -> None:
-        await self._finish(outbox_id, status=SUPPRESSED, last_error=reason)
+async def unsent_heads(session: AsyncSession, limit: int | None = None) -> list[tuple[int, str, str, dt.datetime]]:
+    """(id, number, status, due) of the oldest unsent message of each number, oldest first.
 
-    async def _finish(self, outbox_id: int, **values: Any) -> None:
-        async with self.database.sessions() as session, session.begin():
-            await session.execute(update(SmsOutbound).where(SmsOutbound.id == outbox_id).values(**values))
+    Only a number's oldest unsent message may go: a number's messages arrive in order. `due` is as
+    stored (naive on SQLite), so `claim` can compare it with the row unchanged.
+    """
+    query = (
+        select(SmsOutbound.id, SmsOutbound.to_number, SmsOutbound.status, SmsOutbound.next_attempt_at)
+        .where(SmsOutbound.status.in_((PENDING, SENDING)))
+        .order_by(SmsOutbound.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    heads: dict[str, tuple[int, str, str, dt.datetime]] = {}
+    for row_id, number, status, due in (await session.execute(query)).all():
+        heads.setdefault(number, (row_id, number, status, due))
+    return list(heads.values())
 
-    async def outbox(self, number: str | None = None, status: str | None = None) -> list[OutboxItem]:
-        """Queued and sent messages, oldest first (tests, operators)."""
-        async with self.database.sessions() as session:
-            query = select(SmsOutbound).order_by(SmsOutbound.id)
-            if number is not None:
-                query = query.where(SmsOutbound.to_number == number)
-            if status is not None:
-                query = query.where(SmsOutbound.status == status)
-            return [_outbox_item(r) for r in await session.scalars(query)]
 
-    async def next_due(self) -> dt.datetime | None:
-        """When the next message can go: the earliest due time among each number's oldest unsent message."""
-        async with self.database.sessions() as session:
-            rows = (await session.execute(
-                select(SmsOutbound.to_number, SmsOutbound.next_attempt_at)
-                .where(SmsOutbound.status.in_((PENDING, SENDING)))
-                .order_by(SmsOutbound.id)
-            )).all()
-        heads: dict[str, dt.datetime] = {}
-        for number, due in rows:
-            heads.setdefault(number, as_utc(due))  # type: ignore[arg-type]
-        return min(heads.values(), default=None)
+async def claim(session: AsyncSession, row_id: int, status: str, due: dt.datetime, until: dt.datetime) -> OutboxItem | None:
+    """Mark one message "sending" until `until`, if it is still as it was read (status and due time);
+    None when another worker took it first (compare-and-set)."""
+    result = await session.execute(
+        update(SmsOutbound)
+        .where(SmsOutbound.id == row_id, SmsOutbound.status == status, SmsOutbound.next_attempt_at == due)
+        .values(status=SENDING, next_attempt_at=until, attempts=SmsOutbound.attempts + 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    item = await session.get(SmsOutbound, row_id)
+    return _outbox_item(item) if item is not None else None
 
-    # -- contacts ---------------------------------------------------------------------------------
 
-    async def _upsert_contact(self, number: str, **values: Any) -> None:
-        async with self.database.sessions() as session, session.begin():
-            insert = self._insert(session)
-            statement = insert(SmsContact).values(number=number, updated_at=self.database.clock(), **values)
-            statement = statement.on_conflict_do_update(index_elements=["number"], set_={**values, "updated_at": self.database.clock()})
-            await session.execute(statement)
+async def finish_outbound(session: AsyncSession, outbox_id: int, **values: Any) -> None:
+    """Record what came of sending one message (sent, retry at, failed, suppressed)."""
+    await session.execute(update(SmsOutbound).where(SmsOutbound.id == outbox_id).values(**values))
 
-    async def set_opted_out(self, number: str, opted_out: bool) -> None:
-        """STOP (True) or START (False); opting out also drops a pending MORE."""
-        values: dict[str, Any] = {"opted_out": opted_out, "opted_out_at": self.database.clock() if opted_out else None}
-        if opted_out:
-            values.update(more_text=None, more_language=None, more_options_sent=None)
-        await self._upsert_contact(number, **values)
 
-    async def is_opted_out(self, number: str) -> bool:
-        async with self.database.sessions() as session:
-            return bool(await session.scalar(select(SmsContact.opted_out).where(SmsContact.number == number)))
+async def outbox(session: AsyncSession, number: str | None = None, status: str | None = None) -> list[OutboxItem]:
+    """Queued and sent messages, oldest first (tests, operators)."""
+    query = select(SmsOutbound).order_by(SmsOutbound.id)
+    if number is not None:
+        query = query.where(SmsOutbound.to_number == number)
+    if status is not None:
+        query = query.where(SmsOutbound.status == status)
+    return [_outbox_item(r) for r in await session.scalars(query)]
 
-    async def save_more(self, number: str, text: str | None, language: str | None, options_sent: int | None = None) -> None:
-        """Keep the rest of a long reply for MORE (None clears it), and how many of its options were sent."""
-        await self._upsert_contact(number, more_text=text, more_language=language if text else None,
-                                   more_options_sent=options_sent if text else None)
 
-    async def take_more(self, number: str) -> tuple[str, str, int | None] | None:
-        """The rest of the last long reply, its language and how many options were sent, removed from the
-        store; None when nothing waits."""
-        async with self.database.sessions() as session, session.begin():
-            contact = await session.get(SmsContact, number)
-            if contact is None or not contact.more_text:
-                return None
-            waiting = contact.more_text, contact.more_language or "en", contact.more_options_sent
-            contact.more_text = contact.more_language = contact.more_options_sent = None
-            return waiting
+# -- contacts -------------------------------------------------------------------------------------
 
-    async def options_sent(self, number: str) -> int | None:
-        """While the rest of a reply waits for MORE: how many of its numbered options were sent; None when
-        every option the customer can answer has reached them."""
-        async with self.database.sessions() as session:
-            row = (await session.execute(
-                select(SmsContact.more_text, SmsContact.more_options_sent).where(SmsContact.number == number)
-            )).first()
-            return row.more_options_sent if row is not None and row.more_text else None
+
+async def upsert_contact(session: AsyncSession, number: str, **values: Any) -> None:
+    """Create or update a number's flags in one statement."""
+    now = session_clock(session)()
+    statement = dialect_insert(session)(SmsContact).values(number=number, updated_at=now, **values)
+    await session.execute(statement.on_conflict_do_update(index_elements=["number"], set_={**values, "updated_at": now}))
+
+
+async def set_opted_out(session: AsyncSession, number: str, opted_out: bool) -> None:
+    """STOP (True) or START (False); opting out also drops a pending MORE."""
+    values: dict[str, Any] = {"opted_out": opted_out, "opted_out_at": session_clock(session)() if opted_out else None}
+    if opted_out:
+        values.update(more_text=None, more_language=None, more_options_sent=None)
+    await upsert_contact(session, number, **values)
+
+
+async def is_opted_out(session: AsyncSession, number: str) -> bool:
+    """Whether the number sent STOP (and not START since)."""
+    return bool(await session.scalar(select(SmsContact.opted_out).where(SmsContact.number == number)))
+
+
+async def take_more(session: AsyncSession, number: str) -> tuple[str, str, int | None] | None:
+    """The rest of the last long reply, its language and how many options were sent, cleared in the
+    caller's transaction; None when nothing waits."""
+    contact = await session.get(SmsContact, number)
+    if contact is None or not contact.more_text:
+        return None
+    waiting = contact.more_text, contact.more_language or "en", contact.more_options_sent
+    contact.more_text = contact.more_language = contact.more_options_sent = None
+    return waiting
+
+
+async def options_sent(session: AsyncSession, number: str) -> int | None:
+    """While the rest of a reply waits for MORE: how many of its numbered options were sent; None when
+    every option the customer can answer has reached them."""
+    row = (await session.execute(
+        select(SmsContact.more_text, SmsContact.more_options_sent).where(SmsContact.number == number)
+    )).first()
+    return row.more_options_sent if row is not None and row.more_text else None

@@ -1,8 +1,10 @@
-"""The repository the engine and the channels use; no SQL outside this module and the migrations.
+"""The units of work the engine and the channels open: `Store.turn` for a customer's message, and a
+few conveniences that each run one repository function in a short transaction of their own.
 
 A customer message is handled inside one `Turn`: one transaction that loads (or creates) the
 conversation, records the inbound message, and on success commits the new state together with the
-replies. A crash half-way leaves the previous state intact rather than half a turn.
+replies. A crash half-way leaves the previous state intact rather than half a turn. The SQL itself is
+in the repository modules (`conversations`, `messages`, `handoff`...), which take the turn's session.
 """
 
 from __future__ import annotations
@@ -11,21 +13,16 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
-from sqlalchemy import insert as sa_insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.safetext import storable_or_none
+from bot.storage import conversations, messages
 from bot.storage import handoff as handoff_repo
 from bot.storage.database import Database
 from bot.storage.handoff import EscalationView
-from bot.safetext import storable_or_none
 from bot.storage.models import Conversation, Escalation, Message
 
-
-# A row of the human queue, with what an agent needs to pick it up (and its due time, agent, topic...).
+# A row of the human queue, with what an agent needs to pick it up (and its due time, agent...).
 QueuedEscalation = EscalationView
 
 
@@ -73,20 +70,10 @@ class Turn:
             "external_id": external_id,
             "attachment": attachment,
         }
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            insert(Message)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "external_id"])
-            .returning(Message.id)
-        )
-        return await self.session.scalar(statement)
+        return await messages.insert_unless_known(self.session, row)
 
     async def record_replies(self, replies: Sequence[OutboundRow]) -> list[int]:
         """Store the bot's replies in one statement and return their ids, in order."""
-        if not replies:
-            return []
         rows = [
             {
                 "conversation_id": self.conversation.id,
@@ -99,10 +86,7 @@ class Turn:
             }
             for r in replies
         ]
-        ids = await self.session.scalars(
-            sa_insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
-        )
-        return list(ids)
+        return await messages.insert_many(self.session, rows)
 
     async def record_outbound(
         self, kind: str, text: str, language: str, intent_id: str | None = None, confidence: float | None = None
@@ -113,10 +97,7 @@ class Turn:
 
     async def outbound_message(self, message_id: int) -> Message | None:
         """One of this conversation's own replies, or None (someone else's, or made up)."""
-        message = await self.session.get(Message, message_id)
-        if message is None or message.conversation_id != self.conversation.id or message.direction != "out":
-            return None
-        return message
+        return await conversations.own_reply(self.session, self.conversation.id, message_id)
 
     async def has_undelivered(self) -> bool:
         """Whether agent messages wait to be delivered to this customer (see bot/handoff)."""
@@ -124,19 +105,7 @@ class Turn:
 
     async def open_escalation(self, reason: str, priority: int) -> Escalation:
         """Put the conversation in the human queue, or raise the priority of the request already waiting."""
-        existing = await self.session.scalar(
-            select(Escalation).where(
-                Escalation.conversation_id == self.conversation.id,
-                Escalation.status.in_(("waiting", "assigned")),
-            )
-        )
-        if existing is not None:
-            existing.priority = max(existing.priority, priority)
-            return existing
-        escalation = Escalation(conversation_id=self.conversation.id, reason=reason, priority=priority)
-        self.session.add(escalation)
-        await self.session.flush()
-        return escalation
+        return await handoff_repo.open_or_raise(self.session, self.conversation.id, reason, priority)
 
 
 class Store:
@@ -151,30 +120,8 @@ class Store:
     ) -> AsyncIterator[Turn]:
         """Open a transaction around one customer message, creating the conversation on first contact."""
         async with self.database.sessions() as session, session.begin():
-            conversation = await self._conversation(session, channel, customer_id, language, display_name)
+            conversation = await conversations.for_turn(session, channel, customer_id, language, display_name)
             yield Turn(session, conversation)
-
-    async def _conversation(
-        self, session: AsyncSession, channel: str, customer_id: str, language: str, display_name: str | None
-    ) -> Conversation:
-        query = select(Conversation).where(Conversation.channel == channel, Conversation.customer_id == customer_id)
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()
-        conversation = await session.scalar(query)
-        if conversation is None:
-            fresh = Conversation(
-                channel=channel, customer_id=customer_id, language=language, display_name=display_name, state={}
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(fresh)
-                return fresh
-            except IntegrityError:  # another process created it a moment ago
-                conversation = await session.scalar(query)
-                assert conversation is not None
-        if display_name and conversation.display_name != display_name:
-            conversation.display_name = display_name
-        return conversation
 
     async def record_unanswered(
         self, channel: str, customer_id: str, *, kind: str, text: str | None, external_id: str | None, language: str
@@ -186,68 +133,31 @@ class Store:
     async def set_blocked(self, channel: str, customer_id: str, blocked: bool) -> None:
         """Remember that a customer blocked the bot (or unblocked it), so nobody keeps sending to them."""
         async with self.database.sessions() as session, session.begin():
-            await session.execute(
-                update(Conversation)
-                .where(Conversation.channel == channel, Conversation.customer_id == customer_id)
-                .values(blocked=blocked)
-            )
+            await conversations.set_blocked(session, channel, customer_id, blocked)
 
     async def is_blocked(self, channel: str, customer_id: str) -> bool:
         """Whether the customer blocked the bot."""
         async with self.database.sessions() as session:
-            blocked = await session.scalar(
-                select(Conversation.blocked).where(
-                    Conversation.channel == channel, Conversation.customer_id == customer_id
-                )
-            )
-            return bool(blocked)
+            return await conversations.is_blocked(session, channel, customer_id)
 
     async def transcript(self, conversation_id: int, limit: int = 50) -> Sequence[Message]:
         """The latest messages of a conversation, oldest first."""
         async with self.database.sessions() as session:
-            rows = await session.scalars(
-                select(Message)
-                .where(Message.conversation_id == conversation_id)
-                .order_by(Message.created_at.desc(), Message.id.desc())
-                .limit(limit)
-            )
-            return list(reversed(rows.all()))
+            return await conversations.transcript(session, conversation_id, limit)
 
-    async def replies_to(self, channel: str, customer_id: str, external_id: str) -> list[Message]:
+    async def replies_to(self, channel: str, customer_id: str, external_id: str) -> Sequence[Message]:
         """The bot's stored replies to one inbound message, oldest first.
 
         For a channel whose connection broke after a turn committed: the retry is a redelivery that
         answers nothing, and these are what the customer has not seen yet.
         """
         async with self.database.sessions() as session:
-            conversation_id = await session.scalar(
-                select(Conversation.id).where(Conversation.channel == channel, Conversation.customer_id == customer_id)
-            )
-            inbound_id = await session.scalar(
-                select(Message.id).where(
-                    Message.conversation_id == conversation_id, Message.direction == "in", Message.external_id == external_id
-                )
-            )
-            if inbound_id is None:
-                return []
-            next_inbound = await session.scalar(
-                select(func.min(Message.id)).where(
-                    Message.conversation_id == conversation_id, Message.direction == "in", Message.id > inbound_id
-                )
-            )
-            query = select(Message).where(
-                Message.conversation_id == conversation_id, Message.direction == "out", Message.id > inbound_id
-            )
-            if next_inbound is not None:
-                query = query.where(Message.id < next_inbound)
-            return list((await session.scalars(query.order_by(Message.id))).all())
+            return await conversations.replies_to(session, channel, customer_id, external_id)
 
     async def conversation(self, channel: str, customer_id: str) -> Conversation | None:
         """A conversation by its channel key, if the customer ever wrote."""
         async with self.database.sessions() as session:
-            return await session.scalar(
-                select(Conversation).where(Conversation.channel == channel, Conversation.customer_id == customer_id)
-            )
+            return await conversations.by_key(session, channel, customer_id)
 
     async def queue(self, statuses: Sequence[str] = ("waiting", "assigned")) -> list[QueuedEscalation]:
         """The human queue: most urgent first, then oldest first."""
@@ -257,7 +167,7 @@ class Store:
     async def count_messages(self) -> int:
         """How many messages are stored (used by tests and the health check)."""
         async with self.database.sessions() as session:
-            return int(await session.scalar(select(func.count(Message.id))) or 0)
+            return await messages.count(session)
 
     async def ping(self) -> bool:
         """True when the database answers."""

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.engine import ReplyKind
+from bot.engine import Action, ActionKind, ReplyKind
 from bot.runtime import Runtime
 from bot.storage.booking import Booking, SlotSeat
 from tests.booking.conftest import Chat, Clock, book_to_confirm
@@ -140,3 +140,114 @@ async def test_status_question_without_bookings_gets_the_faq_answer(runtime: Run
     [reply] = outcome.replies
     assert reply.kind is ReplyKind.ANSWER and reply.intent_id == "repair.status"
     assert "flow" not in await chat.state()
+
+
+# -- the desk as a form: earlier stored states, "back", buttons of another question ----------------------
+
+
+async def put_state(runtime: Runtime, chat: Chat, booking: dict[str, object]) -> None:
+    """Store a desk state as an earlier version of the bot left it in the conversation."""
+    async with runtime.store.turn(chat.channel, chat.customer, language="zh-Hans") as turn:
+        turn.conversation.state = {"flow": "booking", "booking": booking}
+
+
+def earlier(stage: str, ticket: str | None, **more: object) -> dict[str, object]:
+    return {"mode": "manage", "stage": stage, "ticket": ticket, "fails": 0, "language": "zh-Hans", **more}
+
+
+def test_earlier_stage_states_convert_to_answers() -> None:
+    from bot.engine.booking.draft import stored_booking
+
+    def data(bk: dict[str, object]) -> object:
+        converted = stored_booking({"booking": bk})
+        assert converted is not None and "stage" not in converted and "ticket" not in converted
+        return converted["data"]
+
+    assert data(earlier("pick", "R7K-4Q2")) == {}
+    assert data(earlier("action", "R7K-4Q2")) == {"ticket": "R7K-4Q2"}
+    assert data(earlier("mday", "R7K-4Q2")) == {"ticket": "R7K-4Q2", "action": "move"}
+    assert data(earlier("mslot", "R7K-4Q2", day="2026-11-27")) == {"ticket": "R7K-4Q2", "action": "move", "day": "2026-11-27"}
+    assert data(earlier("cancel", "R7K-4Q2")) == {"ticket": "R7K-4Q2", "action": "cancel"}
+    assert data(earlier("action", None)) == {}
+    assert data(earlier("nonsense", "R7K-4Q2")) == {}
+    today = {"mode": "manage", "data": {"ticket": "R7K-4Q2", "action": "move"}, "fails": 1}
+    assert stored_booking({"booking": today}) == today
+
+
+async def test_an_earlier_desk_state_resumes_at_the_same_question(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    ticket = await booked(chat, slot="10:00")
+    await put_state(runtime, chat, earlier("mslot", ticket, day="2026-11-27"))
+    await chat.send("14:00")
+    assert "已改约" in chat.text and "11月27日 周五 14:00-15:00" in chat.text
+    booking, [seat] = await stored(runtime, ticket)
+    assert utc(booking.slot_start) == utc(seat.slot_start) == dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
+
+    await put_state(runtime, chat, earlier("mday", ticket))
+    await chat.send("周五")
+    assert "11月27日" in chat.last and any(label.startswith("09:00") for label in chat.labels)
+    state = await chat.state()
+    assert state["booking"]["data"] == {"ticket": ticket, "action": "move", "day": "2026-11-27"}
+    assert "stage" not in state["booking"]
+
+    await put_state(runtime, chat, earlier("action", ticket))
+    await chat.send("改约")
+    assert f"为单号 {ticket} 选择新的时间" in chat.last
+
+    await put_state(runtime, chat, earlier("pick", None))
+    await chat.send(ticket)
+    assert f"单号 {ticket}：已预约" in chat.text
+
+    # A button sent by the earlier desk still works on the converted state.
+    await put_state(runtime, chat, earlier("cancel", ticket))
+    await chat.send(action=Action(ActionKind.INTENT, "bk.c.yes"))
+    assert f"预约 {ticket} 已取消" in chat.text
+    assert "flow" not in await chat.state()
+
+
+async def test_back_walks_the_desk_back_one_question_at_a_time(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    ticket = await booked(chat, slot="10:00")
+    await chat.send("/status")
+    await chat.press("改约时间")
+    await chat.send("周五")
+    assert "11月27日" in chat.last
+    await chat.send("返回")
+    assert f"为单号 {ticket} 选择新的时间" in chat.last
+    await chat.send("返回")
+    assert f"单号 {ticket}：已预约" in chat.text and chat.labels == ["改约时间", "取消预约", "没有了，谢谢"]
+    await chat.send("返回")
+    assert "您的预约如下" in chat.last and len(chat.labels) == 1
+    await chat.send("返回")
+    assert "还有其他问题随时问我" in chat.text and "flow" not in await chat.state()
+
+
+async def test_a_button_of_another_question_is_counted_and_asked_again(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    ticket = await booked(chat)
+    await chat.send("/status")
+    move = chat.option("改约时间")
+    await chat.press("取消预约")
+    for _ in range(2):
+        await chat.send(action=move)  # the earlier question's button
+        assert "请回答“是”或“否”" in chat.text and f"确定要取消预约 {ticket}" in chat.last
+    outcome = await chat.send(action=move)
+    assert outcome.handoff is not None and outcome.handoff.reason == "booking_stuck"
+    assert "查询或修改您的预约一直没能顺利完成" in chat.text
+    booking, _ = await stored(runtime, ticket)
+    assert booking.status == "booked"
+
+
+async def test_cancel_words_answer_the_desk_where_cancelling_is_the_answer(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    ticket = await booked(chat)
+    await chat.send("/status")
+    await chat.send("取消预约")  # what to do: cancel the booking, not leave the desk
+    assert f"确定要取消预约 {ticket}" in chat.last
+    await chat.send("不")
+    assert "预约保留不变" in chat.text
+    await chat.send("改约")
+    await chat.send("取消")  # while choosing a day: leaves the desk
+    assert "还有其他问题随时问我" in chat.text and "flow" not in await chat.state()
+    booking, _ = await stored(runtime, ticket)
+    assert booking.status == "booked"

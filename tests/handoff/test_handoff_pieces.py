@@ -74,3 +74,20 @@ def test_cli_queue_shows_status_and_due_time(small_kb: Path, tmp_path: Path) -> 
     assert queue.returncode == 0, queue.stderr
     [line] = [line for line in queue.stdout.splitlines() if line.startswith("#")]
     assert "p2 waiting" in line and "complaint" in line and "console:local" in line and " due 20" in line
+
+
+def test_one_backoff_policy_keeps_each_loop_s_delays() -> None:
+    import datetime as dt
+
+    from bot.backoff import AGENT_MESSAGE, CONSOLE_DATABASE, DESK_EVENT, SMS_SEND, Backoff
+    from bot.channels.console.chat import RETRY_DELAYS
+    from bot.handoff.service import RETRY_BACKOFF
+
+    assert RETRY_BACKOFF == AGENT_MESSAGE.delays == (30, 60, 120, 300, 600, 1800)
+    assert [AGENT_MESSAGE.after(n) for n in (0, 1, 6, 99)] == [dt.timedelta(seconds=s) for s in (30, 30, 1800, 1800)]
+    assert [DESK_EVENT.seconds(n) for n in range(1, 8)] == [5, 15, 60, 120, 300, 600, 600]
+    assert SMS_SEND.delays == (5, 10, 20, 40, 80, 160, 320, 640, 900)
+    assert RETRY_DELAYS == CONSOLE_DATABASE.delays == (1, 2, 4, 8, 15, 30)
+    assert Backoff.doubling(1, 4).delays == (1, 2, 4)
+    with pytest.raises(ValueError):
+        Backoff(())

@@ -12,7 +12,8 @@ from sqlalchemy import inspect
 from bot.storage import Database
 from bot.storage.database import alembic_config
 from bot.storage.models import Base
-from bot.storage.sms import PENDING, SENDING, SmsStore
+from bot.storage.sms import PENDING, SENDING
+from bot.storage.sms_store import SmsStore
 
 SMS_TABLES = {"sms_inbox", "sms_outbox", "sms_contacts"}
 NOW = dt.datetime(2026, 11, 25, 2, 30, tzinfo=dt.UTC)

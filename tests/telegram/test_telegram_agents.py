@@ -220,6 +220,10 @@ async def test_queue_lists_by_priority_and_age_with_due_times(ag: AgentsHarness)
     assert listing[0] == "Waiting and assigned (2):"
     assert listing[1].startswith("🔴 #2") and "Angry customer" in listing[1] and "due" in listing[1]
     assert listing[2].startswith("🟡 #1") and "Asked for a person" in listing[2]
+    # Each line links to its escalation's topic (kept in the Telegram channel's own table).
+    [queue] = [c for c in ag.api.posts(AGENTS, None) if c["text"].startswith("Waiting and assigned")]
+    for thread in (ag.api.topic(AGENTS, "🔴").thread_id, ag.api.topic(AGENTS, "🟡").thread_id):
+        assert f'href="https://t.me/c/1234567890/{thread}"' in queue["text"]
 
 
 async def test_stats_in_general(ag: AgentsHarness) -> None:

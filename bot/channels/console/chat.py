@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TextIO
 
+from bot.backoff import CONSOLE_DATABASE
 from bot.channels.console.messages import say
 from bot.engine import Inbound
 from bot.engine.language import resolve_language
@@ -28,7 +29,7 @@ from bot.safetext import storable
 from bot.settings import Language, Settings
 
 CHANNEL = "console"
-RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15, 30)  # about a minute for the database to come back
+RETRY_DELAYS: tuple[float, ...] = CONSOLE_DATABASE.delays  # one try after each: then the console gives up
 log = logging.getLogger(__name__)
 
 

@@ -16,7 +16,7 @@ from bot.channels.sms.channel import CHANNEL, IncomingSms, SmsChannel, normalise
 from bot.channels.sms.outbox import Outbox
 from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, TwilioProvider
 from bot.settings import Settings, check_twilio
-from bot.storage.sms import SmsStore
+from bot.storage.sms_store import SmsStore
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,8 @@ from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Outcome, ReplyKind
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
-from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, InboxItem, SmsStore
+from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, InboxItem
+from bot.storage.sms_store import SmsStore
 
 log = logging.getLogger(__name__)
 

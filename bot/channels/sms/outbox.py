@@ -15,9 +15,11 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.backoff import SMS_SEND, Backoff
 from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, can_carry
 from bot.clock import system_clock
-from bot.storage.sms import OutboxItem, SmsStore
+from bot.storage.sms import OutboxItem
+from bot.storage.sms_store import SmsStore
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,7 @@ class Outbox:
         self.store = store
         self.provider = provider
         self.is_blocked = is_blocked
-        self.base_delay = base_delay
-        self.max_delay = max_delay
+        self.backoff = SMS_SEND if (base_delay, max_delay) == (5.0, 900.0) else Backoff.doubling(base_delay, max_delay)
         self.max_age = max_age
         self.lease = lease
         self.poll = poll
@@ -72,8 +73,8 @@ class Outbox:
         self._wake.set()
 
     def delay(self, attempts: int) -> float:
-        """Seconds to wait after the n-th failed attempt: base, 2 x base, 4 x base ... at most max_delay."""
-        return min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
+        """Seconds to wait after the n-th failed attempt (`bot.backoff.SMS_SEND` unless told otherwise)."""
+        return self.backoff.seconds(attempts)
 
     # -- sending ----------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ import logging
 from typing import Any
 
 from bot.channels.sms.providers import Template
-from bot.storage.booking import BOOKED, as_utc, booking_for, find_ticket
+from bot.clock import as_utc
+from bot.storage.booking import BOOKED, booking_for, find_ticket
 
 log = logging.getLogger(__name__)
 

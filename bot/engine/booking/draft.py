@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.booking.form import assign
+from bot.engine.booking.manage_draft import manage_state
 from bot.engine.context import TurnContext
 from bot.knowledge.catalog import Catalog
 from bot.settings import Language
@@ -25,6 +26,8 @@ def stored_booking(state: dict[str, Any]) -> dict[str, Any] | None:
     bk = state.get("booking")
     if not isinstance(bk, dict) or bk.get("mode") not in MODES:
         return None
+    if bk["mode"] == "manage":  # an earlier desk's {"stage": ...} is converted (manage_draft.py)
+        return manage_state(bk)
     if bk["mode"] == "new":  # older stored bookings may lack the keys added since: give them their defaults
         if not isinstance(bk.get("data"), dict):
             return None

@@ -65,7 +65,7 @@ from bot.engine.handoff import hand_off
 from bot.engine.messages import LANGUAGE_NAMES
 from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, ReplyKind
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.catalog import Catalog, ServiceCentre
+from bot.knowledge.catalog import Catalog
 from bot.nlu.matcher import IntentMatcher
 from bot.settings import LANGUAGES
 from bot.storage.store import Turn
@@ -163,25 +163,13 @@ class BookingFlow:
     def typed_choice(self, bk: dict[str, Any], text: str, action: Action | None) -> Action | None:
         return form.typed_choice(bk, text, action)
 
-    def no_slot(self, ctx: TurnContext, centre: ServiceCentre) -> None:
-        day_time.no_slot(ctx, centre)
-
     def interrupt(self, ctx: TurnContext, text: str) -> bool:
         """A question asked instead of an answer: answer it from the FAQ (True), or say it is none (False)."""
         return answer_interruption(self.knowledge, self.matcher, self.faq, ctx, text)
 
-    def fail(self, ctx: TurnContext, bk: dict[str, Any]) -> bool:
-        """Count a bad answer at the ticket desk; on the third in a row, hand off (True)."""
-        bk["fails"] = int(bk.get("fails", 0)) + 1
-        if bk["fails"] >= MAX_FAILS:
-            self._stuck(ctx, bk)
-            return True
-        return False
-
     def _stuck(self, ctx: TurnContext, bk: dict[str, Any]) -> None:
         self.leave(ctx)
-        # A status / move / cancel look-up is no booking step: it gets its own words.
-        hand_off(ctx, "booking_stuck", say("stuck.manage" if bk.get("mode") == "manage" else "stuck", ctx.language))
+        hand_off(ctx, "booking_stuck", say("stuck", ctx.language))  # the ticket desk words its own (manage.py)
 
     async def _other_action(
         self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action, bk: dict[str, Any]
@@ -362,7 +350,9 @@ class BookingFlow:
         await self.prompt(state.ctx, state.turn, state.bk, prefix)
 
     def free_text_interruption(self, state: BookingTurn, field: Field[BookingTurn], text: str) -> bool:
-        return free_text_interruption(self.knowledge, self.matcher, self.faq, state.ctx, text, field.id)
+        return free_text_interruption(
+            self.knowledge, self.matcher, self.faq, state.ctx, text, questions_are_answers=field.id == "fault"
+        )
 
     def interruption(self, state: BookingTurn, field: Field[BookingTurn], text: str) -> bool:
         return self.interrupt(state.ctx, text)

@@ -33,21 +33,27 @@ def answer_interruption(
     entry = knowledge.entry(best.intent_id)
     if entry is None or (not sentence and entry.handoff is None):
         return False
-    if entry.flow == NAME or entry.plays("smalltalk.greeting"):
-        return True  # "I want to book a repair" / "hello" while booking: just ask again
+    if entry.flow is not None or entry.plays("smalltalk.greeting"):
+        return True  # "I want to book a repair", a form's own question, "hello": just ask again
     faq.answer(ctx, entry, best.confidence)
     return True
 
 
 def free_text_interruption(
-    knowledge: KnowledgeBase, matcher: IntentMatcher, faq: FaqStep, ctx: TurnContext, text: str, step: str
+    knowledge: KnowledgeBase,
+    matcher: IntentMatcher,
+    faq: FaqStep,
+    ctx: TurnContext,
+    text: str,
+    *,
+    questions_are_answers: bool = False,
 ) -> bool:
     """At the free-text questions anything is an answer, unless it reads as a question (or asks for a person).
 
-    The fault description is taken as it is even when it reads as a question ("开不了机怎么办？"):
-    that is exactly what the engineer needs to read.
+    Where a question is itself the answer (`questions_are_answers`: the booking's fault description,
+    "开不了机怎么办？", is exactly what the engineer needs to read) it is taken as it is.
     """
-    if step != "fault" and looks_like_question(text) and answer_interruption(knowledge, matcher, faq, ctx, text):
+    if not questions_are_answers and looks_like_question(text) and answer_interruption(knowledge, matcher, faq, ctx, text):
         return True
     result = matcher.match(text)
     entry = knowledge.entry(result.best.intent_id) if result.decision == "answer" and result.best else None

@@ -133,6 +133,10 @@ class FormEngine(Generic[S]):
         if hooks.running(state):
             await hooks.ask_current(state)
 
+    async def refuse(self, state: S, field: Field[S], refusal: Refusal) -> None:
+        """Count an answer that is none for `field` (a button of another question) and re-ask it."""
+        await self._refused(state, field, "", False, refusal)
+
     async def _refused(self, state: S, field: Field[S], text: str, typed: bool, refusal: Refusal) -> None:
         hooks = self.hooks
         if typed and hooks.excused(state, field, text):

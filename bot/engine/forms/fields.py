@@ -27,8 +27,12 @@ from bot.settings import LANGUAGES, Language
 MAX_TEXT_CHARS = 500
 MIN_ADDRESS_CHARS = 6
 CHOICE_SCORE = 85.0  # a typed label at least this close to one option (and clearly closer than the next) picks it
-_FUTURE_WORD = re.compile(r"[下明后後]|\b(?:next|tomorrow|coming)\b", re.IGNORECASE)
+# Words that put a day ahead ("下周三", "明天", "next Friday"); "下午" or "前后" do not.
+_FUTURE_WORD = re.compile(
+    r"下[周週个個星礼禮]|下下|明[天日年早晚]|[后後]天|\b(?:next|tomorrow|coming)\b", re.IGNORECASE
+)
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 1,000 or 12,345.6: thousands, not decimals
 
 __all__ = ["Refusal", "display", "example", "parse_local_phone", "phone_regions", "read_answer"]
 
@@ -101,7 +105,9 @@ def _choice(spec: FormField, text: str, now: dt.datetime) -> Any | Refusal:
     typed = key(text)
     if typed in labels:
         return labels[typed]
-    found = process.extract(typed, list(labels), scorer=fuzz.WRatio, limit=None)
+    # Plain edit-distance ratio on the whole label: "very slw" is "Very slow", but "n" or "another" is not
+    # "No" / "Other" (a partial-match scorer would take them).
+    found = process.extract(typed, list(labels), scorer=fuzz.ratio, limit=None)
     best = [labels[name] for name, score, _ in found if score >= CHOICE_SCORE]
     if best and all(index == best[0] for index in best):
         return best[0]
@@ -139,6 +145,8 @@ def _time(spec: FormField, text: str, now: dt.datetime) -> Any | Refusal:
     when = parse_when(text, now.replace(tzinfo=None))
     if when is None:
         return Refusal("form.refused.time")
+    if when.has_time and when.end < now.replace(tzinfo=None):  # "今天上午9点" said at 15:00
+        return Refusal("form.refused.date_past")
     if when.end.date() < now.date():
         return Refusal("form.refused.date_past")
     return {"start": when.start.isoformat(), "end": when.end.isoformat(), "has_time": when.has_time}
@@ -153,6 +161,8 @@ def _phone(text: str, language: Language) -> Any | Refusal:
 
 def _number(spec: FormField, text: str, now: dt.datetime) -> Any | Refusal:
     compact = text.replace(" ", "")
+    if _GROUPED.match(compact):
+        return compact.replace(",", "")
     if not _NUMBER.match(compact):
         return Refusal("form.refused.number")
     return compact.replace(",", ".")

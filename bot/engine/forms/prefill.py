@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.engine.booking.identifiers import DeviceId, parse_device_id
-from bot.engine.booking.matching import key
+from bot.engine.booking.matching import key, words
 from bot.engine.forms.draft import FormDraft
 from bot.engine.forms.fields import parse_local_phone
 from bot.knowledge.forms import FormField, FormSpec
@@ -42,11 +42,20 @@ def prefill(spec: FormSpec, draft: FormDraft, text: str, language: Language) -> 
 
 def _choice_in(field: FormField, text: str) -> int | None:
     """The one option whose label (in any language) the message contains, if exactly one does."""
-    typed = key(text)
     found = {
         index
         for index, option in enumerate(field.options)
         for language in LANGUAGES
-        if len(label := key(option[language])) >= MIN_LABEL_CHARS and label in typed
+        if _mentions(text, option[language])
     }
     return found.pop() if len(found) == 1 else None
+
+
+def _mentions(text: str, label: str) -> bool:
+    """Chinese labels anywhere in the message; Latin ones as whole words ("No" is not in "not working")."""
+    compact = key(label)
+    if len(compact) < MIN_LABEL_CHARS:
+        return False
+    if compact.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(words(label))}(?![a-z0-9])", words(text)) is not None
+    return compact in key(text)

@@ -123,14 +123,19 @@ class FormRunner:
             draft.save(ctx.state)
 
     def hears_anger(self, ctx: TurnContext) -> bool:
-        """A form that ends with a person (a complaint) takes angry answers, and its hand-off gets priority."""
+        """Angry words are an answer in a form that ends with a person (a complaint: its hand-off then
+        comes with priority, noted in the draft) and at a free-text question (a spam report quoting
+        "骗子" is describing the scam, not angry at us)."""
         draft = FormDraft.from_state(ctx.state)
         spec = self.knowledge.form(draft.form_id) if draft is not None else None
-        if draft is None or spec is None or spec.handoff != "queue":
+        if draft is None or spec is None:
             return False
-        draft.urgent = True
-        draft.save(ctx.state)
-        return True
+        if spec.handoff == "queue":
+            draft.urgent = True
+            draft.save(ctx.state)
+            return True
+        field = self._engine(spec).current(self._turn(ctx, spec, draft))
+        return field is not None and field.free_text
 
     # -- ticket look-up -------------------------------------------------------------------------------
 
@@ -141,15 +146,14 @@ class FormRunner:
             return False
         conversation = turn.conversation
         found = await submission_for(turn.session, ticket, conversation.channel, conversation.customer_id)
-        spec = self.knowledge.form(found.form_id) if found is not None else None
-        if found is None or spec is None:
+        if found is None:
             ctx.reply(ctx.say("form.lookup.none", ticket=ticket), ReplyKind.INFO)
             return True
         status_key = f"form.status.{found.status}"
         status = ctx.say(status_key) if status_key in CATALOG else found.status
         submitted = found.created_at.astimezone(self.zone).date().isoformat()
-        lines = _lines(spec, found.answers, ctx.language)
-        title = spec.title[ctx.language]
+        shown = found.shown.get(ctx.language) or {}
+        title, lines = shown.get("title", found.form_id), shown.get("lines", "")
         ctx.reply(ctx.say("form.lookup", ticket=ticket, title=title, status=status, date=submitted, lines=lines), ReplyKind.INFO)
         return True
 
@@ -172,7 +176,7 @@ class FormRunner:
     def free_text_interruption(self, state: FormTurn, field: Field[FormTurn], text: str) -> bool:
         if self._complaint_is_an_answer(state.spec, text) or (isinstance(field, SpecField) and field.skipped(text)):
             return False
-        return free_text_interruption(self.knowledge, self.matcher, self.faq, state.ctx, text, field.id)
+        return free_text_interruption(self.knowledge, self.matcher, self.faq, state.ctx, text)
 
     def interruption(self, state: FormTurn, field: Field[FormTurn], text: str) -> bool:
         if self._complaint_is_an_answer(state.spec, text):
@@ -228,6 +232,7 @@ class FormRunner:
         return False
 
     def _summary(self, ctx: TurnContext, spec: FormSpec, draft: FormDraft) -> None:
+        draft.choosing = False  # the summary is showing again: "yes" submits
         language = ctx.language
         lines = _lines(spec, draft.answers, language)
         options = (
@@ -247,6 +252,7 @@ class FormRunner:
             conversation_id=conversation.id,
             language=ctx.language,
             answers=draft.answers,
+            shown={lang: {"title": spec.title[lang], "lines": _lines(spec, draft.answers, lang)} for lang in LANGUAGES},
         )
         leave(ctx.state)
         title = spec.title[ctx.language]

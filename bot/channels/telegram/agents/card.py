@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
@@ -21,7 +21,8 @@ from bot.handoff.desk import BookingLine, TranscriptLine
 from bot.handoff.texts import AGENT_TEXTS, agent_text, priority_icon, reason_label
 from bot.handoff.waits import agent_time, duration
 from bot.settings import Language
-from bot.storage.handoff import ACTIVE, ASSIGNED, WAITING, DayStats, EscalationView
+from bot.storage.handoff import ACTIVE, ASSIGNED, WAITING, EscalationView
+from bot.storage.handoff_stats import DayStats
 
 TOPIC_NAME_LIMIT = 128
 CARD_LIMIT = 4000
@@ -38,12 +39,13 @@ class AgentButton(CallbackData, prefix="ag"):
 def topic_link(chat_id: int, topic_id: int | None) -> str:
     """A t.me link to a topic of a supergroup (its id without the -100 prefix)."""
     internal = str(abs(chat_id))
-    internal = internal[3:] if internal.startswith("100") else internal
+    internal = internal.removeprefix("100")
     return f"https://t.me/c/{internal}/{topic_id}" if topic_id else f"https://t.me/c/{internal}"
 
 
-def link(chat_id: int, view: EscalationView, language: Language) -> str:
-    return f'<a href="{topic_link(chat_id, view.topic_id)}">{escape(agent_text("link.open", language))}</a>'
+def link(chat_id: int, topic_id: int | None, language: Language) -> str:
+    """"Open" linking to the escalation's topic (to the chat while it has none)."""
+    return f'<a href="{topic_link(chat_id, topic_id)}">{escape(agent_text("link.open", language))}</a>'
 
 
 def topic_name(view: EscalationView, language: Language) -> str:
@@ -136,8 +138,17 @@ def card_keyboard(view: EscalationView, language: Language) -> InlineKeyboardMar
     return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
-def queue_text(views: Sequence[EscalationView], language: Language, now: dt.datetime, zone: dt.tzinfo, chat_id: int) -> str:
-    """/queue: waiting and assigned escalations, most urgent and oldest first, with their due time."""
+def queue_text(
+    views: Sequence[EscalationView],
+    language: Language,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+    chat_id: int,
+    topics: Mapping[int, int] | None = None,
+) -> str:
+    """/queue: waiting and assigned escalations, most urgent and oldest first, with their due time
+    and a link to the topic of those that have one (`topics`: escalation id -> topic id)."""
+    topics = topics or {}
     active = [v for v in views if v.status in ACTIVE]
     if not active:
         return escape(agent_text("queue.empty", language))
@@ -161,8 +172,8 @@ def queue_text(views: Sequence[EscalationView], language: Language, now: dt.date
             late=late,
         )
         entry = escape(line)
-        if view.topic_id:
-            entry += f" · {link(chat_id, view, language)}"
+        if view.id in topics:
+            entry += f" · {link(chat_id, topics[view.id], language)}"
         if sum(len(x) + 1 for x in lines) + len(entry) > CARD_LIMIT - 10:
             lines.append("…")  # whole lines only: a cut could split a link's markup
             break

@@ -1,0 +1,138 @@
+"""The SMS channel's units of work over `bot.storage.sms`: each method opens one short transaction.
+
+The SMS channel's calls are one statement each (keep a message, mark one sent...), so this class saves
+its callers the session boilerplate; the statements themselves are `bot.storage.sms`'s functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import as_utc
+from bot.storage import sms
+from bot.storage.database import Database
+from bot.storage.sms import OUTBOX_FAILED, PENDING, SENT, SUPPRESSED, InboxItem, OutboxItem
+
+
+class SmsStore:
+    """The SMS channel's units of work: each method opens one transaction around repository calls."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def _read(self) -> AsyncSession:
+        return self.database.sessions()
+
+    async def receive(self, provider: str, external_id: str, from_number: str, to_number: str | None, body: str,
+                      media: Sequence[tuple[str, str]] = ()) -> int | None:
+        """Keep an inbound message; its id, or None when this (provider, external id) was received before."""
+        async with self.database.sessions() as session, session.begin():
+            return await sms.receive(session, provider, external_id, from_number, to_number, body, media)
+
+    async def finish_inbound(self, inbox_id: int, status: str, error: str | None = None) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await sms.finish_inbound(session, inbox_id, status, error)
+
+    async def pending_inbox(self, limit: int = 1000) -> list[InboxItem]:
+        """Messages received but not handled yet (the process stopped in between), oldest first."""
+        async with self._read() as session:
+            return await sms.pending_inbox(session, limit)
+
+    async def inbox(self, number: str | None = None) -> list[InboxItem]:
+        async with self._read() as session:
+            return await sms.inbox(session, number)
+
+    async def received_since(self, number: str, since: dt.datetime, *, before_id: int | None = None) -> int:
+        """How many messages this number sent since `since` (those up to `before_id` when given)."""
+        async with self._read() as session:
+            return await sms.received_since(session, number, since, before_id=before_id)
+
+    async def enqueue(self, to_number: str, body: str, kind: str, *, template_id: str | None = None,
+                      template_params: dict[str, str] | None = None, conversation_id: int | None = None,
+                      now: dt.datetime | None = None) -> int:
+        """Queue one SMS; it is due at once."""
+        async with self.database.sessions() as session, session.begin():
+            return await sms.enqueue(session, to_number, body, kind, template_id=template_id, template_params=template_params,
+                                 conversation_id=conversation_id, now=now)
+
+    async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 50) -> list[OutboxItem]:
+        """The oldest unsent message of each number, when it is due, marked "sending" until now + lease.
+
+        A number whose oldest unsent message is not due yet (backing off) sends nothing newer meanwhile,
+        so a number's messages arrive in order. Each claim is its own short transaction (a
+        compare-and-set): two workers never both take the same row.
+        """
+        now = as_utc(now)
+        async with self._read() as session:
+            heads = await sms.unsent_heads(session, limit * 20)
+        claimed: list[OutboxItem] = []
+        for row_id, _number, status, due in heads:
+            if as_utc(due) > now:
+                continue
+            async with self.database.sessions() as session, session.begin():
+                item = await sms.claim(session, row_id, status, due, now + lease)
+            if item is not None:
+                claimed.append(item)
+            if len(claimed) >= limit:
+                break
+        return claimed
+
+    async def mark_sent(self, outbox_id: int, provider_id: str | None, now: dt.datetime) -> None:
+        await self._finish(outbox_id, status=SENT, provider_id=provider_id, sent_at=as_utc(now), last_error=None)
+
+    async def mark_retry(self, outbox_id: int, error: str, due: dt.datetime) -> None:
+        await self._finish(outbox_id, status=PENDING, next_attempt_at=as_utc(due), last_error=error[:2000])
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        await self._finish(outbox_id, status=OUTBOX_FAILED, last_error=error[:2000])
+
+    async def mark_suppressed(self, outbox_id: int, reason: str) -> None:
+        await self._finish(outbox_id, status=SUPPRESSED, last_error=reason)
+
+    async def _finish(self, outbox_id: int, **values: Any) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await sms.finish_outbound(session, outbox_id, **values)
+
+    async def outbox(self, number: str | None = None, status: str | None = None) -> list[OutboxItem]:
+        """Queued and sent messages, oldest first (tests, operators)."""
+        async with self._read() as session:
+            return await sms.outbox(session, number, status)
+
+    async def next_due(self) -> dt.datetime | None:
+        """When the next message can go: the earliest due time among each number's oldest unsent message."""
+        async with self._read() as session:
+            heads = await sms.unsent_heads(session)
+        return min((as_utc(due) for *_, due in heads), default=None)
+
+    async def set_opted_out(self, number: str, opted_out: bool) -> None:
+        """STOP (True) or START (False); opting out also drops a pending MORE."""
+        async with self.database.sessions() as session, session.begin():
+            await sms.set_opted_out(session, number, opted_out)
+
+    async def is_opted_out(self, number: str) -> bool:
+        async with self._read() as session:
+            return await sms.is_opted_out(session, number)
+
+    async def save_more(self, number: str, text: str | None, language: str | None, options_sent: int | None = None) -> None:
+        """Keep the rest of a long reply for MORE (None clears it), and how many of its options were sent."""
+        await self._contact(number, more_text=text, more_language=language if text else None,
+                            more_options_sent=options_sent if text else None)
+
+    async def _contact(self, number: str, **values: Any) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await sms.upsert_contact(session, number, **values)
+
+    async def take_more(self, number: str) -> tuple[str, str, int | None] | None:
+        """The rest of the last long reply, its language and how many options were sent, removed from the
+        store; None when nothing waits."""
+        async with self.database.sessions() as session, session.begin():
+            return await sms.take_more(session, number)
+
+    async def options_sent(self, number: str) -> int | None:
+        """How many numbered options of a reply waiting for MORE were sent (see `options_sent`)."""
+        async with self._read() as session:
+            return await sms.options_sent(session, number)
