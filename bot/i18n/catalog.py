@@ -125,7 +125,7 @@ def collect() -> list[Message]:
 def made_from(reply: str, made: list[Message]) -> Message | None:
     """The message `reply` is made from: itself if it is one, else the longest recorded one it starts with.
 
-    "Starts with" because an assembled reply leads with the line that explains it (a refusal before
+    "Starts with" (a whole line of it) because an assembled reply leads with the line that explains it (a refusal before
     the question asked again, "booked" before the next steps); "longest" so that a line nested at the
     start of another (a summary inside "please confirm") yields the outer one.
     """
@@ -133,6 +133,9 @@ def made_from(reply: str, made: list[Message]) -> Message | None:
         return reply
     best: Message | None = None
     for message in made:
-        if message and reply.startswith(message) and (best is None or len(message) > len(best)):
+        # Whole lines only: an operator's question that merely begins like a short label ("是否…" after a
+        # "是" button was made) is not that label.
+        whole = reply == message or (reply.startswith(message) and reply[len(message)] in "\n ")
+        if message and whole and (best is None or len(message) > len(best)):
             best = message
     return best

@@ -74,6 +74,12 @@ async def test_one_message_booking_in_chinese(harness: SmsHarness) -> None:
     # Status by SMS keyword, in the same language.
     status = await harness.chat("进度")
     assert ticket in status
+    # Looked up by its number, the booking's status goes as a template too (the ticket comes from the
+    # reply's data, never read back out of the text).
+    looked_up = await harness.chat(ticket)
+    assert ticket in looked_up
+    templates = [(m.template_id, m.template_params.get("ticket")) for m in await harness.outbox(CUSTOMER) if m.template_id]
+    assert ("booking.status", ticket) in templates
 
 
 async def test_one_message_booking_in_english(harness: SmsHarness) -> None:

@@ -192,7 +192,7 @@ class SmsChannel:
         outcome = await self.runtime.handle(await self._inbound(item))
         if outcome.duplicate:
             return DONE
-        await self._send_outcome(number, outcome, started)
+        await self._send_outcome(number, outcome)
         return DONE
 
     async def _inbound(self, item: InboxItem) -> Inbound:
@@ -217,12 +217,12 @@ class SmsChannel:
 
     # -- answering --------------------------------------------------------------------------------
 
-    async def _send_outcome(self, number: str, outcome: Outcome, started: dt.datetime) -> None:
+    async def _send_outcome(self, number: str, outcome: Outcome) -> None:
         rendered = render_replies(outcome.replies)
         if not rendered.text:
             await self.sms.save_more(number, None, None)
             return
-        template = await booking_template(self.runtime, number, rendered.text, started)
+        template = await booking_template(self.runtime, number, outcome.replies)
         await self.send_rendered(number, rendered, "reply", outcome.language, template=template,
                                  conversation_id=outcome.conversation_id)
 

@@ -1,8 +1,9 @@
 """Which replies a template-only gateway can carry, and their parameters.
 
-A booking confirmation and a booking's status are recognised by the ticket number in the reply
-("R7K-4Q2", `find_ticket`) that belongs to this customer's booking (ownership checked in the
-database, as the booking desk does). Anything else gets no template: it is free text.
+A booking confirmation and a booking's status are recognised by the ticket the replies carry (a
+catalog line made with a `ticket` value, `Reply.values`): the channel never reads it back out of the
+rendered text. The ticket must belong to this customer's booking (ownership checked in the database,
+as the booking desk does). Anything else gets no template: it is free text.
 """
 
 from __future__ import annotations
@@ -13,18 +14,32 @@ from typing import Any
 
 from bot.channels.sms.providers import Template
 from bot.clock import as_utc
-from bot.storage.booking import BOOKED, booking_for, find_ticket
+from bot.engine.types import Reply
+from bot.storage.booking import BOOKED, BOOKING_TICKETS, booking_for
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "sms"
 
 
-async def booking_template(runtime: Any, number: str, text: str, since: dt.datetime) -> Template | None:
-    """booking.confirmed for a booking made since `since` (this turn), booking.status for any other of the customer's."""
-    ticket = find_ticket(text)
-    if ticket is None:
+CONFIRMATION_KEY = "booking.booked"  # the catalog line that confirms a new booking
+
+
+def replied_ticket(replies: tuple[Reply, ...]) -> tuple[str, str | None] | None:
+    """The repair ticket the replies were made with (a confirmation, a status, a move) and that line's key."""
+    for reply in replies:
+        ticket = (reply.values or {}).get("ticket")
+        if isinstance(ticket, str) and BOOKING_TICKETS.find(ticket) == ticket:
+            return ticket, reply.key
+    return None
+
+
+async def booking_template(runtime: Any, number: str, replies: tuple[Reply, ...]) -> Template | None:
+    """booking.confirmed for the reply that confirms a new booking, booking.status for any other about one."""
+    found = replied_ticket(replies)
+    if found is None:
         return None
+    ticket, key = found
     try:
         async with runtime.database.sessions() as session:
             booking = await booking_for(session, ticket, CHANNEL, number)
@@ -36,7 +51,7 @@ async def booking_template(runtime: Any, number: str, text: str, since: dt.datet
     zone = _centre_zone(runtime, booking.centre_id)
     start, end = as_utc(booking.slot_start).astimezone(zone), as_utc(booking.slot_end).astimezone(zone)
     when = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
-    if booking.status == BOOKED and as_utc(booking.created_at) >= since:
+    if booking.status == BOOKED and key == CONFIRMATION_KEY:
         return Template("booking.confirmed", {"ticket": booking.ticket, "when": when, "centre": _centre_name(runtime, booking)})
     return Template("booking.status", {"ticket": booking.ticket, "status": booking.status, "when": when})
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.engine.booking.form import assign
 from bot.engine.booking.manage_draft import manage_state
+from bot.engine.booking.stored_draft import StoredDraft
 from bot.engine.context import TurnContext
 from bot.knowledge.catalog import Catalog
 from bot.settings import Language
@@ -36,30 +37,12 @@ def stored_booking(state: dict[str, Any]) -> dict[str, Any] | None:
     return bk
 
 
-class BookingDraft:
+class BookingDraft(StoredDraft):
     """The engine's `Draft` (bot.engine.forms.engine) over the stored booking dict."""
 
     def __init__(self, catalog: Catalog, bk: dict[str, Any]) -> None:
+        super().__init__(bk)
         self.catalog = catalog
-        self.bk = bk
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.bk["data"]  # type: ignore[no-any-return]
-
-    @property
-    def fails(self) -> int:
-        return int(self.bk.get("fails", 0))
-
-    @fails.setter
-    def fails(self, value: int) -> None:
-        self.bk["fails"] = value
-
-    def has(self, field_id: str) -> bool:
-        return field_id in self.data
-
-    def changing(self) -> str | None:
-        return None  # the summary's "change ..." clears answers instead: the first-unanswered rule asks them
 
     def take(self, field_id: str, value: Any, dependents: tuple[str, ...] = ()) -> None:
         assign(self.catalog, self.bk, field_id, value)  # DEPENDENTS (form.py) are cleared there

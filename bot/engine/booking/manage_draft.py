@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.engine.booking.stored_draft import StoredDraft
 from bot.engine.context import TurnContext
 from bot.knowledge.catalog import Catalog
 from bot.settings import Language
@@ -58,29 +59,8 @@ def manage_state(bk: dict[str, Any]) -> dict[str, Any] | None:
     return converted
 
 
-class ManageDraft:
+class ManageDraft(StoredDraft):
     """The engine's `Draft` (bot.engine.forms.engine) over the desk's stored dict."""
-
-    def __init__(self, bk: dict[str, Any]) -> None:
-        self.bk = bk
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.bk.setdefault("data", {})  # type: ignore[no-any-return]
-
-    @property
-    def fails(self) -> int:
-        return int(self.bk.get("fails", 0))
-
-    @fails.setter
-    def fails(self, value: int) -> None:
-        self.bk["fails"] = value
-
-    def has(self, field_id: str) -> bool:
-        return field_id in self.data
-
-    def changing(self) -> str | None:
-        return None
 
     def take(self, field_id: str, value: Any, dependents: tuple[str, ...] = ()) -> None:
         """Keep an answer; what depends on it is asked again even when it is the same (a ticket reopened)."""
