@@ -162,8 +162,7 @@ class Engine:
         angry = action is None and inbound.kind is InboundKind.TEXT and is_angry(text)
         if angry and flow is not None and not flow.hears_anger(ctx):
             # Clear anger in the middle of a form: stop asking questions, a person takes it from here.
-            ctx.state.pop("flow", None)
-            ctx.state.pop(flow.name, None)
+            flow.leave(ctx)
             hand_off(ctx, "anger")
         elif flow is not None and (action is None or action.kind is not ActionKind.RESET):
             await flow.step(ctx, turn, inbound, action)
@@ -188,8 +187,7 @@ class Engine:
             # any other flow just started is left again: a person takes it from here.
             if angry and (started is None or not started.hears_anger(ctx)):
                 if started is not None:
-                    ctx.state.pop("flow", None)
-                    ctx.state.pop(started.name, None)
+                    started.leave(ctx)
                 _escalate_anger(ctx)
         _remember_options(ctx)
 

@@ -25,6 +25,9 @@ class Flow(Protocol):
     async def step(self, ctx: TurnContext, turn: Turn, inbound: Inbound, action: Action | None) -> None:
         """Handle the next customer message while the flow is active."""
 
+    def leave(self, ctx: TurnContext) -> None:
+        """End the flow: forget its state, so the next message is the engine's again."""
+
     def hears_anger(self, ctx: TurnContext) -> bool:
         """The customer's message is clearly angry: True when the flow takes it as an answer anyway.
 

@@ -122,6 +122,10 @@ class FormRunner:
         if ctx.state.get("flow") == self.name:
             draft.save(ctx.state)
 
+    def leave(self, ctx: TurnContext) -> None:
+        """End the form without submitting it."""
+        leave(ctx.state)
+
     def hears_anger(self, ctx: TurnContext) -> bool:
         """Angry words are an answer in a form that ends with a person (a complaint: its hand-off then
         comes with priority, noted in the draft) and at a free-text question (a spam report quoting
