@@ -92,27 +92,20 @@ def anger_score(text: str | None) -> float:
     if not folded:
         return 0.0
     cjk = folded.replace(" ", "")
-    score = 0.0
-    weak = 0.0
-    for phrase in STRONG_ZH:
-        if phrase in cjk:
-            score += STRONG
-    for phrase in STRONG_EN:
-        if _en(phrase).search(folded):
-            score += STRONG
+    score = STRONG * _markers(STRONG_ZH, STRONG_EN, cjk, folded)
     if score >= ANGER_THRESHOLD:
         return score
-    for phrase in WEAK_ZH:
-        if phrase in cjk:
-            weak += WEAK
-    for phrase in WEAK_EN:
-        if _en(phrase).search(folded):
-            weak += WEAK
+    weak = WEAK * _markers(WEAK_ZH, WEAK_EN, cjk, folded)
     raw = unicodedata.normalize("NFKC", text)
     shouting = bool(_SHOUTING.search(raw)) or len(_CAPS_WORD.findall(raw)) >= 2
     if weak and shouting:
         weak += SHOUT
     return score + weak
+
+
+def _markers(chinese: tuple[str, ...], english: tuple[str, ...], cjk: str, folded: str) -> int:
+    """How many of the markers the message has: Chinese ones anywhere, English ones as whole words."""
+    return sum(phrase in cjk for phrase in chinese) + sum(bool(_en(phrase).search(folded)) for phrase in english)
 
 
 def is_angry(text: str | None) -> bool:

@@ -76,13 +76,21 @@ def set_model(catalog: Catalog, bk: dict[str, Any], model: ProductModel) -> None
     assign(catalog, bk, "model", model.id)
 
 
-def answer_type(catalog: Catalog, ctx: TurnContext, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+def _suggestion_taken(catalog: Catalog, bk: dict[str, Any], text: str, value: str | None) -> Outcome | bool:
+    """The answer to a pending "did you mean" (a model taken: None, "none of these": ASK_AGAIN), else False."""
     chosen = take_suggestion(catalog, bk, text, value)
     if isinstance(chosen, ProductModel):
         set_model(catalog, bk, chosen)
         return None
     if chosen is False:
         return ASK_AGAIN
+    return False
+
+
+def answer_type(catalog: Catalog, ctx: TurnContext, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
+    taken = _suggestion_taken(catalog, bk, text, value)
+    if taken is not False:
+        return taken
     if value is not None:
         if catalog.product_type(value) is None:
             return Problem("bad.type")
@@ -105,12 +113,9 @@ def answer_type(catalog: Catalog, ctx: TurnContext, bk: dict[str, Any], text: st
 
 
 def answer_model(catalog: Catalog, ctx: TurnContext, bk: dict[str, Any], text: str, value: str | None) -> Outcome:
-    chosen = take_suggestion(catalog, bk, text, value)
-    if isinstance(chosen, ProductModel):
-        set_model(catalog, bk, chosen)
-        return None
-    if chosen is False:
-        return ASK_AGAIN
+    taken = _suggestion_taken(catalog, bk, text, value)
+    if taken is not False:
+        return taken
     if value is not None:
         model = catalog.model(value)
         if model is None:
