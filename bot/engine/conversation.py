@@ -26,7 +26,17 @@ from bot.engine.handoff import PRIORITY, hand_off, is_angry
 from bot.engine.language import resolve_language
 from bot.engine.messages import LANGUAGE_NAMES
 from bot.engine.ports import HumanQueue
-from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Option, Outcome, Reply, ReplyKind
+from bot.engine.types import (
+    Action,
+    ActionKind,
+    Handoff,
+    Inbound,
+    InboundKind,
+    Option,
+    Outcome,
+    Reply,
+    ReplyKind,
+)
 from bot.knowledge import FaqEntry, KnowledgeBase
 from bot.nlu.matcher import IntentMatcher
 from bot.settings import LANGUAGES, Settings

@@ -17,8 +17,13 @@ from bot.engine import Action, Inbound, InboundKind, Outcome
 from bot.engine.booking import BookingFlow
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
-from tests.support import DEMO_KB, SHANGHAI, WEDNESDAY_MORNING, Clock, use_cached_matcher  # noqa: F401
-
+from tests.support import (  # noqa: F401
+    DEMO_KB,
+    SHANGHAI,
+    WEDNESDAY_MORNING,
+    Clock,
+    use_cached_matcher,
+)
 
 
 @pytest.fixture(autouse=True)

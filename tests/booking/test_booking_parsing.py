@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.engine.booking.dates import DateSpan, parse_purchase_date, parse_when
-from bot.engine.booking.identifiers import DeviceId, parse_device_id
+from bot.engine.answers.dates import DateSpan, parse_purchase_date, parse_when
+from bot.engine.answers.identifiers import DeviceId, parse_device_id
+from bot.engine.answers.phones import masked_phone, parse_phone
 from bot.engine.booking.matching import (
     match_city,
     match_model,
@@ -15,7 +16,6 @@ from bot.engine.booking.matching import (
     model_in_text,
     type_in_text,
 )
-from bot.engine.booking.phones import masked_phone, parse_phone
 from bot.engine.booking.schedule import (
     callback_promise,
     day_slots,

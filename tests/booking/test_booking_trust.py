@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.sms.segments import segment_count
-from bot.engine.booking.dates import parse_purchase_date, parse_when
-from bot.engine.booking.identifiers import parse_device_id
-from bot.engine.booking.phones import parse_phone
+from bot.engine.answers.dates import parse_purchase_date, parse_when
+from bot.engine.answers.identifiers import parse_device_id
+from bot.engine.answers.phones import parse_phone
 from bot.storage.booking import Booking, find_ticket
 from tests.fakes.sms_provider import FakeTwilio
 from tests.sms.conftest import CUSTOMER, SmsHarness, open_harness
@@ -75,7 +75,7 @@ async def test_letters_in_a_phone_number_are_refused_and_explained(harness: SmsH
 
 
 def test_phone_letters_in_every_form() -> None:
-    from bot.engine.booking.phones import phone_problem  # new with the fix
+    from bot.engine.answers.phones import phone_problem  # new with the fix
 
     for text in ("138OO138OOO", "1-800-FLOWERS", "138 0013 800O", "+86 l38 0013 8000", "138００１38000x"):
         assert parse_phone(text) is None and phone_problem(text) == "letters", text

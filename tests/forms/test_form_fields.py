@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.engine.booking.dates import parse_when
+from bot.engine.answers.dates import parse_when
 from bot.engine.forms.fields import Refusal, display, read_answer
 from bot.knowledge.forms import FormField
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
 
 from bot.channels.sms import NoProvider, OutgoingSms, Template, TwilioProvider, build_sms
 from bot.channels.sms.outbox import Outbox

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from bot.engine.answers.words import is_yes, key
 from bot.engine.booking import render
 from bot.engine.booking.form import (
     Outcome,
@@ -19,13 +20,7 @@ from bot.engine.booking.form import (
     option,
     warranty_of,
 )
-from bot.engine.booking.matching import (
-    centre_in_text,
-    is_yes,
-    key,
-    match_centre,
-    match_city,
-)
+from bot.engine.booking.matching import centre_in_text, match_centre, match_city
 from bot.engine.booking.messages import say
 from bot.engine.context import TurnContext
 from bot.engine.types import Option, ReplyKind

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.engine.answers.phones import parse_phone, phone_problem
+from bot.engine.answers.words import is_no, is_yes
 from bot.engine.booking.form import Outcome, Problem, assign
-from bot.engine.booking.matching import is_no, is_yes
-from bot.engine.booking.phones import parse_phone, phone_problem
 from bot.knowledge.catalog import Catalog
 
 PHONE_EXAMPLES = {"CN": "13800138000", "HK": "9123 4567", "TW": "0912 345 678", "MO": "6612 3456"}

@@ -9,8 +9,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from bot.engine.answers.dates import parse_when
 from bot.engine.booking import render
-from bot.engine.booking.dates import parse_when
 from bot.engine.booking.form import ASK_AGAIN, Outcome, Problem, assign, leave, option
 from bot.engine.booking.messages import say
 from bot.engine.booking.prefill import has_day, time_only

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.engine.answers.words import is_no, is_yes
 from bot.engine.booking import (
     centre_steps,
     contact_steps,
@@ -27,7 +28,6 @@ from bot.engine.booking import (
 )
 from bot.engine.booking.draft import BookingTurn
 from bot.engine.booking.form import DEPENDENTS, Outcome, loaner_offered, option
-from bot.engine.booking.matching import is_no, is_yes
 from bot.engine.booking.messages import say
 from bot.engine.forms.field import (
     ASK_AGAIN,

@@ -32,6 +32,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, system_clock
+from bot.engine.answers.interruptions import answer_interruption, free_text_interruption
+from bot.engine.answers.words import is_back, is_cancel
 from bot.engine.booking import centre_steps, day_time, form
 from bot.engine.booking import fields as booking_fields
 from bot.engine.booking.confirm import SummaryField
@@ -50,9 +52,8 @@ from bot.engine.booking.form import (
     booking_action,
     option,
 )
-from bot.engine.booking.interruptions import answer_interruption, free_text_interruption
 from bot.engine.booking.manage import TicketDesk
-from bot.engine.booking.matching import is_back, is_cancel, model_in_text, type_in_text
+from bot.engine.booking.matching import model_in_text, type_in_text
 from bot.engine.booking.messages import say
 from bot.engine.booking.prefill import apply_hints, read_request
 from bot.engine.booking.product_steps import MAX_FAULT_CHARS

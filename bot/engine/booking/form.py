@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.engine.booking.matching import key
+from bot.engine.answers.words import key
 from bot.engine.booking.names import NAME, PREFIX
 from bot.engine.booking.warranty import WarrantyStatus, warranty_status
 from bot.engine.context import TurnContext

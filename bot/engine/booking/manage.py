@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.engine.answers.words import is_back, is_cancel
 from bot.engine.booking.form import NAME, booking_action
 from bot.engine.booking.manage_draft import ManageDraft, ManageTurn
 from bot.engine.booking.manage_fields import (
@@ -25,7 +26,6 @@ from bot.engine.booking.manage_fields import (
     ManageField,
     status_text,
 )
-from bot.engine.booking.matching import is_back, is_cancel
 from bot.engine.booking.messages import say
 from bot.engine.context import TurnContext
 from bot.engine.forms.engine import MAX_FAILS, FormEngine

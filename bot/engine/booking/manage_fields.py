@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.engine.answers.words import is_cancel, is_done, is_move, is_no, is_yes
 from bot.engine.booking import render
 from bot.engine.booking.day_time import day_options, no_slot, slot_options
 from bot.engine.booking.form import option
 from bot.engine.booking.manage_draft import MANAGE_DEPENDENTS, ManageTurn
-from bot.engine.booking.matching import is_cancel, is_done, is_move, is_no, is_yes
 from bot.engine.booking.messages import MESSAGES, say
 from bot.engine.booking.schedule import Slot, available_slots
 from bot.engine.forms.field import ASK_AGAIN, HANDLED, Question, Read, Refusal, Signal
@@ -259,7 +259,7 @@ async def read_day(s: ManageTurn, text: str, choice: str | None) -> Read:
         except ValueError:
             day = None
     else:
-        from bot.engine.booking.dates import parse_when
+        from bot.engine.answers.dates import parse_when
 
         wish = parse_when(text, s.local_now(centre.zone).replace(tzinfo=None))
         day = wish.start.date() if wish else None
@@ -302,7 +302,7 @@ async def read_slot(s: ManageTurn, text: str, choice: str | None) -> Read:
         if slot is None:
             return await _reask(s, "bad.slot_full")
     else:
-        from bot.engine.booking.dates import parse_when
+        from bot.engine.answers.dates import parse_when
 
         wish = parse_when(text, dt.datetime.combine(day, dt.time(0)))
         if wish is not None and wish.has_time:

@@ -24,11 +24,10 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.engine.booking.dates import parse_when
+from bot.engine.answers.dates import parse_when
+from bot.engine.answers.words import key, looks_like_question
 from bot.engine.booking.matching import (
     centre_in_text,
-    key,
-    looks_like_question,
     match_city,
     model_in_text,
     type_in_text,

@@ -10,8 +10,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from bot.engine.answers.dates import DateSpan, parse_purchase_date
+from bot.engine.answers.identifiers import DeviceId, parse_device_id
+from bot.engine.answers.words import is_no, is_skip, is_yes
 from bot.engine.booking import render
-from bot.engine.booking.dates import DateSpan, parse_purchase_date
 from bot.engine.booking.form import (
     ASK_AGAIN,
     HANDLED,
@@ -23,15 +25,7 @@ from bot.engine.booking.form import (
     option,
     warranty_of,
 )
-from bot.engine.booking.identifiers import DeviceId, parse_device_id
-from bot.engine.booking.matching import (
-    is_no,
-    is_skip,
-    is_yes,
-    match_model,
-    match_type,
-    model_in_text,
-)
+from bot.engine.booking.matching import match_model, match_type, model_in_text
 from bot.engine.booking.messages import say
 from bot.engine.booking.warranty import EXCHANGE_DAYS, RETURN_DAYS
 from bot.engine.context import TurnContext

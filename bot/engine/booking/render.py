@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.engine.answers.phones import display_phone
 from bot.engine.booking.messages import say
-from bot.engine.booking.phones import display_phone
 from bot.i18n import formats
 from bot.knowledge.catalog import Catalog, ServiceCentre
 from bot.settings import Language

@@ -10,9 +10,9 @@ import datetime as dt
 import logging
 from typing import Any, Literal
 
+from bot.engine.answers.words import is_change, is_no, is_yes, key
 from bot.engine.booking import render
 from bot.engine.booking.form import Outcome, Problem, model_of, option, warranty_of
-from bot.engine.booking.matching import is_change, is_no, is_yes, key
 from bot.engine.booking.messages import say
 from bot.engine.booking.schedule import callback_promise, find_slot
 from bot.engine.booking.warranty import WarrantyStatus

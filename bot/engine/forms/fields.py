@@ -15,10 +15,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.booking.dates import DateSpan, parse_purchase_date, parse_when
-from bot.engine.booking.identifiers import DeviceId, parse_device_id
-from bot.engine.booking.matching import is_no, is_yes, key
-from bot.engine.booking.phones import display_phone, parse_phone, phone_problem
+from bot.engine.answers.dates import DateSpan, parse_purchase_date, parse_when
+from bot.engine.answers.identifiers import DeviceId, parse_device_id
+from bot.engine.answers.phones import display_phone, parse_phone, phone_problem
+from bot.engine.answers.words import is_no, is_yes, key
 from bot.engine.forms.field import Refusal
 from bot.i18n import text as line
 from bot.knowledge.forms import FormField

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.booking.identifiers import DeviceId, parse_device_id
-from bot.engine.booking.matching import key, words
+from bot.engine.answers.identifiers import DeviceId, parse_device_id
+from bot.engine.answers.words import key, words
 from bot.engine.forms.draft import FormDraft
 from bot.engine.forms.fields import parse_local_phone
 from bot.knowledge.forms import FormField, FormSpec

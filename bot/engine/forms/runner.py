@@ -22,8 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, system_clock
-from bot.engine.booking.interruptions import answer_interruption, free_text_interruption
-from bot.engine.booking.matching import is_back, is_cancel, is_change, is_yes, key
+from bot.engine.answers.interruptions import answer_interruption, free_text_interruption
+from bot.engine.answers.words import is_back, is_cancel, is_change, is_yes, key
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
 from bot.engine.forms.draft import FormDraft, leave

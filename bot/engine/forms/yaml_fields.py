@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from bot.engine.booking.matching import is_skip
+from bot.engine.answers.words import is_skip
 from bot.engine.context import TurnContext
 from bot.engine.forms.draft import FormDraft
 from bot.engine.forms.field import Question, Read, Refusal, button

@@ -7,8 +7,7 @@ it is just an answer, whatever it looks like.
 
 from __future__ import annotations
 
-from bot.engine.booking.matching import could_be_question, looks_like_question
-from bot.engine.booking.names import NAME
+from bot.engine.answers.words import could_be_question, looks_like_question
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
 from bot.knowledge import KnowledgeBase
