@@ -41,7 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.clock import as_utc
 from bot.storage.database import session_clock
 from bot.storage.models import Base, clock_default
-from bot.storage.tickets import TICKET_ALPHABET, TICKET_ATTEMPTS, TicketFormat  # noqa: F401 - TICKET_ALPHABET re-exported
+from bot.storage.tickets import TICKET_ALPHABET, TicketFormat, insert_with_new_ticket  # noqa: F401 - TICKET_ALPHABET re-exported
 
 BOOKING_TICKETS = TicketFormat("R")
 TICKET_PATTERN = BOOKING_TICKETS.pattern
@@ -213,19 +213,15 @@ async def create_booking(session: AsyncSession, data: NewBooking, capacity: int)
     values["photos"] = list(data.photos)
     values["slot_start"] = as_utc(data.slot_start)
     values["slot_end"] = as_utc(data.slot_end)
-    for _ in range(TICKET_ATTEMPTS):
-        booking = Booking(ticket=new_ticket(), status=BOOKED, **values)
-        try:
-            async with session.begin_nested():
-                session.add(booking)
-                await session.flush()
-                await _claim_seat(session, booking, capacity)
-            return booking
-        except IntegrityError as exc:
-            if "ticket" not in str(exc.orig).lower():  # pragma: no cover - only the ticket can collide here
-                raise
-            continue
-    raise RuntimeError("could not find a free ticket number")  # pragma: no cover - 28 million numbers
+
+    async def insert(ticket: str) -> Booking:
+        booking = Booking(ticket=ticket, status=BOOKED, **values)
+        session.add(booking)
+        await session.flush()
+        await _claim_seat(session, booking, capacity)  # SlotFull: no seat left, the whole savepoint goes
+        return booking
+
+    return await insert_with_new_ticket(session, BOOKING_TICKETS, insert)
 
 
 async def booking_for(session: AsyncSession, ticket: str, channel: str, customer_id: str) -> Booking | None:

@@ -21,12 +21,11 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base, clock_default
-from bot.storage.tickets import TICKET_ATTEMPTS, TicketFormat
+from bot.storage.tickets import TicketFormat, insert_with_new_ticket
 
 FORM_TICKETS = TicketFormat("F")
 SUBMITTED = "submitted"
@@ -69,9 +68,10 @@ async def submit_form(
     shown: dict[str, Any],
 ) -> FormSubmission:
     """Store a filled form under a new unique ticket number."""
-    for _ in range(TICKET_ATTEMPTS):
+
+    async def insert(ticket: str) -> FormSubmission:
         submission = FormSubmission(
-            ticket=FORM_TICKETS.new(),
+            ticket=ticket,
             form_id=form_id,
             channel=channel,
             customer_id=customer_id,
@@ -81,15 +81,11 @@ async def submit_form(
             answers=answers,
             shown=shown,
         )
-        try:
-            async with session.begin_nested():
-                session.add(submission)
-                await session.flush()
-            return submission
-        except IntegrityError as exc:
-            if "ticket" not in str(exc.orig).lower():  # pragma: no cover - only the ticket can collide here
-                raise
-    raise RuntimeError("could not find a free ticket number")  # pragma: no cover - 28 million numbers
+        session.add(submission)
+        await session.flush()
+        return submission
+
+    return await insert_with_new_ticket(session, FORM_TICKETS, insert)
 
 
 async def submission_for(session: AsyncSession, ticket: str, channel: str, customer_id: str) -> FormSubmission | None:

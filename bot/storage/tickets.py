@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TICKET_ATTEMPTS = 20  # random numbers tried before giving up on a unique one (28 million per prefix)
@@ -42,3 +49,16 @@ class TicketFormat:
             if any(c.isdigit() for c in body) or any(c in "-‐‑–—_ " for c in body.strip()):
                 return f"{self.prefix}{match.group(1).upper()}-{match.group(2).upper()}"
         return None
+
+
+async def insert_with_new_ticket(session: AsyncSession, tickets: TicketFormat, insert: Callable[[str], Awaitable[T]]) -> T:
+    """Run `insert(ticket)` in a savepoint with a fresh random ticket, again with another while the
+    table's unique index says the ticket is taken; any other integrity error is the caller's."""
+    for _ in range(TICKET_ATTEMPTS):
+        try:
+            async with session.begin_nested():
+                return await insert(tickets.new())
+        except IntegrityError as exc:
+            if "ticket" not in str(exc.orig).lower():
+                raise
+    raise RuntimeError("could not find a free ticket number")  # pragma: no cover - 28 million numbers

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,13 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.channels.telegram.polling import start_polling
 from bot.engine.booking import BookingFlow
 from bot.runtime import build_runtime
 from bot.storage.booking import Booking
 from tests.booking.conftest import DEMO_KB, Clock
 from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text
-from tests.telegram.conftest import TelegramHarness, build_harness, make_settings
+from tests.telegram.conftest import TelegramHarness, make_settings, polling
 
 ADA = 2001
 
@@ -27,18 +24,10 @@ async def tg(tmp_path: Path, clock: Clock) -> AsyncIterator[TelegramHarness]:
     async with FakeTelegramAPI() as api:
         runtime = await build_runtime(make_settings(api, tmp_path, knowledge_dir=DEMO_KB), clock=clock)
         assert isinstance(runtime.engine.flows["booking"], BookingFlow)
-        harness = build_harness(api, runtime)
-        harness.task = asyncio.create_task(
-            start_polling(runtime, harness.bot, harness.dispatcher, handle_signals=False, polling_timeout=1)
-        )
-        await api.wait_for(lambda: api.calls_to("getUpdates") or harness.task.done())  # type: ignore[union-attr]
         try:
-            yield harness
+            async with polling(api, runtime) as harness:
+                yield harness
         finally:
-            with contextlib.suppress(RuntimeError):
-                await harness.dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(harness.task, 10)
             await runtime.close()
 
 

@@ -121,9 +121,9 @@ def build_harness(api: FakeTelegramAPI, runtime: Runtime) -> TelegramHarness:
     return TelegramHarness(api=api, runtime=runtime, bot=bot, dispatcher=dispatcher, channel=channel, clock=clock)
 
 
-@pytest.fixture
-async def tg(api: FakeTelegramAPI, runtime: Runtime) -> AsyncIterator[TelegramHarness]:
-    """The bot long polling the fake server, ready once its first getUpdates arrived."""
+@contextlib.asynccontextmanager
+async def polling(api: FakeTelegramAPI, runtime: Runtime) -> AsyncIterator[TelegramHarness]:
+    """The bot long polling the fake server, ready once its first getUpdates arrived; stopped on exit."""
     harness = build_harness(api, runtime)
     harness.task = asyncio.create_task(
         start_polling(runtime, harness.bot, harness.dispatcher, handle_signals=False, polling_timeout=1)
@@ -138,6 +138,13 @@ async def tg(api: FakeTelegramAPI, runtime: Runtime) -> AsyncIterator[TelegramHa
             await harness.dispatcher.stop_polling()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(harness.task, 10)
+
+
+@pytest.fixture
+async def tg(api: FakeTelegramAPI, runtime: Runtime) -> AsyncIterator[TelegramHarness]:
+    """The bot long polling the fake server over the test's runtime."""
+    async with polling(api, runtime) as harness:
+        yield harness
 
 
 def texts(calls: list[Call]) -> list[str]:

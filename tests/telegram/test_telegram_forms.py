@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.channels.telegram.polling import start_polling
 from bot.runtime import build_runtime
 from bot.storage.forms import FORM_TICKETS, FormSubmission
 from tests.conftest import SMALL_FAQ
 from tests.fakes.telegram_api import FakeTelegramAPI, html_to_text
 from tests.forms.conftest import FAULT_FORM
 from tests.support import Clock
-from tests.telegram.conftest import TelegramHarness, build_harness, make_settings
+from tests.telegram.conftest import TelegramHarness, make_settings, polling
 
 GRACE = 3001
 
@@ -31,18 +28,10 @@ async def tg(tmp_path: Path) -> AsyncIterator[TelegramHarness]:
     (kb / "forms" / "reports.yaml").write_text(FAULT_FORM, encoding="utf-8")
     async with FakeTelegramAPI() as api:
         runtime = await build_runtime(make_settings(api, tmp_path, knowledge_dir=kb), clock=Clock())
-        harness = build_harness(api, runtime)
-        harness.task = asyncio.create_task(
-            start_polling(runtime, harness.bot, harness.dispatcher, handle_signals=False, polling_timeout=1)
-        )
-        await api.wait_for(lambda: api.calls_to("getUpdates") or harness.task.done())  # type: ignore[union-attr]
         try:
-            yield harness
+            async with polling(api, runtime) as harness:
+                yield harness
         finally:
-            with contextlib.suppress(RuntimeError):
-                await harness.dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(harness.task, 10)
             await runtime.close()
 
 
