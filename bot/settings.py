@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     brand_name: str = "Acme Care"
     default_language: Language = "zh-Hans"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text" for people at a terminal; "json" for a log collector: one JSON object per line, with the
+    # conversation id and no personal data (phone numbers and IMEIs masked).
+    log_format: Literal["text", "json"] = "text"
+    # Several instances (scale-out): limits, de-duplication, pacing and wake-ups they must share live in
+    # Redis. Unset: one process keeps them in memory (the embedded default needs no Redis).
+    redis_url: str | None = None
     # Service centres, office hours and "working days" are reckoned in this zone.
     timezone: str = "Asia/Shanghai"
 
@@ -104,6 +110,7 @@ class Settings(BaseSettings):
         "public_url",
         "sms_webhook_secret",
         "model_cache_dir",
+        "redis_url",
         mode="before",
     )
     @classmethod

@@ -66,6 +66,33 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_
     yield postgres_database.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The URL of an empty Redis database (number 15, flushed before and after), for the scale-out tests.
+
+    Skips when no server answers, and fails when CI=true: `.ci/run` makes the Redis tests mandatory.
+    """
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        await client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        await client.aclose()
+        if IN_CI:
+            pytest.fail(f"Redis is mandatory in CI and is not reachable at {REDIS_TEST_URL}: {exc}")
+        pytest.skip("Redis not reachable (mandatory when CI=true)")
+    await client.flushdb()
+    try:
+        yield REDIS_TEST_URL
+    finally:
+        await client.flushdb()
+        await client.aclose()
+
+
 SMALL_FAQ = """\
 - id: warranty.period
   title: {zh-Hans: 保修期, zh-Hant: 保固期, en: Warranty period}
