@@ -1,7 +1,7 @@
-"""The aiohttp application: GET /healthz plus the routes of the channels that receive webhooks.
+"""The aiohttp application: GET /healthz, GET /metrics, plus the routes of the channels that receive webhooks.
 
-Channels register their own routes (`create_app(runtime, channels=[...])`): Telegram's webhook today,
-the SMS provider's webhook later.
+Channels register their own routes (`create_app(runtime, channels=[...])`): Telegram's webhook and the
+SMS providers' webhooks.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.observability import health
+
 log = logging.getLogger(__name__)
 
 RUNTIME: web.AppKey[Any] = web.AppKey("runtime", object)
@@ -22,17 +24,32 @@ RouteRegistrar = Callable[[web.Application], None]
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 with {"database": true, "knowledge": <the operator's FAQ entries>} when the database answers, else 503."""
+    """200 with {"database": true, "redis": true | null, "knowledge": <the operator's FAQ entries>} when
+    every configured dependency answers, else 503 (the load balancer then stops sending this instance
+    traffic). "redis" is null when REDIS_URL is not set: one process needs no Redis."""
     runtime = request.app[RUNTIME]
-    try:
-        database = bool(await asyncio.wait_for(runtime.store.ping(), HEALTH_TIMEOUT))
-    except Exception:  # noqa: BLE001 - a failing check is a 503, not a 500
-        log.warning("health check: database ping failed", exc_info=True)
-        database = False
+    redis_url = getattr(runtime.settings, "redis_url", None)
+    checks = [health.database_ok(runtime.store, HEALTH_TIMEOUT)]
+    if redis_url:
+        checks.append(health.redis_ok(redis_url, HEALTH_TIMEOUT))
+    database, *rest = await asyncio.gather(*checks)
+    redis = rest[0] if rest else None
     entries = getattr(runtime.knowledge, "operator_entries", None)
     if entries is None:
         entries = getattr(runtime.knowledge, "entries", ())
-    return web.json_response({"database": database, "knowledge": len(entries)}, status=200 if database else 503)
+    healthy = database and redis is not False
+    return web.json_response({"database": database, "redis": redis, "knowledge": len(entries)}, status=200 if healthy else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """The runtime's Prometheus metrics; the database figures are read now (bounded, cached a few seconds)."""
+    runtime = request.app[RUNTIME]
+    collected = getattr(runtime, "metrics", None)
+    if collected is None:  # a runtime stand-in without metrics (tests of a single channel)
+        raise web.HTTPNotFound()
+    await collected.refresh(runtime.database)
+    body, content_type = collected.render(request.headers.get("Accept"))
+    return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 def create_app(runtime: Any, channels: Iterable[RouteRegistrar] = ()) -> web.Application:
@@ -40,6 +57,8 @@ def create_app(runtime: Any, channels: Iterable[RouteRegistrar] = ()) -> web.App
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
+    # Per instance: Prometheus scrapes each instance itself, never through the load balancer.
+    app.router.add_get("/metrics", metrics)
     for register in channels:
         register(app)
     return app

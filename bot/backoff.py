@@ -46,5 +46,7 @@ AGENT_MESSAGE = Backoff((30, 60, 120, 300, 600, 1800))
 DESK_EVENT = Backoff((5, 15, 60, 120, 300, 600))
 # An SMS the provider did not take: doubling from 5 s to 15 minutes.
 SMS_SEND = Backoff.doubling(5.0, 900.0)
+# A reply Telegram did not take (network, server error, flood control past the session's own retries).
+TELEGRAM_REPLY = Backoff.doubling(2.0, 300.0)
 # A console turn while the database is unreachable: about a minute in all, then the console gives up.
 CONSOLE_DATABASE = Backoff((1, 2, 4, 8, 15, 30))

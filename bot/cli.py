@@ -20,19 +20,20 @@ from pathlib import Path
 from bot.errors import (
     DatabaseUnavailable,
     explain_database_error,
-    install_secret_filter,
     mask_text,
     mask_url,
     url_password,
 )
 from bot.i18n import text
 from bot.knowledge import KnowledgeError, KnowledgeErrors, load_knowledge
+from bot.observability.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_KNOWLEDGE = 1
 EXIT_SETTINGS = 2
 EXIT_DATABASE = 1
 EXIT_UNEXPECTED = 1
+EXIT_REFUSED = 3  # another instance runs on a database this setup cannot share (bot/instances.py)
 # Settings whose values are secrets: masked in every line the command prints or logs.
 SECRET_SETTINGS = ("BOT_TOKEN", "WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_SECRET")
 
@@ -205,8 +206,17 @@ async def _serve(settings: Settings) -> int:
     from bot.channels.sms import build_sms, sms_configured, sms_routes
     from bot.channels.telegram import run_telegram
     from bot.handoff.outbox import HandoffTasks
+    from bot.instances import InstanceRefused, InstanceRegistry
 
     runtime = await _runtime(settings)
+    registry = InstanceRegistry(runtime.database, clock=runtime.clock)
+    try:
+        await registry.register(settings.redis_url, polling=bool(settings.bot_token) and not settings.webhook_url)
+    except InstanceRefused as exc:
+        await runtime.close()
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    registry.start()
     _announce_features(runtime)
     try:
         channels = [sms_routes(build_sms(runtime))] if sms_configured(settings) else []
@@ -222,6 +232,7 @@ async def _serve(settings: Settings) -> int:
             finally:
                 await tasks.stop()
     finally:
+        await registry.stop()
         await runtime.close()
     return 0
 
@@ -377,8 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(exc, _secrets())
         return EXIT_SETTINGS
     secrets = _secrets(settings)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    install_secret_filter(secrets)
+    # LOG_FORMAT=json for a log collector. Either format masks the secrets, then personal data (phone
+    # numbers, IMEIs, serials): bot/observability/logs.py.
+    configure_logging(settings.log_level, settings.log_format, [*secrets, url_password(getattr(settings, "redis_url", None)) or ""])
     # Migrations announce every plugin at INFO; an operator only needs to hear when one fails.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
     try:

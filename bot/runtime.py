@@ -8,9 +8,12 @@ outside the engine, what the committed turn owes the hand-off. Data flows one wa
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from bot.clock import Clock, system_clock
+from bot.coordination import Shared, build_shared
+from bot.coordination.locks import LocalLocks
 from bot.engine import Engine
 from bot.engine.booking import BookingFlow
 from bot.engine.forms.runner import FormRunner
@@ -23,6 +26,8 @@ from bot.knowledge.catalog import Catalog, load_catalog
 from bot.knowledge.hours import OfficeHours, load_hours
 from bot.nlu.cache import cache_dir_for, load_or_train
 from bot.nlu.matcher import IntentMatcher
+from bot.observability.logs import ConversationIds, turn_context
+from bot.observability.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Database, Store
 
@@ -41,7 +46,13 @@ class Runtime:
     engine: Engine
     handoff: HandoffService = field(default=None)  # type: ignore[assignment]  # set by build_runtime
     clock: Clock = system_clock  # the one "now" of the bot: storage, flows, hand-off and channels use it
-    _turns: CustomerLocks = field(default_factory=CustomerLocks, repr=False)
+    # What instances share (REDIS_URL: limits, de-duplication, locks, wake-ups); in memory without it.
+    shared: Shared = field(default_factory=Shared, repr=False)
+    _turns: LocalLocks = field(default_factory=CustomerLocks, repr=False)  # with Redis, also across instances
+    # Served as GET /metrics (bot/app.py); a registry per runtime, so runtimes in one process count apart.
+    metrics: Metrics = field(default_factory=Metrics, repr=False)
+    # (channel, customer id) -> conversation id, so a turn's log lines carry the id from its first line.
+    _conversation_ids: ConversationIds = field(default_factory=ConversationIds, repr=False)
 
     async def handle(self, inbound: Inbound) -> Outcome:
         """One customer message through the bot; every channel calls this, not `engine.handle`.
@@ -51,12 +62,29 @@ class Runtime:
         replies, as the customer would expect). Delivery to channels therefore happens here, after the
         turn and outside the engine. The customer's lock is held across both, so the next message of
         the same customer cannot deliver the same agent messages a second time.
+
+        Every turn is counted in `metrics` (failed ones too), and the lines logged during it carry its
+        conversation id (`bot.observability.logs.turn_context`).
         """
-        async with self._turns.hold((inbound.channel, inbound.customer_id)):
-            outcome = await self.engine.handle(inbound)
-            if not outcome.duplicate:  # a redelivery changed nothing: nothing is owed
-                await self.handoff.after_commit(outcome.conversation_id, outcome.undelivered)
-        return outcome
+        key = (inbound.channel, inbound.customer_id)
+        started = time.perf_counter()
+        outcome: Outcome | None = None
+        try:
+            with turn_context(inbound.channel, self._conversation_ids.get(key)) as tag:
+                async with self._turns.hold(key):
+                    outcome = await self.engine.handle(inbound)
+                    tag.conversation_id = self._conversation_ids.remember(key, outcome.conversation_id)
+                    if not outcome.duplicate:  # a redelivery changed nothing: nothing is owed
+                        await self.handoff.after_commit(outcome.conversation_id, outcome.undelivered)
+                log.debug("turn on %s: %d replies in %.3fs", inbound.channel, len(outcome.replies), time.perf_counter() - started)
+                return outcome
+        finally:
+            self.metrics.observe_turn(inbound.channel, time.perf_counter() - started, outcome)
+
+    @property
+    def instance_id(self) -> str:
+        """This process's name in leases and claims (the rows it claimed say so): `Database.instance`."""
+        return self.database.instance
 
     @property
     def deliveries(self) -> DeliveryRegistry:
@@ -64,8 +92,9 @@ class Runtime:
         return self.handoff.deliveries
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the shared (Redis) ones."""
         await self.database.close()
+        await self.shared.close()
 
     def features(self) -> dict[str, bool]:
         """Which features this knowledge directory enables (a faq-only directory is a valid one)."""
@@ -109,12 +138,18 @@ async def build_runtime(
         knowledge, matcher, handoff_after=settings.handoff_after_low_confidence, timezone=settings.timezone, clock=clock
     )
     flows.append(forms)
+    shared = build_shared(settings.redis_url)
+    await shared.ping()  # only logs when REDIS_URL does not answer: the bot starts, per process, meanwhile
     handoff = HandoffService(
-        settings, store, hours=hours, deliveries=DeliveryRegistry(), clock=clock, matcher=matcher, knowledge=knowledge
+        settings, store, hours=hours, deliveries=DeliveryRegistry(), clock=clock, matcher=matcher, knowledge=knowledge,
+        wake=shared.wakeup("handoff-desk"),  # a desk event stored by any instance wakes every publisher
     )
     engine = Engine(settings, knowledge, matcher, store, handoff=handoff, flows=flows, lookups=[forms])
     _warn_about_knowledge(knowledge, catalog, hours, clock)
-    return Runtime(settings, knowledge, matcher, database, store, engine, handoff, clock)
+    return Runtime(
+        settings, knowledge, matcher, database, store, engine, handoff, clock,
+        shared=shared, _turns=shared.locks(CustomerLocks(), "turn"),
+    )
 
 
 def _warn_about_knowledge(knowledge: KnowledgeBase, catalog: Catalog | None, hours: OfficeHours, clock: Clock) -> None:

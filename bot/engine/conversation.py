@@ -99,7 +99,7 @@ class Engine:
         ctx = TurnContext(
             language=conversation.language,  # type: ignore[arg-type]
             brand=self.settings.brand_name,
-            # A deep copy: flows change nested dicts, and the ORM only notices a new top-level value.
+            # A deep copy: flows change nested dicts, and `turn.save` finds a change by comparing with the stored one.
             state=copy.deepcopy(conversation.state or {}),
             low_confidence_streak=conversation.low_confidence_streak,
         )
@@ -108,7 +108,8 @@ class Engine:
         typed_choice = None
         # While a person has the conversation, a bare number is for them ("2" answering their question),
         # not a choice from the bot's last list: only while still waiting may "1" pick "back to the assistant".
-        escalation = await self.handoff.active(turn)
+        # Opening the turn may already have said that nobody has the conversation (`Turn.probe`).
+        escalation = await self.handoff.active(turn) if turn.probe is None or turn.probe.escalated else None
         if action is None and inbound.kind is InboundKind.TEXT:
             choice = _numbered_choice(ctx, text) if escalation is None or escalation.status == "waiting" else None
             action = typed_choice = parse_command(text) or choice
@@ -132,29 +133,31 @@ class Engine:
             await self._dispatch(ctx, inbound, action, turn)
         # The customer's message is stored last, with what the bot understood of it. A conflict on its
         # external id means the channel delivered it before: undo the whole turn, answer nothing.
-        message_id = await turn.record_inbound(
-            inbound.kind.value,
-            inbound.text,
-            ctx.language,
-            inbound.external_id,
-            inbound.attachment,
-            intent_id=ctx.intent_id,
-            confidence=ctx.confidence,
-        )
+        inbound_row = (inbound.kind.value, inbound.text, ctx.language, inbound.external_id, inbound.attachment)
+        plain = not relay and ctx.handoff is None
+        if plain:
+            # Nothing needs the inbound message's id before the replies are stored: one statement for both.
+            message_id, ids = await turn.record_exchange(
+                *inbound_row, _reply_rows(ctx), intent_id=ctx.intent_id, confidence=ctx.confidence
+            )
+        else:
+            message_id = await turn.record_inbound(*inbound_row, intent_id=ctx.intent_id, confidence=ctx.confidence)
         if message_id is None:
             raise _Redelivered(Outcome(replies=(), conversation_id=conversation.id, language=ctx.language, duplicate=True))
-        if relay and escalation is not None:
-            await self.handoff.relay(turn, escalation, message_id)
-        elif ctx.handoff is not None:
-            await self.handoff.open_in_turn(ctx, turn, message_id)
-            ctx.state.pop("options", None)
-            _remember_options(ctx)  # the hand-off reply now offers "back to the assistant"
-        replies = await self._store_replies(ctx, turn)
-        undelivered = await turn.has_undelivered()
-        conversation.language = ctx.language
-        conversation.low_confidence_streak = ctx.low_confidence_streak
+        if not plain:
+            if relay and escalation is not None:
+                await self.handoff.relay(turn, escalation, message_id)
+            elif ctx.handoff is not None:
+                await self.handoff.open_in_turn(ctx, turn, message_id)
+                ctx.state.pop("options", None)
+                _remember_options(ctx)  # the hand-off reply now offers "back to the assistant"
+            ids = await turn.record_replies(_reply_rows(ctx))
+        replies = _replies(ctx, ids)
+        # A turn that touched no hand-off can trust what it saw when it opened (nothing else wrote since).
+        probe = turn.probe if plain and escalation is None else None
+        undelivered = probe.undelivered if probe is not None else await turn.has_undelivered()
         # The one writer of the conversation state inside a turn: flows and the hand-off change `ctx.state`.
-        conversation.state = ctx.state
+        await turn.save(ctx.language, ctx.low_confidence_streak, ctx.state)
         return Outcome(
             replies=replies,
             conversation_id=conversation.id,
@@ -277,26 +280,6 @@ class Engine:
         target.feedback = 1 if action.value == "up" else -1
         ctx.reply(ctx.say("feedback.thanks" if action.value == "up" else "feedback.sorry"), ReplyKind.INFO)
 
-    async def _store_replies(self, ctx: TurnContext, turn: Turn) -> tuple[Reply, ...]:
-        rows = [OutboundRow(d.kind.value, d.text, ctx.language, d.intent_id, d.confidence) for d in ctx.drafts]
-        ids = await turn.record_replies(rows)
-        return tuple(
-            Reply(
-                text=draft.text,
-                kind=draft.kind,
-                language=ctx.language,
-                options=draft.options,
-                intent_id=draft.intent_id,
-                confidence=draft.confidence,
-                handoff=draft.handoff,
-                message_id=message_id,
-                key=draft.key,
-                values=draft.values,
-            )
-            for draft, message_id in zip(ctx.drafts, ids, strict=True)
-        )
-
-
 class CustomerLocks:
     """One lock per (channel, customer): a customer's messages are handled one at a time.
 
@@ -339,6 +322,29 @@ class _Redelivered(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__("redelivered message")
         self.outcome = outcome
+
+
+def _reply_rows(ctx: TurnContext) -> list[OutboundRow]:
+    return [OutboundRow(d.kind.value, d.text, ctx.language, d.intent_id, d.confidence) for d in ctx.drafts]
+
+
+def _replies(ctx: TurnContext, ids: Sequence[int]) -> tuple[Reply, ...]:
+    """The turn's drafts as replies, each with the id it was stored under."""
+    return tuple(
+        Reply(
+            text=draft.text,
+            kind=draft.kind,
+            language=ctx.language,
+            options=draft.options,
+            intent_id=draft.intent_id,
+            confidence=draft.confidence,
+            handoff=draft.handoff,
+            message_id=message_id,
+            key=draft.key,
+            values=draft.values,
+        )
+        for draft, message_id in zip(ctx.drafts, ids, strict=True)
+    )
 
 
 def _numbered_choice(ctx: TurnContext, text: str) -> Action | None:

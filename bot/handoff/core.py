@@ -47,6 +47,7 @@ class HandoffCore:
         clock: Clock = system_clock,
         matcher: Any = None,
         knowledge: Any = None,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -56,7 +57,9 @@ class HandoffCore:
         self.clock = clock
         self.matcher = matcher  # to tell a new question from a survey comment
         self.knowledge = knowledge
-        self.wake = asyncio.Event()  # set when the desk has something new to publish
+        # Set when the desk has something new to publish; the runtime passes one that also wakes the
+        # other instances (bot.coordination.wakeups) when they share a Redis.
+        self.wake = wake if wake is not None else asyncio.Event()
         # Resolves a stored attachment reference to a download (set by the agents' side that made it).
         self.fetcher: Callable[[str], Any] | None = None
         self._start()

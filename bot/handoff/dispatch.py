@@ -4,6 +4,8 @@ An agents' operation collects `PendingDeliveries` inside its transaction; `Custo
 sends them once it committed, through the channel's `CustomerDelivery` (bot.handoff.delivery). An agent
 message that cannot be delivered is held (unreachable, no channel in this process) or retried with
 backoff (a temporary failure), and the agents are told; `flush` delivers what a customer missed.
+Every send is preceded by a claim on its outbox rows (see `bot.storage.handoff_outbox`): with several
+instances on one database a customer gets each agent message once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 FIRST_TRY_GRACE = dt.timedelta(seconds=60)  # a periodic retry leaves a fresh agent message to its first delivery
 RETRY_BACKOFF = AGENT_MESSAGE.delays  # seconds between retries of a failed customer delivery
+DELIVERY_LEASE = dt.timedelta(minutes=2)  # a flush's claim: a few sends to one customer; another instance retries after
 
 
 @dataclass
@@ -58,6 +61,9 @@ class CustomerDispatch:
         if deliveries.agent is None:
             return "delivered"
         outbox_id, message = deliveries.agent
+        if not await self._claim(outbox_id):
+            # The customer wrote meanwhile and another instance's flush took the row: it delivers it.
+            return "delivered"
         if deliverer is None:
             await self._undelivered(outbox_id, HELD, "offline", f"no {deliveries.channel} channel running in this process")
             return "held"
@@ -74,7 +80,19 @@ class CustomerDispatch:
             row = await repo.outbox_row(session, outbox_id)
             if row is not None:
                 row.status, row.done_at, row.attempts = DONE, self.core.now(), row.attempts + 1
+                row.claimed_by = row.lease_until = None
         return "delivered"
+
+    @property
+    def _holder(self) -> str:
+        return self.core.store.database.instance  # type: ignore[no-any-return]
+
+    async def _claim(self, outbox_id: int) -> bool:
+        """Take the fresh row for this first delivery (compare-and-set), so no other instance's flush
+        sends it too; its lease ends with the first-try grace, after which the periodic retry may."""
+        now = self.core.now()
+        async with self.core.transaction() as session:
+            return await repo.claim_row(session, outbox_id, holder=self._holder, now=now, until=now + FIRST_TRY_GRACE)
 
     async def _undelivered(self, outbox_id: int, status: str, reason: str, error: str) -> None:
         async with self.core.transaction() as session:
@@ -82,6 +100,7 @@ class CustomerDispatch:
             if row is None:
                 return
             first = row.attempts == 0
+            row.claimed_by = row.lease_until = None
             row.attempts += 1
             row.status = status
             row.error = error[:500]
@@ -104,9 +123,17 @@ class CustomerDispatch:
         )
 
     async def flush(self, conversation_id: int, *, held: bool = True) -> int:
-        """Deliver the agent messages this customer has not got yet, oldest first; how many went."""
+        """Deliver the agent messages this customer has not got yet, oldest first; how many went.
+
+        `held`: the customer just wrote (held and pending rows go); else the periodic retry (pending
+        rows whose retry is due). The rows are claimed first (`repo.claim_undelivered`), so with several
+        instances each message is delivered by one of them, in order; rows another instance is
+        delivering, and everything after them, are left to it.
+        """
+        now = self.core.now()
         async with self.core.transaction() as session:
-            rows = [r for r in await repo.undelivered(session, conversation_id) if held or r.status == PENDING]
+            rows = await repo.claim_undelivered(session, conversation_id, holder=self._holder, now=now,
+                                                until=now + DELIVERY_LEASE, held=held)
             conversation = await conversations.get(session, conversation_id)
             if not rows or conversation is None:
                 return 0
@@ -117,6 +144,7 @@ class CustomerDispatch:
             channel, customer_id, language = conversation.channel, conversation.customer_id, conversation.language
         deliverer = self.core.deliveries.get(channel)
         if deliverer is None:
+            await self._release([outbox_id for outbox_id, *_ in items])
             return 0
         sent: list[int] = []
         escalations: set[int] = set()
@@ -140,6 +168,7 @@ class CustomerDispatch:
                 for outbox_id, *_ in items:
                     row = await repo.outbox_row(session, outbox_id)
                     if row is not None and outbox_id not in sent:
+                        row.claimed_by = row.lease_until = None
                         row.attempts += 1
                         row.error = str(exc)[:500] or type(exc).__name__
                         row.not_before = self.core.now() + AGENT_MESSAGE.after(row.attempts)
@@ -149,9 +178,14 @@ class CustomerDispatch:
                     row = await repo.outbox_row(session, outbox_id)
                     if row is not None:
                         row.status, row.done_at = DONE, self.core.now()
+                        row.claimed_by = row.lease_until = None
                 for escalation_id in escalations:
                     escalation = await repo.get(session, escalation_id)
                     if escalation is not None:
                         self.core.queue_desk(session, escalation, events.STATUS, {"event": "delivered_late", "count": len(sent)})
             self.core.notify()
         return len(sent)
+
+    async def _release(self, ids: list[int]) -> None:
+        async with self.core.transaction() as session:
+            await repo.release_claim(session, ids, self._holder)

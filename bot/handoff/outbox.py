@@ -7,6 +7,11 @@ stops the round and the rows are tried again after the wait; another failure is 
 and, after `max_attempts`, marked failed and logged. Later rows of an escalation whose row failed wait,
 so an agent never sees a customer's messages out of order.
 
+Several instances run this worker on one database: each round claims its rows first (a lease, see
+`bot.storage.handoff_outbox`), so each row is posted by one instance, and an escalation's rows by one
+instance at a time, in order. An instance that dies mid-round leaves rows whose lease runs out after
+`DESK_LEASE`; another instance then posts them (the one post that was under way may appear twice).
+
 `HandoffTasks` runs the worker (woken by the service whenever it queued something) and calls
 `HandoffService.sweep` every `sweep_every` seconds; both take an injectable clock.
 """
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 CARD_TRANSCRIPT = 8  # messages of the transcript on a new escalation's card
 MERGE_LIMIT = 3000  # characters of customer text merged into one relayed post
 IDLE_POLL = 30.0
+DESK_LEASE = dt.timedelta(minutes=2)  # how long a claimed row is this instance's; renewed while a round goes on
 
 
 def _merge_key(row: HandoffOutbox, message: Message | None) -> int | None:
@@ -70,19 +76,27 @@ async def card_context(service: HandoffService, escalation_id: int) -> tuple[tup
 class DeskOutbox:
     """Delivers the "agents" outbox to `service.desk`."""
 
-    def __init__(self, service: HandoffService, *, batch: int = 50, max_attempts: int = 8) -> None:
+    def __init__(self, service: HandoffService, *, batch: int = 50, max_attempts: int = 8,
+                 lease: dt.timedelta = DESK_LEASE) -> None:
         self.service = service
         self.batch = batch
         self.max_attempts = max_attempts
+        self.lease = lease
 
     async def run_once(self, now: dt.datetime | None = None) -> int:
-        """Publish what is due; return how many outbox rows were done."""
+        """Publish what is due; return how many outbox rows were done.
+
+        The rows are claimed first (`repo.claim_due`: leased to this instance for `lease`), so another
+        instance's worker takes none of them and nothing behind them of the same escalation; the lease
+        is renewed while a long, paced round goes on, and rows the round did not get to are released.
+        """
         service = self.service
         if not service.desk.enabled:
             return 0
         now = now or service.now()
+        holder = self._holder
         async with service._tx() as session:
-            rows = await repo.due_outbox(session, AGENTS, now, self.batch)
+            rows = await repo.claim_due(session, AGENTS, now, holder=holder, until=now + self.lease, limit=self.batch)
             ids = [i for r in rows if r.kind == events.MESSAGE for i in r.payload.get("ids", [])]
             messages = await messages_repo.by_ids(session, ids)
             groups: list[list[HandoffOutbox]] = []
@@ -105,27 +119,51 @@ class DeskOutbox:
                 prepared.append((group, event))
         done = 0
         blocked: set[int] = set()
-        for group, event in prepared:
-            escalation_id = group[0].escalation_id
-            if escalation_id in blocked:
-                continue
-            if event is None:  # the escalation is gone
+        untried = [row.id for row in rows]
+        renewed = service.now()
+        try:
+            for group, event in prepared:
+                escalation_id = group[0].escalation_id
+                if escalation_id in blocked:
+                    continue
+                if service.now() - renewed > self.lease / 2:  # the pacer made this round long: keep the rows
+                    renewed = service.now()
+                    await self._extend(untried, renewed + self.lease)
+                for row in group:
+                    untried.remove(row.id)
+                if event is None:  # the escalation is gone
+                    await self._finish(group, DONE, None)
+                    continue
+                try:
+                    await service.desk.publish(event)
+                except DeskRetry as exc:
+                    log.info("agents' desk asks to retry in %.0fs: %s", exc.after, exc.reason)
+                    await self._later(group, exc.after, str(exc), count=False)
+                    break
+                except Exception as exc:
+                    log.warning("publishing %s for escalation %s failed: %s", event.kind, escalation_id, exc, exc_info=True)
+                    blocked.add(escalation_id)
+                    await self._later(group, None, f"{type(exc).__name__}: {exc}", count=True)
+                    continue
                 await self._finish(group, DONE, None)
-                continue
-            try:
-                await service.desk.publish(event)
-            except DeskRetry as exc:
-                log.info("agents' desk asks to retry in %.0fs: %s", exc.after, exc.reason)
-                await self._later(group, exc.after, str(exc), count=False)
-                break
-            except Exception as exc:
-                log.warning("publishing %s for escalation %s failed: %s", event.kind, escalation_id, exc, exc_info=True)
-                blocked.add(escalation_id)
-                await self._later(group, None, f"{type(exc).__name__}: {exc}", count=True)
-                continue
-            await self._finish(group, DONE, None)
-            done += len(group)
+                done += len(group)
+        finally:
+            if untried:  # cut short (flood control, a failed escalation, cancelled): claimable again now
+                with contextlib.suppress(Exception):
+                    await self._release(untried)
         return done
+
+    @property
+    def _holder(self) -> str:
+        return self.service.store.database.instance  # type: ignore[no-any-return]
+
+    async def _extend(self, ids: list[int], until: dt.datetime) -> None:
+        async with self.service._tx() as session:
+            await repo.extend_claim(session, ids, self._holder, until)
+
+    async def _release(self, ids: list[int]) -> None:
+        async with self.service._tx() as session:
+            await repo.release_claim(session, ids, self._holder)
 
     async def _event(self, session, group: list[HandoffOutbox], messages: dict[int, Message]) -> DeskEvent | None:  # type: ignore[no-untyped-def]
         head = group[0]
@@ -161,6 +199,7 @@ class DeskOutbox:
                 if stored is not None:
                     stored.status, stored.error, stored.done_at = status, error, self.service.now()
                     stored.attempts += 1
+                    stored.claimed_by = stored.lease_until = None
 
     async def _later(self, group: list[HandoffOutbox], after: float | None, error: str, *, count: bool) -> None:
         now = self.service.now()
@@ -169,6 +208,7 @@ class DeskOutbox:
                 stored = await repo.outbox_row(session, row.id)
                 if stored is None:
                     continue
+                stored.claimed_by = stored.lease_until = None
                 if count:
                     stored.attempts += 1
                 stored.error = error[:500]

@@ -33,12 +33,20 @@ async def stats(core: HandoffCore, now: dt.datetime | None = None) -> DayStats:
 
 async def sweep(core: HandoffCore, dispatch: CustomerDispatch, now: dt.datetime | None = None) -> int:
     """Announce overdue escalations again (at most every HANDOFF_REANNOUNCE_MINUTES) and retry agent
-    messages that failed for a temporary reason. Returns how many escalations were announced."""
+    messages that failed for a temporary reason. Returns how many escalations were announced.
+
+    Every instance sweeps every minute; each overdue escalation is announced once per period across
+    them because it is claimed per row (`repo.claim_overdue`: `FOR UPDATE SKIP LOCKED`, and the new
+    `last_announced_at` committed with the announcement, so a later sweep finds it not due). Chosen
+    over one sweeper at a time (an advisory lock) because it needs no leader: nothing waits for a
+    sweeper that died, and instances share the work. Retries are claimed per conversation by
+    `dispatch.flush`, so a customer gets each agent message once whichever instance retries it.
+    """
     now = now or core.now()
     every = dt.timedelta(minutes=core.minutes("handoff_reannounce_minutes", 10))
     announced = 0
     async with core.transaction() as session:
-        for escalation in await repo.overdue(session, now, now - every):
+        for escalation in await repo.claim_overdue(session, now, now - every):
             escalation.last_announced_at = now
             core.queue_desk(session, escalation, events.OVERDUE, {"due": (as_utc(escalation.due_at) or now).isoformat()})
             announced += 1

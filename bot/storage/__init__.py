@@ -10,7 +10,8 @@ this package. `Store` and `SmsStore` are thin conveniences that open one unit of
 repository call, for callers that need nothing else in that transaction.
 
 Each module owns its tables: `models` (conversations, messages, escalations), `conversations`,
-`messages`, `handoff`, `booking`, `forms`, `sms` (with `sms_store`) and `telegram` (the agents' forum topics).
+`messages`, `handoff`, `booking`, `forms`, `sms` (with `sms_store`), `telegram` (the agents' forum topics) and `telegram_queue` (updates kept
+until handled, replies kept until sent).
 """
 
 from bot.storage.database import Database
@@ -23,4 +24,5 @@ import bot.storage.booking
 import bot.storage.forms
 import bot.storage.handoff
 import bot.storage.sms
-import bot.storage.telegram  # noqa: F401
+import bot.storage.telegram
+import bot.storage.telegram_queue  # noqa: F401

@@ -3,18 +3,107 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, exists, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.storage.database import is_postgresql
-from bot.storage.models import Conversation, Message
+from bot.storage.database import is_postgresql, session_clock
+from bot.storage.handoff import ACTIVE, CUSTOMER, HELD, PENDING, HandoffOutbox
+from bot.storage.models import Conversation, Escalation, Message
 
 
 def _by_key(channel: str, customer_id: str) -> Select[tuple[Conversation]]:
     return select(Conversation).where(Conversation.channel == channel, Conversation.customer_id == customer_id)
+
+
+@dataclass(frozen=True)
+class TurnProbe:
+    """What a turn learnt about its conversation once it held the lock, so it need not ask again.
+
+    `escalated`: an escalation is waiting or assigned; `undelivered`: agent messages wait for the customer.
+    """
+
+    escalated: bool
+    undelivered: bool
+
+
+# Built once: a customer's turn runs these on every message, and building a statement (coercing every
+# clause) costs more Python than compiling it, which SQLAlchemy caches by the statement's cache key.
+_KEY = (Conversation.channel == bindparam("channel"), Conversation.customer_id == bindparam("customer_id"))
+_FOR_TURN = select(Conversation).where(*_KEY)
+_FOR_TURN_LOCKED = _FOR_TURN.with_for_update()
+_ESCALATED = exists().where(Escalation.conversation_id == Conversation.id, Escalation.status.in_(ACTIVE))
+_UNDELIVERED = exists().where(
+    HandoffOutbox.conversation_id == Conversation.id,
+    HandoffOutbox.target == CUSTOMER,
+    HandoffOutbox.status.in_((PENDING, HELD)),
+)
+_PROBED = select(Conversation, _ESCALATED, _UNDELIVERED).where(*_KEY)
+_PROBE = select(_ESCALATED, _UNDELIVERED).where(Conversation.id == bindparam("conversation_id"))
+
+
+async def open_turn(
+    session: AsyncSession, channel: str, customer_id: str, language: str, display_name: str | None
+) -> tuple[Conversation, TurnProbe]:
+    """`for_turn`, and whether a person has the conversation and agent messages wait for the customer
+    (a `TurnProbe`), so that a plain FAQ turn need not ask either again.
+
+    Both can only change under the conversation's lock: escalations are opened in turns and changed by
+    agents' operations, agents' messages are queued by an operation, all holding the conversation row
+    lock (PostgreSQL; SQLite admits one writer at a time from BEGIN IMMEDIATE). So what the turn learns
+    once it holds the lock stays true until it commits. On SQLite that is the first statement itself.
+    On PostgreSQL the row lock may be waited for, and the same statement's other reads would then come
+    from before the wait: the probe is a second statement there, run once the lock is held.
+    """
+    if is_postgresql(session):
+        conversation = await for_turn(session, channel, customer_id, language, display_name)
+        escalated, undelivered = (await session.execute(_PROBE, {"conversation_id": conversation.id})).one()
+        return conversation, TurnProbe(escalated=bool(escalated), undelivered=bool(undelivered))
+    row = (await session.execute(_PROBED, {"channel": channel, "customer_id": customer_id})).first()
+    if row is None:
+        conversation = await for_turn(session, channel, customer_id, language, display_name)
+        return conversation, TurnProbe(escalated=False, undelivered=False)
+    conversation, escalated, undelivered = row
+    if display_name and conversation.display_name != display_name:
+        conversation.display_name = display_name
+    return conversation, TurnProbe(escalated=bool(escalated), undelivered=bool(undelivered))
+
+
+_TABLE = Conversation.__table__
+_SAVE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("conversation_id"))
+    .values(
+        language=bindparam("language"),
+        low_confidence_streak=bindparam("low_confidence_streak"),
+        state=bindparam("state", type_=_TABLE.c.state.type),
+        updated_at=bindparam("updated_at", type_=_TABLE.c.updated_at.type),
+    )
+)
+
+
+async def save_turn(session: AsyncSession, conversation: Conversation, language: str, streak: int, state: dict[str, Any]) -> None:
+    """Write what a turn changed of its conversation (language, low-confidence streak, state).
+
+    One Core UPDATE, and only when something changed, as the ORM's flush would have done, without its
+    unit of work: the ORM object is then told these values are the stored ones. When the turn changed
+    other columns too (the display name, the language lock) the ORM writes them all in one UPDATE.
+    """
+    if conversation.language == language and conversation.low_confidence_streak == streak and conversation.state == state:
+        return
+    if inspect(conversation).modified:
+        conversation.language, conversation.low_confidence_streak, conversation.state = language, streak, state
+        return
+    now = session_clock(session)()
+    connection = await session.connection()
+    values = {"language": language, "low_confidence_streak": streak, "state": state}
+    await connection.execute(_SAVE, {"conversation_id": conversation.id, "updated_at": now, **values})
+    for name, value in (*values.items(), ("updated_at", now)):
+        set_committed_value(conversation, name, value)
 
 
 async def for_turn(
@@ -25,10 +114,9 @@ async def for_turn(
     The lock serialises a customer's turns and agents' operations on the same conversation; a
     concurrent first message loses the insert race and reads the winner's row.
     """
-    query = _by_key(channel, customer_id)
-    if is_postgresql(session):
-        query = query.with_for_update()
-    conversation = await session.scalar(query)
+    query = _FOR_TURN_LOCKED if is_postgresql(session) else _FOR_TURN
+    key = {"channel": channel, "customer_id": customer_id}
+    conversation = await session.scalar(query, key)
     if conversation is None:
         fresh = Conversation(channel=channel, customer_id=customer_id, language=language, display_name=display_name, state={})
         try:
@@ -36,7 +124,7 @@ async def for_turn(
                 session.add(fresh)
             return fresh
         except IntegrityError:  # another process created it a moment ago
-            conversation = await session.scalar(query)
+            conversation = await session.scalar(query, key)
             assert conversation is not None
     if display_name and conversation.display_name != display_name:
         conversation.display_name = display_name

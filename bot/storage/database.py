@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.clock import Clock, system_clock
+from bot.storage import sqlite_driver
 from bot.storage.models import CLOCK_OPTION
 
 MIGRATIONS = "bot.storage:migrations"
@@ -28,7 +32,19 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x7362_0000_0000_0001  # see bot/storage/locks.py for the other keys
+
+
 def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Instances starting together: the first migrates, the others wait here, then find the schema
+        # current. Transaction-scoped (the upgrade runs in one transaction): released at commit, or by a
+        # crash.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    else:
+        # SQLite's write lock (BEGIN IMMEDIATE goes with the transaction's first statement) is taken
+        # here, before Alembic starts: its context is process-wide, and two upgrades must not interleave.
+        connection.exec_driver_sql("SELECT 1")
     command.upgrade(alembic_config(connection), "head")
 
 
@@ -59,6 +75,8 @@ class Database:
         engine.sync_engine.update_execution_options(**{CLOCK_OPTION: clock})
         self.engine = engine
         self.clock = clock
+        # Who this process is when it claims shared work (outbox rows, inbound SMS) or registers itself.
+        self.instance = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.sessions = async_sessionmaker(
             engine, expire_on_commit=False, class_=AsyncSession, info={CLOCK_OPTION: clock}
         )
@@ -78,6 +96,8 @@ class Database:
             engine_options.setdefault("connect_args", {}).setdefault("timeout", 10)
         engine = create_async_engine(url, **engine_options)
         if parsed.get_backend_name() == "sqlite":
+            # One trip to aiosqlite's thread per statement (bot/storage/sqlite_driver.py); same SQL, same durability.
+            event.listen(engine.sync_engine, "connect", sqlite_driver.install)
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
         database = cls(engine, clock)
@@ -112,5 +132,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: concurrent writers wait (busy timeout) instead of
-    # failing with "database is locked" when a read transaction later tries to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # failing with "database is locked" when a read transaction later tries to write. It goes to
+    # SQLite with the transaction's first statement, in one trip to aiosqlite's thread (sqlite_driver).
+    sqlite_driver.begin_immediate(connection)

@@ -2,15 +2,9 @@
 
 The `escalations` table itself is in `bot.storage.models` (the engine opens escalations in its turn).
 
-`handoff_outbox` is a transactional outbox in two directions:
-
-* target "agents": what the agents' desk must show (a new escalation's card, a customer message to
-  relay, a status change, an overdue re-announcement...). Rows are written in the same transaction as
-  the change they report, so a crash or a Telegram outage never loses one; a worker delivers them in
-  order at the pace the agents' chat allows (`bot.handoff.outbox`).
-* target "customer": what a person wrote that could not be delivered to the customer: "pending" rows
-  (a temporary failure) are retried, "held" rows (the customer blocked the bot) are delivered when the
-  customer writes again. Delivered agent messages leave no row here: they are in `messages`.
+The hand-off outbox (`handoff_outbox`: what the agents' desk must show, agent messages still to deliver
+to customers) and how instances claim its rows is `bot.storage.handoff_outbox`; its names are
+re-exported here, so `bot.storage.handoff` stays the one import of the hand-off's storage.
 """
 
 from __future__ import annotations
@@ -21,13 +15,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Select, String, Text, func, select
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.storage.database import is_postgresql, session_clock
+from bot.storage.handoff_outbox import (  # noqa: F401 - re-exported: the hand-off's storage is one import
+    AGENTS,
+    CUSTOMER,
+    DONE,
+    FAILED,
+    HELD,
+    PENDING,
+    HandoffOutbox,
+    add_outbox,
+    add_outbox_flushed,
+    claim_due,
+    claim_row,
+    claim_undelivered,
+    customer_retries_due,
+    due_outbox,
+    extend_claim,
+    has_undelivered,
+    next_due,
+    opened_upto,
+    outbox_row,
+    release_claim,
+    undelivered,
+)
 from bot.storage.models import Base, Conversation, Escalation, clock_default
 
 log = logging.getLogger(__name__)
@@ -35,8 +61,6 @@ log = logging.getLogger(__name__)
 WAITING, ASSIGNED, RESOLVED, ABANDONED = "waiting", "assigned", "resolved", "abandoned"
 ACTIVE: tuple[str, ...] = (WAITING, ASSIGNED)
 
-AGENTS, CUSTOMER = "agents", "customer"  # outbox targets
-PENDING, DONE, FAILED, HELD = "pending", "done", "failed", "held"  # outbox statuses
 
 
 class EscalationNote(Base):
@@ -51,29 +75,6 @@ class EscalationNote(Base):
     agent_name: Mapped[str | None] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
-
-
-class HandoffOutbox(Base):
-    """One thing to tell the agents' desk, or one agent message still to deliver to the customer."""
-
-    __tablename__ = "handoff_outbox"
-    __table_args__ = (
-        Index("ix_handoff_outbox_due", "target", "status", "not_before", "id"),
-        Index("ix_handoff_outbox_conversation", "conversation_id", "target", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"))
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    target: Mapped[str] = mapped_column(String(8))  # agents | customer
-    kind: Mapped[str] = mapped_column(String(16))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(12), default=PENDING)  # pending | done | failed | held
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    not_before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
-    error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
-    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -224,9 +225,16 @@ async def views(session: AsyncSession, statuses: Sequence[str] = ACTIVE) -> list
     return [view(e, c) for e, c in rows.all()]
 
 
-async def overdue(session: AsyncSession, now: dt.datetime, announced_before: dt.datetime) -> list[Escalation]:
-    """Active escalations past their due time, not announced since `announced_before`."""
-    rows = await session.scalars(
+async def claim_overdue(session: AsyncSession, now: dt.datetime, announced_before: dt.datetime) -> list[Escalation]:
+    """Active escalations past their due time, not announced since `announced_before`, claimed for
+    announcing in the caller's transaction: the caller sets `last_announced_at` before it commits.
+
+    On PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED`: a sweep running at the same moment on
+    another instance skips them, and one that comes after the commit no longer finds them due (the
+    lock re-reads the row). A row some other transaction holds (an agent acting on it) is skipped this
+    round and announced by the next sweep if still overdue.
+    """
+    query = (
         select(Escalation)
         .where(
             Escalation.status.in_(ACTIVE),
@@ -236,7 +244,10 @@ async def overdue(session: AsyncSession, now: dt.datetime, announced_before: dt.
         )
         .order_by(Escalation.priority.desc(), Escalation.due_at, Escalation.id)
     )
-    return list(rows.all())
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.scalars(query)).all())
+
 
 
 async def customer_bookings(session: AsyncSession, channel: str, customer_id: str, limit: int = 3) -> list[Any]:
@@ -274,111 +285,44 @@ async def notes(session: AsyncSession, escalation_id: int) -> list[EscalationNot
     return list(rows.all())
 
 
-# -- outbox --------------------------------------------------------------------------------------
+# -- figures for /metrics ------------------------------------------------------------------------
 
 
-def add_outbox(
-    session: AsyncSession,
-    escalation: Escalation,
-    target: str,
-    kind: str,
-    payload: dict[str, Any] | None = None,
-    *,
-    status: str = PENDING,
-    error: str | None = None,
-    now: dt.datetime | None = None,
-    not_before: dt.datetime | None = None,
-) -> HandoffOutbox:
-    """Queue one outbox row in the caller's transaction (tried from `not_before`, else at once)."""
-    now = now or session_clock(session)()
-    row = HandoffOutbox(
-        escalation_id=escalation.id,
-        conversation_id=escalation.conversation_id,
-        target=target,
-        kind=kind,
-        payload=payload or {},
-        status=status,
-        attempts=0,
-        not_before=not_before or now,
-        error=error,
-        created_at=now,
+def _age_seconds(session: AsyncSession, oldest: dt.datetime | None) -> float | None:
+    """Seconds since `oldest` on the bot's clock (None for none); never negative, clocks drift."""
+    start = as_utc(oldest)
+    if start is None:
+        return None
+    now = as_utc(session_clock(session)())
+    return max(0.0, (now - start).total_seconds())  # type: ignore[operator]
+
+
+async def queue_stats(session: AsyncSession) -> tuple[int, int, float | None]:
+    """(waiting, assigned, seconds the oldest waiting customer has waited or None): the human queue as
+    /metrics reports it, in one indexed query rather than loading every row as `views` does."""
+    counts = {WAITING: 0, ASSIGNED: 0}
+    oldest: dt.datetime | None = None
+    rows = await session.execute(
+        select(Escalation.status, func.count(), func.min(Escalation.created_at))
+        .where(Escalation.status.in_(ACTIVE))
+        .group_by(Escalation.status)
     )
-    session.add(row)
-    return row
+    for status, count, first in rows.all():
+        counts[status] = int(count)
+        if status == WAITING:
+            oldest = first
+    return counts[WAITING], counts[ASSIGNED], _age_seconds(session, oldest)
 
 
-async def add_outbox_flushed(session: AsyncSession, escalation: Escalation, target: str, kind: str,
-                             payload: dict[str, Any], *, now: dt.datetime, not_before: dt.datetime) -> HandoffOutbox:
-    """`add_outbox`, flushed so the row's id is known (a delivery made after commit refers to it)."""
-    row = add_outbox(session, escalation, target, kind, payload, now=now, not_before=not_before)
-    await session.flush()
-    return row
-
-
-async def outbox_row(session: AsyncSession, outbox_id: int) -> HandoffOutbox | None:
-    """One outbox row by id (gone when its escalation was deleted)."""
-    return await session.get(HandoffOutbox, outbox_id)
-
-
-async def customer_retries_due(session: AsyncSession, now: dt.datetime) -> list[int]:
-    """Conversations with an agent message whose retry is due."""
-    rows = await session.scalars(
-        select(HandoffOutbox.conversation_id)
-        .where(HandoffOutbox.target == CUSTOMER, HandoffOutbox.status == PENDING, HandoffOutbox.not_before <= now)
-        .distinct()
-    )
-    return list(rows.all())
-
-
-async def due_outbox(session: AsyncSession, target: str, now: dt.datetime, limit: int = 50) -> list[HandoffOutbox]:
-    """Pending rows whose time has come, oldest first."""
-    rows = await session.scalars(
-        select(HandoffOutbox)
-        .where(HandoffOutbox.target == target, HandoffOutbox.status == PENDING, HandoffOutbox.not_before <= now)
-        .order_by(HandoffOutbox.id)
-        .limit(limit)
-    )
-    return list(rows.all())
-
-
-async def opened_upto(session: AsyncSession, escalation_id: int) -> int | None:
-    """The last message id the escalation's card shows (the message that caused the hand-off)."""
-    payload = await session.scalar(
-        select(HandoffOutbox.payload)
-        .where(HandoffOutbox.escalation_id == escalation_id, HandoffOutbox.target == AGENTS, HandoffOutbox.kind == "opened")
-        .order_by(HandoffOutbox.id)
-        .limit(1)
-    )
-    value = payload.get("upto") if isinstance(payload, dict) else None
-    return int(value) if isinstance(value, int) else None
-
-
-async def next_due(session: AsyncSession, target: str) -> dt.datetime | None:
-    """When the earliest pending row of a target may be tried."""
-    return as_utc(
-        await session.scalar(
-            select(func.min(HandoffOutbox.not_before)).where(HandoffOutbox.target == target, HandoffOutbox.status == PENDING)
+async def outbox_stats(session: AsyncSession) -> tuple[int, float | None, int]:
+    """(pending rows, age in seconds of the oldest pending one or None, rows failed for good) of the
+    hand-off outbox, both targets: what /metrics reports as the "agents" outbox. Held rows (the customer
+    blocked the bot) are not lag: they wait for the customer on purpose."""
+    targets = HandoffOutbox.target.in_((AGENTS, CUSTOMER))  # leads the (target, status, ...) index
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(HandoffOutbox.created_at)).where(targets, HandoffOutbox.status == PENDING)
         )
-    )
-
-
-def _undelivered(conversation_id: int) -> Select[tuple[HandoffOutbox]]:
-    return (
-        select(HandoffOutbox)
-        .where(
-            HandoffOutbox.conversation_id == conversation_id,
-            HandoffOutbox.target == CUSTOMER,
-            HandoffOutbox.status.in_((PENDING, HELD)),
-        )
-        .order_by(HandoffOutbox.id)
-    )
-
-
-async def undelivered(session: AsyncSession, conversation_id: int) -> list[HandoffOutbox]:
-    """Agent messages not yet delivered to this customer (held or pending), oldest first."""
-    return list((await session.scalars(_undelivered(conversation_id))).all())
-
-
-async def has_undelivered(session: AsyncSession, conversation_id: int) -> bool:
-    """Whether agent messages wait to be delivered to this customer."""
-    return await session.scalar(_undelivered(conversation_id).limit(1)) is not None
+    ).one()
+    failed = await session.scalar(select(func.count()).select_from(HandoffOutbox).where(targets, HandoffOutbox.status == FAILED))
+    return int(pending), _age_seconds(session, oldest), int(failed or 0)

@@ -6,10 +6,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.database import dialect_insert
+from bot.storage.database import dialect_insert, session_clock
 from bot.storage.models import Message
+
+_MESSAGES = Message.__table__
+# Every column a turn writes, so the inbound row and the replies share one multi-row VALUES.
+_TURN_COLUMNS = (
+    "conversation_id", "direction", "kind", "text", "language", "intent_id", "confidence", "external_id", "attachment",
+)
 
 
 async def insert_unless_known(session: AsyncSession, row: dict[str, Any]) -> int | None:
@@ -33,6 +41,41 @@ async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
         return []
     ids = await session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows)
     return list(ids)
+
+
+async def insert_turn(
+    session: AsyncSession, inbound: dict[str, Any], replies: Sequence[dict[str, Any]]
+) -> tuple[int | None, list[int]]:
+    """Store a turn's inbound message and its replies in one statement: (inbound id, reply ids in order).
+
+    The inbound id is None when its (conversation, direction, external id) is stored already (a
+    redelivery); the replies are then inserted all the same, and the caller rolls the turn back. A Core
+    INSERT on the table (not the ORM entity) with one shared timestamp: no unit of work, no identity map.
+    Its rows go as one multi-row VALUES (SQLAlchemy's "insertmanyvalues"), one round trip, compiled once
+    per dialect. They get ascending ids in VALUES order (SQLite assigns rowids row by row, PostgreSQL
+    calls the sequence as each row is produced), so sorting what RETURNING gives back by id restores it.
+    """
+    now = session_clock(session)()
+    rows = [{column: row.get(column) for column in _TURN_COLUMNS} | {"created_at": now} for row in (inbound, *replies)]
+    connection = await session.connection()
+    returned = sorted((await connection.execute(_turn_insert(connection.dialect.name), rows)).all())
+    inbound_id = next((id_ for id_, direction in returned if direction == inbound["direction"]), None)
+    return inbound_id, [id_ for id_, direction in returned if direction != inbound["direction"]]
+
+
+_TURN_INSERTS: dict[str, Any] = {}
+
+
+def _turn_insert(dialect: str) -> Any:
+    """The turn's INSERT ... ON CONFLICT DO NOTHING RETURNING id, direction, built once per dialect."""
+    if dialect not in _TURN_INSERTS:
+        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        _TURN_INSERTS[dialect] = (
+            make(_MESSAGES)
+            .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "external_id"])
+            .returning(_MESSAGES.c.id, _MESSAGES.c.direction)
+        )
+    return _TURN_INSERTS[dialect]
 
 
 def add(session: AsyncSession, message: Message) -> Message:

@@ -107,3 +107,16 @@ class Escalation(Base):
     survey_score: Mapped[int | None] = mapped_column(Integer)  # 1..5
     survey_comment: Mapped[str | None] = mapped_column(Text)
     survey_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BotInstance(Base):
+    """A running `supportbot serve`, heartbeating while it runs (bot/instances.py): how a second
+    instance learns it is not alone, and is refused where the setup cannot share the work."""
+
+    __tablename__ = "bot_instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # `Database.instance`: also who claims rows
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default)

@@ -2,7 +2,9 @@
 retried until the provider takes it) and per-number flags (opted out, the rest of a long reply).
 
 The inbox row is written before the webhook is acknowledged: a message the gateway delivered is never
-lost, even if the process dies before the engine has handled it (`pending_inbox` finds it at start-up).
+lost, even if the process dies before the engine has handled it. The instance that stored it holds a
+lease on it while handling it in-process; `claim_inbox` (at start-up and periodically) takes only rows
+whose lease ran out, so several instances never handle one message twice.
 (provider, external id) is unique, so a gateway retrying the same message is recognised at once.
 
 The outbox is a queue in a table: `unsent_heads` finds the oldest unsent message of each number (a
@@ -19,14 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.safetext import storable
-from bot.storage.database import dialect_insert, session_clock
-from bot.storage.models import Base, clock_default
+from bot.storage.database import dialect_insert, is_postgresql, session_clock
+from bot.storage.models import Base, BotInstance, clock_default
 
 # Inbox statuses
 RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limited", "skipped"
@@ -56,6 +58,8 @@ class SmsInbound(Base):
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the instance handling it (`Database.instance`)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # replayed by others after this
 
 
 class SmsOutbound(Base):
@@ -145,13 +149,18 @@ def _outbox_item(row: SmsOutbound) -> OutboxItem:
 
 
 async def receive(session: AsyncSession, provider: str, external_id: str, from_number: str, to_number: str | None,
-                  body: str, media: Sequence[tuple[str, str]] = ()) -> int | None:
-    """Keep an inbound message; its id, or None when this (provider, external id) was received before."""
+                  body: str, media: Sequence[tuple[str, str]] = (), *, holder: str | None = None,
+                  lease_until: dt.datetime | None = None) -> int | None:
+    """Keep an inbound message; its id, or None when this (provider, external id) was received before.
+
+    `holder` and `lease_until`: the instance that stored it handles it in-process, so the message is
+    leased to it from the start and no other instance's replay takes it while that one is alive.
+    """
     statement = (
         dialect_insert(session)(SmsInbound)
         .values(provider=provider, external_id=external_id, from_number=from_number, to_number=to_number,
                 body=storable(body), media=[[storable(url), storable(kind)] for url, kind in media], status=RECEIVED,
-                received_at=session_clock(session)())
+                received_at=session_clock(session)(), claimed_by=holder, lease_until=lease_until)
         .on_conflict_do_nothing(index_elements=["provider", "external_id"])
         .returning(SmsInbound.id)
     )
@@ -169,6 +178,36 @@ async def finish_inbound(session: AsyncSession, inbox_id: int, status: str, erro
 async def pending_inbox(session: AsyncSession, limit: int = 1000) -> list[InboxItem]:
     """Messages received but not handled yet (the process stopped in between), oldest first."""
     rows = await session.scalars(select(SmsInbound).where(SmsInbound.status == RECEIVED).order_by(SmsInbound.id).limit(limit))
+    return [_inbox_item(r) for r in rows]
+
+
+async def claim_inbox(session: AsyncSession, *, holder: str, now: dt.datetime, until: dt.datetime,
+                      fresh_since: dt.datetime | None = None, limit: int = 1000) -> list[InboxItem]:
+    """Received messages nobody is handling (never leased, or their instance's lease ran out: it died
+    or stopped before finishing), leased to `holder` until `until`, oldest first.
+
+    `fresh_since`: also take rows whose holder is not a registered instance heartbeating since then
+    (`bot_instances`): it stopped or crashed, so a restart need not wait for its leases to run out.
+
+    On PostgreSQL the rows are taken `FOR UPDATE SKIP LOCKED`, so instances replaying together split
+    the rows instead of both taking each; a lease checked in the same statement keeps a live instance's
+    messages its own. On SQLite (one process) the same statement runs without row locks.
+    """
+    free = or_(SmsInbound.lease_until.is_(None), SmsInbound.lease_until <= now)
+    if fresh_since is not None:
+        live = select(BotInstance.id).where(BotInstance.heartbeat_at > fresh_since)
+        free = or_(free, SmsInbound.claimed_by.is_(None), SmsInbound.claimed_by.not_in(live.scalar_subquery()))
+    query = (
+        select(SmsInbound)
+        .where(SmsInbound.status == RECEIVED, free)
+        .order_by(SmsInbound.id)
+        .limit(limit)
+    )
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.scalars(query)).all())
+    for row in rows:
+        row.claimed_by, row.lease_until = holder, until
     return [_inbox_item(r) for r in rows]
 
 
@@ -294,3 +333,20 @@ async def options_sent(session: AsyncSession, number: str) -> int | None:
         select(SmsContact.more_text, SmsContact.more_options_sent).where(SmsContact.number == number)
     )).first()
     return row.more_options_sent if row is not None and row.more_text else None
+
+
+# -- figures for /metrics -------------------------------------------------------------------------
+
+
+async def outbox_stats(session: AsyncSession) -> tuple[int, float | None, int]:
+    """(unsent messages, age in seconds of the oldest one or None, messages failed for good) of the SMS
+    outbox: what /metrics reports as the "sms" outbox. "Sending" counts as unsent until the provider took it."""
+    unsent, oldest = (
+        await session.execute(
+            select(func.count(), func.min(SmsOutbound.created_at)).where(SmsOutbound.status.in_((PENDING, SENDING)))
+        )
+    ).one()
+    failed = await session.scalar(select(func.count()).select_from(SmsOutbound).where(SmsOutbound.status == OUTBOX_FAILED))
+    start = as_utc(oldest)
+    age = None if start is None else max(0.0, (as_utc(session_clock(session)()) - start).total_seconds())  # type: ignore[operator]
+    return int(unsent), age, int(failed or 0)

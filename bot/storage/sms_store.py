@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import as_utc
 from bot.storage import sms
 from bot.storage.database import Database
+from bot.storage.instances import FRESH
 from bot.storage.sms import OUTBOX_FAILED, PENDING, SENT, SUPPRESSED, InboxItem, OutboxItem
+
+
+INBOX_LEASE = dt.timedelta(minutes=5)
+"""How long an instance holds a received message it handles in-process: handling takes seconds (a turn,
+one number's messages one after another); after this another instance's replay takes it (it died)."""
 
 
 class SmsStore:
@@ -29,9 +35,20 @@ class SmsStore:
 
     async def receive(self, provider: str, external_id: str, from_number: str, to_number: str | None, body: str,
                       media: Sequence[tuple[str, str]] = ()) -> int | None:
-        """Keep an inbound message; its id, or None when this (provider, external id) was received before."""
+        """Keep an inbound message, leased to this instance for `INBOX_LEASE` (it handles it next); its
+        id, or None when this (provider, external id) was received before."""
+        until = as_utc(self.database.clock()) + INBOX_LEASE
         async with self.database.sessions() as session, session.begin():
-            return await sms.receive(session, provider, external_id, from_number, to_number, body, media)
+            return await sms.receive(session, provider, external_id, from_number, to_number, body, media,
+                                     holder=self.database.instance, lease_until=until)
+
+    async def claim_inbox(self, limit: int = 1000) -> list[InboxItem]:
+        """Received messages nobody handles (their lease ran out, or their instance is no longer
+        registered as running), now leased to this instance."""
+        now = as_utc(self.database.clock())
+        async with self.database.sessions() as session, session.begin():
+            return await sms.claim_inbox(session, holder=self.database.instance, now=now, until=now + INBOX_LEASE,
+                                         fresh_since=now - FRESH, limit=limit)
 
     async def finish_inbound(self, inbox_id: int, status: str, error: str | None = None) -> None:
         async with self.database.sessions() as session, session.begin():

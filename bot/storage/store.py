@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.safetext import storable_or_none
 from bot.storage import conversations, messages
 from bot.storage import handoff as handoff_repo
+from bot.storage.conversations import TurnProbe
 from bot.storage.database import Database
 from bot.storage.handoff import EscalationView
 from bot.storage.models import Conversation, Escalation, Message
@@ -38,11 +40,17 @@ class OutboundRow:
 
 
 class Turn:
-    """One customer message being handled: the conversation row plus the open transaction."""
+    """One customer message being handled: the conversation row plus the open transaction.
 
-    def __init__(self, session: AsyncSession, conversation: Conversation) -> None:
+    `probe` is what the turn learnt with its conversation (see `conversations.open_turn`): whether a
+    person has the conversation and whether agent messages wait, so a plain FAQ turn does not ask
+    again. None means "ask".
+    """
+
+    def __init__(self, session: AsyncSession, conversation: Conversation, probe: TurnProbe | None = None) -> None:
         self.session = session
         self.conversation = conversation
+        self.probe = probe
 
     async def record_inbound(
         self,
@@ -59,7 +67,43 @@ class Turn:
 
         One INSERT ... ON CONFLICT DO NOTHING: no savepoint, and the turn stays usable after a duplicate.
         """
-        row = {
+        row = self._inbound_row(kind, text, language, external_id, attachment, intent_id, confidence)
+        return await messages.insert_unless_known(self.session, row)
+
+    async def record_replies(self, replies: Sequence[OutboundRow]) -> list[int]:
+        """Store the bot's replies in one statement and return their ids, in order."""
+        return await messages.insert_many(self.session, [self._reply_row(r) for r in replies])
+
+    async def record_exchange(
+        self,
+        kind: str,
+        text: str | None,
+        language: str | None,
+        external_id: str | None,
+        attachment: str | None,
+        replies: Sequence[OutboundRow],
+        *,
+        intent_id: str | None = None,
+        confidence: float | None = None,
+    ) -> tuple[int | None, list[int]]:
+        """`record_inbound` and `record_replies` in one statement, for a turn that needs the inbound
+        message's id for nothing else: (inbound id, or None for a redelivery; reply ids, in order).
+
+        On a redelivery the replies are written too: the caller must roll the turn back, as after
+        `record_inbound` returned None.
+        """
+        inbound = self._inbound_row(kind, text, language, external_id, attachment, intent_id, confidence)
+        return await messages.insert_turn(self.session, inbound, [self._reply_row(r) for r in replies])
+
+    async def save(self, language: str, low_confidence_streak: int, state: dict[str, Any]) -> None:
+        """Keep what the turn changed of the conversation; written now, committed with the turn."""
+        await conversations.save_turn(self.session, self.conversation, language, low_confidence_streak, state)
+
+    def _inbound_row(
+        self, kind: str, text: str | None, language: str | None, external_id: str | None, attachment: str | None,
+        intent_id: str | None, confidence: float | None,
+    ) -> dict[str, object]:
+        return {
             "conversation_id": self.conversation.id,
             "direction": "in",
             "kind": kind,
@@ -70,23 +114,17 @@ class Turn:
             "external_id": external_id,
             "attachment": attachment,
         }
-        return await messages.insert_unless_known(self.session, row)
 
-    async def record_replies(self, replies: Sequence[OutboundRow]) -> list[int]:
-        """Store the bot's replies in one statement and return their ids, in order."""
-        rows = [
-            {
-                "conversation_id": self.conversation.id,
-                "direction": "out",
-                "kind": r.kind,
-                "text": storable_or_none(r.text),
-                "language": r.language,
-                "intent_id": r.intent_id,
-                "confidence": r.confidence,
-            }
-            for r in replies
-        ]
-        return await messages.insert_many(self.session, rows)
+    def _reply_row(self, reply: OutboundRow) -> dict[str, object]:
+        return {
+            "conversation_id": self.conversation.id,
+            "direction": "out",
+            "kind": reply.kind,
+            "text": storable_or_none(reply.text),
+            "language": reply.language,
+            "intent_id": reply.intent_id,
+            "confidence": reply.confidence,
+        }
 
     async def record_outbound(
         self, kind: str, text: str, language: str, intent_id: str | None = None, confidence: float | None = None
@@ -120,8 +158,8 @@ class Store:
     ) -> AsyncIterator[Turn]:
         """Open a transaction around one customer message, creating the conversation on first contact."""
         async with self.database.sessions() as session, session.begin():
-            conversation = await conversations.for_turn(session, channel, customer_id, language, display_name)
-            yield Turn(session, conversation)
+            conversation, probe = await conversations.open_turn(session, channel, customer_id, language, display_name)
+            yield Turn(session, conversation, probe)
 
     async def record_unanswered(
         self, channel: str, customer_id: str, *, kind: str, text: str | None, external_id: str | None, language: str

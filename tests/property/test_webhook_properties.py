@@ -278,7 +278,7 @@ def test_json_webhook_takes_any_body_in_any_pieces(tmp_path: Path, monkeypatch: 
 
 
 class TelegramServer:
-    """The webhook server with the fake Bot API behind it, and a way to wait for updates in the background."""
+    """The webhook server with the fake Bot API behind it, and a way to wait for stored updates to be handled."""
 
     def __init__(self, api: FakeTelegramAPI, runtime: Any, runner: web.AppRunner) -> None:
         self.api, self.runtime, self.runner = api, runtime, runner
@@ -286,20 +286,22 @@ class TelegramServer:
         self.secret = webhook_secret(BOT_TOKEN)
         [self.handler] = [r.handler.__self__ for r in runner.app.router.routes()  # type: ignore[union-attr]
                           if r.method == "POST" and hasattr(r.handler, "__self__")]
+        self.inbox = self.handler.dispatcher["inbox"]  # the webhook stores updates; the inbox handles them
         self.failures: list[BaseException] = []
-        original = self.handler._background_feed_update
+        dispatcher = self.handler.dispatcher
+        original = dispatcher.feed_update
 
-        async def traced(bot: Any, update: Any) -> None:
+        async def traced(bot: Any, update: Any, **kwargs: Any) -> Any:
             try:
-                await original(bot, update)
+                return await original(bot, update, **kwargs)
             except Exception as exc:  # noqa: BLE001 - recorded: the property says there is none
                 self.failures.append(exc)
+                raise
 
-        self.handler._background_feed_update = traced
+        dispatcher.feed_update = traced
 
     async def settle(self) -> None:
-        while self.handler._background_feed_update_tasks:
-            await asyncio.gather(*list(self.handler._background_feed_update_tasks), return_exceptions=True)
+        await self.inbox.drain()
 
 
 async def _telegram(tmp_path: Path) -> tuple[TelegramServer, Callable[[], Awaitable[None]]]:

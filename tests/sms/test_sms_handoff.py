@@ -92,7 +92,8 @@ async def test_an_agents_reply_in_the_telegram_topic_goes_out_as_sms(tmp_path, f
             topic = api.topic(agents_chat)
             update = api.group_message(agents_chat, agent_id, "您好，我是客服小王。请问是哪款打印机？", thread=topic.thread_id,
                                        first_name="Wang")
-            await dispatcher.feed_raw_update(bot, update)
+            await dispatcher.feed_raw_update(bot, update)  # stored; the inbox handles it in the background
+            await dispatcher["inbox"].drain(10)
             await harness.flush()
             assert harness.fake.bodies_to(CUSTOMER)[-1] == "您好，我是客服小王。请问是哪款打印机？"
         finally:

@@ -14,6 +14,7 @@ If the engine fails on a message, the message is still kept in the transcript an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "sms"
 RATE_WINDOW = dt.timedelta(hours=1)
+REPLAY_EVERY = 60.0  # seconds between looks for messages an instance that died left unprocessed
 _MEDIA_KINDS = {"image": InboundKind.PHOTO, "video": InboundKind.VIDEO, "audio": InboundKind.VOICE}
 
 
@@ -88,20 +90,44 @@ class SmsChannel:
         self.region = region
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._replayer: asyncio.Task[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the outbox worker and handle what was received but not processed before a restart."""
+        """Start the outbox worker and handle what was received but nobody processed (before a restart,
+        or on an instance that died); then keep looking for such messages every `REPLAY_EVERY` seconds."""
         self.outbox.start()
-        pending = await self.sms.pending_inbox()
+        await self.replay()
+        if self._replayer is None or self._replayer.done():
+            self._replayer = asyncio.create_task(self._replay_loop(), name="sms-replay")
+
+    async def replay(self) -> int:
+        """Process received messages nobody handles: only those whose lease ran out or whose instance is
+        gone (`SmsStore.claim_inbox`), leased to this instance first, so a message another live instance
+        is handling is never taken and instances replaying together take each message once."""
+        pending = await self.sms.claim_inbox()
         if pending:
-            log.info("sms: resuming %s message(s) received before the restart", len(pending))
+            log.info("sms: resuming %s message(s) received but not processed", len(pending))
         for item in pending:
             self._schedule(item)
+        return len(pending)
+
+    async def _replay_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REPLAY_EVERY)
+            try:
+                await self.replay()
+            except Exception:  # noqa: BLE001 - the database is away: try again later
+                log.warning("sms: looking for messages to resume failed", exc_info=True)
 
     async def stop(self) -> None:
         """Let messages being processed finish (bounded), then stop the outbox worker."""
+        if self._replayer is not None:
+            self._replayer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._replayer
+            self._replayer = None
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=10)
         await self.outbox.stop()

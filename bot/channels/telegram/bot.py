@@ -16,10 +16,11 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 
 from bot.channels.telegram.channel import RuntimeLike, TelegramChannel
-from bot.channels.telegram.middlewares import CustomerOrder, ErrorGuard, FloodLimit, UpdateDedup
+from bot.channels.telegram.middlewares import install as install_middlewares
 from bot.channels.telegram.routers import create_routers
-from bot.channels.telegram.session import OnBlocked, OutboundPacer, RetryAfterMiddleware
+from bot.channels.telegram.session import OnBlocked, OnRetryAfter, OutboundPacer, RetryAfterMiddleware
 from bot.channels.telegram.texts import COMMANDS, channel_text
+from bot.coordination import Shared
 from bot.settings import Language, Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -40,19 +41,22 @@ def create_bot(
     on_blocked: OnBlocked | None = None,
     pacer: OutboundPacer | None | bool = True,
     retry: RetryAfterMiddleware | None = None,
+    on_retry_after: OnRetryAfter | None = None,
+    shared: Shared | None = None,
 ) -> Bot:
     """A Bot for BOT_TOKEN at TELEGRAM_API_URL, sending HTML, retrying 429s and marking 403s blocked.
 
     `pacer=True` keeps to Telegram's per-chat and global message rates; pass an `OutboundPacer` to tune
-    it or False to send as fast as the server accepts (tests, benchmarks).
+    it or False to send as fast as the server accepts (tests, benchmarks). With a distributed `shared`
+    (REDIS_URL) the default pacer counts every instance's messages together: Telegram's limits are per bot.
     """
     if not settings.bot_token:
         raise SettingsError("BOT_TOKEN is not set: create a bot with @BotFather and put its token in BOT_TOKEN")
     if session is None:
         session = AiohttpSession(api=api_server(settings))
-    session.middleware(retry or RetryAfterMiddleware(on_blocked))
+    session.middleware(retry or RetryAfterMiddleware(on_blocked, on_retry_after=on_retry_after))
     if pacer is True:
-        pacer = OutboundPacer()
+        pacer = OutboundPacer(limiter=shared.limiter if shared is not None else None)
     if pacer:
         session.middleware(pacer)
     return Bot(
@@ -77,16 +81,50 @@ def create_dispatcher(
     channel = channel or TelegramChannel(runtime)
     dispatcher = Dispatcher(disable_fsm=True, name="telegram")
     dispatcher["channel"] = channel
-    dispatcher.update.outer_middleware(UpdateDedup(channel))
-    dispatcher.update.outer_middleware(ErrorGuard(channel))
-    dispatcher.update.outer_middleware(FloodLimit(channel, runtime.settings.flood_limit_per_minute, clock=clock))
-    dispatcher.update.outer_middleware(CustomerOrder())
+    durable = make_durable(runtime, dispatcher, channel)
+    # De-duplication, error guard, flood limit, per-customer order: shared between instances with REDIS_URL.
+    install_middlewares(
+        dispatcher, channel, flood_limit=runtime.settings.flood_limit_per_minute, clock=clock,
+        shared=getattr(runtime, "shared", None), durable=durable,
+    )
     if agents is not None:
         from bot.channels.telegram.agents import create_router as agents_router
 
         dispatcher.include_router(agents_router(agents))
     dispatcher.include_routers(*create_routers())
     return dispatcher
+
+
+def make_durable(runtime: RuntimeLike, dispatcher: Dispatcher, channel: TelegramChannel) -> bool:
+    """Updates stored before they are acknowledged, replies before they are sent (inbox.py, outbox.py).
+
+    Needs the runtime's database; a runtime without one (unit tests of the channel) handles updates and
+    sends replies directly. True when the dispatcher was made durable.
+    """
+    database = getattr(runtime, "database", None)
+    if database is None:
+        return False
+    from bot.channels.telegram.inbox import DurableIntake, UpdateInbox
+    from bot.channels.telegram.outbox import ReplyOutbox
+
+    owner = database.instance
+    clock = getattr(runtime, "clock", None) or database.clock
+    inbox = UpdateInbox(database, dispatcher, owner=owner, clock=clock, on_duplicate=channel.count_duplicate_update)
+    channel.outbox = ReplyOutbox(database, owner=owner, clock=clock)
+    dispatcher["inbox"] = inbox
+    dispatcher.update.outer_middleware(DurableIntake(inbox))
+
+    async def start_queues(bot: Bot) -> None:
+        inbox.start(bot)
+        channel.outbox.start(bot)  # type: ignore[union-attr]
+
+    async def stop_queues() -> None:
+        await inbox.stop()
+        await channel.outbox.stop()  # type: ignore[union-attr]
+
+    dispatcher.startup.register(start_queues)
+    dispatcher.shutdown.register(stop_queues)
+    return True
 
 
 def attach_handoff(runtime: RuntimeLike, bot: Bot, channel: TelegramChannel, **agents_options: Any) -> TelegramDesk | None:
@@ -130,6 +168,9 @@ def create_telegram(runtime: RuntimeLike, *, session: BaseSession | None = None,
     with the human hand-off: delivery to Telegram customers, the agents' chat when configured, and the
     hand-off background tasks started and stopped with the dispatcher."""
     channel = TelegramChannel(runtime)
+    metrics = getattr(runtime, "metrics", None)  # 429s are counted in the runtime's metrics (GET /metrics)
+    bot_options.setdefault("on_retry_after", getattr(metrics, "flood_control", None))
+    bot_options.setdefault("shared", getattr(runtime, "shared", None))
     bot = create_bot(runtime.settings, session=session, on_blocked=channel.mark_blocked, **bot_options)  # type: ignore[arg-type]
     desk = attach_handoff(runtime, bot, channel)
     dispatcher = create_dispatcher(runtime, channel=channel, agents=desk)

@@ -7,6 +7,7 @@ outdated payload) falls through to the "button no longer valid" alert instead of
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from typing import Literal
 from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
 from pydantic import Field
 
+from bot.coordination import REDIS_ERRORS, SharedValues
 from bot.engine.types import Action, ActionKind
 
 log = logging.getLogger(__name__)
@@ -26,8 +28,11 @@ CommandName = Literal["reset", "help"]
 HandoffOp = Literal["cancel"]
 SurveyValue = Literal["1", "2", "3", "4", "5", "skip"]
 
-# An FAQ entry id longer than fits in a button is sent as "~" + a short hash of it.
+# An FAQ entry id longer than fits in a button is sent as "~" + a short hash of it; one with a ":" in
+# it as "!" + the id with ":" (and "%") percent-escaped.
 _HASH_MARK = "~"
+_ESCAPE_MARK = "!"
+REF_TTL = 30 * 24 * 3600  # how long a run-time hash resolves on other instances (buttons get old)
 _HASH_CHARS = 20
 
 
@@ -79,28 +84,94 @@ def _intent_hash(entry_id: str) -> str:
     return _HASH_MARK + hashlib.blake2b(entry_id.encode(), digest_size=16).hexdigest()[:_HASH_CHARS]
 
 
+def _escape(entry_id: str) -> str:
+    return _ESCAPE_MARK + entry_id.replace("%", "%25").replace(":", "%3A")
+
+
+def _unescape(ref: str) -> str:
+    return ref[len(_ESCAPE_MARK):].replace("%3A", ":").replace("%25", "%")
+
+
+def _fits(ref: str) -> bool:
+    return len(IntentChoice.__prefix__) + 1 + len(ref.encode()) <= MAX_CALLBACK_LENGTH
+
+
 class IntentRefs:
-    """Turns FAQ entry ids into callback references and back (ids too long for a button are hashed)."""
+    """Turns FAQ entry ids (and the flows' choice values) into callback references and back.
+
+    With several instances, the button one instance sent may be pressed on another, so a reference
+    is resolved from what every instance has rather than from what this one made: an id that fits is
+    the reference itself (escaped when it holds the ":" callback data uses as separator, e.g. a booking
+    slot's time); an id too long to fit is hashed, and the hash is found among the knowledge base's
+    entry ids (every instance loads the same) or, for a value made up at run time, in the shared store
+    when there is one (`share`: Redis, kept `REF_TTL`). An unknown hash stays itself (the engine calls
+    the button stale).
+    """
 
     def __init__(self, entry_ids: Iterable[str] = ()) -> None:
         self._by_hash: dict[str, str] = {}
         for entry_id in entry_ids:
-            self.ref(entry_id)
+            self._by_hash[_intent_hash(entry_id)] = entry_id
+        self._known = frozenset(self._by_hash)  # from the knowledge base: every instance has these
+        self.shared: SharedValues | None = None
+        self._writes: set[asyncio.Task[None]] = set()
+
+    def share(self, values: SharedValues | None) -> None:
+        """Keep run-time hashes in `values` too, so other instances can resolve them (`load`)."""
+        self.shared = values
 
     def ref(self, entry_id: str) -> str:
         """The reference to put in a button for this entry id."""
-        if len(IntentChoice.__prefix__) + 1 + len(entry_id.encode()) <= MAX_CALLBACK_LENGTH and not entry_id.startswith(
-            _HASH_MARK
-        ) and ":" not in entry_id:
+        if _fits(entry_id) and not entry_id.startswith((_HASH_MARK, _ESCAPE_MARK)) and ":" not in entry_id:
             return entry_id
+        escaped = _escape(entry_id)
+        if _fits(escaped):
+            return escaped
         hashed = _intent_hash(entry_id)
-        self._by_hash[hashed] = entry_id
+        if hashed not in self._by_hash:
+            self._by_hash[hashed] = entry_id
+            self._publish(hashed, entry_id)
         return hashed
+
+    def _publish(self, hashed: str, entry_id: str) -> None:
+        """Store a run-time hash for the other instances; it is written long before anyone can press
+        the button (the message carrying it is still to be sent)."""
+        if self.shared is None or hashed in self._known:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self._put(hashed, entry_id), name="button-ref")
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _put(self, hashed: str, entry_id: str) -> None:
+        if self.shared is None:
+            return
+        try:
+            await self.shared.put(hashed, entry_id)
+        except REDIS_ERRORS as exc:
+            log.warning("could not share button reference %s (%s): it works on this instance only", hashed, exc)
+
+    async def load(self, ref: str) -> None:
+        """Before a press is handled: fetch a run-time hash another instance made (nothing otherwise)."""
+        if self.shared is None or not ref.startswith(_HASH_MARK) or ref in self._by_hash:
+            return
+        try:
+            entry_id = await self.shared.get(ref)
+        except REDIS_ERRORS as exc:
+            log.warning("could not look up button reference %s (%s)", ref, exc)
+            return
+        if entry_id is not None:
+            self._by_hash[ref] = entry_id
 
     def entry_id(self, ref: str) -> str:
         """The entry id a reference stands for; an unknown hash maps to itself (the engine calls it stale)."""
         if ref.startswith(_HASH_MARK):
             return self._by_hash.get(ref, ref)
+        if ref.startswith(_ESCAPE_MARK):
+            return _unescape(ref)
         return ref
 
 

@@ -17,13 +17,15 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message, User
 
 from bot.channels.telegram.callbacks import Feedback, IntentRefs
-from bot.channels.telegram.render import render
+from bot.channels.telegram.render import RenderedMessage, render
 from bot.channels.telegram.texts import channel_text, language_from_code
 from bot.engine.types import Action, Inbound, InboundKind, Outcome, Reply, ReplyKind
 from bot.settings import Language, Settings
 
 if TYPE_CHECKING:
     from aiogram.filters.callback_data import CallbackData
+
+    from bot.channels.telegram.outbox import ReplyOutbox
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ TYPING_DELAY = 0.25  # seconds of engine work before "typing…" is shown
 
 class StoreLike(Protocol):
     async def set_blocked(self, channel: str, customer_id: str, blocked: bool) -> None: ...
+
+    async def replies_to(self, channel: str, customer_id: str, external_id: str) -> Any: ...
 
     async def ping(self) -> bool: ...
 
@@ -142,6 +146,13 @@ class TelegramChannel:
         self.typing_delay = typing_delay
         self.typing_interval = typing_interval
         self.stats = ChannelStats()
+        # Replies of a turn are stored before they are sent (bot/channels/telegram/outbox.py) when the
+        # dispatcher has a database behind it; None: sent directly (unit tests without storage).
+        self.outbox: ReplyOutbox | None = None
+
+    def count_duplicate_update(self, update_id: int) -> None:
+        """An update Telegram sent again (the inbox recognised its id)."""
+        self.stats.duplicate_updates += 1
 
     # -- who --------------------------------------------------------------------------------------
 
@@ -185,14 +196,39 @@ class TelegramChannel:
                 return await self.runtime.handle(inbound)
         return await self.runtime.handle(inbound)
 
-    async def send(self, bot: Bot, chat_id: int, replies: tuple[Reply, ...] | list[Reply]) -> list[Message]:
-        """Send replies in order, each split and with its keyboard. A 403 stops the rest (see session.py)."""
+    async def send(
+        self, bot: Bot, chat_id: int, replies: tuple[Reply, ...] | list[Reply], *, source: str | None = None
+    ) -> list[Message]:
+        """Send replies in order, each split and with its keyboard. A 403 stops the rest (see session.py).
+
+        `source`: the customer's message these replies answer ("msg:123"). With it, and an outbox, the
+        replies are stored first and sent by whichever instance is alive, once; without it (the
+        hand-off's own lines, which its outbox already keeps) they are sent directly.
+        """
+        parts = [part for reply in replies for part in render(reply, self.refs)]
+        if source is not None and self.outbox is not None:
+            sent = await self.outbox.send(bot, chat_id, source, parts)
+            self.stats.sent += len(sent)
+            return sent
+        return await self._send_directly(bot, chat_id, parts)
+
+    async def _send_directly(self, bot: Bot, chat_id: int, parts: list[RenderedMessage]) -> list[Message]:
         sent: list[Message] = []
-        for reply in replies:
-            for part in render(reply, self.refs):
-                sent.append(await bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.reply_markup))
-                self.stats.sent += 1
+        for part in parts:
+            sent.append(await bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.reply_markup))
+            self.stats.sent += 1
         return sent
+
+    async def answer_again_if_unsent(self, bot: Bot, customer: Customer, external_id: str) -> None:
+        """A message handled before whose replies were never queued (its instance died between the turn
+        and the outbox): send the stored replies, as text (their buttons were not kept)."""
+        if self.outbox is None or await self.outbox.already_queued(customer.chat_id, external_id):
+            return
+        stored = await self.store.replies_to(CHANNEL, customer.customer_id, external_id)
+        replies = [Reply(text=row.text, kind=ReplyKind.INFO, language=row.language or customer.language) for row in stored if row.text]
+        if replies:
+            log.info("chat %s: replies to %s were stored but never queued; sending them now", customer.chat_id, external_id)
+            await self.send(bot, customer.chat_id, replies, source=external_id)
 
     # -- what the handlers call -------------------------------------------------------------------
 
@@ -211,16 +247,18 @@ class TelegramChannel:
         outcome = await self.ask(
             bot,
             customer,
-            external_id=f"msg:{message.message_id}",
+            external_id=f"msg:{message.message_id}",  # also the source of the replies, below
             text=text,
             kind=kind,
             action=action,
             typing=True,
             attachment=attachment,
         )
+        external_id = f"msg:{message.message_id}"
         if outcome.duplicate:
             self.stats.duplicate_messages += 1
             log.info("chat %s: message %s already handled, not answering again", customer.chat_id, message.message_id)
+            await self.answer_again_if_unsent(bot, customer, external_id)
             return
         if not outcome.replies and outcome.relayed:
             return  # a person handles the conversation: the message went to them, the bot stays quiet
@@ -228,7 +266,7 @@ class TelegramChannel:
             log.warning("chat %s: the engine had no reply to message %s", customer.chat_id, message.message_id)
             await bot.send_message(chat_id=customer.chat_id, text=channel_text("error", customer.language))
             return
-        await self.send(bot, customer.chat_id, outcome.replies)
+        await self.send(bot, customer.chat_id, outcome.replies, source=external_id)
 
     async def on_callback(self, bot: Bot, query: CallbackQuery, data: CallbackData, action: Action) -> None:
         """A button press: ask the engine; a stale button gets an alert, feedback a short thanks."""
@@ -238,9 +276,11 @@ class TelegramChannel:
             await self.reject_callback(query)
             return
         customer = self.customer(chat, query.from_user)
-        outcome = await self.ask(bot, customer, external_id=f"cbq:{query.id}", action=action)
+        external_id = f"cbq:{query.id}"
+        outcome = await self.ask(bot, customer, external_id=external_id, action=action)
         if outcome.duplicate:
             self.stats.duplicate_messages += 1
+            await self.answer_again_if_unsent(bot, customer, external_id)
             return
         if is_stale(outcome):
             self.stats.stale_buttons += 1
@@ -255,7 +295,7 @@ class TelegramChannel:
         else:
             await query.answer()
         if replies:
-            await self.send(bot, chat.id, replies)
+            await self.send(bot, chat.id, replies, source=external_id)
 
     async def reject_callback(self, query: CallbackQuery) -> None:
         """Forged or outdated callback data: an alert, nothing else."""

@@ -1,4 +1,5 @@
-"""Update middlewares, outermost first: de-duplication, error guard, flood limit, per-customer order.
+"""Update middlewares, outermost first: de-duplication, error guard, flood limit, per-customer order
+(and, with several instances, resolving buttons made by another).
 
 They wrap every update the dispatcher gets (polling or webhook alike), before any router runs.
 """
@@ -7,19 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.types import Chat, TelegramObject, Update, User
 
+from bot.channels.telegram.callbacks import REF_TTL, IntentChoice, parse_callback
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.texts import channel_text
+from bot.coordination import (
+    REDIS_ERRORS,
+    Dedup,
+    Degraded,
+    MemoryDedup,
+    MemoryRateLimiter,
+    Rate,
+    RateLimiter,
+    Shared,
+)
+from bot.coordination.locks import held_if_possible
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +63,30 @@ def _ordered_chat(update: Update, data: dict[str, Any]) -> Chat | None:
 class UpdateDedup(BaseMiddleware):
     """Drop an update whose update_id was seen recently (a webhook redelivery, a restarted poller).
 
-    aiogram has no de-duplication of its own. A bounded LRU of recent ids is enough: Telegram redelivers
-    within minutes, and the engine also refuses a message id it already stored.
+    aiogram has no de-duplication of its own. In one process a bounded LRU of recent ids is enough
+    (Telegram redelivers within minutes, and the engine also refuses a message id it already stored);
+    with several instances the ids are shared in Redis (`bot.coordination.dedup`), so a redelivery that
+    reaches another instance is dropped there too. Redis unreachable: this process's own LRU answers.
     """
 
-    def __init__(self, channel: TelegramChannel, size: int = 10_000) -> None:
+    def __init__(self, channel: TelegramChannel, dedup: Dedup | None = None, size: int = 10_000) -> None:
         self.channel = channel
-        self.size = size
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.local = MemoryDedup(size)
+        self.dedup = dedup or self.local
+        self._degraded = Degraded("updates are de-duplicated per instance until it is back")
 
-    def seen(self, update_id: int) -> bool:
+    async def seen(self, update_id: int) -> bool:
         """Remember the id; True if it was already there."""
-        if update_id in self._seen:
-            self._seen.move_to_end(update_id)
-            return True
-        self._seen[update_id] = None
-        if len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return False
+        key = str(update_id)
+        if self.dedup is not self.local and not self._degraded.active:
+            try:
+                return not await self.dedup.first(key)
+            except REDIS_ERRORS as exc:
+                self._degraded(exc)
+        return not await self.local.first(key)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if isinstance(event, Update) and self.seen(event.update_id):
+        if isinstance(event, Update) and await self.seen(event.update_id):
             self.channel.stats.duplicate_updates += 1
             log.info("update %s delivered again: dropped", event.update_id)
             return None
@@ -120,51 +137,51 @@ class ErrorGuard(BaseMiddleware):
 class FloodLimit(BaseMiddleware):
     """At most `limit` messages and button presses per customer in any `window` seconds.
 
-    The first update over the limit gets a polite notice; the rest of the burst is dropped (and logged)
-    until the customer is under the limit again.
+    The first update over the limit gets a polite notice (one per window); the rest of the burst is
+    dropped (and logged). The windows live in the given `RateLimiter`: in memory on `clock` by default,
+    in Redis when instances share it, so a customer's 21st message of a minute is over the limit
+    whichever instances the 20 others reached. Redis unreachable: counted in this process meanwhile.
     """
 
-    def __init__(self, channel: TelegramChannel, limit: int, window: float = 60.0, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, channel: TelegramChannel, limit: int, window: float = 60.0, clock: Clock = time.monotonic,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.channel = channel
         self.limit = limit
         self.window = window
-        self.clock = clock
-        self._recent: dict[int, deque[float]] = {}
-        self._notified: set[int] = set()
-        self._calls = 0
+        self.local = MemoryRateLimiter(clock)
+        self.limiter = limiter or self.local
+        seconds = max(1, math.ceil(window))
+        self.rate = Rate("flood", limit, seconds)
+        self.notice = Rate("flood-notice", 1, seconds)
+        self._degraded = Degraded("the flood limit counts per instance until it is back")
 
-    def allow(self, chat_id: int) -> bool:
+    async def _hit(self, rate: Rate, chat_id: int) -> bool:
+        if self.limiter is not self.local and not self._degraded.active:
+            try:
+                return await self.limiter.hit(rate, str(chat_id))
+            except REDIS_ERRORS as exc:
+                self._degraded(exc)
+        return await self.local.hit(rate, str(chat_id))
+
+    async def allow(self, chat_id: int) -> bool:
         """Count one update; False when it is over the limit."""
-        now = self.clock()
-        self._calls += 1
-        if self._calls % 1000 == 0:
-            self._prune(now)
-        recent = self._recent.get(chat_id)
-        if recent is None:
-            recent = self._recent[chat_id] = deque()
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if len(recent) < self.limit:
-            recent.append(now)
-            self._notified.discard(chat_id)
-            return True
-        return False
+        return await self._hit(self.rate, chat_id)
 
-    def _prune(self, now: float) -> None:
-        for chat_id in [c for c, r in self._recent.items() if not r or r[-1] <= now - self.window]:
-            del self._recent[chat_id]
-            self._notified.discard(chat_id)
+    async def first_notice(self, chat_id: int) -> bool:
+        """Whether this customer is owed the "slow down" notice (once per window)."""
+        return await self._hit(self.notice, chat_id)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
         chat = _customer_chat(event, data)
-        if chat is None or self.allow(chat.id):
+        if chat is None or await self.allow(chat.id):
             return await handler(event, data)
         bot: Bot = data["bot"]
         language = self.channel.language_of(data.get("event_from_user"))
-        first = chat.id not in self._notified
-        self._notified.add(chat.id)
+        first = await self.first_notice(chat.id)
         self.channel.stats.flood_dropped += 1
         log.info("update %s from chat %s over the flood limit (%d/min): dropped", event.update_id, chat.id, self.limit)
         if event.callback_query is not None:
@@ -179,11 +196,16 @@ class FloodLimit(BaseMiddleware):
 class CustomerOrder(BaseMiddleware):
     """One update per customer at a time, in arrival order: replies never interleave or overtake.
 
-    Polling handles updates as concurrent tasks; different customers still run in parallel.
+    Polling handles updates as concurrent tasks; different customers still run in parallel. In a
+    process an `asyncio.Lock` per chat keeps arrival order; with several instances aiogram's
+    `RedisEventIsolation` (given as `isolation`) is taken inside it, so two instances never handle one
+    customer at once. Without the shared lock (Redis away, held too long) the update still runs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, isolation: BaseEventIsolation | None = None) -> None:
         self._locks: dict[int, asyncio.Lock] = {}
+        self.isolation = isolation
+        self._degraded = Degraded("customers are ordered per instance until it is back")
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat = _ordered_chat(event, data) if isinstance(event, Update) else None
@@ -194,11 +216,58 @@ class CustomerOrder(BaseMiddleware):
             lock = self._locks[chat.id] = asyncio.Lock()
         try:
             async with lock:
-                return await handler(event, data)
+                if self.isolation is None:
+                    return await handler(event, data)
+                bot: Bot = data["bot"]
+                key = StorageKey(bot_id=bot.id, chat_id=chat.id, user_id=chat.id)
+                async with held_if_possible(self.isolation.lock(key), f"chat {chat.id}", self._degraded):
+                    return await handler(event, data)
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._locks.pop(chat.id, None)
 
 
+class ButtonRefs(BaseMiddleware):
+    """Before a button press is handled, resolve a run-time reference another instance made
+    (`IntentRefs.load`): the routers then resolve it synchronously like any other."""
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        self.channel = channel
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        query = event.callback_query if isinstance(event, Update) else None
+        if query is not None and query.data:
+            parsed = parse_callback(query.data)
+            if isinstance(parsed, IntentChoice):
+                await self.channel.refs.load(parsed.ref)
+        return await handler(event, data)
+
+
 def _update_id(event: TelegramObject) -> int | str:
     return event.update_id if isinstance(event, Update) else "?"
+
+
+def install(
+    dispatcher: Dispatcher, channel: TelegramChannel, *, flood_limit: int, clock: Clock = time.monotonic,
+    shared: Shared | None = None, durable: bool = False,
+) -> None:
+    """Register the update middlewares in their order, sharing their state through `shared` when it is
+    distributed (REDIS_URL) and keeping it in this process otherwise (exactly one instance's view).
+
+    `durable`: updates come from the database inbox (bot/channels/telegram/inbox.py), which recognises
+    a redelivery by its update id on every instance and hands out a chat's updates one at a time, in
+    order, across instances. De-duplication by memory (this process's or Redis's) would then be
+    harmful, not just redundant: an update handed out again because its instance died mid-turn would
+    be dropped as "seen". Per-customer order stays a local lock (the inbox already orders across instances).
+    """
+    distributed = shared if shared is not None and shared.distributed else None
+    if not durable:
+        dispatcher.update.outer_middleware(UpdateDedup(channel, distributed.dedup("telegram-update") if distributed else None))
+    dispatcher.update.outer_middleware(ErrorGuard(channel))
+    dispatcher.update.outer_middleware(
+        FloodLimit(channel, flood_limit, clock=clock, limiter=distributed.limiter if distributed else None)
+    )
+    dispatcher.update.outer_middleware(CustomerOrder(distributed.isolation() if distributed and not durable else None))
+    if distributed is not None:
+        channel.refs.share(distributed.values("button-ref", REF_TTL))
+        dispatcher.update.outer_middleware(ButtonRefs(channel))

@@ -12,7 +12,6 @@ from bot.channels.telegram.channel import RuntimeLike
 log = logging.getLogger(__name__)
 
 POLLING_TIMEOUT = 30  # seconds a getUpdates call waits for news
-CONCURRENT_UPDATES = 64  # different customers handled at once; one customer is always handled in order
 
 
 async def start_polling(
@@ -23,7 +22,13 @@ async def start_polling(
     handle_signals: bool = True,
     polling_timeout: int = POLLING_TIMEOUT,
 ) -> None:
-    """Remove any webhook (updates then queue for getUpdates), register the commands, poll until stopped."""
+    """Remove any webhook (updates then queue for getUpdates), register the commands, poll until stopped.
+
+    A batch's updates are fed one after the other (not as tasks) before the next getUpdates confirms
+    them: feeding one only stores it (the dispatcher's `DurableIntake`, bot/channels/telegram/inbox.py),
+    so no update is confirmed to Telegram before it is stored, and the inbox handles different
+    customers concurrently.
+    """
     await bot.delete_webhook(drop_pending_updates=False)
     await set_commands(bot, runtime.settings)
     await dispatcher.start_polling(
@@ -31,7 +36,7 @@ async def start_polling(
         polling_timeout=polling_timeout,
         allowed_updates=dispatcher.resolve_used_update_types(),
         handle_signals=handle_signals,
-        tasks_concurrency_limit=CONCURRENT_UPDATES,
+        handle_as_tasks=False,
     )
 
 

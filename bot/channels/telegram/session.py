@@ -4,7 +4,8 @@
   number of times; a 403 (`TelegramForbiddenError`: the customer blocked the bot, deleted the account...)
   marks the customer blocked and is never retried.
 * `OutboundPacer` keeps the bot under Telegram's limits before it gets a 429 at all: about one message a
-  second per chat (short bursts allowed) and thirty a second overall.
+  second per chat (short bursts allowed) and thirty a second overall; with several instances, counted
+  together in Redis (also 20 a minute per group).
 
 Both are registered with `bot.session.middleware(...)`, the documented place for request middlewares.
 """
@@ -30,12 +31,16 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import Response, TelegramType
 
+from bot.coordination import REDIS_ERRORS, Degraded, Rate, RateLimiter
+from bot.coordination.limits import Slot
+
 if TYPE_CHECKING:
     from aiogram import Bot
 
 log = logging.getLogger(__name__)
 
 OnBlocked = Callable[[str], Awaitable[None]]
+OnRetryAfter = Callable[[str], None]  # told the API method of every 429 (the runtime's metrics count them)
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
@@ -59,8 +64,10 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         max_retries: int = 3,
         max_wait: float = 120.0,
         sleep: Sleep = asyncio.sleep,
+        on_retry_after: OnRetryAfter | None = None,
     ) -> None:
         self.on_blocked = on_blocked
+        self.on_retry_after = on_retry_after
         self.max_retries = max_retries
         self.max_wait = max_wait
         self._sleep = sleep
@@ -77,6 +84,11 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
                 attempt += 1
+                if self.on_retry_after is not None:
+                    try:
+                        self.on_retry_after(method.__api_method__)
+                    except Exception:  # counting a 429 must never change how it is handled
+                        log.debug("could not count a 429", exc_info=True)
                 if isinstance(method, _NOT_RETRIED) or attempt > self.max_retries or exc.retry_after > self.max_wait:
                     log.warning(
                         "%s: flood control (retry after %ss), giving up after %d attempt(s)",
@@ -128,7 +140,14 @@ def _is_paced(method: TelegramMethod[Any]) -> bool:
 
 
 class OutboundPacer(BaseRequestMiddleware):
-    """Delay messages so one chat gets about `per_chat_rate` a second and the bot sends `global_rate` at most."""
+    """Delay messages so one chat gets about `per_chat_rate` a second and the bot sends `global_rate` at most.
+
+    Telegram's limits are per bot, so with several instances they must be counted together: given a
+    shared `limiter` (`bot.coordination`, Redis), every message takes a slot in the bot's window, its
+    chat's window and, for a group, the group's 20-a-minute window, and waits (never refuses) until all
+    are free, the wait read from the windows. Without one, this process reserves slots on its own
+    (`_Gcra`: exact, no round trip), as one instance always did. Redis unreachable: paced per process.
+    """
 
     def __init__(
         self,
@@ -137,9 +156,11 @@ class OutboundPacer(BaseRequestMiddleware):
         per_chat_burst: int = 3,
         global_rate: float = 30.0,
         global_burst: int = 30,
+        group_per_minute: int = 20,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         max_chats: int = 10_000,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.per_chat_rate = per_chat_rate
         self.per_chat_burst = per_chat_burst
@@ -148,9 +169,15 @@ class OutboundPacer(BaseRequestMiddleware):
         self._clock = clock
         self._sleep = sleep
         self._max_chats = max_chats
+        self.limiter = limiter
+        self.global_slot = Rate.per_second("pace-bot", global_rate, global_burst)
+        self.chat_slot = Rate.per_second("pace-chat", per_chat_rate, per_chat_burst)
+        self.group_slot = Rate("pace-group", group_per_minute, 60)
+        self.waits = 0  # messages that had to wait (tests, diagnostics)
+        self._degraded = Degraded("messages are paced per instance until it is back")
 
     def delay(self, chat: str | None) -> float:
-        """Reserve a slot for one message to `chat` and return how long to wait for it."""
+        """Reserve a slot for one message to `chat` in this process and return how long to wait for it."""
         now = self._clock()
         wait = self._global.reserve(now)
         if chat is not None:
@@ -162,6 +189,51 @@ class OutboundPacer(BaseRequestMiddleware):
             wait = max(wait, bucket.reserve(now))
         return wait
 
+    def slots(self, chat: str | None) -> list[Slot]:
+        """The shared windows one message to `chat` takes a slot in (the chat's first: it is the one
+        most often full, so a refused attempt rarely holds a slot of the bot's window)."""
+        slots: list[Slot] = []
+        if chat is not None:
+            slots.append((self.chat_slot, chat))
+            if chat.startswith("-"):  # groups and channels have negative ids
+                slots.append((self.group_slot, chat))
+        slots.append((self.global_slot, "all"))
+        return slots
+
+    async def shared_delay(self, chat: str | None) -> float:
+        """Try once to take the shared slots: 0.0 when taken, else how long to wait before trying again."""
+        if self.limiter is None:  # nothing shared: this process's reservation is the answer
+            return self.delay(chat)
+        return await self.limiter.take(self.slots(chat))
+
+    async def _pace(self, method: TelegramMethod[Any]) -> None:
+        chat = chat_of(method)
+        if self.limiter is None or self._degraded.active:
+            wait = self.delay(chat)
+            if wait > 0:
+                self.waits += 1
+                log.debug("pacing %s to chat %s: %.2fs", method.__api_method__, chat, wait)
+                await self._sleep(wait)
+            return
+        waited = False
+        while True:
+            try:
+                wait = await self.shared_delay(chat)
+            except REDIS_ERRORS as exc:
+                self._degraded(exc)
+                wait = self.delay(chat)
+                if wait > 0:
+                    self.waits += 1
+                    await self._sleep(wait)
+                return
+            if wait <= 0:
+                return
+            if not waited:
+                self.waits += 1
+                waited = True
+            log.debug("pacing %s to chat %s (shared): %.2fs", method.__api_method__, chat, wait)
+            await self._sleep(wait)
+
     async def __call__(
         self,
         make_request: NextRequestMiddlewareType[TelegramType],
@@ -169,8 +241,5 @@ class OutboundPacer(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         if _is_paced(method):
-            wait = self.delay(chat_of(method))
-            if wait > 0:
-                log.debug("pacing %s to chat %s: %.2fs", method.__api_method__, chat_of(method), wait)
-                await self._sleep(wait)
+            await self._pace(method)
         return await make_request(bot, method)

@@ -1,7 +1,8 @@
 """Webhook mode (WEBHOOK_URL set): Telegram POSTs updates to our aiohttp server, which also serves /healthz.
 
 Every request must carry the secret token given to setWebhook in `X-Telegram-Bot-Api-Secret-Token`;
-anything else gets 403 and never reaches the dispatcher.
+anything else gets 403 and never reaches the dispatcher. An update is answered 200 once it is stored
+(bot/channels/telegram/inbox.py), 500 when it cannot be: Telegram then sends it again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 
 from bot.channels.telegram.bot import create_telegram, set_commands
 from bot.channels.telegram.channel import RuntimeLike
+from bot.channels.telegram.inbox import UpdateInbox
 from bot.i18n import text as catalog_text
 
 log = logging.getLogger(__name__)
@@ -71,10 +73,22 @@ class SecretTokenRequestHandler(SimpleRequestHandler):
             # tells the operator that an update (maybe a customer's message) was not understood.
             log.warning("telegram: webhook update %s could not be read and was dropped: %s", _update_ref(data), problem)
             return web.json_response({})
-        return await super().handle(request)
+        inbox: UpdateInbox | None = self.dispatcher.get("inbox")
+        if inbox is None:
+            return await super().handle(request)
+        try:
+            await inbox.accept(self.bot, [data])
+        except Exception:  # noqa: BLE001 - not stored: Telegram must send it again
+            log.exception("telegram: webhook update %s could not be stored; answering 500 so Telegram retries", _update_ref(data))
+            return web.Response(status=500, text="Not stored, retry")
+        return web.json_response({})
 
     async def close(self) -> None:
-        """Let updates still being handled finish (bounded), then close the bot's session."""
+        """Let updates still being handled finish (bounded), then close the bot's session.
+
+        Updates of the inbox are waited for by its own stop (a dispatcher shutdown hook); one cut short
+        stays stored and is handled after the restart, or by another instance.
+        """
         pending = list(self._background_feed_update_tasks)
         if pending:
             await asyncio.wait(pending, timeout=10)

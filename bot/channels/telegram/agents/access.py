@@ -2,6 +2,12 @@
 
 Membership is asked of Telegram (getChatMember) and cached for `ttl` seconds, so a person removed from
 the group loses access within minutes without a request per message.
+
+The cache is deliberately per process, also with several instances (REDIS_URL): Telegram's answer is
+the authority and each instance asks it at most once per agent per `ttl`, a handful of requests. Each
+entry expires `ttl` after the instance that holds it asked, so a removed agent loses access on every
+instance within `ttl`, exactly as with one; a shared cache would not shorten that (nothing tells the
+bot of a removal sooner) and would add a Redis round trip to every agent's message.
 """
 
 from __future__ import annotations

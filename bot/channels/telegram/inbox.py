@@ -1,0 +1,244 @@
+"""Telegram updates, stored before Telegram is told they arrived, handled by whichever instance is up.
+
+`DurableIntake`, the dispatcher's outermost middleware, stores each update Telegram gives it and hands
+it to the inbox instead of handling it there and then. The webhook therefore answers 200 only once the
+update is in `telegram_updates` (and 500 when it cannot be stored: Telegram then sends it again), and
+long polling, which feeds a batch's updates one after the other before its next getUpdates confirms
+them, confirms only stored updates. The instance that stored an update handles it at once; one killed half-way
+leaves it pending, and when its lease runs out the sweep of any instance handles it. The engine's own
+de-duplication (the message id is stored with the turn) and the outbox's (replies keyed by the
+message they answer) make handling an update twice harmless: one turn, one set of replies.
+
+A chat's updates are handled one at a time, in update_id order, across instances: only a chat's oldest
+pending update can be claimed, and whoever finishes one takes the chat's next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.types import TelegramObject, Update
+
+from bot.backoff import Backoff
+from bot.clock import Clock, system_clock
+from bot.storage import Database
+from bot.storage import telegram_queue as queue
+from bot.storage.telegram_queue import QueuedUpdate
+
+log = logging.getLogger(__name__)
+
+# Set in the handler data of an update the inbox feeds back to the dispatcher: the intake lets it through.
+FROM_INBOX = "from_inbox"
+# Polling waits for the database this long between attempts to store an update, never skipping it.
+STORE_RETRY = Backoff((0.5, 1, 2, 5, 10, 30))
+
+# The objects of an update that carry the chat it belongs to (a button press: its message's chat).
+_CHAT_CARRIERS = ("message", "edited_message", "my_chat_member", "chat_member", "chat_join_request", "message_reaction")
+
+
+def chat_of(data: Mapping[str, Any]) -> int | None:
+    """The chat a raw update belongs to (its order is kept per chat), None when it has none."""
+    for key in _CHAT_CARRIERS:
+        carrier = data.get(key)
+        if isinstance(carrier, dict) and isinstance(carrier.get("chat"), dict):
+            chat_id = carrier["chat"].get("id")
+            return chat_id if isinstance(chat_id, int) else None
+    query = data.get("callback_query")
+    if isinstance(query, dict) and isinstance(query.get("message"), dict) and isinstance(query["message"].get("chat"), dict):
+        chat_id = query["message"]["chat"].get("id")
+        return chat_id if isinstance(chat_id, int) else None
+    return None
+
+
+class UpdateInbox:
+    """Store updates (`accept`), handle them through the dispatcher, and sweep what others left behind."""
+
+    def __init__(
+        self,
+        database: Database,
+        dispatcher: Dispatcher,
+        *,
+        owner: str,
+        clock: Clock = system_clock,
+        lease: dt.timedelta = dt.timedelta(seconds=30),
+        orphan_after: dt.timedelta = dt.timedelta(seconds=10),
+        sweep_every: float = 5.0,
+        keep_for: dt.timedelta = dt.timedelta(days=1),
+        on_duplicate: Callable[[int], None] | None = None,
+        concurrency: int = 64,
+    ) -> None:
+        self.database = database
+        self.dispatcher = dispatcher
+        self.bot: Bot | None = None  # the bot updates are handled with: the one that received them
+        self.owner = owner
+        self.clock = clock
+        self.lease = lease
+        self.orphan_after = orphan_after
+        self.sweep_every = sweep_every
+        self.keep_for = keep_for
+        self.on_duplicate = on_duplicate  # told of each redelivered update id (the channel counts them)
+        self.handled = 0
+        self._slots = asyncio.Semaphore(concurrency)  # updates handled at once (different chats)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    async def store(self, updates: Iterable[Mapping[str, Any]], *, take: bool = False) -> list[QueuedUpdate | int]:
+        """Keep raw updates in one transaction; the new ones (a redelivery is not new).
+
+        With `take`, each new update this instance may handle now (its chat has nothing older pending) is
+        claimed in the same transaction and returned as a `QueuedUpdate`; the others as their ids.
+        Raises when the database cannot take them: the caller must then not acknowledge them.
+        """
+        rows = [(int(data["update_id"]), chat_of(data), dict(data)) for data in updates]
+        now = self.clock()
+        async with self.database.sessions() as session, session.begin():
+            new = await queue.store_updates(session, rows, now)
+            if not take:
+                return list(new)
+            taken: list[QueuedUpdate | int] = []
+            for update_id in new:
+                claimed = await queue.claim_update(session, update_id, self.owner, now, now + self.lease)
+                taken.append(claimed if claimed is not None else update_id)
+            return taken
+
+    async def accept(self, bot: Bot, updates: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Store the updates, then handle the new ones in the background (in order within a chat)."""
+        self.bot = bot
+        updates = list(updates)
+        new = await self.store(updates, take=True)
+        ids = [item.update_id if isinstance(item, QueuedUpdate) else item for item in new]
+        if len(ids) < len(updates) and self.on_duplicate is not None:
+            for update_id in {int(data["update_id"]) for data in updates} - set(ids):
+                log.info("telegram: update %s delivered again: dropped", update_id)
+                self.on_duplicate(update_id)
+        for item in new:
+            # An update not taken waits for its chat's earlier one: whoever finishes that takes it.
+            if isinstance(item, QueuedUpdate):
+                self._spawn(self._handle_taken(item))
+        return ids
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def handle(self, update_id: int) -> None:
+        """Handle one stored update if it is this chat's turn and nobody else has it, then the chat's next ones."""
+        now = self.clock()
+        async with self.database.sessions() as session, session.begin():
+            claimed = await queue.claim_update(session, update_id, self.owner, now, now + self.lease)
+        if claimed is not None:  # else handled elsewhere, or an earlier update of its chat is being handled
+            await self._handle_taken(claimed)
+
+    async def _handle_taken(self, claimed: QueuedUpdate | None) -> None:
+        async with self._slots:
+            while claimed is not None:
+                claimed = await self._handle_claimed(claimed)
+
+    async def _handle_claimed(self, claimed: QueuedUpdate) -> QueuedUpdate | None:
+        """Feed one claimed update to the dispatcher; the chat's next pending update, claimed, if any."""
+        assert self.bot is not None, "an update is handled by the bot that received it"
+        try:
+            update = Update.model_validate(claimed.payload, context={"bot": self.bot})
+            await self.dispatcher.feed_update(self.bot, update, **{FROM_INBOX: True})
+        except Exception as exc:
+            log.exception("telegram: update %s could not be handled; it will be retried", claimed.update_id)
+            async with self.database.sessions() as session, session.begin():
+                await queue.release_update(session, claimed.update_id, self.clock() + self.lease, repr(exc))
+            return None
+        self.handled += 1
+        now = self.clock()
+        async with self.database.sessions() as session, session.begin():
+            await queue.finish_update(session, claimed.update_id, now)
+            if claimed.chat_id is None:
+                return None
+            following = await queue.next_update_of_chat(session, claimed.chat_id)
+            if following is None:
+                return None
+            return await queue.claim_update(session, following, self.owner, now, now + self.lease)
+
+    async def sweep_once(self) -> int:
+        """Handle updates nobody is handling (their instance died, or a retry is due); how many were taken."""
+        if self.bot is None:
+            return 0
+        now = self.clock()
+        async with self.database.sessions() as session, session.begin():
+            orphans = await queue.orphan_updates(session, now, now - self.orphan_after)
+        for update_id in orphans:
+            self._spawn(self.handle(update_id))
+        return len(orphans)
+
+    async def purge(self) -> int:
+        """Forget updates handled long ago (a redelivery comes within hours)."""
+        async with self.database.sessions() as session, session.begin():
+            return await queue.purge_updates(session, self.clock() - self.keep_for)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the updates being handled (tests, and a clean stop)."""
+        while self._tasks:
+            done, _ = await asyncio.wait(set(self._tasks), timeout=timeout)
+            if not done:
+                return
+
+    def start(self, bot: Bot) -> None:
+        """Sweep every `sweep_every` seconds until `stop` (the first sweep at once: a restart resumes)."""
+        self.bot = bot
+        if self._sweeper is None:
+            self._stop.clear()
+            self._sweeper = asyncio.create_task(self._run(), name="telegram-inbox-sweep")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop sweeping and let updates being handled finish (bounded); the rest stay pending."""
+        self._stop.set()
+        if self._sweeper is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        await self.drain(timeout)
+
+    async def _run(self) -> None:
+        sweeps = 0
+        while not self._stop.is_set():
+            try:
+                await self.sweep_once()
+                sweeps += 1
+                if sweeps % 720 == 1:  # about once an hour
+                    await self.purge()
+            except Exception:
+                log.exception("telegram: inbox sweep failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.sweep_every)
+
+
+class DurableIntake(BaseMiddleware):
+    """The dispatcher's outermost middleware: an update from Telegram is stored, and handled by the inbox.
+
+    Returning only once the update is stored is what makes the webhook's 200 and polling's next offset
+    safe. An update the inbox feeds back (`FROM_INBOX`) goes on to the other middlewares and the routers.
+    """
+
+    def __init__(self, inbox: UpdateInbox, retry: Backoff = STORE_RETRY) -> None:
+        self.inbox = inbox
+        self.retry = retry
+
+    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update) or data.get(FROM_INBOX):
+            return await handler(event, data)
+        raw = event.model_dump(mode="json", by_alias=True, exclude_none=True)
+        failures = 0
+        while True:
+            try:
+                await self.inbox.accept(data["bot"], [raw])
+                return None
+            except Exception:
+                failures += 1
+                wait = self.retry.seconds(failures)
+                log.warning("telegram: update %s could not be stored; retrying in %ss", event.update_id, wait, exc_info=failures == 1)
+                await asyncio.sleep(wait)

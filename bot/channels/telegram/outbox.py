@@ -1,0 +1,211 @@
+"""The customers' replies on Telegram: stored, then sent, by whichever instance is alive.
+
+A turn's replies are rendered, queued in `telegram_outbox` (leased to this instance) and sent at once,
+in the same task, so an answer is as quick as a direct send. What could not go (Telegram down, the
+instance killed half-way) stays queued: a lease that runs out frees it, and the sweep of any instance
+sends it, a chat's messages always in their order. A message is marked sent right after Telegram took
+it, so at most the one message in flight at a crash can be sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup, Message
+
+from bot.backoff import TELEGRAM_REPLY
+from bot.channels.telegram.render import RenderedMessage
+from bot.clock import Clock, system_clock
+from bot.storage import Database
+from bot.storage import telegram_queue as queue
+from bot.storage.telegram_queue import QueuedMessage
+
+log = logging.getLogger(__name__)
+
+SEND_MESSAGE = "sendMessage"
+GIVE_UP_AFTER = 20  # attempts: about an hour and a half of back-off, then the message is failed and logged
+
+
+def payload_of(part: RenderedMessage) -> dict[str, Any]:
+    """What sendMessage needs of a rendered part, as JSON the database keeps."""
+    payload: dict[str, Any] = {"text": part.text}
+    if part.reply_markup is not None:
+        payload["reply_markup"] = part.reply_markup.model_dump(mode="json", exclude_none=True)
+    return payload
+
+
+class ReplyOutbox:
+    """Queue a chat's messages in the database and send them; `start` sweeps what others left behind."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        owner: str,
+        clock: Clock = system_clock,
+        lease: dt.timedelta = dt.timedelta(seconds=30),
+        sweep_every: float = 5.0,
+        keep_for: dt.timedelta = dt.timedelta(days=2),
+    ) -> None:
+        self.database = database
+        self.bot: Bot | None = None  # the sweep's; a turn's replies go with the bot that got the message
+        self.owner = owner
+        self.clock = clock
+        self.lease = lease
+        self.sweep_every = sweep_every
+        self.keep_for = keep_for
+        self.sent = 0
+        self.failed = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    async def send(self, bot: Bot, chat_id: int, source: str | None, parts: Sequence[RenderedMessage]) -> list[Message]:
+        """Queue the parts (once per `source`: a turn handled twice queues its replies once) and send them.
+
+        Returns what Telegram answered for the parts sent now; a part that could not go yet is left to
+        the sweep and is not an error for the caller.
+        """
+        now = self.clock()
+        messages = [(SEND_MESSAGE, payload_of(part)) for part in parts]
+        async with self.database.sessions() as session, session.begin():
+            ids = await queue.enqueue_messages(session, chat_id, source, messages, now, self.owner, now + self.lease)
+            # A source queues all its messages or none; the read-back is only for the impossible middle.
+            partly = await queue.outbound(session, ids) if ids and len(ids) != len(messages) else None
+        # One multi-row INSERT numbers its rows in order: the ids, sorted, are the messages' own.
+        rows = partly if partly is not None else [
+            QueuedMessage(row_id, chat_id, method, payload, 0) for row_id, (method, payload) in zip(ids, messages, strict=False)
+        ]
+        return await self._deliver(bot, rows)
+
+    async def already_queued(self, chat_id: int, source: str) -> bool:
+        """Whether the replies to this inbound were queued (a turn handled again must not answer twice)."""
+        async with self.database.sessions() as session:
+            return await queue.has_source(session, chat_id, source)
+
+    async def _deliver(self, bot: Bot, rows: Sequence[QueuedMessage]) -> list[Message]:
+        sent: list[Message] = []
+        for index, row in enumerate(rows):
+            outcome = await self._send_one(bot, row)
+            if outcome is None:  # not sent: the chat's later messages wait behind it
+                await self._release(rows[index + 1 :])
+                break
+            sent.append(outcome)
+        return sent
+
+    async def _send_one(self, bot: Bot, row: QueuedMessage) -> Message | None:
+        payload = dict(row.payload)
+        markup = payload.pop("reply_markup", None)
+        try:
+            message = await bot.send_message(
+                chat_id=row.chat_id,
+                reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+                **payload,
+            )
+        except TelegramForbiddenError as exc:  # blocked the bot: the session middleware marked the customer
+            await self._fail(row, f"forbidden: {exc.message}")
+            return None
+        except TelegramBadRequest as exc:
+            await self._fail(row, f"bad request: {exc.message}")
+            return None
+        except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
+            await self._retry(row, str(exc))
+            return None
+        except Exception as exc:
+            log.exception("telegram: sending message %s to chat %s failed", row.id, row.chat_id)
+            await self._retry(row, repr(exc))
+            return None
+        async with self.database.sessions() as session, session.begin():
+            await queue.mark_sent(session, row.id, self.clock())
+        self.sent += 1
+        return message
+
+    async def _fail(self, row: QueuedMessage, error: str) -> None:
+        self.failed += 1
+        log.warning("telegram: message %s to chat %s not delivered (%s); the chat's queued messages are dropped", row.id, row.chat_id, error)
+        async with self.database.sessions() as session, session.begin():
+            await queue.fail_chat(session, row.chat_id, row.id, self.clock(), error)
+
+    async def _retry(self, row: QueuedMessage, error: str) -> None:
+        if row.attempts >= GIVE_UP_AFTER:
+            await self._fail(row, f"gave up after {row.attempts} attempts: {error}")
+            return
+        delay = TELEGRAM_REPLY.after(row.attempts)
+        log.info("telegram: message %s to chat %s will be retried in %s (%s)", row.id, row.chat_id, delay, error)
+        async with self.database.sessions() as session, session.begin():
+            await queue.retry_later(session, row.id, self.clock() + delay, error)
+
+    async def _release(self, rows: Sequence[QueuedMessage]) -> None:
+        """Give back the leases of messages held behind one that failed (they go after it, later)."""
+        for row in rows:
+            async with self.database.sessions() as session, session.begin():
+                await queue.retry_later(session, row.id, self.clock(), "waiting behind an earlier message")
+
+    # -- the sweep --------------------------------------------------------------------------------
+
+    async def sweep_once(self) -> int:
+        """Send messages whose lease ran out (their instance died, or a retry is due); how many went."""
+        bot = self.bot
+        if bot is None:
+            return 0
+        now = self.clock()
+        async with self.database.sessions() as session, session.begin():
+            rows = await queue.orphan_messages(session, self.owner, now, now + self.lease)
+        by_chat: dict[int, list[QueuedMessage]] = {}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        before = self.sent
+        for chat_rows in by_chat.values():
+            delivered = await self._deliver(bot, chat_rows)
+            while len(delivered) == len(chat_rows):  # the whole head went: the chat's next ones follow
+                async with self.database.sessions() as session, session.begin():
+                    now = self.clock()
+                    chat_rows = await queue.later_messages_of_chat(session, chat_rows[0].chat_id, chat_rows[-1].id, self.owner, now, now + self.lease)
+                if not chat_rows:
+                    break
+                delivered = await self._deliver(bot, chat_rows)
+        return self.sent - before
+
+    async def purge(self) -> int:
+        """Forget messages sent (or failed) long ago."""
+        async with self.database.sessions() as session, session.begin():
+            return await queue.purge_messages(session, self.clock() - self.keep_for)
+
+    def start(self, bot: Bot) -> None:
+        """Sweep every `sweep_every` seconds until `stop`."""
+        self.bot = bot
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(self._run(), name="telegram-outbox-sweep")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        sweeps = 0
+        while not self._stop.is_set():
+            try:
+                await self.sweep_once()
+                sweeps += 1
+                if sweeps % 720 == 1:  # about once an hour
+                    await self.purge()
+            except Exception:
+                log.exception("telegram: outbox sweep failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.sweep_every)

@@ -1,0 +1,27 @@
+"""PostgreSQL advisory locks: which work is serialised across instances, and under which key.
+
+A transaction-scoped advisory lock (`pg_advisory_xact_lock`) is released at commit or rollback, so an
+instance that dies mid-claim never leaves one behind. On SQLite there is one process and `BEGIN
+IMMEDIATE` already serialises writers: the functions here do nothing there.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.database import is_postgresql
+
+# 64-bit keys; "sb" (supportbot) in the high bytes keeps them apart from anything else on the server.
+# 0x7362_0000_0000_0001: the Alembic upgrade at start-up (`bot.storage.database.MIGRATION_LOCK`)
+DESK_CLAIMS = 0x7362_0000_0000_0002  # claiming the agents' outbox: one claimer at a time keeps per-escalation order
+INSTANCES = 0x7362_0000_0000_0003  # registering an instance: check and insert as one step
+CUSTOMER_CLAIMS = 0x7362_0004  # 32-bit class key; the conversation id is the second key
+
+
+async def xact_lock(session: AsyncSession, key: int, sub: int | None = None) -> None:
+    """Wait for the advisory lock `key` (or the pair `key`, `sub`) until this transaction ends."""
+    if not is_postgresql(session):
+        return
+    call = func.pg_advisory_xact_lock(key) if sub is None else func.pg_advisory_xact_lock(key, sub)
+    await session.execute(select(call))

@@ -1,0 +1,255 @@
+"""Nothing a customer sends on Telegram is lost, and nothing is answered twice, when an instance dies.
+
+Two "instances" are two runtimes on one database (SQLite, and the real PostgreSQL), each with its own
+bot and dispatcher talking HTTP to the fake Bot API. An instance "dies" at the worst moments: right
+after storing an update and answering the webhook 200; after the turn committed, before its replies
+were queued; after queueing its replies, before sending them. The other instance's sweep finishes the
+work, exactly once, and a chat's messages keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from bot.channels.telegram.bot import create_bot, create_dispatcher
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.inbox import UpdateInbox
+from bot.channels.telegram.outbox import ReplyOutbox
+from bot.channels.telegram.webhook import SECRET_HEADER, start_webhook, webhook_secret
+from bot.clock import system_clock
+from bot.runtime import Runtime, build_runtime
+from bot.storage import telegram_queue
+from tests.fakes.telegram_api import BOT_TOKEN, FakeTelegramAPI, html_to_text
+from tests.telegram.conftest import make_settings
+
+ADA, BOB = 4101, 4102
+WEBHOOK_URL = "https://bot.example.com/hooks/telegram"
+LATER = dt.timedelta(minutes=5)  # past every lease
+
+
+@dataclass
+class Instance:
+    runtime: Runtime
+    bot: Bot
+    dispatcher: Dispatcher
+    channel: TelegramChannel
+
+    @property
+    def inbox(self) -> UpdateInbox:
+        return self.dispatcher["inbox"]  # type: ignore[no-any-return]
+
+    @property
+    def outbox(self) -> ReplyOutbox:
+        assert self.channel.outbox is not None
+        return self.channel.outbox
+
+    def live_later(self) -> None:
+        """This instance's clock jumps past every lease: what another instance sees after a crash."""
+        later = lambda: system_clock() + LATER  # noqa: E731
+        self.inbox.clock = later
+        self.outbox.clock = later
+        self.inbox.orphan_after = dt.timedelta(0)
+
+
+async def _instance(api: FakeTelegramAPI, tmp_path: Path, database_url: str) -> Instance:
+    runtime = await build_runtime(make_settings(api, tmp_path, database_url=database_url, webhook_url=WEBHOOK_URL))
+    channel = TelegramChannel(runtime, typing=False)
+    bot = create_bot(runtime.settings, on_blocked=channel.mark_blocked, pacer=False)
+    dispatcher = create_dispatcher(runtime, channel=channel)
+    channel.outbox.bot = bot  # type: ignore[union-attr]  # the sweeps' bot (start() sets it in production)
+    dispatcher["inbox"].bot = bot
+    return Instance(runtime, bot, dispatcher, channel)
+
+
+@pytest.fixture
+async def pair(api: FakeTelegramAPI, tmp_path: Path, database_url: str) -> AsyncIterator[tuple[Instance, Instance]]:
+    first = await _instance(api, tmp_path, database_url)
+    second = await _instance(api, tmp_path, database_url)
+    try:
+        yield first, second
+    finally:
+        for instance in (first, second):
+            await instance.inbox.drain(5)
+            await instance.bot.session.close()
+            await instance.runtime.close()
+
+
+async def _post(url: str, update: dict[str, Any]) -> int:
+    headers = {SECRET_HEADER: webhook_secret(BOT_TOKEN)}
+    async with aiohttp.ClientSession() as session, session.post(url, json=update, headers=headers) as response:
+        await response.read()
+        return response.status
+
+
+async def _serve(instance: Instance) -> tuple[web.AppRunner, str]:
+    runner = await start_webhook(instance.runtime, instance.bot, instance.dispatcher, host="127.0.0.1", port=0)
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}/hooks/telegram"
+
+
+async def _pending_updates(instance: Instance) -> list[int]:
+    async with instance.runtime.database.sessions() as session:
+        return await telegram_queue.orphan_updates(session, system_clock() + LATER, system_clock() + LATER)
+
+
+async def test_an_update_is_stored_before_the_200_and_answered_by_the_surviving_instance(
+    pair: tuple[Instance, Instance], api: FakeTelegramAPI
+) -> None:
+    dead, alive = pair
+
+    async def killed(claimed: Any) -> None:  # the process died right after answering 200
+        return None
+
+    dead.inbox._handle_taken = killed  # type: ignore[method-assign]
+    runner, url = await _serve(dead)
+    try:
+        update = api.message(ADA, "How long is the warranty?")
+        assert await _post(url, update) == 200
+        assert await _pending_updates(alive) == [update["update_id"]]
+        assert not api.sent(ADA)
+        alive.live_later()
+        assert await alive.inbox.sweep_once() == 1
+        await alive.inbox.drain(10)
+        [answer] = api.sent(ADA)
+        assert html_to_text(answer["text"]) == "The whole device has a two-year warranty."
+        assert await _pending_updates(alive) == []
+        # Telegram, never having had its 200 in time, sends it again: recognised, not answered twice.
+        assert await _post(url, update) == 200
+        assert await alive.inbox.sweep_once() == 0
+        assert len(api.sent(ADA)) == 1
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_update_that_cannot_be_stored_gets_a_500_so_telegram_sends_it_again(
+    pair: tuple[Instance, Instance], api: FakeTelegramAPI
+) -> None:
+    instance, _ = pair
+    original = instance.inbox.store
+    failures = [RuntimeError("database unreachable")]
+
+    async def flaky(updates: Any, **options: Any) -> list[Any]:
+        if failures:
+            raise failures.pop()
+        return await original(updates, **options)
+
+    instance.inbox.store = flaky  # type: ignore[method-assign]
+    runner, url = await _serve(instance)
+    try:
+        update = api.message(ADA, "How long is the warranty?")
+        assert await _post(url, update) == 500
+        assert not api.sent(ADA)
+        assert await _post(url, update) == 200  # Telegram's retry
+        [answer] = await api.wait_sent(ADA, 1)
+        assert "two-year warranty" in html_to_text(answer["text"])
+    finally:
+        await runner.cleanup()
+
+
+async def test_replies_queued_by_a_dead_instance_are_sent_once_by_another(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:
+    dead, alive = pair
+
+    async def killed(bot: Bot, rows: Any) -> list[Any]:  # queued, then the process died before sending
+        return []
+
+    dead.outbox._deliver = killed  # type: ignore[method-assign]
+    runner, url = await _serve(dead)
+    try:
+        assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200
+        await dead.inbox.drain(10)
+        assert not api.sent(ADA)
+        assert await alive.outbox.sweep_once() == 0  # the dead instance's lease still runs
+        alive.live_later()
+        assert await alive.outbox.sweep_once() == 1
+        assert await alive.outbox.sweep_once() == 0
+        [answer] = api.sent(ADA)
+        assert "two-year warranty" in html_to_text(answer["text"])
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_turn_whose_replies_were_never_queued_is_answered_from_the_transcript(
+    pair: tuple[Instance, Instance], api: FakeTelegramAPI
+) -> None:
+    dead, alive = pair
+
+    async def killed(*args: Any, **kwargs: Any) -> list[Any]:  # the turn committed; the process died
+        raise asyncio.CancelledError
+
+    dead.channel.send = killed  # type: ignore[method-assign]
+    runner, url = await _serve(dead)
+    try:
+        update = api.message(ADA, "How long is the warranty?")
+        assert await _post(url, update) == 200
+        await asyncio.gather(*dead.inbox._tasks, return_exceptions=True)
+        assert not api.sent(ADA)
+        assert await dead.runtime.store.count_messages() == 2  # the question and its answer, stored
+        alive.live_later()
+        assert await alive.inbox.sweep_once() == 1
+        await alive.inbox.drain(10)
+        [answer] = api.sent(ADA)
+        assert "two-year warranty" in html_to_text(answer["text"])
+        assert alive.channel.stats.duplicate_messages == 1  # the engine did not run the turn again
+    finally:
+        await runner.cleanup()
+
+
+async def test_two_instances_sweeping_together_answer_every_message_once_and_in_order(
+    pair: tuple[Instance, Instance], api: FakeTelegramAPI
+) -> None:
+    first, second = pair
+    questions = ["How long is the warranty?", "How much is a new battery?", "/help"]
+    updates = [api.message(chat, text) for text in questions for chat in (ADA, BOB)]
+    await first.inbox.store(updates)  # stored by an instance that died before handling any
+    for instance in pair:
+        instance.live_later()
+    await asyncio.gather(first.inbox.sweep_once(), second.inbox.sweep_once())
+    for _ in range(20):  # what is left behind a chat's first update is taken by the next sweeps
+        await asyncio.gather(first.inbox.drain(10), second.inbox.drain(10))
+        if not await _pending_updates(first):
+            break
+        await asyncio.gather(first.inbox.sweep_once(), second.inbox.sweep_once())
+    for chat in (ADA, BOB):
+        await api.wait_sent(chat, 3)
+        texts = [html_to_text(call["text"]) for call in api.sent(chat)]
+        assert len(texts) == 3, texts
+        assert "two-year warranty" in texts[0]
+        assert "battery" in texts[1].lower() or "电池" in texts[1]
+    assert first.inbox.handled + second.inbox.handled == len(updates)
+
+
+async def test_polling_confirms_an_update_only_once_it_is_stored(tg: Any, api: FakeTelegramAPI) -> None:
+    """The database is down for a moment: polling waits and retries; no getUpdates offset skips the update."""
+    from bot.backoff import Backoff
+    from bot.channels.telegram.inbox import DurableIntake
+
+    [intake] = [m for m in tg.dispatcher.update.outer_middleware if isinstance(m, DurableIntake)]
+    intake.retry = Backoff((0.05,))
+    inbox = tg.dispatcher["inbox"]
+    original = inbox.store
+    failures = [RuntimeError("database unreachable"), RuntimeError("database unreachable")]
+    polls_before_stored: list[int] = []
+
+    async def flaky(updates: Any, **options: Any) -> list[Any]:
+        if failures:
+            raise failures.pop()
+        polls_before_stored.append(len(api.calls_to("getUpdates")))
+        return await original(updates, **options)
+
+    inbox.store = flaky
+    update = api.push_update(api.message(ADA, "How long is the warranty?"))
+    [answer] = await api.wait_sent(ADA, 1)
+    assert "two-year warranty" in html_to_text(answer["text"])
+    assert not failures, "the store was retried"
+    offsets = [call.get("offset") for call in api.calls_to("getUpdates")[: polls_before_stored[0]]]
+    assert all(offset is None or offset <= update["update_id"] for offset in offsets), offsets

@@ -1,0 +1,107 @@
+"""What a customer's turn costs the database, counted rather than timed (timings are flaky in CI).
+
+A plain FAQ turn of a known customer is one transaction of a few statements (benchmarks/pipeline.py
+reports the same count as `statements_per_update`); the turn's inbound message and replies go in one
+INSERT whose ids must come back in the replies' order; on SQLite each statement is one trip to
+aiosqlite's thread (bot/storage/sqlite_driver.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import event
+
+from bot.engine import Inbound
+from bot.runtime import Runtime, build_runtime
+from bot.settings import load_settings
+from bot.storage import messages
+from bot.storage.models import Conversation
+from bot.storage.sqlite_driver import OneTripConnection
+
+
+@pytest.fixture
+async def runtime(database_url: str, small_kb: Path) -> AsyncIterator[Runtime]:
+    runtime = await build_runtime(load_settings(database_url=database_url, knowledge_dir=small_kb))
+    yield runtime
+    await runtime.close()
+
+
+def _statements(runtime: Runtime) -> list[str]:
+    """Every statement the engine sends from now on (BEGIN IMMEDIATE included on SQLite), and COMMIT."""
+    sent: list[str] = []
+    engine = runtime.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
+    event.listen(engine, "commit", lambda _c: sent.append("COMMIT"))
+    return sent
+
+
+def _question(runtime: Runtime) -> str:
+    return next(q for e in runtime.knowledge.operator_entries if e.handoff is None and e.flow is None for q in e.questions)
+
+
+async def test_a_faq_turn_of_a_known_customer_is_a_handful_of_statements(runtime: Runtime) -> None:
+    question = _question(runtime)
+    await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="1"))
+    sent = _statements(runtime)
+    outcome = await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
+    assert outcome.replies and not outcome.duplicate
+    # Lock and read the conversation (on SQLite with what the hand-off needs to know; on PostgreSQL that
+    # is a second SELECT once the lock is held), one INSERT for the message and its replies, the
+    # conversation's UPDATE when it changed, COMMIT. SQLite's BEGIN IMMEDIATE travels with the first
+    # statement, asyncpg's BEGIN is no statement: neither is in `sent`.
+    assert sent.count("INSERT") == 1, sent
+    assert sent.count("COMMIT") == 1, sent
+    assert len(sent) <= (4 if runtime.database.engine.dialect.name == "sqlite" else 5), sent
+
+
+async def test_a_redelivered_message_is_one_rolled_back_turn(runtime: Runtime) -> None:
+    question = _question(runtime)
+    first = await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="7"))
+    again = await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="7"))
+    assert again.duplicate and not again.replies
+    transcript = await runtime.store.transcript(first.conversation_id)
+    assert [m.direction for m in transcript] == ["in"] + ["out"] * len(first.replies)
+
+
+async def test_one_insert_gives_the_replies_their_ids_in_order(runtime: Runtime) -> None:
+    async with runtime.database.sessions() as session, session.begin():
+        conversation = Conversation(channel="test", customer_id="c9", language="en", state={})
+        session.add(conversation)
+        await session.flush()
+        inbound: dict[str, Any] = {"conversation_id": conversation.id, "direction": "in", "kind": "text", "text": "q", "external_id": "x"}
+        replies = [{"conversation_id": conversation.id, "direction": "out", "kind": "info", "text": f"reply {n}"} for n in range(5)]
+        inbound_id, ids = await messages.insert_turn(session, inbound, replies)
+        assert inbound_id is not None and ids == sorted(ids) and inbound_id < ids[0]
+        stored = await messages.by_ids(session, ids)
+        assert [stored[i].text for i in ids] == [f"reply {n}" for n in range(5)]
+        again, more = await messages.insert_turn(session, inbound, replies[:1])
+        assert again is None and len(more) == 1
+
+
+async def test_sqlite_statements_are_one_trip_to_the_driver_thread(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    if runtime.database.engine.dialect.name != "sqlite":
+        pytest.skip("aiosqlite only")
+    trips = 0
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    question = _question(runtime)
+    await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="1"))
+    async with runtime.database.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert isinstance(raw.dbapi_connection, OneTripConnection)
+    sent = _statements(runtime)
+    trips = 0
+    await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
+    # One per statement, COMMIT's own included, and no rollback of the committed connection by the pool.
+    assert trips == len(sent), (trips, sent)
