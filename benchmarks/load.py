@@ -137,8 +137,9 @@ async def run_phase(args: argparse.Namespace, postgres: Postgres, name: str, cou
                 await asyncio.sleep(1.0)
                 verdict = judge(stats.inbounds, outbox)
         # Throughput over the time answers were flowing: from the first message in to the last answer,
-        # not the customers' final timeouts waiting for answers that never came.
-        busy = verdict.last_answer - started if verdict.last_answer else driving
+        # not the customers' final timeouts waiting for answers that never came; an answer that only
+        # came during the drain still counts, but does not stretch the time.
+        busy = min(verdict.last_answer - started, driving) if verdict.last_answer else driving
         _trace(args.log_dir / f"{name}-trace.jsonl", stats, outbox)
         accepted = [i for i in stats.inbounds if i.accepted]
         return {

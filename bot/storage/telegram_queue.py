@@ -320,11 +320,14 @@ async def later_messages_of_chat(session: AsyncSession, chat_id: int, after_id: 
     return await outbound(session, ids)
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: dt.datetime) -> None:
-    """Telegram took the message."""
+async def mark_sent(session: AsyncSession, message_ids: int | Sequence[int], now: dt.datetime) -> None:
+    """Telegram took the message(s)."""
+    ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+    if not ids:
+        return
     await session.execute(
         update(TelegramOutbound)
-        .where(TelegramOutbound.id == message_id)
+        .where(TelegramOutbound.id.in_(ids))
         .values(status=SENT, sent_at=now, owner=None, lease_until=None, error=None)
         .execution_options(synchronize_session=False)
     )

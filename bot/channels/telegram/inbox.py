@@ -26,6 +26,7 @@ from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.types import TelegramObject, Update
 
 from bot.backoff import Backoff
+from bot.channels.telegram.outbox import marks_deferred
 from bot.clock import Clock, system_clock
 from bot.storage import Database
 from bot.storage import telegram_queue as queue
@@ -145,17 +146,20 @@ class UpdateInbox:
     async def _handle_claimed(self, claimed: QueuedUpdate) -> QueuedUpdate | None:
         """Feed one claimed update to the dispatcher; the chat's next pending update, claimed, if any."""
         assert self.bot is not None, "an update is handled by the bot that received it"
-        try:
-            update = Update.model_validate(claimed.payload, context={"bot": self.bot})
-            await self.dispatcher.feed_update(self.bot, update, **{FROM_INBOX: True})
-        except Exception as exc:
-            log.exception("telegram: update %s could not be handled; it will be retried", claimed.update_id)
-            async with self.database.sessions() as session, session.begin():
-                await queue.release_update(session, claimed.update_id, self.clock() + self.lease, repr(exc))
-            return None
+        with marks_deferred() as sent:  # its replies are marked sent with the update, in one commit
+            try:
+                update = Update.model_validate(claimed.payload, context={"bot": self.bot})
+                await self.dispatcher.feed_update(self.bot, update, **{FROM_INBOX: True})
+            except Exception as exc:  # released and retried rather than lost
+                log.exception("telegram: update %s could not be handled; it will be retried", claimed.update_id)
+                async with self.database.sessions() as session, session.begin():
+                    await queue.mark_sent(session, sent, self.clock())
+                    await queue.release_update(session, claimed.update_id, self.clock() + self.lease, repr(exc))
+                return None
         self.handled += 1
         now = self.clock()
         async with self.database.sessions() as session, session.begin():
+            await queue.mark_sent(session, sent, now)
             await queue.finish_update(session, claimed.update_id, now)
             if claimed.chat_id is None:
                 return None

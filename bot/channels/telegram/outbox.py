@@ -4,7 +4,8 @@ A turn's replies are rendered, queued in `telegram_outbox` (leased to this insta
 in the same task, so an answer is as quick as a direct send. What could not go (Telegram down, the
 instance killed half-way) stays queued: a lease that runs out frees it, and the sweep of any instance
 sends it, a chat's messages always in their order. A message is marked sent right after Telegram took
-it, so at most the one message in flight at a crash can be sent twice.
+it (while an update from the inbox is handled: together with the update, `marks_deferred`), so at most
+the messages of the one update in flight at a crash can be sent twice.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import Bot
@@ -37,6 +39,24 @@ log = logging.getLogger(__name__)
 
 SEND_MESSAGE = "sendMessage"
 GIVE_UP_AFTER = 20  # attempts: about an hour and a half of back-off, then the message is failed and logged
+
+
+# Ids of messages sent while an update from the inbox is handled: marked sent in the same transaction
+# that marks the update handled (one commit instead of one per message). Unset: marked at once.
+_SENT_UNMARKED: ContextVar[list[int] | None] = ContextVar("telegram_sent_unmarked", default=None)
+
+
+@contextlib.contextmanager
+def marks_deferred() -> Iterator[list[int]]:
+    """Collect the ids of the messages sent in this block instead of marking each sent in a transaction
+    of its own; the caller marks them (`telegram_queue.mark_sent`) in its own next transaction. A crash
+    in between sends those messages again: the block must be short (one update's handling)."""
+    sent: list[int] = []
+    token = _SENT_UNMARKED.set(sent)
+    try:
+        yield sent
+    finally:
+        _SENT_UNMARKED.reset(token)
 
 
 def payload_of(part: RenderedMessage) -> dict[str, Any]:
@@ -127,9 +147,13 @@ class ReplyOutbox:
             log.exception("telegram: sending message %s to chat %s failed", row.id, row.chat_id)
             await self._retry(row, repr(exc))
             return None
+        self.sent += 1
+        unmarked = _SENT_UNMARKED.get()
+        if unmarked is not None:
+            unmarked.append(row.id)
+            return message
         async with self.database.sessions() as session, session.begin():
             await queue.mark_sent(session, row.id, self.clock())
-        self.sent += 1
         return message
 
     async def _fail(self, row: QueuedMessage, error: str) -> None:
