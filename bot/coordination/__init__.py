@@ -5,8 +5,7 @@ Redis is needed. With it, every instance behind the load balancer uses one Redis
 
 * rate limits and pacing (`limits`): the Telegram flood limit per customer, the outbound pacer
   (per chat, per group, for the whole bot: Telegram's limits are per bot, not per instance);
-* update de-duplication (`dedup`): an update redelivered to another instance is dropped there;
-* per-customer ordering (`locks`, and aiogram's `RedisEventIsolation` in the Telegram dispatcher);
+* one turn per customer at a time (`locks`), whichever instance the customer's message reached;
 * wake-ups (`wakeups`): a desk event stored by one instance wakes the publisher on the others;
 * button references made up at run time (`values`).
 
@@ -22,10 +21,7 @@ import time
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
-from aiogram.fsm.storage.base import BaseEventIsolation, DefaultKeyBuilder
-from aiogram.fsm.storage.redis import RedisEventIsolation
 
-from bot.coordination.dedup import Dedup, MemoryDedup, RedisDedup
 from bot.coordination.limits import (
     MemoryRateLimiter,
     Rate,
@@ -33,9 +29,6 @@ from bot.coordination.limits import (
     RedisRateLimiter,
 )
 from bot.coordination.locks import (
-    LOCK_POLL,
-    LOCK_TTL,
-    LOCK_WAIT,
     LocalLocks,
     SharedLocks,
 )
@@ -46,7 +39,7 @@ from bot.coordination.wakeups import Broadcast, Wakeup
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "REDIS_ERRORS", "Dedup", "Degraded", "MemoryDedup", "MemoryRateLimiter", "Rate", "RateLimiter", "Shared",
+    "REDIS_ERRORS", "Degraded", "MemoryRateLimiter", "Rate", "RateLimiter", "Shared",
     "SharedValues", "Wakeup", "build_shared",
 ]
 
@@ -69,10 +62,6 @@ class Shared:
         """The shared limiter, or a new in-memory one on `clock` (tests move a fake clock by hand)."""
         return self.limiter if self.limiter is not None else MemoryRateLimiter(clock)
 
-    def dedup(self, kind: str) -> Dedup:
-        """De-duplication of `kind` ids ("telegram-update"...)."""
-        return RedisDedup(self.client, self.prefix, kind) if self.client is not None else MemoryDedup()
-
     def wakeup(self, name: str) -> Wakeup:
         """The wake-up called `name`; without Redis a plain local event."""
         if self.broadcast is not None:
@@ -85,17 +74,6 @@ class Shared:
     def locks(self, local: LocalLocks, name: str) -> LocalLocks:
         """`local` as it is in memory; with Redis, `local` then a Redis lock per key."""
         return SharedLocks(local, self.client, self.prefix, name) if self.client is not None else local
-
-    def isolation(self) -> BaseEventIsolation | None:
-        """aiogram's per-chat event isolation across instances (None in memory: the dispatcher's own
-        per-chat asyncio locks are all one process needs)."""
-        if self.client is None:
-            return None
-        return RedisEventIsolation(
-            self.client,
-            key_builder=DefaultKeyBuilder(prefix=f"{self.prefix}:isolation", with_bot_id=True),
-            lock_kwargs={"timeout": LOCK_TTL, "blocking_timeout": LOCK_WAIT, "sleep": LOCK_POLL},
-        )
 
     def values(self, name: str, ttl: int) -> SharedValues | None:
         return SharedValues(self.client, self.prefix, name, ttl=ttl) if self.client is not None else None

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import pytest
 
 from bot.coordination import (
-    Dedup,
-    MemoryDedup,
     MemoryRateLimiter,
     RateLimiter,
     Shared,
@@ -42,7 +40,6 @@ class Instance:
 
     shared: Shared
     limiter: RateLimiter
-    dedup: Dedup
 
 
 @dataclass
@@ -58,8 +55,7 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
     clock = FakeClock()
     if request.param == "memory":
         shared = Shared()
-        limiter, dedup = MemoryRateLimiter(clock), MemoryDedup()
-        one = Instance(shared, limiter, dedup)
+        one = Instance(shared, MemoryRateLimiter(clock))
         yield Pair(one, one, clock, False)
         return
     url = await _empty_redis()
@@ -67,7 +63,7 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
     for _ in range(2):
         shared = build_shared(url)
         assert shared.limiter is not None
-        instances.append(Instance(shared, shared.limiter, shared.dedup("telegram-update")))
+        instances.append(Instance(shared, shared.limiter))
     try:
         yield Pair(instances[0], instances[1], clock, True)
     finally:

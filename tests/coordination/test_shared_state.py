@@ -11,11 +11,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.methods import SendMessage
 
 from bot.channels.telegram.callbacks import REF_TTL, IntentRefs
-from bot.channels.telegram.middlewares import FloodLimit, install
+from bot.channels.telegram.middlewares import FloodLimit
 from bot.channels.telegram.session import OutboundPacer
 from bot.coordination import Rate
 from bot.coordination.locks import SharedLocks
@@ -63,41 +63,6 @@ async def test_the_flood_window_moves(pair: Pair) -> None:
     else:
         pair.clock.advance(wait)
     assert await on_b.allow(5)
-
-
-# -- de-duplication -----------------------------------------------------------------------------------
-
-
-async def test_an_update_seen_by_both_instances_is_handled_once(pair: Pair) -> None:
-    assert await pair.a.dedup.first("9001")
-    assert not await pair.b.dedup.first("9001")
-    assert not await pair.a.dedup.first("9001")
-    assert await pair.b.dedup.first("9002")
-
-
-async def test_two_dispatchers_handle_a_redelivered_update_once(pair: Pair) -> None:
-    handled: list[int] = []
-    dispatchers = []
-    for instance in (pair.a, pair.b):
-        dispatcher = Dispatcher(disable_fsm=True)
-        install(dispatcher, _channel(), flood_limit=20, clock=pair.clock, shared=instance.shared)
-
-        @dispatcher.message()
-        async def on_message(message: Any) -> None:
-            handled.append(message.message_id)
-
-        dispatchers.append(dispatcher)
-    if not pair.distributed:
-        dispatchers = [dispatchers[0], dispatchers[0]]  # one process: one dispatcher gets it twice
-    bot = Bot(TOKEN)
-    update = {
-        "update_id": 123456,
-        "message": {"message_id": 1, "date": 0, "chat": {"id": 55, "type": "private"}, "from": {"id": 55, "is_bot": False, "first_name": "A"}, "text": "hi"},
-    }
-    for dispatcher in dispatchers:
-        await dispatcher.feed_raw_update(bot, update)
-    assert handled == [1]
-    await bot.session.close()
 
 
 # -- outbound pacing ----------------------------------------------------------------------------------
@@ -242,13 +207,10 @@ async def test_a_button_made_on_one_instance_resolves_on_the_other(pair: Pair) -
 
 
 async def test_without_redis_every_shared_feature_falls_back_to_this_process() -> None:
-    from bot.channels.telegram.middlewares import UpdateDedup
     from bot.coordination import build_shared
 
     shared = build_shared("redis://127.0.0.1:1/0")  # nothing listens there
     try:
-        dedup = UpdateDedup(_channel(), shared.dedup("telegram-update"))
-        assert [await dedup.seen(1), await dedup.seen(1)] == [False, True]
         flood = FloodLimit(_channel(), 2, limiter=shared.limiter)
         assert [await flood.allow(3) for _ in range(3)] == [True, True, False]
         pacer = OutboundPacer(limiter=shared.limiter, per_chat_burst=1, sleep=_no_sleep)

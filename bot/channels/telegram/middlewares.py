@@ -10,6 +10,7 @@ import asyncio
 import logging
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +18,6 @@ from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
-from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.channels.telegram.callbacks import REF_TTL, IntentChoice, parse_callback
@@ -25,15 +25,12 @@ from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.texts import channel_text
 from bot.coordination import (
     REDIS_ERRORS,
-    Dedup,
     Degraded,
-    MemoryDedup,
     MemoryRateLimiter,
     Rate,
     RateLimiter,
     Shared,
 )
-from bot.coordination.locks import held_if_possible
 
 log = logging.getLogger(__name__)
 
@@ -61,32 +58,30 @@ def _ordered_chat(update: Update, data: dict[str, Any]) -> Chat | None:
 
 
 class UpdateDedup(BaseMiddleware):
-    """Drop an update whose update_id was seen recently (a webhook redelivery, a restarted poller).
+    """Drop an update whose update_id was seen recently, for a dispatcher without the database inbox.
 
-    aiogram has no de-duplication of its own. In one process a bounded LRU of recent ids is enough
-    (Telegram redelivers within minutes, and the engine also refuses a message id it already stored);
-    with several instances the ids are shared in Redis (`bot.coordination.dedup`), so a redelivery that
-    reaches another instance is dropped there too. Redis unreachable: this process's own LRU answers.
+    aiogram has no de-duplication of its own. With the inbox (every `supportbot serve`) the update id is
+    the key of `telegram_updates`, which recognises a redelivery on every instance; without it (a
+    dispatcher on a runtime without a database) a bounded LRU of this process's recent ids is enough.
     """
 
-    def __init__(self, channel: TelegramChannel, dedup: Dedup | None = None, size: int = 10_000) -> None:
+    def __init__(self, channel: TelegramChannel, size: int = 10_000) -> None:
         self.channel = channel
-        self.local = MemoryDedup(size)
-        self.dedup = dedup or self.local
-        self._degraded = Degraded("updates are de-duplicated per instance until it is back")
+        self.size = size
+        self._seen: OrderedDict[int, None] = OrderedDict()
 
-    async def seen(self, update_id: int) -> bool:
+    def seen(self, update_id: int) -> bool:
         """Remember the id; True if it was already there."""
-        key = str(update_id)
-        if self.dedup is not self.local and not self._degraded.active:
-            try:
-                return not await self.dedup.first(key)
-            except REDIS_ERRORS as exc:
-                self._degraded(exc)
-        return not await self.local.first(key)
+        if update_id in self._seen:
+            self._seen.move_to_end(update_id)
+            return True
+        self._seen[update_id] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return False
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if isinstance(event, Update) and await self.seen(event.update_id):
+        if isinstance(event, Update) and self.seen(event.update_id):
             self.channel.stats.duplicate_updates += 1
             log.info("update %s delivered again: dropped", event.update_id)
             return None
@@ -196,16 +191,12 @@ class FloodLimit(BaseMiddleware):
 class CustomerOrder(BaseMiddleware):
     """One update per customer at a time, in arrival order: replies never interleave or overtake.
 
-    Polling handles updates as concurrent tasks; different customers still run in parallel. In a
-    process an `asyncio.Lock` per chat keeps arrival order; with several instances aiogram's
-    `RedisEventIsolation` (given as `isolation`) is taken inside it, so two instances never handle one
-    customer at once. Without the shared lock (Redis away, held too long) the update still runs.
+    An `asyncio.Lock` per chat, in this process. Across instances the database inbox hands out a chat's
+    updates one at a time, in order (bot/channels/telegram/inbox.py), so nothing more is needed there.
     """
 
-    def __init__(self, isolation: BaseEventIsolation | None = None) -> None:
+    def __init__(self) -> None:
         self._locks: dict[int, asyncio.Lock] = {}
-        self.isolation = isolation
-        self._degraded = Degraded("customers are ordered per instance until it is back")
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat = _ordered_chat(event, data) if isinstance(event, Update) else None
@@ -216,12 +207,7 @@ class CustomerOrder(BaseMiddleware):
             lock = self._locks[chat.id] = asyncio.Lock()
         try:
             async with lock:
-                if self.isolation is None:
-                    return await handler(event, data)
-                bot: Bot = data["bot"]
-                key = StorageKey(bot_id=bot.id, chat_id=chat.id, user_id=chat.id)
-                async with held_if_possible(self.isolation.lock(key), f"chat {chat.id}", self._degraded):
-                    return await handler(event, data)
+                return await handler(event, data)
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._locks.pop(chat.id, None)
@@ -256,18 +242,17 @@ def install(
 
     `durable`: updates come from the database inbox (bot/channels/telegram/inbox.py), which recognises
     a redelivery by its update id on every instance and hands out a chat's updates one at a time, in
-    order, across instances. De-duplication by memory (this process's or Redis's) would then be
-    harmful, not just redundant: an update handed out again because its instance died mid-turn would
-    be dropped as "seen". Per-customer order stays a local lock (the inbox already orders across instances).
+    order, across instances. De-duplication by memory would then be harmful, not just redundant: an
+    update handed out again because its instance died mid-turn would be dropped as "seen".
     """
     distributed = shared if shared is not None and shared.distributed else None
     if not durable:
-        dispatcher.update.outer_middleware(UpdateDedup(channel, distributed.dedup("telegram-update") if distributed else None))
+        dispatcher.update.outer_middleware(UpdateDedup(channel))
     dispatcher.update.outer_middleware(ErrorGuard(channel))
     dispatcher.update.outer_middleware(
         FloodLimit(channel, flood_limit, clock=clock, limiter=distributed.limiter if distributed else None)
     )
-    dispatcher.update.outer_middleware(CustomerOrder(distributed.isolation() if distributed and not durable else None))
+    dispatcher.update.outer_middleware(CustomerOrder())
     if distributed is not None:
         channel.refs.share(distributed.values("button-ref", REF_TTL))
         dispatcher.update.outer_middleware(ButtonRefs(channel))
