@@ -6,12 +6,12 @@
 Two phases in one run, the same traffic each: one instance, then N. Each phase gets a fresh PostgreSQL
 database, a flushed Redis database, a fresh fake Bot API and fake Twilio (servers in this process, on
 127.0.0.1), and its own `supportbot serve` processes in webhook mode. This process is the load
-balancer and every customer and agent (benchmarks/load/driver.py). `--kill-one` SIGKILLs one instance
+balancer and every customer and agent (benchmarks/loadkit/driver.py). `--kill-one` SIGKILLs one instance
 of the N phase when half of the messages were accepted; the driver keeps going on the survivors and
 retries what failed, as Telegram and Twilio do.
 
 Reported: throughput_per_s (messages in answered or relayed, per second of driving), p50_ms / p99_ms
-(webhook first sent -> message out at a fake), duplicates, lost (see benchmarks/load/report.py), and
+(webhook first sent -> message out at a fake), duplicates, lost (see benchmarks/loadkit/report.py), and
 scaling = throughput(N) / throughput(1). Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and
 Redis at 127.0.0.1:6379.
 """
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from load.driver import (
+from loadkit.driver import (
     AGENT_IDS,
     AGENTS_CHAT_ID,
     PUBLIC_URL,
@@ -43,7 +43,7 @@ from load.driver import (
     Stats,
     faq_questions,
 )
-from load.fakes import (
+from loadkit.fakes import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     BOT_TOKEN,
@@ -53,8 +53,8 @@ from load.fakes import (
     RecordingTelegramAPI,
     RecordingTwilio,
 )
-from load.infra import POSTGRES_ADMIN, Instance, Postgres, flush_redis, free_port
-from load.report import judge, percentile
+from loadkit.infra import POSTGRES_ADMIN, Instance, Postgres, flush_redis, free_port
+from loadkit.report import judge, percentile
 
 _ALL_INSTANCES: list[Instance] = []
 

@@ -46,7 +46,7 @@ class Runtime:
     engine: Engine
     handoff: HandoffService = field(default=None)  # type: ignore[assignment]  # set by build_runtime
     clock: Clock = system_clock  # the one "now" of the bot: storage, flows, hand-off and channels use it
-    # What instances share (REDIS_URL: limits, de-duplication, locks, wake-ups); in memory without it.
+    # What instances share (REDIS_URL: limits, pacing, turn locks, wake-ups); in memory without it.
     shared: Shared = field(default_factory=Shared, repr=False)
     _turns: LocalLocks = field(default_factory=CustomerLocks, repr=False)  # with Redis, also across instances
     # Served as GET /metrics (bot/app.py); a registry per runtime, so runtimes in one process count apart.

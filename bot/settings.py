@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     # "text" for people at a terminal; "json" for a log collector: one JSON object per line, with the
     # conversation id and no personal data (phone numbers and IMEIs masked).
     log_format: Literal["text", "json"] = "text"
-    # Several instances (scale-out): limits, de-duplication, pacing and wake-ups they must share live in
+    # Several instances (scale-out): limits, pacing, turn locks and wake-ups they must share live in
     # Redis. Unset: one process keeps them in memory (the embedded default needs no Redis).
     redis_url: str | None = None
     # Service centres, office hours and "working days" are reckoned in this zone.

@@ -105,7 +105,7 @@ async def test_metrics_count_turns_confidence_and_handoffs_and_read_the_queue(ru
     assert after[("supportbot_outbox_failed", agents)] == 0
     assert after[("supportbot_outbox_pending", (("outbox", "sms"),))] == 0
     assert after[("supportbot_outbox_lag_seconds", (("outbox", "sms"),))] == 0
-    # Telegram customers' replies (bot/storage/telegram_queue.py): none on the console.
+    # Telegram customers' replies (bot/storage/telegram_outbox.py): none on the console.
     assert after[("supportbot_outbox_pending", (("outbox", "telegram"),))] == 0
 
 
@@ -204,12 +204,13 @@ async def test_healthz_checks_redis_when_configured(database_url: str, small_kb:
 
 
 @pytest.mark.parametrize("bad_url", ["redis://127.0.0.1:1/0", "redis://no-such-host.invalid:6379/0"])
-async def test_healthz_is_503_when_redis_is_down(runtime: Runtime, bad_url: str) -> None:
-    # Configured after start-up: the server went away while the bot runs.
+async def test_healthz_reports_redis_down_without_failing(runtime: Runtime, bad_url: str) -> None:
+    # Configured after start-up: the server went away while the bot runs. Every instance falls back to
+    # its own limits meanwhile, so the instance stays in the load balancer (all would fail at once).
     runtime.settings = runtime.settings.model_copy(update={"redis_url": bad_url})
     async with client_for(runtime) as client:
         response = await client.get("/healthz")
-        assert response.status == 503
+        assert response.status == 200
         assert await response.json() == {"database": True, "redis": False, "knowledge": 5}
 
 

@@ -83,9 +83,18 @@ async def test_one_insert_gives_the_replies_their_ids_in_order(runtime: Runtime)
         assert again is None and len(more) == 1
 
 
-async def test_sqlite_statements_are_one_trip_to_the_driver_thread(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
-    if runtime.database.engine.dialect.name != "sqlite":
-        pytest.skip("aiosqlite only")
+@pytest.fixture
+async def sqlite_runtime(tmp_path: Path, small_kb: Path) -> AsyncIterator[Runtime]:
+    runtime = await build_runtime(load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}", knowledge_dir=small_kb))
+    yield runtime
+    await runtime.close()
+
+
+async def test_sqlite_statements_are_one_trip_to_the_driver_thread(sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.storage import sqlite_driver
+
+    runtime = sqlite_runtime
+    assert sqlite_driver.SUPPORTED, "aiosqlite or SQLAlchemy moved the internals sqlite_driver.py relies on"
     trips = 0
     real = aiosqlite.Connection._execute
 

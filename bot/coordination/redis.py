@@ -1,6 +1,6 @@
 """The one Redis client of a process (None without REDIS_URL), and how its failures are reported.
 
-Every shared thing (limits, de-duplication, locks, wake-ups, button references) uses this client, so
+Every shared thing (limits, pacing, locks, wake-ups, button references) uses this client, so
 one pool serves them all and one `close` releases it with the runtime.
 """
 

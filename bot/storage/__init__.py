@@ -10,8 +10,8 @@ this package. `Store` and `SmsStore` are thin conveniences that open one unit of
 repository call, for callers that need nothing else in that transaction.
 
 Each module owns its tables: `models` (conversations, messages, escalations), `conversations`,
-`messages`, `handoff`, `booking`, `forms`, `sms` (with `sms_store`), `telegram` (the agents' forum topics) and `telegram_queue` (updates kept
-until handled, replies kept until sent).
+`messages`, `handoff`, `booking`, `forms`, `sms` (with `sms_store`), `telegram` (the agents' forum topics) `telegram_queue` (updates kept
+until handled) and `telegram_outbox` (replies kept until sent).
 """
 
 from bot.storage.database import Database
@@ -25,4 +25,5 @@ import bot.storage.forms
 import bot.storage.handoff
 import bot.storage.sms
 import bot.storage.telegram
+import bot.storage.telegram_outbox
 import bot.storage.telegram_queue  # noqa: F401

@@ -94,6 +94,8 @@ class Database:
             engine_options.setdefault("pool_pre_ping", True)
             # A host that drops packets silently fails in seconds, not after the OS's minute-long timeout.
             engine_options.setdefault("connect_args", {}).setdefault("timeout", 10)
+        # A statement's parameters are customers' words and numbers: never in an error's text (or a log).
+        engine_options.setdefault("hide_parameters", True)
         engine = create_async_engine(url, **engine_options)
         if parsed.get_backend_name() == "sqlite":
             # One trip to aiosqlite's thread per statement (bot/storage/sqlite_driver.py); same SQL, same durability.

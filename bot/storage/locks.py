@@ -17,6 +17,13 @@ from bot.storage.database import is_postgresql
 DESK_CLAIMS = 0x7362_0000_0000_0002  # claiming the agents' outbox: one claimer at a time keeps per-escalation order
 INSTANCES = 0x7362_0000_0000_0003  # registering an instance: check and insert as one step
 CUSTOMER_CLAIMS = 0x7362_0004  # 32-bit class key; the conversation id is the second key
+TELEGRAM_CHATS = 0x7362_0005  # 32-bit class key; a Telegram chat id, folded to 32 bits, is the second key
+
+
+def fold32(value: int) -> int:
+    """A 64-bit id (a Telegram chat id) as the signed 32-bit second key of an advisory lock. Two ids that
+    fold alike only share a lock: they wait for each other a little, nothing worse."""
+    return ((value + 2**31) % 2**32) - 2**31
 
 
 async def xact_lock(session: AsyncSession, key: int, sub: int | None = None) -> None:

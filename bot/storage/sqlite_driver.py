@@ -20,6 +20,7 @@ in `_rows`; `tests/test_storage_turn_cost.py` fails if either stops holding.
 from __future__ import annotations
 
 import collections
+import logging
 import sqlite3
 from typing import Any
 
@@ -153,7 +154,27 @@ def begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql(BEGIN_IMMEDIATE)
 
 
+def _internals_present() -> bool:
+    """Whether the library internals this module leans on are where it expects them (checked once)."""
+    import aiosqlite
+
+    def slots(cls: type) -> set[str]:
+        return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
+
+    return (
+        callable(getattr(aiosqlite.Connection, "_execute", None))
+        and {"_adapt_connection", "_connection", "_cursor", "_rows", "_soft_closed_memoized"} <= slots(AsyncAdapt_aiosqlite_cursor)
+        and {"_execute_mutex", "_connection"} <= slots(AsyncAdapt_aiosqlite_connection)
+    )
+
+
+SUPPORTED = _internals_present()
+if not SUPPORTED:  # pragma: no cover - another aiosqlite or SQLAlchemy: the stock adapter, slower but right
+    logging.getLogger(__name__).warning("sqlite: aiosqlite/SQLAlchemy internals changed; using the stock adapter")
+
+
 def install(dbapi_connection: Any, _record: Any = None) -> None:
-    """`connect` event: make a new adapted aiosqlite connection hand out one-trip cursors."""
-    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
+    """`connect` event: make a new adapted aiosqlite connection hand out one-trip cursors (unless the
+    library internals it needs moved: then the stock adapter stays, `SUPPORTED` is False)."""
+    if SUPPORTED and type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
         dbapi_connection.__class__ = OneTripConnection

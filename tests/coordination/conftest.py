@@ -19,19 +19,7 @@ from bot.coordination import (
     build_shared,
 )
 from tests.conftest import IN_CI, REDIS_TEST_URL
-
-
-class FakeClock:
-    """A monotonic clock moved by hand (the in-memory limiter's windows run on it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.telegram.conftest import FakeClock
 
 
 @dataclass

@@ -99,7 +99,7 @@ async def _serve(instance: Instance) -> tuple[web.AppRunner, str]:
 
 async def _pending_updates(instance: Instance) -> list[int]:
     async with instance.runtime.database.sessions() as session:
-        return await telegram_queue.orphan_updates(session, system_clock() + LATER, system_clock() + LATER)
+        return [update_id for update_id, _ in await telegram_queue.orphan_updates(session, system_clock() + LATER, system_clock() + LATER)]
 
 
 async def test_an_update_is_stored_before_the_200_and_answered_by_the_surviving_instance(
@@ -251,5 +251,60 @@ async def test_polling_confirms_an_update_only_once_it_is_stored(tg: Any, api: F
     [answer] = await api.wait_sent(ADA, 1)
     assert "two-year warranty" in html_to_text(answer["text"])
     assert not failures, "the store was retried"
+    assert polls_before_stored and polls_before_stored[0] >= 1  # the getUpdates that brought it
     offsets = [call.get("offset") for call in api.calls_to("getUpdates")[: polls_before_stored[0]]]
     assert all(offset is None or offset <= update["update_id"] for offset in offsets), offsets
+
+
+async def test_two_instances_storing_one_chats_updates_at_once_never_both_handle_them(
+    pair: tuple[Instance, Instance], api: FakeTelegramAPI
+) -> None:
+    """Neither sees the other's row uncommitted; the chat's lock still lets only one be taken at a time."""
+    first, second = pair
+    for chat in range(5000, 5010):
+        earlier, later = api.message(chat, "How long is the warranty?"), api.message(chat, "/help")
+        taken = await asyncio.gather(first.inbox.store([earlier], take=True), second.inbox.store([later], take=True))
+        claimed = [item for items in taken for item in items if not isinstance(item, int)]
+        assert len(claimed) <= 1, f"chat {chat}: {claimed}"
+
+
+async def test_a_database_failure_mid_turn_is_retried_not_apologised_for(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    instance, _ = pair
+    original = instance.runtime.engine.handle
+    failures = [OperationalError("SELECT 1", {}, Exception("server closed the connection"))]
+
+    async def flaky(inbound: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await original(inbound)
+
+    instance.runtime.engine.handle = flaky  # type: ignore[method-assign]
+    runner, url = await _serve(instance)
+    try:
+        assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200
+        await instance.inbox.drain(10)
+        assert not api.sent(ADA), "no apology: the message is not lost, it is handled again"
+        instance.live_later()
+        assert await instance.inbox.sweep_once() == 1
+        await instance.inbox.drain(10)
+        [answer] = api.sent(ADA)
+        assert "two-year warranty" in html_to_text(answer["text"])
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_reply_telegram_refuses_fails_alone_and_the_next_ones_go(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:
+    instance, _ = pair
+    runner, url = await _serve(instance)
+    try:
+        api.fail_next("sendMessage", 1, 400, description="Bad Request: can't parse entities")
+        assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200
+        await instance.inbox.drain(10)
+        assert instance.outbox.failed == 1 and not api.sent(ADA)
+        assert await _post(url, api.message(ADA, "/help")) == 200
+        await instance.inbox.drain(10)
+        assert len(api.sent(ADA)) == 1, "the chat is not silenced by one refused message"
+    finally:
+        await runner.cleanup()

@@ -18,7 +18,12 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from bot.channels.telegram.channel import RuntimeLike, TelegramChannel
 from bot.channels.telegram.middlewares import install as install_middlewares
 from bot.channels.telegram.routers import create_routers
-from bot.channels.telegram.session import OnBlocked, OnRetryAfter, OutboundPacer, RetryAfterMiddleware
+from bot.channels.telegram.session import (
+    OnBlocked,
+    OnRetryAfter,
+    OutboundPacer,
+    RetryAfterMiddleware,
+)
 from bot.channels.telegram.texts import COMMANDS, channel_text
 from bot.coordination import Shared
 from bot.settings import Language, Settings, SettingsError

@@ -311,9 +311,9 @@ class TelegramChannel:
 
     async def set_blocked(self, chat_id: int | str, blocked: bool) -> None:
         """Record that a customer blocked (or unblocked) the bot."""
-        if blocked:
-            self.stats.blocked += 1
         await self.store.set_blocked(CHANNEL, str(chat_id), blocked)
+        if blocked:  # counted once stored: whoever reads the counter may read the database too
+            self.stats.blocked += 1
 
     async def mark_blocked(self, chat_id: str) -> None:
         """For the session middleware: a 403 on a request to this chat."""

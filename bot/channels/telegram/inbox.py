@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -27,8 +27,10 @@ from aiogram.types import TelegramObject, Update
 
 from bot.backoff import Backoff
 from bot.channels.telegram.outbox import marks_deferred
+from bot.channels.telegram.sweep import Sweep
 from bot.clock import Clock, system_clock
 from bot.storage import Database
+from bot.storage import telegram_outbox as replies
 from bot.storage import telegram_queue as queue
 from bot.storage.telegram_queue import QueuedUpdate
 
@@ -38,6 +40,12 @@ log = logging.getLogger(__name__)
 FROM_INBOX = "from_inbox"
 # Polling waits for the database this long between attempts to store an update, never skipping it.
 STORE_RETRY = Backoff((0.5, 1, 2, 5, 10, 30))
+# Recording an update as handled is tried again after these waits (seconds) before giving up (its
+# lease then runs out and it is handled again: its replies are recognised, not sent twice).
+FINISH_RETRY = (0.5, 2.0, 5.0)
+# An update handled (or left by a dying instance) more often than this is failed and logged, not retried:
+# one that crashes whoever handles it must not take every instance down in turn, nor block its chat.
+MAX_ATTEMPTS = 5
 
 # The objects of an update that carry the chat it belongs to (a button press: its message's chat).
 _CHAT_CARRIERS = ("message", "edited_message", "my_chat_member", "chat_member", "chat_join_request", "message_reaction")
@@ -81,14 +89,12 @@ class UpdateInbox:
         self.clock = clock
         self.lease = lease
         self.orphan_after = orphan_after
-        self.sweep_every = sweep_every
         self.keep_for = keep_for
         self.on_duplicate = on_duplicate  # told of each redelivered update id (the channel counts them)
         self.handled = 0
         self._slots = asyncio.Semaphore(concurrency)  # updates handled at once (different chats)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._sweeper: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
+        self._sweep = Sweep("telegram inbox sweep", self.sweep_once, self.purge, sweep_every)
 
     async def store(self, updates: Iterable[Mapping[str, Any]], *, take: bool = False) -> list[QueuedUpdate | int]:
         """Keep raw updates in one transaction; the new ones (a redelivery is not new).
@@ -98,14 +104,17 @@ class UpdateInbox:
         Raises when the database cannot take them: the caller must then not acknowledge them.
         """
         rows = [(int(data["update_id"]), chat_of(data), dict(data)) for data in updates]
+        chats = {update_id: chat_id for update_id, chat_id, _ in rows}
         now = self.clock()
         async with self.database.sessions() as session, session.begin():
             new = await queue.store_updates(session, rows, now)
-            if not take:
+            # With every slot busy an update is only stored: the sweep takes it when there is room, so a
+            # lease never runs out while its update waits for a slot.
+            if not take or self._slots.locked():
                 return list(new)
             taken: list[QueuedUpdate | int] = []
             for update_id in new:
-                claimed = await queue.claim_update(session, update_id, self.owner, now, now + self.lease)
+                claimed = await queue.claim_update(session, update_id, chats[update_id], self.owner, now, now + self.lease)
                 taken.append(claimed if claimed is not None else update_id)
             return taken
 
@@ -128,55 +137,103 @@ class UpdateInbox:
     def _spawn(self, work: Any) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
 
-    async def handle(self, update_id: int) -> None:
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The update stays pending under its lease: the sweep of some instance takes it again.
+            log.error("telegram: handling an update failed", exc_info=task.exception())
+
+    async def handle(self, update_id: int, chat_id: int | None) -> None:
         """Handle one stored update if it is this chat's turn and nobody else has it, then the chat's next ones."""
         now = self.clock()
         async with self.database.sessions() as session, session.begin():
-            claimed = await queue.claim_update(session, update_id, self.owner, now, now + self.lease)
+            claimed = await queue.claim_update(session, update_id, chat_id, self.owner, now, now + self.lease)
         if claimed is not None:  # else handled elsewhere, or an earlier update of its chat is being handled
             await self._handle_taken(claimed)
 
     async def _handle_taken(self, claimed: QueuedUpdate | None) -> None:
         async with self._slots:
             while claimed is not None:
-                claimed = await self._handle_claimed(claimed)
+                async with self._lease_kept(claimed):
+                    outcome = await self._handle_claimed(claimed)
+                claimed = await self._finish(claimed, *outcome)
 
-    async def _handle_claimed(self, claimed: QueuedUpdate) -> QueuedUpdate | None:
-        """Feed one claimed update to the dispatcher; the chat's next pending update, claimed, if any."""
+    @contextlib.asynccontextmanager
+    async def _lease_kept(self, claimed: QueuedUpdate) -> AsyncIterator[None]:
+        """Renew the update's lease (and its chat's replies this instance sends) while it is handled, so a
+        slow turn or a paced reply is not taken over by another instance's sweep."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease.total_seconds() / 3)
+                try:
+                    async with self.database.sessions() as session, session.begin():
+                        until = self.clock() + self.lease
+                        await queue.extend_lease(session, self.owner, claimed.update_id, until)
+                        if claimed.chat_id is not None:
+                            await replies.extend_chat_leases(session, self.owner, claimed.chat_id, until)
+                except Exception:
+                    log.warning("telegram: could not renew the lease of update %s", claimed.update_id, exc_info=True)
+
+        keeper = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _handle_claimed(self, claimed: QueuedUpdate) -> tuple[str, list[int], str | None]:
+        """Feed one claimed update to the dispatcher: (DONE | PENDING | FAILED, the replies sent, error)."""
         assert self.bot is not None, "an update is handled by the bot that received it"
+        if claimed.attempts > MAX_ATTEMPTS:
+            # Handled and failed this often (or its instance died each time): never again, and said loudly.
+            log.error("telegram: update %s (chat %s) failed %d times; given up", claimed.update_id, claimed.chat_id, claimed.attempts - 1)
+            return queue.FAILED, [], "given up"
         with marks_deferred() as sent:  # its replies are marked sent with the update, in one commit
             try:
                 update = Update.model_validate(claimed.payload, context={"bot": self.bot})
                 await self.dispatcher.feed_update(self.bot, update, **{FROM_INBOX: True})
             except Exception as exc:  # released and retried rather than lost
                 log.exception("telegram: update %s could not be handled; it will be retried", claimed.update_id)
-                async with self.database.sessions() as session, session.begin():
-                    await queue.mark_sent(session, sent, self.clock())
-                    await queue.release_update(session, claimed.update_id, self.clock() + self.lease, repr(exc))
-                return None
+                return queue.PENDING, list(sent), f"{type(exc).__name__}: {exc}"[:500]
         self.handled += 1
-        now = self.clock()
-        async with self.database.sessions() as session, session.begin():
-            await queue.mark_sent(session, sent, now)
-            await queue.finish_update(session, claimed.update_id, now)
-            if claimed.chat_id is None:
-                return None
-            following = await queue.next_update_of_chat(session, claimed.chat_id)
-            if following is None:
-                return None
-            return await queue.claim_update(session, following, self.owner, now, now + self.lease)
+        return queue.DONE, list(sent), None
+
+    async def _finish(self, claimed: QueuedUpdate, status: str, sent: list[int], error: str | None) -> QueuedUpdate | None:
+        """Record how the update went (with its replies sent) and claim the chat's next update, in one
+        transaction, tried again if the database fails: the next update, if any."""
+        for wait in (*FINISH_RETRY, None):
+            try:
+                now = self.clock()
+                async with self.database.sessions() as session, session.begin():
+                    await replies.mark_sent(session, sent, now)
+                    if status == queue.PENDING:
+                        await queue.release_update(session, claimed.update_id, self.owner, now + self.lease, error or "")
+                        return None
+                    await queue.finish_update(session, claimed.update_id, self.owner, now, status, error)
+                    following = await queue.next_update_of_chat(session, claimed.chat_id) if claimed.chat_id is not None else None
+                    if following is None:
+                        return None
+                    return await queue.claim_update(session, following, claimed.chat_id, self.owner, now, now + self.lease)
+            except Exception:
+                if wait is None:
+                    raise
+                log.warning("telegram: could not record update %s as handled; retrying in %ss", claimed.update_id, wait, exc_info=True)
+                await asyncio.sleep(wait)
+        return None  # pragma: no cover - the loop returns or raises
 
     async def sweep_once(self) -> int:
         """Handle updates nobody is handling (their instance died, or a retry is due); how many were taken."""
-        if self.bot is None:
+        if self.bot is None or self._slots.locked():
             return 0
         now = self.clock()
-        async with self.database.sessions() as session, session.begin():
+        async with self.database.sessions() as session:
             orphans = await queue.orphan_updates(session, now, now - self.orphan_after)
-        for update_id in orphans:
-            self._spawn(self.handle(update_id))
+        for update_id, chat_id in orphans:
+            self._spawn(self.handle(update_id, chat_id))
         return len(orphans)
 
     async def purge(self) -> int:
@@ -192,33 +249,18 @@ class UpdateInbox:
                 return
 
     def start(self, bot: Bot) -> None:
-        """Sweep every `sweep_every` seconds until `stop` (the first sweep at once: a restart resumes)."""
+        """Sweep every few seconds until `stop` (the first sweep at once: a restart resumes)."""
         self.bot = bot
-        if self._sweeper is None:
-            self._stop.clear()
-            self._sweeper = asyncio.create_task(self._run(), name="telegram-inbox-sweep")
+        self._sweep.start()
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop sweeping and let updates being handled finish (bounded); the rest stay pending."""
-        self._stop.set()
-        if self._sweeper is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        """Stop sweeping and let updates being handled finish (bounded); the rest stay pending, leased:
+        after the lease, this instance's restart or another instance handles them."""
+        await self._sweep.stop()
         await self.drain(timeout)
-
-    async def _run(self) -> None:
-        sweeps = 0
-        while not self._stop.is_set():
-            try:
-                await self.sweep_once()
-                sweeps += 1
-                if sweeps % 720 == 1:  # about once an hour
-                    await self.purge()
-            except Exception:
-                log.exception("telegram: inbox sweep failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.sweep_every)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 class DurableIntake(BaseMiddleware):

@@ -19,9 +19,11 @@ from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import Chat, TelegramObject, Update, User
+from sqlalchemy.exc import DBAPIError
 
 from bot.channels.telegram.callbacks import REF_TTL, IntentChoice, parse_callback
 from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.inbox import FROM_INBOX
 from bot.channels.telegram.texts import channel_text
 from bot.coordination import (
     REDIS_ERRORS,
@@ -88,8 +90,19 @@ class UpdateDedup(BaseMiddleware):
         return await handler(event, data)
 
 
+class UpdateNotHandled(Exception):
+    """A failure that may pass (database, network) while handling an update from the inbox: retried."""
+
+
+# Failures that pass: the database unreachable or restarting, a connection reset.
+TRANSIENT: tuple[type[BaseException], ...] = (DBAPIError, OSError)
+
+
 class ErrorGuard(BaseMiddleware):
     """Any exception while handling an update: log it with the update id, apologise to the customer.
+
+    Except a failure that may pass (`TRANSIENT`) on an update the database inbox handles: that update
+    is given back to the inbox (`UpdateNotHandled`) and handled again, so no message is dropped.
 
     A customer who blocked the bot gets nothing (the session middleware already marked them blocked).
     """
@@ -109,6 +122,13 @@ class ErrorGuard(BaseMiddleware):
             self.channel.stats.errors += 1
             log.error("update %s: still rate limited after retrying (%s); reply dropped", _update_id(event), exc.message)
             return None
+        except TRANSIENT as exc:
+            if not data.get(FROM_INBOX):
+                raise
+            # The database or the network failed for a moment: the inbox gives the update back and it is
+            # handled again later (the turn was rolled back), rather than apologised for and dropped.
+            self.channel.stats.errors += 1
+            raise UpdateNotHandled(f"update {_update_id(event)}: {type(exc).__name__}") from exc
         except Exception:
             self.channel.stats.errors += 1
             log.exception("update %s failed", _update_id(event))

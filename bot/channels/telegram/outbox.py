@@ -10,7 +10,6 @@ the messages of the one update in flight at a crash can be sent twice.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -30,14 +29,18 @@ from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.backoff import TELEGRAM_REPLY
 from bot.channels.telegram.render import RenderedMessage
+from bot.channels.telegram.sweep import Sweep
 from bot.clock import Clock, system_clock
 from bot.storage import Database
-from bot.storage import telegram_queue as queue
-from bot.storage.telegram_queue import QueuedMessage
+from bot.storage import telegram_outbox as queue
+from bot.storage.telegram_outbox import QueuedMessage
 
 log = logging.getLogger(__name__)
 
 SEND_MESSAGE = "sendMessage"
+DROPPED = object()  # `_send_one`: Telegram refused this one message for good
+# Bad requests that mean the chat itself cannot get messages (the others are about one message).
+CHAT_GONE = ("chat not found", "user is deactivated", "bot was blocked", "have no rights to send")
 GIVE_UP_AFTER = 20  # attempts: about an hour and a half of back-off, then the message is failed and logged
 
 
@@ -49,7 +52,7 @@ _SENT_UNMARKED: ContextVar[list[int] | None] = ContextVar("telegram_sent_unmarke
 @contextlib.contextmanager
 def marks_deferred() -> Iterator[list[int]]:
     """Collect the ids of the messages sent in this block instead of marking each sent in a transaction
-    of its own; the caller marks them (`telegram_queue.mark_sent`) in its own next transaction. A crash
+    of its own; the caller marks them (`telegram_outbox.mark_sent`) in its own next transaction. A crash
     in between sends those messages again: the block must be short (one update's handling)."""
     sent: list[int] = []
     token = _SENT_UNMARKED.set(sent)
@@ -85,12 +88,10 @@ class ReplyOutbox:
         self.owner = owner
         self.clock = clock
         self.lease = lease
-        self.sweep_every = sweep_every
         self.keep_for = keep_for
         self.sent = 0
         self.failed = 0
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
+        self._sweep = Sweep("telegram outbox sweep", self.sweep_once, self.purge, sweep_every)
 
     async def send(self, bot: Bot, chat_id: int, source: str | None, parts: Sequence[RenderedMessage]) -> list[Message]:
         """Queue the parts (once per `source`: a turn handled twice queues its replies once) and send them.
@@ -101,7 +102,9 @@ class ReplyOutbox:
         now = self.clock()
         messages = [(SEND_MESSAGE, payload_of(part)) for part in parts]
         async with self.database.sessions() as session, session.begin():
-            ids = await queue.enqueue_messages(session, chat_id, source, messages, now, self.owner, now + self.lease)
+            ids, now_ok = await queue.enqueue_messages(session, chat_id, source, messages, now, self.owner, now + self.lease)
+            if not now_ok:  # older messages of the chat are still unsent: these go after them, by the sweep
+                return []
             # A source queues all its messages or none; the read-back is only for the impossible middle.
             partly = await queue.outbound(session, ids) if ids and len(ids) != len(messages) else None
         # One multi-row INSERT numbers its rows in order: the ids, sorted, are the messages' own.
@@ -119,13 +122,17 @@ class ReplyOutbox:
         sent: list[Message] = []
         for index, row in enumerate(rows):
             outcome = await self._send_one(bot, row)
+            if outcome is DROPPED:  # refused for good, alone: the chat's next messages still go
+                continue
             if outcome is None:  # not sent: the chat's later messages wait behind it
                 await self._release(rows[index + 1 :])
                 break
-            sent.append(outcome)
+            sent.append(outcome)  # type: ignore[arg-type]
         return sent
 
-    async def _send_one(self, bot: Bot, row: QueuedMessage) -> Message | None:
+    async def _send_one(self, bot: Bot, row: QueuedMessage) -> Message | object | None:
+        """Send one queued message: what Telegram answered, `DROPPED` (refused for good, this message
+        only), or None (not sent: retried later, or the chat cannot get messages at all)."""
         payload = dict(row.payload)
         markup = payload.pop("reply_markup", None)
         try:
@@ -138,8 +145,14 @@ class ReplyOutbox:
             await self._fail(row, f"forbidden: {exc.message}")
             return None
         except TelegramBadRequest as exc:
-            await self._fail(row, f"bad request: {exc.message}")
-            return None
+            if any(marker in exc.message.lower() for marker in CHAT_GONE):
+                await self._fail(row, f"bad request: {exc.message}")
+                return None
+            self.failed += 1
+            log.error("telegram: message %s to chat %s refused (%s); the chat's next messages still go", row.id, row.chat_id, exc.message)
+            async with self.database.sessions() as session, session.begin():
+                await queue.fail_message(session, row.id, self.clock(), f"bad request: {exc.message}")
+            return DROPPED
         except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
             await self._retry(row, str(exc))
             return None
@@ -208,28 +221,10 @@ class ReplyOutbox:
             return await queue.purge_messages(session, self.clock() - self.keep_for)
 
     def start(self, bot: Bot) -> None:
-        """Sweep every `sweep_every` seconds until `stop`."""
+        """Sweep every few seconds until `stop`."""
         self.bot = bot
-        if self._task is None:
-            self._stop.clear()
-            self._task = asyncio.create_task(self._run(), name="telegram-outbox-sweep")
+        self._sweep.start()
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        sweeps = 0
-        while not self._stop.is_set():
-            try:
-                await self.sweep_once()
-                sweeps += 1
-                if sweeps % 720 == 1:  # about once an hour
-                    await self.purge()
-            except Exception:
-                log.exception("telegram: outbox sweep failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.sweep_every)
+        """Stop sweeping (a message being sent is finished first)."""
+        await self._sweep.stop()

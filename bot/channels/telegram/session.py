@@ -18,7 +18,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import (
     CopyMessage,
@@ -106,7 +109,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 if chat is not None and self.on_blocked is not None:
                     try:
                         await self.on_blocked(chat)
-                    except Exception:  # noqa: BLE001 - a storage hiccup must not hide the 403
+                    except Exception:
                         log.exception("could not mark chat %s blocked", chat)
                 raise
 
@@ -114,7 +117,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
 class _Gcra:
     """Generic cell rate algorithm: `rate` per second with bursts of `burst`, as reservations."""
 
-    __slots__ = ("interval", "tolerance", "tat")
+    __slots__ = ("interval", "tat", "tolerance")
 
     def __init__(self, rate: float, burst: int) -> None:
         self.interval = 1.0 / rate

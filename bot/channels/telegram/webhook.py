@@ -78,7 +78,7 @@ class SecretTokenRequestHandler(SimpleRequestHandler):
             return await super().handle(request)
         try:
             await inbox.accept(self.bot, [data])
-        except Exception:  # noqa: BLE001 - not stored: Telegram must send it again
+        except Exception:
             log.exception("telegram: webhook update %s could not be stored; answering 500 so Telegram retries", _update_ref(data))
             return web.Response(status=500, text="Not stored, retry")
         return web.json_response({})

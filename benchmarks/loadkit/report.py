@@ -19,8 +19,8 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from load.driver import TAG, Inbound
-from load.fakes import Out, Outbox
+from loadkit.driver import TAG, Inbound
+from loadkit.fakes import Out, Outbox
 
 
 @dataclass

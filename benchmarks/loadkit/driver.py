@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from load.fakes import (
+from loadkit.fakes import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     FROM_NUMBER,
@@ -37,7 +37,7 @@ from load.fakes import (
     Outbox,
     RecordingTelegramAPI,
 )
-from load.infra import Instance
+from loadkit.infra import Instance
 
 TELEGRAM_PATH = "/telegram/webhook"
 SMS_PATH = "/sms/twilio"

@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from load.fakes import ROOT
+from loadkit.fakes import ROOT
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # Settings inherited from the caller's shell would silently change what is measured.

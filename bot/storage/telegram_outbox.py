@@ -1,0 +1,254 @@
+"""Telegram's replies outbox (`telegram_outbox`): every reply stored before it is sent.
+
+Leased to the instance that queued it, which sends it at once; a reply whose lease ran out (its
+instance died, or a retry is due) is claimed by the sweep of any instance, a chat's oldest unsent
+first, so a customer's replies arrive in order. See bot/storage/telegram_queue.py for the updates'
+side and the rules both queues share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.clock import as_utc
+from bot.storage.database import dialect_insert, is_postgresql, session_clock
+from bot.storage.models import Base
+from bot.storage.telegram_queue import FAILED, PENDING, SENT, has_older_pending, is_free
+
+
+class TelegramOutbound(Base):
+    """One message to send to a chat, in the chat's order (`id`)."""
+
+    __tablename__ = "telegram_outbox"
+    __table_args__ = (
+        # A turn handled twice (its instance died after the turn, before it was marked done) queues its
+        # replies once: they are keyed by the customer's message they answer.
+        UniqueConstraint("chat_id", "source", "seq", name="uq_telegram_outbox_source"),
+        Index("ix_telegram_outbox_chat_pending", "status", "chat_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str | None] = mapped_column(String(80))  # the inbound it answers, e.g. "msg:123"
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    method: Mapped[str] = mapped_column(String(32), default="sendMessage")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default=PENDING)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message to send, detached from the session."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+# -- outbox -------------------------------------------------------------------------------------------
+
+
+async def enqueue_messages(
+    session: AsyncSession,
+    chat_id: int,
+    source: str | None,
+    messages: Sequence[tuple[str, dict[str, Any]]],
+    now: dt.datetime,
+    owner: str,
+    until: dt.datetime,
+) -> list[int]:
+    """Queue (method, payload) messages for a chat; the ids queued now (none when the same `source`
+    queued them before) and whether `owner` may send them at once.
+
+    They are leased to `owner` unless the chat has older messages still unsent (backing off, or left by
+    a dead instance): then they wait, unleased, for the sweep to send them after those, in order.
+    """
+    if not messages:
+        return [], False
+    behind = await session.scalar(
+        select(TelegramOutbound.id).where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.status == PENDING).limit(1)
+    )
+    lease = {"owner": owner, "lease_until": until} if behind is None else {"owner": None, "lease_until": None}
+    rows = [
+        {
+            "chat_id": chat_id, "source": source, "seq": seq, "method": method, "payload": payload, "status": PENDING,
+            "attempts": 0, "created_at": now, **lease,
+        }
+        for seq, (method, payload) in enumerate(messages)
+    ]
+    statement = dialect_insert(session)(TelegramOutbound).values(rows)
+    if source is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["chat_id", "source", "seq"])
+    result = await session.execute(statement.returning(TelegramOutbound.id))
+    return sorted(result.scalars().all()), behind is None
+
+
+async def has_source(session: AsyncSession, chat_id: int, source: str) -> bool:
+    """Whether the replies to this inbound were queued already."""
+    found = await session.scalar(
+        select(TelegramOutbound.id).where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.source == source).limit(1)
+    )
+    return found is not None
+
+
+async def outbound(session: AsyncSession, ids: Sequence[int]) -> list[QueuedMessage]:
+    """Queued messages by id, in order."""
+    rows = await session.execute(
+        select(TelegramOutbound.id, TelegramOutbound.chat_id, TelegramOutbound.method, TelegramOutbound.payload, TelegramOutbound.attempts)
+        .where(TelegramOutbound.id.in_(list(ids)))
+        .order_by(TelegramOutbound.id)
+    )
+    return [QueuedMessage(*row) for row in rows.all()]
+
+
+async def orphan_messages(session: AsyncSession, owner: str, now: dt.datetime, until: dt.datetime, limit: int = 50) -> list[QueuedMessage]:
+    """Claim due messages nobody sends (lease ran out), the oldest unsent of each chat only."""
+    query = (
+        select(TelegramOutbound.id)
+        .where(TelegramOutbound.status == PENDING, is_free(TelegramOutbound, now), ~has_older_pending(TelegramOutbound, "id"))
+        .order_by(TelegramOutbound.id)
+        .limit(limit)
+    )
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True, of=TelegramOutbound)
+    return await _claim_messages(session, list((await session.scalars(query)).all()), owner, now, until)
+
+
+async def _claim_messages(session: AsyncSession, ids: Sequence[int], owner: str, now: dt.datetime, until: dt.datetime) -> list[QueuedMessage]:
+    """Lease the messages still free among `ids` (compare-and-set); the ones this caller got."""
+    if not ids:
+        return []
+    result = await session.execute(
+        update(TelegramOutbound)
+        .where(TelegramOutbound.id.in_(list(ids)), TelegramOutbound.status == PENDING, is_free(TelegramOutbound, now))
+        .values(owner=owner, lease_until=until, attempts=TelegramOutbound.attempts + 1)
+        .returning(TelegramOutbound.id)
+        .execution_options(synchronize_session=False)
+    )
+    return await outbound(session, result.scalars().all())
+
+
+async def later_messages_of_chat(session: AsyncSession, chat_id: int, after_id: int, owner: str, now: dt.datetime,
+                                 until: dt.datetime) -> list[QueuedMessage]:
+    """Claim a chat's free pending messages queued after `after_id` (sent next, in order)."""
+    query = (
+        select(TelegramOutbound.id)
+        .where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.status == PENDING, TelegramOutbound.id > after_id,
+               is_free(TelegramOutbound, now))
+        .order_by(TelegramOutbound.id)
+    )
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True, of=TelegramOutbound)
+    ids = list((await session.scalars(query)).all())
+    claimed = {m.id: m for m in await _claim_messages(session, ids, owner, now, until)}
+    run: list[QueuedMessage] = []
+    for message_id in ids:  # in order, without a gap: a message someone else holds ends the run
+        if message_id not in claimed:
+            break
+        run.append(claimed.pop(message_id))
+    for left in claimed.values():  # claimed past the gap: given back, they go after it
+        await retry_later(session, left.id, now, "waiting behind an earlier message")
+    return run
+
+
+async def extend_chat_leases(session: AsyncSession, owner: str, chat_id: int, until: dt.datetime) -> None:
+    """Keep holding the chat's replies this instance is sending until `until` (a paced reply must not be
+    sent again by another instance's sweep)."""
+    await session.execute(
+        update(TelegramOutbound)
+        .where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.owner == owner, TelegramOutbound.status == PENDING)
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_sent(session: AsyncSession, message_ids: int | Sequence[int], now: dt.datetime) -> None:
+    """Telegram took the message(s)."""
+    ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+    if not ids:
+        return
+    await session.execute(
+        update(TelegramOutbound)
+        .where(TelegramOutbound.id.in_(ids))
+        .values(status=SENT, sent_at=now, owner=None, lease_until=None, error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def fail_message(session: AsyncSession, message_id: int, now: dt.datetime, error: str) -> None:
+    """Telegram refused this one message for good (bad markup, too long...): the chat's others still go."""
+    await session.execute(
+        update(TelegramOutbound)
+        .where(TelegramOutbound.id == message_id, TelegramOutbound.status == PENDING)
+        .values(status=FAILED, sent_at=now, owner=None, lease_until=None, error=error)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def fail_chat(session: AsyncSession, chat_id: int, from_id: int, now: dt.datetime, error: str) -> None:
+    """The chat cannot get messages (blocked the bot, deleted): this message and the chat's later ones fail."""
+    await session.execute(
+        update(TelegramOutbound)
+        .where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.status == PENDING, TelegramOutbound.id >= from_id)
+        .values(status=FAILED, sent_at=now, owner=None, lease_until=None, error=error)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def retry_later(session: AsyncSession, message_id: int, at: dt.datetime, error: str) -> None:
+    """A failure that may pass: free the message again at `at` (whoever sweeps then sends it)."""
+    await session.execute(
+        update(TelegramOutbound)
+        .where(TelegramOutbound.id == message_id)
+        .values(owner=None, lease_until=at, error=error)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def purge_messages(session: AsyncSession, before: dt.datetime) -> int:
+    """Forget sent and failed messages older than `before` (the transcript keeps the replies' text)."""
+    result = await session.execute(
+        delete(TelegramOutbound).where(TelegramOutbound.status != PENDING, TelegramOutbound.sent_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def outbox_stats(session: AsyncSession) -> tuple[int, float | None, int]:
+    """(pending, age in seconds of the oldest pending or None, failed) of the replies' outbox, for /metrics."""
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(TelegramOutbound.created_at)).where(TelegramOutbound.status == PENDING)
+        )
+    ).one()
+    failed = await session.scalar(select(func.count()).select_from(TelegramOutbound).where(TelegramOutbound.status == FAILED))
+    start = as_utc(oldest)
+    age = None if start is None else max(0.0, (as_utc(session_clock(session)()) - start).total_seconds())  # type: ignore[operator]
+    return int(pending), age, int(failed or 0)
