@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     DateTime,
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     delete,
     func,
@@ -33,10 +31,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.clock import as_utc
 from bot.storage.database import dialect_insert, is_postgresql, session_clock
 from bot.storage.models import Base
-from bot.storage.telegram_queue import FAILED, PENDING, SENT, has_older_pending, is_free
+from bot.storage.telegram_queue import (
+    FAILED,
+    PENDING,
+    SENT,
+    LeasedRow,
+    has_older_pending,
+    is_free,
+)
 
 
-class TelegramOutbound(Base):
+class TelegramOutbound(LeasedRow, Base):
     """One message to send to a chat, in the chat's order (`id`)."""
 
     __tablename__ = "telegram_outbox"
@@ -52,14 +57,8 @@ class TelegramOutbound(Base):
     source: Mapped[str | None] = mapped_column(String(80))  # the inbound it answers, e.g. "msg:123"
     seq: Mapped[int] = mapped_column(Integer, default=0)
     method: Mapped[str] = mapped_column(String(32), default="sendMessage")
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(8), default=PENDING)
-    owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    error: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass(frozen=True)

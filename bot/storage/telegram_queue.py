@@ -50,7 +50,18 @@ SENT = "sent"
 FAILED = "failed"
 
 
-class TelegramUpdate(Base):
+class LeasedRow:
+    """The columns both queues share: what to do (`payload`), how far it got, and who holds it until when."""
+
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default=PENDING)
+    owner: Mapped[str | None] = mapped_column(String(64))  # the instance holding the row (`Database.instance`)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class TelegramUpdate(LeasedRow, Base):
     """One update as Telegram sent it, kept until handled (and a day longer, to recognise redeliveries)."""
 
     __tablename__ = "telegram_updates"
@@ -58,14 +69,8 @@ class TelegramUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)  # None: not a chat's update, no order to keep
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(8), default=PENDING)
-    owner: Mapped[str | None] = mapped_column(String(64))  # the instance handling it
-    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    error: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass(frozen=True)
