@@ -186,8 +186,10 @@ class ReplyOutbox:
 
     async def _release(self, rows: Sequence[QueuedMessage]) -> None:
         """Give back the leases of messages held behind one that failed (they go after it, later)."""
-        for row in rows:
-            async with self.database.sessions() as session, session.begin():
+        if not rows:
+            return
+        async with self.database.sessions() as session, session.begin():  # one commit for all of them
+            for row in rows:
                 await queue.retry_later(session, row.id, self.clock(), "waiting behind an earlier message")
 
     # -- the sweep --------------------------------------------------------------------------------
