@@ -14,12 +14,12 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import (
     DatabaseUnavailable,
-    explain_database_error,
+    database_errors_in_one_line,
     mask_text,
     mask_url,
     url_password,
@@ -35,7 +35,7 @@ EXIT_DATABASE = 1
 EXIT_UNEXPECTED = 1
 EXIT_REFUSED = 3  # another instance runs on a database this setup cannot share (bot/instances.py)
 # Settings whose values are secrets: masked in every line the command prints or logs.
-SECRET_SETTINGS = ("BOT_TOKEN", "WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_SECRET")
+SECRET_SETTINGS = ("BOT_TOKEN", "WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_SECRET", "STAFF_API_TOKEN")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -56,11 +56,12 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     from bot.clock import system_clock
     from bot.knowledge.catalog import load_catalog
     from bot.knowledge.hours import load_hours
+    from bot.knowledge.policies import load_policies
 
     settings = _settings(args)
     directory = settings.knowledge_dir
     errors: list[KnowledgeError] = []
-    knowledge = catalog = hours = None
+    knowledge = catalog = hours = policies = None
     try:
         knowledge = load_knowledge(directory)
     except KnowledgeErrors as exc:
@@ -71,6 +72,11 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         errors += exc.errors
     try:
         hours = load_hours(directory, settings.timezone)
+    except KnowledgeErrors as exc:
+        errors += exc.errors
+    try:  # VIP models and centres are checked against the catalog when it loaded
+        models = [m.id for t in catalog.types for m in t.models] if catalog else []
+        policies = load_policies(directory, model_ids=models, centre_ids=[c.id for c in catalog.centres] if catalog else [])
     except KnowledgeErrors as exc:
         errors += exc.errors
     warnings = [f"warning: {w}" for w in (knowledge.warnings if knowledge else ())]
@@ -103,6 +109,8 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     elif hours is not None:
         years = f", own holiday list for {', '.join(map(str, sorted(hours.calendar.years)))}" if hours.calendar.years else ""
         print(f"hand-off: office hours from {hours.source.name if hours.source else 'hours.yaml'} ({hours.timezone}{', mainland holidays' if hours.region == 'CN' else ''}{years})")
+    if policies is not None:
+        print(f"policies: {policies.summary()}")
     return 0
 
 
@@ -131,18 +139,9 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date such as 2026-12-01: {value!r}") from None
 
 
-@contextlib.contextmanager
-def _database_errors_in_one_line(settings: Settings) -> Iterator[None]:
+def _database_errors_in_one_line(settings: Settings) -> contextlib.AbstractContextManager[None]:
     """An unreachable database becomes one `DatabaseUnavailable` line; any other error passes unchanged."""
-    try:
-        yield
-    except (KnowledgeErrors, SettingsError):
-        raise
-    except Exception as exc:
-        problem = explain_database_error(exc, settings.database_url)
-        if problem is None:
-            raise
-        raise problem from exc
+    return database_errors_in_one_line(settings.database_url, passthrough=(KnowledgeErrors, SettingsError))
 
 
 async def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
@@ -163,9 +162,11 @@ async def _chat(settings: Settings, customer: str, notice: str | None = None) ->
     if notice:  # only once the bot can actually talk: a failed start says one thing, the failure
         print(notice, file=sys.stderr)
     _announce_features(runtime)
+    runtime.repairs.runner.start()  # reminders and notices of the repairs booked here reach this console too
     try:
         await run_console(runtime, customer_id=customer, database_url=settings.database_url)
     finally:
+        await runtime.repairs.runner.stop()
         await runtime.close()
     return 0
 
@@ -187,11 +188,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the channels that are configured; without any, fall back to the console chat."""
+    """Run the channels (and the staff API) that are configured; without any, fall back to the console chat."""
     from bot.channels.sms import sms_configured
 
     settings = _settings(args)
-    if settings.bot_token or sms_configured(settings):
+    if settings.bot_token or sms_configured(settings) or settings.staff_api_token:
         return asyncio.run(_serve(settings))
     notice = (
         "No BOT_TOKEN set: starting the console chat. To connect Telegram, create a bot with @BotFather "
@@ -201,7 +202,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings) -> int:
-    """Telegram (polling or webhook) and/or SMS; one aiohttp app on HOST:PORT serves /healthz and every webhook."""
+    """Telegram (polling or webhook) and/or SMS; one aiohttp app on HOST:PORT serves /healthz, every webhook
+    and the staff API (whenever there is one of them to serve, beside long polling too)."""
     from bot.app import run_http
     from bot.channels.sms import build_sms, sms_configured, sms_routes
     from bot.channels.telegram import run_telegram
@@ -218,8 +220,13 @@ async def _serve(settings: Settings) -> int:
         return EXIT_REFUSED
     registry.start()
     _announce_features(runtime)
+    runtime.repairs.runner.start()  # the repair lifecycle's jobs: notices, reminders, promises
     try:
         channels = [sms_routes(build_sms(runtime))] if sms_configured(settings) else []
+        if settings.staff_api_token:  # the service centre's system changes tickets (bot/api/tickets.py)
+            from bot.api import ticket_routes
+
+            channels.append(ticket_routes(runtime.repairs.desk, settings.staff_api_token))
         if settings.bot_token:
             await run_telegram(runtime, channels=channels)  # also runs the hand-off background tasks
         else:
@@ -232,6 +239,7 @@ async def _serve(settings: Settings) -> int:
             finally:
                 await tasks.stop()
     finally:
+        await runtime.repairs.runner.stop()
         await registry.stop()
         await runtime.close()
     return 0
@@ -294,7 +302,7 @@ async def _queue(settings: Settings, include_closed: bool = False) -> int:
                 due += f" (overdue {int((now - row.due_at).total_seconds() // 60)} min)"
         agent = f" agent {row.agent_name}" if row.agent_name else ""
         print(
-            f"#{row.id:<5} p{row.priority} {row.status:<9} {row.reason:<15} {row.channel}:{name} "
+            f"#{row.id:<5} p{row.priority} {'⭐VIP ' if row.vip else ''}{row.status:<9} {row.reason:<15} {row.channel}:{name} "
             f"since {row.created_at.astimezone(zone):%Y-%m-%d %H:%M} due {due}{agent}"
         )
     return 0
@@ -362,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="Apply schema migrations.")
     upgrade.add_argument("--db", metavar="URL")
     upgrade.set_defaults(func=cmd_db_upgrade)
+    # Imported when the parser is built: the ticket commands are their own module (bot/cli_tickets.py).
+    from bot.cli_tickets import add_ticket_commands
+
+    add_ticket_commands(sub)
     return parser
 
 

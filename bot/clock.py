@@ -31,3 +31,14 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC)
+
+
+def stored_time(value: object) -> dt.datetime | None:
+    """A time kept as ISO text (conversation state, job payloads) read back in UTC; None when absent or
+    unreadable (state written by an older release, or by hand)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return as_utc(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return None

@@ -8,6 +8,7 @@ prints or logs may contain a password: URLs are shown as SQLAlchemy renders them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import socket
@@ -153,3 +154,18 @@ def explain_database_error(
     return DatabaseUnavailable(
         mask_text(f"{what}{where} ({reason}): {WHAT_TO_CHECK}", [*secrets, url_password(url) or ""])
     )
+
+
+@contextlib.contextmanager
+def database_errors_in_one_line(url: str | None, *, passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Inside it, an unreachable database becomes `DatabaseUnavailable` (one line, credentials masked);
+    the `passthrough` exceptions and anything else that is not about the database go on unchanged."""
+    try:
+        yield
+    except passthrough:
+        raise
+    except Exception as exc:
+        problem = explain_database_error(exc, url)
+        if problem is None:
+            raise
+        raise problem from exc

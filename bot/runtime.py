@@ -16,18 +16,22 @@ from bot.coordination import Shared, build_shared
 from bot.coordination.locks import LocalLocks
 from bot.engine import Engine
 from bot.engine.booking import BookingFlow
-from bot.engine.forms.runner import FormRunner
 from bot.engine.conversation import CustomerLocks
+from bot.engine.forms.runner import FormRunner
 from bot.engine.types import Inbound, Outcome
 from bot.handoff.delivery import DeliveryRegistry
 from bot.handoff.service import HandoffService
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.knowledge.catalog import Catalog, load_catalog
 from bot.knowledge.hours import OfficeHours, load_hours
+from bot.knowledge.policies import load_policies
 from bot.nlu.cache import cache_dir_for, load_or_train
 from bot.nlu.matcher import IntentMatcher
 from bot.observability.logs import ConversationIds, turn_context
 from bot.observability.metrics import Metrics
+from bot.repairs.context import RepairContext
+from bot.repairs.jobs import RepairServices, build_repairs
+from bot.repairs.lifecycle import RepairLifecycle
 from bot.settings import Settings
 from bot.storage import Database, Store
 
@@ -45,6 +49,8 @@ class Runtime:
     store: Store
     engine: Engine
     handoff: HandoffService = field(default=None)  # type: ignore[assignment]  # set by build_runtime
+    # The repair lifecycle after a booking: rules, the staff desk, the job runner (bot/repairs/).
+    repairs: RepairServices = field(default=None)  # type: ignore[assignment]  # set by build_runtime
     clock: Clock = system_clock  # the one "now" of the bot: storage, flows, hand-off and channels use it
     # What instances share (REDIS_URL: limits, pacing, turn locks, wake-ups); in memory without it.
     shared: Shared = field(default_factory=Shared, repr=False)
@@ -117,9 +123,15 @@ async def build_runtime(
     hours = load_hours(knowledge.directory, getattr(settings, "timezone", "Asia/Shanghai"))
     if catalog is not None:
         catalog = catalog.with_calendar(hours.calendar)
+    policies = load_policies(
+        knowledge.directory,
+        model_ids=[m.id for m in catalog.models] if catalog is not None else (),
+        centre_ids=[c.id for c in catalog.centres] if catalog is not None else (),
+    )
     matcher = load_or_train(knowledge, threshold=settings.match_threshold, cache_dir=cache_dir_for(settings))
     database = await Database.connect(settings.database_url, clock=clock)
     store = Store(database)
+    lifecycle = RepairLifecycle(policies, hours, clock, catalog)
     flows = []
     if catalog is not None:
         flows.append(
@@ -130,6 +142,7 @@ async def build_runtime(
                 handoff_after=settings.handoff_after_low_confidence,
                 timezone=getattr(settings, "timezone", None),
                 now=clock,
+                lifecycle=lifecycle,
             )
         )
     # Always there, even with no forms: a customer in the middle of a form the operator has since
@@ -143,11 +156,16 @@ async def build_runtime(
     handoff = HandoffService(
         settings, store, hours=hours, deliveries=DeliveryRegistry(), clock=clock, matcher=matcher, knowledge=knowledge,
         wake=shared.wakeup("handoff-desk"),  # a desk event stored by any instance wakes every publisher
+        policies=policies,  # the VIP rules of the queue (bot.handoff.vip)
     )
     engine = Engine(settings, knowledge, matcher, store, handoff=handoff, flows=flows, lookups=[forms])
     _warn_about_knowledge(knowledge, catalog, hours, clock)
+    repairs = build_repairs(
+        RepairContext(database, lifecycle, handoff, catalog, clock),
+        wake=shared.wakeup("jobs"),  # a job scheduled now by any instance (or the CLI's) wakes every runner
+    )
     return Runtime(
-        settings, knowledge, matcher, database, store, engine, handoff, clock,
+        settings, knowledge, matcher, database, store, engine, handoff, repairs, clock,
         shared=shared, _turns=shared.locks(CustomerLocks(), "turn"),
     )
 

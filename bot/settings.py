@@ -17,6 +17,11 @@ Language = Literal["zh-Hans", "zh-Hant", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh-Hans", "zh-Hant", "en")
 
 
+STAFF_TOKEN_MIN = 16
+# Settings never repeated in an error message: their values are secrets.
+SECRET_FIELDS = frozenset({"BOT_TOKEN", "WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_SECRET", "STAFF_API_TOKEN"})
+
+
 class SettingsError(Exception):
     """A setting has a bad value; the message is one line naming it."""
 
@@ -63,6 +68,8 @@ class Settings(BaseSettings):
     # Human hand-off: the agents' Telegram supergroup (with topics) and who may act in it.
     agents_chat_id: int | None = None
     agent_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)  # AGENT_IDS=111,222
+    # Supervisors mentioned in the agents' chat when a repair passes the policy's days (bot/repairs/promises.py).
+    supervisor_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)  # SUPERVISOR_IDS=111,222
     # Language of the bot's own lines in the agents' chat (cards, /queue, /stats); default DEFAULT_LANGUAGE.
     agents_language: Language | None = None
     # Telegram allows about 20 messages a minute into one group: the agents' chat outbox keeps to this.
@@ -90,6 +97,11 @@ class Settings(BaseSettings):
     sms_webhook_secret: str | None = None
     sms_rate_limit_per_hour: int = Field(default=30, ge=1)
 
+    # The service centre's own system changes repair tickets over HTTP (bot/api/tickets.py) with
+    # `Authorization: Bearer <STAFF_API_TOKEN>`; unset, there is no staff API. `supportbot serve` runs
+    # the HTTP app whenever it is set, beside long polling too.
+    staff_api_token: str | None = None
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -111,17 +123,26 @@ class Settings(BaseSettings):
         "sms_webhook_secret",
         "model_cache_dir",
         "redis_url",
+        "staff_api_token",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("agent_ids", mode="before")
+    @field_validator("agent_ids", "supervisor_ids", mode="before")
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.strip("[] ").split(",") if part.strip()]
+        return value
+
+    @field_validator("staff_api_token")
+    @classmethod
+    def _long_enough_token(cls, value: str | None) -> str | None:
+        # A short token can be guessed; the message never repeats the value (it is a secret).
+        if value is not None and (len(value.strip()) < STAFF_TOKEN_MIN or value != value.strip()):
+            raise ValueError(f"must be at least {STAFF_TOKEN_MIN} characters, without spaces around it (e.g. `openssl rand -hex 24`)")
         return value
 
     @field_validator("timezone")
@@ -165,7 +186,8 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for error in exc.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else "?"
-            problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+            got = "" if name in SECRET_FIELDS else f" (got {error.get('input')!r})"
+            problems.append(f"{name}: {error['msg']}{got}")
         raise SettingsError("bad setting " + "; ".join(problems)) from None
     check_twilio(settings)
     return settings

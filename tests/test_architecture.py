@@ -165,6 +165,19 @@ def test_the_handoff_does_not_import_the_channels(graph: dict[str, set[str]]) ->
     assert not bad, "the hand-off reaches a channel (channels register a CustomerDelivery instead):\n" + "\n".join(bad)
 
 
+def test_the_repair_lifecycle_does_not_import_the_channels(graph: dict[str, set[str]]) -> None:
+    bad = violations(graph, ("bot.repairs", "bot.scheduler"), ("bot.channels",))
+    assert not bad, "the repair lifecycle reaches a channel (it reaches customers through CustomerDelivery):\n" + "\n".join(bad)
+
+
+def test_the_engine_knows_only_the_rules_of_the_repair_lifecycle(graph: dict[str, set[str]]) -> None:
+    """A turn records what the customer did (bot.repairs.lifecycle); the jobs, the staff desk and the
+    delivery to customers are above the engine."""
+    allowed = ("bot.repairs.lifecycle", "bot.repairs.statuses", "bot.repairs")
+    bad = [edge for edge in violations(graph, ("bot.engine",), ("bot.repairs", "bot.scheduler")) if edge.split(" -> ")[1] not in allowed]
+    assert not bad, "the engine imports the repair jobs or the scheduler:\n" + "\n".join(bad)
+
+
 def test_only_the_entry_points_import_the_top(graph: dict[str, set[str]]) -> None:
     """bot.runtime, bot.app and bot.cli wire everything; only the entry points above them import them."""
     top = ("bot.runtime", "bot.app", "bot.cli")

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from bot.engine import reminder_choice, ticket_survey
 from bot.engine.choices import typed_number
 from bot.engine.commands import parse_command
 from bot.engine.context import TurnContext
@@ -126,7 +127,7 @@ class Engine:
             else:
                 relay = await self.handoff.in_person(ctx, turn, inbound, action, escalation, text)
             _remember_options(ctx)
-        elif await self.handoff.survey(ctx, turn, action, text):
+        elif await self.handoff.survey(ctx, turn, action, text) or await self._aftercare(ctx, turn, action, text):
             ctx.state.pop("options", None)
             _remember_options(ctx)
         else:
@@ -166,6 +167,10 @@ class Engine:
             relayed=relay,
             undelivered=undelivered,
         )
+
+    async def _aftercare(self, ctx: TurnContext, turn: Turn, action: Action | None, text: str) -> bool:
+        """After a repair: the answer to its survey, reminders switched off or on (True when it was one)."""
+        return await ticket_survey.handle(ctx, turn, action, text) or reminder_choice.handle(ctx, turn, action, text)
 
     async def _dispatch(self, ctx: TurnContext, inbound: Inbound, action: Action | None, turn: Turn) -> None:
         text = (inbound.text or "").strip()

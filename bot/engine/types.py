@@ -40,6 +40,8 @@ class ActionKind(StrEnum):
     HELP = "help"  # /help
     HANDOFF = "handoff"  # value: cancel (leave the human queue, back to the bot)
     SURVEY = "survey"  # value: 1..5 | skip; message_id: the escalation rated
+    TICKET_SURVEY = "ticket_survey"  # value: 1..5 | skip; message_id: the repair ticket's booking id
+    REMINDERS = "reminders"  # value: off | on (reminders the customer did not ask for: warranty expiry)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,10 @@ from bot.engine.messages import say
 from bot.engine.types import Action, ActionKind, Option
 from bot.handoff.delivery import DeliveryRegistry
 from bot.handoff.desk import AgentDesk, NullDesk
+from bot.handoff.vip import boosted, is_vip_customer
 from bot.handoff.waits import SAMPLE, WINDOW, estimate, format_when, wait_line
 from bot.knowledge.hours import ALWAYS_STAFFED, OfficeHours
+from bot.knowledge.policies import Policies
 from bot.settings import Language, Settings
 from bot.storage import handoff as repo
 from bot.storage.handoff import AGENTS
@@ -48,6 +50,7 @@ class HandoffCore:
         matcher: Any = None,
         knowledge: Any = None,
         wake: asyncio.Event | None = None,
+        policies: Policies | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -57,6 +60,9 @@ class HandoffCore:
         self.clock = clock
         self.matcher = matcher  # to tell a new question from a survey comment
         self.knowledge = knowledge
+        # The operator's after-sales policies (knowledge/policies.yaml): the VIP rules of the queue
+        # (`bot.handoff.vip`). None: no VIP rules (services built by hand in tests).
+        self.policies = policies
         # Set when the desk has something new to publish; the runtime passes one that also wakes the
         # other instances (bot.coordination.wakeups) when they share a Redis.
         self.wake = wake if wake is not None else asyncio.Event()
@@ -86,6 +92,14 @@ class HandoffCore:
     def reply_due(self, start: dt.datetime) -> dt.datetime:
         """When an assigned conversation's customer should have heard from the agent."""
         return self.hours.add_staffed(start, self.minutes("handoff_reply_sla_minutes", 10))
+
+    async def customer_priority(self, session: AsyncSession, channel: str, customer_id: str, priority: int) -> int:
+        """A hand-off's priority for this customer: `priority`, plus the VIP boost for a VIP."""
+        return boosted(priority, await is_vip_customer(session, self.policies, channel, customer_id), self.policies)
+
+    def agents_language(self) -> Language:
+        """The language of the bot's lines in the agents' chat (AGENTS_LANGUAGE, else DEFAULT_LANGUAGE)."""
+        return getattr(self.settings, "agents_language", None) or getattr(self.settings, "default_language", "zh-Hans")
 
     def notify(self) -> None:
         """Wake the desk's outbox worker."""
@@ -132,13 +146,3 @@ class HandoffCore:
 def space(language: str) -> str:
     """What goes between two sentences: nothing in Chinese, a space otherwise."""
     return "" if language.startswith("zh") else " "
-
-
-def parse_time(value: object) -> dt.datetime | None:
-    """An ISO time kept in conversation state, None when absent or unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return as_utc(dt.datetime.fromisoformat(value))
-    except ValueError:
-        return None

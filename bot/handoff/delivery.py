@@ -7,7 +7,10 @@ conversation's channel and calls it for
 * `send_replies`: the bot's own lines outside a turn (an agent took the conversation, the survey
   question with its options, "you are back with the assistant"...). They are ordinary engine `Reply`
   objects: render them exactly like the replies of a turn (buttons on Telegram, a numbered list on the
-  console and by SMS; the service has already remembered the options so a bare "3" picks the third);
+  console and by SMS; the service has already remembered the options so a bare "3" picks the third).
+  With `source` (a repair notice or reminder: "job:<id>", bot/repairs/outreach.py) the lines are
+  queued in the channel's durable outbox once per source: called again with the same source (the job
+  ran again after a crash) it sends nothing new. Without it they are sent as before;
 * `send_agent_message`: what a person wrote to the customer: plain text (never markup: escape it if
   the channel uses any) and/or one attachment (a photo or a document).
 
@@ -24,9 +27,9 @@ Example (an SMS channel)::
     class SmsDelivery:
         channel = "sms"
 
-        async def send_replies(self, customer_id: str, replies: Sequence[Reply]) -> None:
-            for reply in replies:
-                await self.sms.send(customer_id, render_numbered(reply))
+        async def send_replies(self, customer_id: str, replies: Sequence[Reply], *, source: str | None = None) -> None:
+            text = "\\n\\n".join(render_numbered(reply) for reply in replies)
+            await self.sms.send(customer_id, text, source=source)   # queued once per source
 
         async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
             text = message.text or ""
@@ -99,8 +102,9 @@ class CustomerDelivery(Protocol):
 
     channel: str  # the Inbound.channel name it delivers for
 
-    async def send_replies(self, customer_id: str, replies: Sequence[Reply]) -> None:
-        """Send the bot's own lines (rendered like a turn's replies, options included)."""
+    async def send_replies(self, customer_id: str, replies: Sequence[Reply], *, source: str | None = None) -> None:
+        """Send the bot's own lines (rendered like a turn's replies, options included); with `source`,
+        at most once per source however often called."""
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
         """Send what an agent wrote."""

@@ -24,6 +24,7 @@ STATUS = "status"  # payload: {"event": taken|taken_over|released|closed|to_bot|
 OVERDUE = "overdue"  # payload: {}: nobody answered within the service level: announce it again
 UNDELIVERED = "undelivered"  # payload: {"message_id": id, "reason": unreachable|failed|offline}
 SURVEY = "survey"  # payload: {"score": 1..5, "comment": str | None}
+NOTE = "note"  # payload: {"text": str, "reason": str, "to": "supervisors" | None}: the system's note (bot.handoff.staff)
 
 
 class DeskRetry(Exception):
@@ -50,13 +51,17 @@ class TranscriptLine:
 
 @dataclass(frozen=True)
 class BookingLine:
-    """A repair booking of the customer, for the card."""
+    """A repair booking of the customer, for the card: with the engineer's call-back promise (due by,
+    or when the call was made) and the VIP mark."""
 
     ticket: str
     model: str
     status: str
     service: str
     slot_start: dt.datetime | None
+    callback_due_at: dt.datetime | None = None
+    called_at: dt.datetime | None = None
+    vip: bool = False
 
 
 @dataclass(frozen=True)

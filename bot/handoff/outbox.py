@@ -26,6 +26,7 @@ import logging
 from bot.backoff import DESK_EVENT
 from bot.clock import as_utc
 from bot.handoff import desk as events
+from bot.handoff import vip
 from bot.handoff.desk import BookingLine, DeskEvent, DeskRetry, TranscriptLine
 from bot.handoff.service import HandoffService
 from bot.storage import handoff as repo
@@ -61,7 +62,11 @@ async def _card_lines(session, escalation_id: int) -> tuple[tuple[TranscriptLine
     upto = await repo.opened_upto(session, escalation_id)
     lines = tuple(_line(m) for m in await messages_repo.latest(session, conversation.id, upto=upto, limit=CARD_TRANSCRIPT))
     bookings = tuple(
-        BookingLine(ticket=b.ticket, model=b.model_name, status=b.status, service=b.service, slot_start=as_utc(b.slot_start))
+        BookingLine(
+            ticket=b.ticket, model=b.model_name, status=b.status, service=b.service, slot_start=as_utc(b.slot_start),
+            callback_due_at=as_utc(b.callback_due_at), called_at=as_utc(b.called_at),
+            vip=bool(b.vip),
+        )
         for b in await repo.customer_bookings(session, conversation.channel, conversation.customer_id)
     )
     return lines, bookings
@@ -171,7 +176,7 @@ class DeskOutbox:
         if loaded is None:
             return None
         escalation, conversation = loaded
-        view = repo.view(escalation, conversation)
+        view = await vip.mark_one(session, self.service.policies, repo.view(escalation, conversation))
         lines: tuple[TranscriptLine, ...] = ()
         bookings: tuple[BookingLine, ...] = ()
         if head.kind == events.MESSAGE:

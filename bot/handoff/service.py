@@ -4,8 +4,9 @@ Channel-agnostic. The engine calls it inside a customer's turn (`active`, `open_
 `survey`, `relay`: the `bot.engine.ports.HumanQueue` port, which this class satisfies structurally; the
 engine never imports this package), the runtime calls `after_commit` once the turn committed
 (`bot.runtime.Runtime.handle`), agents' desks call it for their operations (`take`, `release`, `close`,
-`give_back`, `note`, `agent_message`, `queue`, `stats`), and a periodic task calls `sweep` (overdue
-escalations are announced again; agent messages that failed are retried).
+`give_back`, `note`, `agent_message`, `queue`, `stats`), a periodic task calls `sweep` (overdue
+escalations are announced again; agent messages that failed are retried), and the repair promises'
+jobs call `open_for_staff` when a promise to a customer was missed (bot/repairs/promises.py).
 
 What agents must see goes through the hand-off outbox (written in the same transaction as the change,
 published by `bot.handoff.outbox.DeskOutbox`); what customers must see goes through the channel's
@@ -18,7 +19,9 @@ This module is the facade; the work is done next to it:
 * `bot.handoff.survey`: the satisfaction survey;
 * `bot.handoff.operations`: agents' operations;
 * `bot.handoff.dispatch`: delivering to customers, holding and retrying what could not go;
-* `bot.handoff.upkeep`: the queue list, today's figures and the periodic sweep.
+* `bot.handoff.upkeep`: the queue list, today's figures and the periodic sweep;
+* `bot.handoff.staff`: escalations the system opens outside a customer's turn;
+* `bot.handoff.vip`: VIP customers, moved up the queue and marked.
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.context import TurnContext
 from bot.engine.types import Action, Inbound
-from bot.handoff import upkeep
+from bot.handoff import upkeep, vip
 from bot.handoff.acks import ANGER_STATE
 from bot.handoff.core import HandoffCore
 from bot.handoff.delivery import Attachment
 from bot.handoff.dispatch import FIRST_TRY_GRACE, RETRY_BACKOFF, CustomerDispatch
 from bot.handoff.operations import Agent, AgentOperations, AgentWriting, OpResult
+from bot.handoff.staff import SUPERVISORS, StaffEscalations
 from bot.handoff.survey import COMMENT_LIMIT, SURVEY_TTL, Survey, parse_score
 from bot.handoff.waiting import WaitingCustomer
 from bot.storage.handoff import ACTIVE, EscalationNote, EscalationView
@@ -52,6 +56,7 @@ __all__ = [
     "COMMENT_LIMIT",
     "FIRST_TRY_GRACE",
     "RETRY_BACKOFF",
+    "SUPERVISORS",
     "SURVEY_TTL",
     "Agent",
     "HandoffService",
@@ -69,6 +74,7 @@ class HandoffService(HandoffCore):
         self._waiting = WaitingCustomer(self)
         self._survey = Survey(self)
         self._operations = AgentOperations(self, self._dispatch)
+        self._staff = StaffEscalations(self)
 
     def _tx(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A transaction (`bot.handoff.outbox` reads and marks the outbox with it)."""
@@ -110,10 +116,33 @@ class HandoffService(HandoffCore):
         if flush:
             await self.flush(conversation_id)
 
+    # -- outside a customer's turn: the system asks for people ---------------------------------------
+
+    async def open_for_staff(
+        self, conversation_id: int, reason: str, priority: int, note: str, *, to: str | None = None,
+        session: AsyncSession | None = None,
+    ) -> int | None:
+        """Queue a conversation for the agents because of something the system noticed (a call-back
+        promise missed, a repair past its days), with `note` saying what; `to=SUPERVISORS` mentions
+        SUPERVISOR_IDS. Idempotent per conversation: an active escalation gets the note (and the higher
+        priority) instead of a second escalation. The escalation's id; None for an unknown conversation.
+
+        With `session` it works in the caller's transaction (the caller calls `notify` after the
+        commit); without, in its own, waking the desk. See `bot.handoff.staff`.
+        """
+        if session is None:
+            return await self._staff.open_now(conversation_id, reason, priority, note, to=to)
+        return await self._staff.open(session, conversation_id, reason, priority, note, to=to)
+
     # -- agents -------------------------------------------------------------------------------------
 
     async def escalation(self, escalation_id: int) -> EscalationView | None:
-        return await self._operations.escalation(escalation_id)
+        """One escalation as agents see it (VIP marked)."""
+        found = await self._operations.escalation(escalation_id)
+        if found is None:
+            return None
+        async with self.transaction() as session:
+            return await vip.mark_one(session, self.policies, found)
 
     async def take(self, escalation_id: int, agent: Agent) -> OpResult:
         """An agent takes the conversation (or takes it over from a colleague)."""

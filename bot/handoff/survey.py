@@ -5,14 +5,14 @@ optional comment, both shown to the agents. A message that is not the survey's d
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from bot.clock import stored_time
+from bot.engine.answers.scores import parse_score
 from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Option, ReplyKind
 from bot.handoff import desk as events
-from bot.handoff.core import HandoffCore, parse_time
+from bot.handoff.core import HandoffCore
 from bot.storage import handoff as repo
 from bot.storage.handoff import RESOLVED
 from bot.storage.models import Escalation
@@ -22,19 +22,7 @@ if TYPE_CHECKING:
 
 SURVEY_TTL = dt.timedelta(days=3)
 COMMENT_LIMIT = 1000
-_SCORE = re.compile(r"^\s*([1-5一二三四五])\s*(分|星|颗星|stars?|/\s*5)?\s*[.。!！]?\s*$", re.IGNORECASE)
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
-
-
-def parse_score(text: str | None) -> int | None:
-    """A satisfaction score typed as text: "4", "５", "4分", "五星", "5 stars"."""
-    if not text:
-        return None
-    match = _SCORE.match(unicodedata.normalize("NFKC", text))
-    if not match:
-        return None
-    value = match.group(1)
-    return _CN_DIGITS.get(value) or int(value)
+__all__ = ["COMMENT_LIMIT", "SURVEY_TTL", "Survey", "parse_score", "score_options", "survey_state"]
 
 
 def survey_state(escalation_id: int, now: dt.datetime) -> dict[str, Any]:
@@ -74,7 +62,7 @@ class Survey:
             return True
         if not state:
             return False
-        at = parse_time(state.get("at"))
+        at = stored_time(state.get("at"))
         if at is None or self.core.now() - at > SURVEY_TTL or action is not None or not text:
             ctx.state.pop("survey", None)
             return False

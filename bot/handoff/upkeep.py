@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.clock import as_utc
 from bot.handoff import desk as events
+from bot.handoff import vip
 from bot.handoff.core import HandoffCore
 from bot.handoff.dispatch import CustomerDispatch
 from bot.storage import handoff as repo
@@ -17,9 +18,9 @@ from bot.storage.handoff_stats import DayStats, day_stats
 
 
 async def queue(core: HandoffCore, statuses: Sequence[str] = ACTIVE) -> list[EscalationView]:
-    """Escalations by priority, then age."""
+    """Escalations by priority, then age; VIP customers marked."""
     async with core.transaction() as session:
-        return await repo.views(session, statuses)
+        return await vip.mark(session, core.policies, await repo.views(session, statuses))
 
 
 async def stats(core: HandoffCore, now: dt.datetime | None = None) -> DayStats:

@@ -9,14 +9,21 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import as_utc
+from bot.clock import as_utc, stored_time
 from bot.engine.context import TurnContext
 from bot.engine.handoff import is_cancel
 from bot.engine.messages import say
-from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, ReplyKind
+from bot.engine.types import (
+    Action,
+    ActionKind,
+    Handoff,
+    Inbound,
+    InboundKind,
+    ReplyKind,
+)
 from bot.handoff import desk as events
 from bot.handoff.acks import ANGER_STATE, ack_line, decide, upset
-from bot.handoff.core import HandoffCore, parse_time, space
+from bot.handoff.core import HandoffCore, space
 from bot.storage import handoff as repo
 from bot.storage.handoff import ABANDONED, ASSIGNED, WAITING
 from bot.storage.models import Escalation
@@ -43,11 +50,13 @@ class WaitingCustomer:
         session, conversation = turn.session, turn.conversation
         now = core.now()
         escalation = await repo.active_escalation(session, conversation.id)
+        # A VIP's hand-off moves up the queue (bot.handoff.vip); the service level stays the reason's own.
+        priority = await core.customer_priority(session, conversation.channel, conversation.customer_id, ctx.handoff.priority)
         if escalation is None:
             escalation = Escalation(
                 conversation_id=conversation.id,
                 reason=ctx.handoff.reason,
-                priority=ctx.handoff.priority,
+                priority=priority,
                 status=WAITING,
                 language=ctx.language,
                 created_at=now,
@@ -57,8 +66,8 @@ class WaitingCustomer:
             )
             await repo.add_escalation(session, escalation)
             core.queue_desk(session, escalation, events.OPENED, {"upto": message_id})
-        elif ctx.handoff.priority > escalation.priority:
-            await self._raise_priority(session, escalation, ctx.handoff, now)
+        elif priority > escalation.priority:
+            await self._raise_priority(session, escalation, Handoff(ctx.handoff.reason, priority), now, ctx.handoff.priority)
         text = await core.queue_text(session, escalation, ctx.language, now)
         for draft in reversed(ctx.drafts):
             if draft.kind is ReplyKind.HANDOFF:
@@ -68,12 +77,16 @@ class WaitingCustomer:
                 break
         return escalation
 
-    async def _raise_priority(self, session: AsyncSession, escalation: Escalation, handoff: Handoff, now: dt.datetime) -> None:
+    async def _raise_priority(
+        self, session: AsyncSession, escalation: Escalation, handoff: Handoff, now: dt.datetime, service_level: int
+    ) -> None:
+        """`handoff.priority` orders the queue (VIP boost included); `service_level`, the reason's own
+        priority, sets the deadline."""
         escalation.priority = handoff.priority
         escalation.reason = handoff.reason
         escalation.updated_at = now
         if escalation.status == WAITING:
-            sooner = self.core.due(as_utc(escalation.created_at) or now, handoff.priority)
+            sooner = self.core.due(as_utc(escalation.created_at) or now, service_level)
             escalation.due_at = min(as_utc(escalation.due_at) or sooner, sooner)
         self.core.queue_desk(session, escalation, events.STATUS, {"event": "priority", "reason": handoff.reason})
 
@@ -105,12 +118,17 @@ class WaitingCustomer:
             escalation.due_at = core.reply_due(now)  # the customer now waits for the agent's answer
         upset_as = upset(inbound.text, core.matcher, core.knowledge) if inbound.kind is InboundKind.TEXT else None
         raised = False
+        service_level = upset_as.priority if upset_as is not None else 0
+        if upset_as is not None:
+            conversation = turn.conversation
+            vip_priority = await core.customer_priority(turn.session, conversation.channel, conversation.customer_id, upset_as.priority)
+            upset_as = Handoff(upset_as.reason, vip_priority)
         if upset_as is not None and upset_as.priority > escalation.priority:
-            await self._raise_priority(turn.session, escalation, upset_as, now)  # the agents' topic says so
+            await self._raise_priority(turn.session, escalation, upset_as, now, service_level)  # the agents' topic says so
             raised = True
         angry_state = ctx.state.get(ANGER_STATE)
         last_angry = (
-            parse_time(angry_state.get("at")) if isinstance(angry_state, dict) and angry_state.get("id") == escalation.id else None
+            stored_time(angry_state.get("at")) if isinstance(angry_state, dict) and angry_state.get("id") == escalation.id else None
         )
         ack = decide(
             assigned=assigned,

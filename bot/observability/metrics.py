@@ -28,6 +28,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from bot.storage.handoff import outbox_stats as handoff_outbox_stats
+from bot.storage.jobs import outbox_stats as jobs_stats
 from bot.storage.handoff import queue_stats
 from bot.storage.sms import outbox_stats as sms_outbox_stats
 from bot.storage.telegram_outbox import outbox_stats as telegram_outbox_stats
@@ -42,6 +43,7 @@ OUTBOXES: dict[str, StatsReader] = {
     "agents": handoff_outbox_stats,  # the agents' desk events and agents' messages not yet delivered
     "sms": sms_outbox_stats,
     "telegram": telegram_outbox_stats,  # replies to Telegram customers
+    "jobs": jobs_stats,  # the scheduler's due jobs (repair notices, reminders, promises) not yet run
 }
 
 # Turns take milliseconds when answered from the FAQ and up to seconds with a slow database.

@@ -11,7 +11,8 @@ repository call, for callers that need nothing else in that transaction.
 
 Each module owns its tables: `models` (conversations, messages, escalations), `conversations`,
 `messages`, `handoff`, `booking`, `forms`, `sms` (with `sms_store`), `telegram` (the agents' forum topics) `telegram_queue` (updates kept
-until handled) and `telegram_outbox` (replies kept until sent).
+until handled) and `telegram_outbox` (replies kept until sent),
+`repairs` (a ticket's timeline) and `jobs` (the durable scheduler's work).
 """
 
 from bot.storage.database import Database
@@ -23,6 +24,8 @@ __all__ = ["Database", "Store"]
 import bot.storage.booking
 import bot.storage.forms
 import bot.storage.handoff
+import bot.storage.jobs
+import bot.storage.repairs
 import bot.storage.sms
 import bot.storage.telegram
 import bot.storage.telegram_outbox

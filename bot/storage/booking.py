@@ -48,7 +48,6 @@ TICKET_PATTERN = BOOKING_TICKETS.pattern
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
-DONE = "done"
 
 
 class Booking(Base):
@@ -66,7 +65,7 @@ class Booking(Base):
     channel: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default=BOOKED)  # booked | cancelled | done
+    status: Mapped[str] = mapped_column(String(16), default=BOOKED)  # bot.repairs.statuses
     language: Mapped[str] = mapped_column(String(8))
     product_type: Mapped[str] = mapped_column(String(32))
     model_id: Mapped[str] = mapped_column(String(32))
@@ -91,6 +90,18 @@ class Booking(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default, onupdate=clock_default)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The repair's life after the booking (bot/repairs/): see `TicketEvent` for the whole timeline.
+    status_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the last status change
+    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the repair clock starts
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))  # courier return
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    callback_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the engineer's call promised by
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    loaner_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # a loaner handed over
+    loaner_returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    survey_score: Mapped[int | None] = mapped_column(Integer)  # 1..5, after closing
+    survey_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SlotSeat(Base):
@@ -264,9 +275,14 @@ async def move_booking(session: AsyncSession, booking: Booking, start: dt.dateti
         raise
 
 
+async def free_seat(session: AsyncSession, booking: Booking) -> None:
+    """Give the booking's seat in its slot back (the ticket is finished: cancelled, no-show, closed)."""
+    await session.execute(delete(SlotSeat).where(SlotSeat.booking_id == booking.id))
+
+
 async def cancel_booking(session: AsyncSession, booking: Booking) -> None:
     """Cancel a booking and free its seat."""
-    await session.execute(delete(SlotSeat).where(SlotSeat.booking_id == booking.id))
+    await free_seat(session, booking)
     booking.status = CANCELLED
     booking.cancelled_at = session_clock(session)()
     await session.flush()

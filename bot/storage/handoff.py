@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -101,6 +101,7 @@ class EscalationView:
     survey_comment: str | None = None
     last_announced_at: dt.datetime | None = None
     blocked: bool = False
+    vip: bool = False  # a VIP customer (`vip_customers`; the hand-off service also checks the VIP list)
 
     @property
     def name(self) -> str:
@@ -222,7 +223,9 @@ async def views(session: AsyncSession, statuses: Sequence[str] = ACTIVE) -> list
         .where(Escalation.status.in_(tuple(statuses)))
         .order_by(Escalation.priority.desc(), Escalation.created_at, Escalation.id)
     )
-    return [view(e, c) for e, c in rows.all()]
+    found = [view(e, c) for e, c in rows.all()]
+    vips = await vip_customers(session, {(v.channel, v.customer_id) for v in found if v.active})
+    return [replace(v, vip=True) if (v.channel, v.customer_id) in vips else v for v in found]
 
 
 async def claim_overdue(session: AsyncSession, now: dt.datetime, announced_before: dt.datetime) -> list[Escalation]:
@@ -266,6 +269,44 @@ async def customer_bookings(session: AsyncSession, channel: str, customer_id: st
     except DBAPIError as exc:  # no such table
         log.debug("bookings for the card unavailable: %s", exc)
         return []
+
+
+# Ticket statuses after which a booking no longer makes its customer a VIP (bot.repairs.statuses.FINAL,
+# and "done" of bookings stored before the repair lifecycle). Spelled out: storage does not import the
+# repair rules that sit above it.
+_FINISHED_TICKETS = ("closed", "cancelled", "no_show", "done")
+
+
+async def vip_customers(session: AsyncSession, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (channel, customer id) have an open booking marked VIP when it was made.
+
+    The mark `supportbot queue` and /queue show without the operator's VIP list at hand; the hand-off
+    service also checks the list itself (`bot.handoff.vip`). Guarded like `customer_bookings`.
+    """
+    if not keys:
+        return set()
+    try:
+        from bot.storage.booking import Booking
+    except ImportError:  # pragma: no cover - booking storage not part of this build
+        return set()
+    channels = {channel for channel, _ in keys}
+    customers = {customer for _, customer in keys}
+    try:
+        async with session.begin_nested():
+            rows = await session.execute(
+                select(Booking.channel, Booking.customer_id)
+                .where(
+                    Booking.vip.is_(True),
+                    Booking.status.not_in(_FINISHED_TICKETS),
+                    Booking.channel.in_(channels),
+                    Booking.customer_id.in_(customers),
+                )
+                .distinct()
+            )
+            return {(channel, customer) for channel, customer in rows.all() if (channel, customer) in keys}
+    except DBAPIError as exc:  # no such table or column (an older schema)
+        log.debug("VIP bookings unavailable: %s", exc)
+        return set()
 
 
 # -- notes ---------------------------------------------------------------------------------------

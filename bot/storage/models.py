@@ -44,6 +44,8 @@ class Conversation(Base):
     language_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     low_confidence_streak: Mapped[int] = mapped_column(Integer, default=0)
+    # The customer asked for no reminders they did not ask for (warranty expiry): bot/repairs/.
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock_default, onupdate=clock_default)

@@ -69,6 +69,7 @@ class SmsOutbound(Base):
     __table_args__ = (
         Index("ix_sms_outbox_status_due", "status", "next_attempt_at"),
         Index("ix_sms_outbox_number", "to_number", "id"),
+        Index("uq_sms_outbox_source", "source", unique=True),  # a job's SMS queued once (NULLs never clash)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -83,6 +84,7 @@ class SmsOutbound(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64))  # the provider's message id (Twilio SM...)
+    source: Mapped[str | None] = mapped_column(String(80))  # what queued it, once (e.g. "job:12"): uq_sms_outbox_source
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=clock_default)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -232,16 +234,38 @@ async def received_since(session: AsyncSession, number: str, since: dt.datetime,
 
 async def enqueue(session: AsyncSession, to_number: str, body: str, kind: str, *, template_id: str | None = None,
                   template_params: dict[str, str] | None = None, conversation_id: int | None = None,
-                  now: dt.datetime | None = None) -> int:
-    """Queue one SMS, due at once; its id."""
+                  now: dt.datetime | None = None, source: str | None = None) -> int:
+    """Queue one SMS, due at once; its id.
+
+    `source` keys the message (e.g. "job:12"): queued once however often the caller runs (a job run
+    again after a crash); a second enqueue with the same source queues nothing and returns the first's id.
+    """
     now = as_utc(now or session_clock(session)())
-    row = SmsOutbound(
-        to_number=to_number, body=body, kind=kind, template_id=template_id, template_params=template_params,
-        conversation_id=conversation_id, status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+    values: dict[str, Any] = {
+        "to_number": to_number, "body": body, "kind": kind, "template_id": template_id,
+        "template_params": template_params, "conversation_id": conversation_id, "status": PENDING, "attempts": 0,
+        "next_attempt_at": now, "created_at": now, "source": source,
+    }
+    if source is None:
+        row = SmsOutbound(**values)
+        session.add(row)
+        await session.flush()
+        return row.id
+    statement = (
+        dialect_insert(session)(SmsOutbound).values(**values)
+        .on_conflict_do_nothing(index_elements=["source"])
+        .returning(SmsOutbound.id)
     )
-    session.add(row)
-    await session.flush()
-    return row.id
+    row_id = await session.scalar(statement)
+    if row_id is None:  # queued before under this source
+        row_id = await session.scalar(select(SmsOutbound.id).where(SmsOutbound.source == source))
+    assert row_id is not None
+    return int(row_id)
+
+
+async def queued_source(session: AsyncSession, source: str) -> int | None:
+    """The id of the message queued under `source`, if any."""
+    return await session.scalar(select(SmsOutbound.id).where(SmsOutbound.source == source))
 
 
 async def unsent_heads(session: AsyncSession, limit: int | None = None) -> list[tuple[int, str, str, dt.datetime]]:

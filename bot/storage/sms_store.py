@@ -70,11 +70,16 @@ class SmsStore:
 
     async def enqueue(self, to_number: str, body: str, kind: str, *, template_id: str | None = None,
                       template_params: dict[str, str] | None = None, conversation_id: int | None = None,
-                      now: dt.datetime | None = None) -> int:
-        """Queue one SMS; it is due at once."""
+                      now: dt.datetime | None = None, source: str | None = None) -> int:
+        """Queue one SMS; it is due at once. With `source`, once per source (see `sms.enqueue`)."""
         async with self.database.sessions() as session, session.begin():
             return await sms.enqueue(session, to_number, body, kind, template_id=template_id, template_params=template_params,
-                                 conversation_id=conversation_id, now=now)
+                                     conversation_id=conversation_id, now=now, source=source)
+
+    async def queued_source(self, source: str) -> int | None:
+        """The id of the SMS queued under `source` (None: nothing was)."""
+        async with self._read() as session:
+            return await sms.queued_source(session, source)
 
     async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 50) -> list[OutboxItem]:
         """The oldest unsent message of each number, when it is due, marked "sending" until now + lease.

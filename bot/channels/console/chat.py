@@ -58,8 +58,10 @@ class ConsoleDelivery:
         if customer_id != self.customer_id:
             raise CustomerUnreachable(f"console customer {customer_id} is not the one at this terminal")
 
-    async def send_replies(self, customer_id: str, replies: Sequence[Reply]) -> None:
+    async def send_replies(self, customer_id: str, replies: Sequence[Reply], *, source: str | None = None) -> None:
         self._check(customer_id)
+        # The terminal has no outbox: a keyed line (a repair notice) is printed when sent, and a job run
+        # again after a crash of this very process has no terminal left to print twice on.
         self.stdout.write("\n".join(render_reply(r) for r in replies) + "\n\n")
         self.stdout.flush()
 

@@ -253,11 +253,22 @@ class SmsChannel:
                                  conversation_id=outcome.conversation_id)
 
     async def send_rendered(self, number: str, rendered: SmsText, kind: str, language: Language, *,
-                            template: Template | None = None, conversation_id: int | None = None) -> int:
-        """Queue a rendered turn: its first page now, the rest kept for MORE with how many options were sent."""
+                            template: Template | None = None, conversation_id: int | None = None,
+                            source: str | None = None) -> int:
+        """Queue a rendered turn: its first page now, the rest kept for MORE with how many options were sent.
+
+        `source` (e.g. "job:12"): queued once per source. Only the first page is a message of its own
+        (the rest waits for MORE, unkeyed: the customer asks for it), so the key is the first page's;
+        a source queued before changes nothing, not even the MORE pages of whatever came since.
+        """
+        if source is not None:
+            queued = await self.sms.queued_source(source)
+            if queued is not None:
+                return queued
         page = cut_reply(rendered, language)
         await self.sms.save_more(number, page.rest, language, page.options_sent)
-        return await self.outbox.enqueue(number, page.head, kind, template=template, conversation_id=conversation_id)
+        return await self.outbox.enqueue(number, page.head, kind, template=template, conversation_id=conversation_id,
+                                         source=source)
 
     async def _names_an_unsent_option(self, item: InboxItem) -> bool:
         """A digit for an option of the last reply that is still waiting behind MORE: it must not act."""
@@ -337,9 +348,10 @@ class SmsChannel:
     # -- sending on behalf of people --------------------------------------------------------------
 
     async def send_text(self, number: str, text: str, *, kind: str = "agent", language: Language | None = None,
-                        conversation_id: int | None = None) -> int:
-        """Queue a free text for a number (an agent's reply); cut at 3 parts with MORE like any reply."""
+                        conversation_id: int | None = None, source: str | None = None) -> int:
+        """Queue a free text for a number (an agent's reply); cut at 3 parts with MORE like any reply.
+        `source`: queued once per source (see `send_rendered`)."""
         if language not in LANGUAGES:
             language = await self.language_of(number)
         return await self.send_rendered(number, SmsText(plain(text)), kind, language,  # type: ignore[arg-type]
-                                        conversation_id=conversation_id)
+                                        conversation_id=conversation_id, source=source)

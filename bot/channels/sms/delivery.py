@@ -8,6 +8,7 @@ parts with MORE) and queued in the persisted outbox, which retries until the pro
 An opted-out (STOP) or blocked number raises `CustomerUnreachable`: nothing but the opt-out
 confirmation may be sent there, and retrying is pointless until the customer writes START.
 An attachment cannot travel by SMS: the customer gets its one-line placeholder ("[The agent sent a photo]").
+Lines sent with a `source` (a repair notice, "job:12") are queued once per source.
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ class SmsDelivery:
         if await self.sms.store.is_blocked("sms", customer_id):
             raise CustomerUnreachable(f"{customer_id} is blocked")
 
-    async def send_replies(self, customer_id: str, replies: Sequence[Reply]) -> None:
+    async def send_replies(self, customer_id: str, replies: Sequence[Reply], *, source: str | None = None) -> None:
         await self._check(customer_id)
         rendered = render_replies(replies)
         if not rendered.text:
             return
         language = replies[0].language if replies[0].language in LANGUAGES else await self.sms.language_of(customer_id)
+        kind = "notice" if source is not None else "handoff"
         try:  # rendered as a turn: its options stay on the first page, like the engine's own replies
-            await self.sms.send_rendered(customer_id, rendered, "handoff", language)
+            await self.sms.send_rendered(customer_id, rendered, kind, language, source=source)
         except Exception as exc:  # noqa: BLE001 - the outbox table did not take it: the service retries
             raise DeliveryFailed(f"could not queue the SMS: {exc}") from exc
 

@@ -59,12 +59,14 @@ class Outbox:
     # -- queueing ---------------------------------------------------------------------------------
 
     async def enqueue(self, to: str, body: str, kind: str, *, template: Template | None = None,
-                      conversation_id: int | None = None) -> int:
-        """Persist one SMS for sending and wake the worker; returns the outbox id."""
+                      conversation_id: int | None = None, source: str | None = None) -> int:
+        """Persist one SMS for sending and wake the worker; returns the outbox id.
+
+        `source` (e.g. "job:12") queues it once however often this is called with it."""
         outbox_id = await self.store.enqueue(
             to, body, kind, template_id=template.id if template else None,
             template_params=dict(template.params) if template else None, conversation_id=conversation_id,
-            now=self.clock(),
+            now=self.clock(), source=source,
         )
         self.wake()
         return outbox_id

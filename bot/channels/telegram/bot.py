@@ -142,6 +142,7 @@ def attach_handoff(runtime: RuntimeLike, bot: Bot, channel: TelegramChannel, **a
     from bot.channels.telegram.delivery import TelegramDelivery
 
     service.deliveries.register(TelegramDelivery(bot, channel))
+    agents_options.setdefault("repairs", getattr(runtime, "repairs", None))  # /ticket in the agents' chat
     return attach_agents(runtime.settings, service, bot, **agents_options)
 
 

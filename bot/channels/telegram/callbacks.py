@@ -27,6 +27,7 @@ LanguageCode = Literal["zh-Hans", "zh-Hant", "en"]
 CommandName = Literal["reset", "help"]
 HandoffOp = Literal["cancel"]
 SurveyValue = Literal["1", "2", "3", "4", "5", "skip"]
+RemindersValue = Literal["off", "on"]
 
 # An FAQ entry id longer than fits in a button is sent as "~" + a short hash of it; one with a ":" in
 # it as "!" + the id with ":" (and "%") percent-escaped.
@@ -78,6 +79,20 @@ class SurveyButton(CallbackData, prefix="sv"):
 
     escalation: int = Field(gt=0)
     value: SurveyValue
+
+
+class TicketSurveyButton(CallbackData, prefix="tsv"):
+    """A satisfaction score (or Skip) for a closed repair ticket; `booking` is the ticket's booking id
+    (the engine checks it is the customer's own, closed, not yet scored)."""
+
+    booking: int = Field(gt=0)
+    value: SurveyValue
+
+
+class RemindersButton(CallbackData, prefix="rem"):
+    """Reminders the customer did not ask for (warranty expiry): switch them off, or on again."""
+
+    value: RemindersValue
 
 
 def _intent_hash(entry_id: str) -> str:
@@ -194,6 +209,10 @@ def pack_action(action: Action, refs: IntentRefs) -> str | None:
             return HandoffButton(op=action.value).pack()  # type: ignore[arg-type]
         if action.kind is ActionKind.SURVEY and action.message_id is not None:
             return SurveyButton(escalation=action.message_id, value=action.value).pack()  # type: ignore[arg-type]
+        if action.kind is ActionKind.TICKET_SURVEY and action.message_id is not None:
+            return TicketSurveyButton(booking=action.message_id, value=action.value).pack()  # type: ignore[arg-type]
+        if action.kind is ActionKind.REMINDERS:
+            return RemindersButton(value=action.value).pack()  # type: ignore[arg-type]
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         log.warning("cannot make a button for %r: %s", action, exc)
         return None
@@ -217,11 +236,16 @@ def unpack_action(data: CallbackData, refs: IntentRefs) -> Action:
         return Action(ActionKind.HANDOFF, data.op)
     if isinstance(data, SurveyButton):
         return Action(ActionKind.SURVEY, data.value, message_id=data.escalation)
+    if isinstance(data, TicketSurveyButton):
+        return Action(ActionKind.TICKET_SURVEY, data.value, message_id=data.booking)
+    if isinstance(data, RemindersButton):
+        return Action(ActionKind.REMINDERS, data.value)
     raise TypeError(f"unknown callback data {data!r}")
 
 
 CALLBACK_TYPES: tuple[type[CallbackData], ...] = (
-    IntentChoice, Feedback, Menu, LanguageChoice, CommandButton, HandoffButton, SurveyButton,
+    IntentChoice, Feedback, Menu, LanguageChoice, CommandButton, HandoffButton, SurveyButton, TicketSurveyButton,
+    RemindersButton,
 )
 
 

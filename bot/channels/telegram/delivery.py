@@ -67,8 +67,22 @@ class TelegramDelivery:
         self.bot = bot
         self.telegram = channel
 
-    async def send_replies(self, customer_id: str, replies: Sequence[Reply]) -> None:
-        await _guard(lambda: self.telegram.send(self.bot, int(customer_id), tuple(replies)))
+    async def send_replies(self, customer_id: str, replies: Sequence[Reply], *, source: str | None = None) -> None:
+        if source is None:
+            await _guard(lambda: self.telegram.send(self.bot, int(customer_id), tuple(replies)))
+            return
+        # Keyed lines (a repair notice, "job:12") go through the durable outbox, once per source. The
+        # outbox keeps a refusal to itself (a 403 fails the chat's queue, and the bot's session marks
+        # the customer blocked), so the customer's blocked mark is what tells us they were not reached.
+        if await self._blocked(customer_id):
+            raise CustomerUnreachable(f"telegram chat {customer_id} blocked the bot")
+        await _guard(lambda: self.telegram.send(self.bot, int(customer_id), tuple(replies), source=source))
+        if await self._blocked(customer_id):
+            raise CustomerUnreachable(f"telegram chat {customer_id} blocked the bot")
+
+    async def _blocked(self, customer_id: str) -> bool:
+        is_blocked = getattr(self.telegram.store, "is_blocked", None)
+        return bool(is_blocked is not None and await is_blocked("telegram", customer_id))
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
         chat_id = int(customer_id)

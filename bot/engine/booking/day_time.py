@@ -1,6 +1,8 @@
 """The questions about when: the day, the time slot, and a day or time said before they were asked.
 
 `now` is always the flow clock's aware datetime; the dates shown are in the centre's own time zone.
+`vip_rules` (the policies' VIP rules, None without) decide the seats kept for VIP customers: a
+customer who is not one sees a slot with only those seats left as full (`schedule.SeatRule`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from bot.engine.booking import render
 from bot.engine.booking.form import ASK_AGAIN, Outcome, Problem, assign, leave, option
 from bot.engine.booking.messages import say
 from bot.engine.booking.prefill import has_day, time_only
-from bot.engine.booking.schedule import Slot, available_slots
+from bot.engine.booking.schedule import Slot, available_slots, seat_rule
 from bot.engine.context import TurnContext
 from bot.engine.handoff import hand_off
 from bot.engine.types import Option, ReplyKind
 from bot.knowledge.catalog import Catalog, ServiceCentre
+from bot.knowledge.policies import VipPolicy
 from bot.settings import Language
 from bot.storage.store import Turn
 
@@ -59,13 +62,24 @@ def _chosen_centre(catalog: Catalog, data: dict[str, Any]) -> ServiceCentre:
     return centre
 
 
+async def _slots(
+    turn: Turn, centre: ServiceCentre, data: dict[str, Any], now: dt.datetime, vip_rules: VipPolicy | None
+) -> dict[dt.date, list[Slot]]:
+    """The free slots for this customer: seats kept for VIP customers count as taken for the others
+    (`schedule.seat_rule`; `vip_rules` None: nothing is kept)."""
+    conversation = turn.conversation
+    rule = seat_rule(vip_rules, centre.id, data, conversation.channel, conversation.customer_id)
+    return await available_slots(turn.session, centre, data["service"], now, rule=rule)
+
+
 async def day_question(
-    catalog: Catalog, ctx: TurnContext, turn: Turn, bk: dict[str, Any], now: dt.datetime
+    catalog: Catalog, ctx: TurnContext, turn: Turn, bk: dict[str, Any], now: dt.datetime,
+    *, vip_rules: VipPolicy | None = None,
 ) -> tuple[str, tuple[Option, ...]] | None:
     """The days with free slots (None, and the conversation handed over, when there is none)."""
     data = bk["data"]
     centre = _chosen_centre(catalog, data)
-    days = await available_slots(turn.session, centre, data["service"], now)
+    days = await _slots(turn, centre, data, now, vip_rules)
     if not days:
         no_slot(ctx, centre)
         return None
@@ -73,13 +87,14 @@ async def day_question(
 
 
 async def slot_question(
-    catalog: Catalog, ctx: TurnContext, turn: Turn, bk: dict[str, Any], now: dt.datetime
+    catalog: Catalog, ctx: TurnContext, turn: Turn, bk: dict[str, Any], now: dt.datetime,
+    *, vip_rules: VipPolicy | None = None,
 ) -> tuple[str, tuple[Option, ...]] | None:
     """The free slots of the chosen day (None, and the day cleared, when it has none left)."""
     data = bk["data"]
     centre = _chosen_centre(catalog, data)
     day = dt.date.fromisoformat(data["day"])
-    days = await available_slots(turn.session, centre, data["service"], now)
+    days = await _slots(turn, centre, data, now, vip_rules)
     slots = days.get(day, [])
     if not slots:
         data.pop("day", None)
@@ -93,11 +108,12 @@ async def slot_question(
 
 
 async def answer_day(
-    catalog: Catalog, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None, now: dt.datetime
+    catalog: Catalog, ctx: TurnContext, turn: Turn, bk: dict[str, Any], text: str, value: str | None, now: dt.datetime,
+    *, vip_rules: VipPolicy | None = None,
 ) -> Outcome:
     data = bk["data"]
     centre = _chosen_centre(catalog, data)
-    days = await available_slots(turn.session, centre, data["service"], now)
+    days = await _slots(turn, centre, data, now, vip_rules)
     local_now = now.astimezone(centre.zone)
     today = local_now.date()
     if value is not None:
@@ -131,13 +147,14 @@ def _narrow(catalog: Catalog, bk: dict[str, Any], slots: list[Slot], start: dt.t
 
 
 async def answer_slot(
-    catalog: Catalog, turn: Turn, bk: dict[str, Any], text: str, value: str | None, now: dt.datetime
+    catalog: Catalog, turn: Turn, bk: dict[str, Any], text: str, value: str | None, now: dt.datetime,
+    *, vip_rules: VipPolicy | None = None,
 ) -> Outcome:
     """A slot taken, or a part of the day ("下午"): then ASK_AGAIN, offering only the slots in it."""
     data = bk["data"]
     centre = _chosen_centre(catalog, data)
     day = dt.date.fromisoformat(data["day"])
-    days = await available_slots(turn.session, centre, data["service"], now)
+    days = await _slots(turn, centre, data, now, vip_rules)
     slots = days.get(day, [])
     if value is not None:
         slot = next((s for s in slots if s.key == value), None)

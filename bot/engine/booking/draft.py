@@ -16,6 +16,7 @@ from bot.engine.booking.manage_draft import manage_state
 from bot.engine.booking.stored_draft import StoredDraft
 from bot.engine.context import TurnContext
 from bot.knowledge.catalog import Catalog
+from bot.knowledge.policies import VipPolicy
 from bot.settings import Language
 from bot.storage.store import Turn
 
@@ -74,6 +75,7 @@ class BookingTurn:
     bk: dict[str, Any]
     now: dt.datetime  # the flow's clock, aware
     zone: dt.tzinfo  # the flow's time zone (a centre's own zone is used for its days)
+    vip_rules: VipPolicy | None = None  # policies.yaml's VIP rules: seats kept for VIP customers
 
     @property
     def draft(self) -> BookingDraft:

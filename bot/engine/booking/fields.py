@@ -156,22 +156,22 @@ async def _address(s: BookingTurn, text: str, choice: str | None) -> Read:
 
 async def _ask_day(s: BookingTurn) -> Question | Signal:
     """The days with free slots; none at all: the centre's phone, and a person takes over."""
-    found = await day_time.day_question(s.catalog, s.ctx, s.turn, s.bk, s.now)
+    found = await day_time.day_question(s.catalog, s.ctx, s.turn, s.bk, s.now, vip_rules=s.vip_rules)
     return HANDLED if found is None else Question(*found)
 
 
 async def _day(s: BookingTurn, text: str, choice: str | None) -> Read:
-    return taken(await day_time.answer_day(s.catalog, s.ctx, s.turn, s.bk, text, choice, s.now))
+    return taken(await day_time.answer_day(s.catalog, s.ctx, s.turn, s.bk, text, choice, s.now, vip_rules=s.vip_rules))
 
 
 async def _ask_slot(s: BookingTurn) -> Question | Signal:
     """The free slots of the day; none left (taken meanwhile): the day is cleared and asked again."""
-    found = await day_time.slot_question(s.catalog, s.ctx, s.turn, s.bk, s.now)
+    found = await day_time.slot_question(s.catalog, s.ctx, s.turn, s.bk, s.now, vip_rules=s.vip_rules)
     return ASK_AGAIN if found is None else Question(*found)
 
 
 async def _slot(s: BookingTurn, text: str, choice: str | None) -> Read:
-    return taken(await day_time.answer_slot(s.catalog, s.turn, s.bk, text, choice, s.now))
+    return taken(await day_time.answer_slot(s.catalog, s.turn, s.bk, text, choice, s.now, vip_rules=s.vip_rules))
 
 
 async def _loaner(s: BookingTurn, text: str, choice: str | None) -> Read:

@@ -68,6 +68,7 @@ from bot.engine.types import Action, ActionKind, Inbound, InboundKind, Option, R
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.catalog import Catalog
 from bot.nlu.matcher import IntentMatcher
+from bot.repairs.lifecycle import RepairLifecycle
 from bot.settings import LANGUAGES
 from bot.storage.store import Turn
 
@@ -101,8 +102,11 @@ class BookingFlow:
         now: Clock = system_clock,
         status_entries: frozenset[str] = STATUS_ENTRIES,
         fields: Sequence[BookingField] | None = None,
+        lifecycle: RepairLifecycle | None = None,
     ) -> None:
         self.catalog = catalog
+        # What follows a booking, a move or a cancellation (timeline, reminders, promises): bot/repairs/.
+        self.lifecycle = lifecycle
         self.knowledge = knowledge
         self.matcher = matcher
         self.faq = FaqStep(knowledge, matcher, handoff_after)
@@ -332,7 +336,9 @@ class BookingFlow:
     async def book(self, state: BookingTurn) -> None:
         """Store the booking and say what happens next; a slot taken meanwhile: ask the time again."""
         ctx, turn, bk = state.ctx, state.turn, state.bk
-        stored = await store_booking(self.catalog, turn, bk["data"], ctx.language, self.now(), self.zone)
+        stored = await store_booking(
+            self.catalog, turn, bk["data"], ctx.language, self.now(), self.zone, self.lifecycle
+        )
         if isinstance(stored, Refusal):
             await self.prompt(ctx, turn, bk, say(stored.key, ctx.language))
             return
@@ -340,7 +346,8 @@ class BookingFlow:
         ctx.reply(stored, ReplyKind.INFO)
 
     def _turn(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> BookingTurn:
-        return BookingTurn(self.catalog, ctx, turn, bk, self.now(), self.zone)
+        vip_rules = self.lifecycle.policies.vip if self.lifecycle is not None else None
+        return BookingTurn(self.catalog, ctx, turn, bk, self.now(), self.zone, vip_rules)
 
     # -- the form engine's hooks (bot.engine.forms.engine.FormHooks) ---------------------------------
 

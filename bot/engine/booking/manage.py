@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from bot.engine.faq import FaqStep
     from bot.knowledge import KnowledgeBase
     from bot.knowledge.catalog import Catalog
+    from bot.repairs.lifecycle import RepairLifecycle
 
 __all__ = ["CHANGE_CUTOFF", "DeskFlow", "TicketDesk", "status_text"]
 
@@ -56,6 +57,7 @@ class DeskFlow(Protocol):
     faq: FaqStep
     zone: ZoneInfo
     now: Clock
+    lifecycle: RepairLifecycle | None
 
     def leave(self, ctx: TurnContext) -> None: ...
 
@@ -75,7 +77,8 @@ class TicketDesk:
         self.engine: FormEngine[ManageTurn] = FormEngine(MANAGE_FIELDS, self, MAX_FAILS)
 
     def _turn(self, ctx: TurnContext, turn: Turn, bk: dict[str, Any]) -> ManageTurn:
-        return ManageTurn(self, self.catalog, ctx, turn, bk, self.flow.now(), self.flow.zone)
+        lifecycle = getattr(self.flow, "lifecycle", None)  # a flow stand-in of a test may have none
+        return ManageTurn(self, self.catalog, ctx, turn, bk, self.flow.now(), self.flow.zone, lifecycle=lifecycle)
 
     def leave(self, ctx: TurnContext) -> None:
         self.flow.leave(ctx)

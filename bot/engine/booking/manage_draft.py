@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.engine.booking.stored_draft import StoredDraft
 from bot.engine.context import TurnContext
@@ -22,6 +22,9 @@ from bot.knowledge.catalog import Catalog
 from bot.settings import Language
 from bot.storage.booking import Booking, booking_for
 from bot.storage.store import Turn
+
+if TYPE_CHECKING:
+    from bot.repairs.lifecycle import RepairLifecycle
 
 # What each answer clears when it changes (or is given again: opening a ticket starts at its actions).
 MANAGE_DEPENDENTS: dict[str, tuple[str, ...]] = {"ticket": ("action", "day"), "action": ("day",)}
@@ -106,6 +109,8 @@ class ManageTurn:
     now: dt.datetime  # the flow's clock, aware
     zone: dt.tzinfo  # the flow's time zone (a centre's own zone is used for its times)
     _found: dict[str, Booking | None] = field(default_factory=dict)
+    # What follows a move or a cancellation (timeline, reminders): None in flows built by hand in tests.
+    lifecycle: RepairLifecycle | None = None
 
     @property
     def draft(self) -> ManageDraft:

@@ -20,10 +20,13 @@ from bot.engine.booking.day_time import day_options, no_slot, slot_options
 from bot.engine.booking.form import option
 from bot.engine.booking.manage_draft import MANAGE_DEPENDENTS, ManageTurn
 from bot.engine.booking.messages import MESSAGES, say
-from bot.engine.booking.schedule import Slot, available_slots
+from bot.engine.booking.schedule import SeatRule, Slot, available_slots, booking_seat_rule
+from bot.engine.booking.ticket_status import progress, status_since, status_word
 from bot.engine.forms.field import ASK_AGAIN, HANDLED, Question, Read, Refusal, Signal
 from bot.engine.types import Action, ActionKind, Option, ReplyKind
+from bot.i18n import text as catalog_text
 from bot.knowledge.catalog import ServiceCentre
+from bot.repairs import statuses as st
 from bot.settings import Language
 from bot.storage.booking import (
     BOOKED,
@@ -36,6 +39,8 @@ from bot.storage.booking import (
 )
 
 CHANGE_CUTOFF = dt.timedelta(hours=2)
+# Statuses of a ticket the customer can no longer change online: the device is (or was) with the service.
+IN_REPAIR = st.IN_SERVICE | {st.READY, st.SHIPPED}
 
 AskFn = Callable[[ManageTurn], Awaitable[Question | Signal]]
 # A read returns a value, a signal or a refusal; None when the answer was not understood (the field's `problem`).
@@ -82,8 +87,15 @@ class ManageField:
 
 
 def status_text(status: str, language: Any) -> str:
-    """booked / cancelled / done in words; a status set by people later ("received", ...) as it is."""
-    return say(f"status.{status}", language) if f"status.{status}" in MESSAGES else status
+    """A ticket's status in words: the desk's own (booked / cancelled / done), else the repair's
+    ("received", "ready", ... set by staff: bot/repairs/statuses.py)."""
+    return say(f"status.{status}", language) if f"status.{status}" in MESSAGES else status_word(status, language)
+
+
+async def _lock(s: ManageTurn, booking: Booking) -> None:
+    """Read the booking again under a row lock before the customer changes it: staff may have moved the
+    ticket on (received at the counter) since this turn read it, and must not be overwritten."""
+    await s.turn.session.refresh(booking, with_for_update=True)
 
 
 def changeable(s: ManageTurn, booking: Booking) -> bool:
@@ -98,8 +110,10 @@ def describe(s: ManageTurn, booking: Booking, language: Any) -> str:
     when = render.when(start.astimezone(zone), end.astimezone(zone), today, language)
     if booking.status == BOOKED and end <= s.now:
         status = say("status.past", language)
-    else:
+    elif booking.status == BOOKED:
         status = status_text(booking.status, language)
+    else:
+        status = status_since(booking, s.now, zone, language)
     return say(
         "manage.detail",
         language,
@@ -135,6 +149,20 @@ async def _reask(s: ManageTurn, key: str, **values: Any) -> Signal:
 async def _too_late(s: ManageTurn) -> Signal:
     """Changed too close to the appointment: back to what to do with the ticket."""
     s.draft.drop("action")
+    return await _refuse_change(s, await _ticket(s))
+
+
+async def _refuse_change(s: ManageTurn, booking: Booking) -> Signal:
+    """Why this ticket cannot be moved or cancelled online: too late, or the repair already under way."""
+    if booking.status in IN_REPAIR:
+        s.desk.leave(s.ctx)  # nothing the desk can do with it: say who can, and let the customer go on
+        centre = s.catalog.centre(booking.centre_id)
+        s.ctx.reply(
+            catalog_text("customer.locked", s.language, status=status_word(booking.status, s.language),
+                         phone=centre.phone if centre else "400-000-0000"),
+            ReplyKind.INFO, s.ctx.menu_options(),
+        )
+        return HANDLED
     return await _reask(s, "manage.cannot_change")
 
 
@@ -176,20 +204,22 @@ async def read_ticket(s: ManageTurn, text: str, choice: str | None) -> Read:
 
 
 async def ask_action(s: ManageTurn) -> Question:
+    """The ticket, where the repair is and what comes next; while it can change, "move or cancel?"."""
     booking, language = await _ticket(s), s.language
-    text = describe(s, booking, language)
+    centre = s.catalog.centre(booking.centre_id)
+    lines = [describe(s, booking, language)]
+    lines += await progress(s.turn.session, s.catalog, booking, language, s.now, centre.zone if centre else s.zone, s.lifecycle)
     options: tuple[Option, ...] = ()
     if changeable(s, booking):
-        text += "\n" + say("manage.what", language)
+        lines.append(say("manage.what", language))
         options = (
             option(say("option.move", language), "m.move"),
             option(say("option.cancel_booking", language), "m.cancel"),
             option(say("option.done", language), "m.done"),
         )
     elif booking.status == BOOKED and as_utc(booking.slot_end) > s.now:
-        centre = s.catalog.centre(booking.centre_id)
-        text += "\n" + say("manage.too_late", language, phone=centre.phone if centre else "400-000-0000")
-    return Question(text, options)
+        lines.append(say("manage.too_late", language, phone=centre.phone if centre else "400-000-0000"))
+    return Question("\n".join(lines), options)
 
 
 async def read_action(s: ManageTurn, text: str, choice: str | None) -> Read:
@@ -200,8 +230,9 @@ async def read_action(s: ManageTurn, text: str, choice: str | None) -> Read:
     wants_cancel = choice == "cancel" or (typed and is_cancel(text))
     if not (wants_move or wants_cancel):
         return None
-    if not changeable(s, await _ticket(s)):
-        return await _reask(s, "manage.cannot_change")
+    booking = await _ticket(s)
+    if not changeable(s, booking):
+        return await _refuse_change(s, booking)
     return "move" if wants_move else "cancel"
 
 
@@ -229,8 +260,13 @@ async def _centre_gone(s: ManageTurn, booking: Booking) -> Signal:
     return HANDLED
 
 
+def _seat_rule(s: ManageTurn, booking: Booking) -> SeatRule:
+    """Seats kept for VIP customers are offered to a VIP's booking only."""
+    return booking_seat_rule(s.lifecycle.policies.vip if s.lifecycle is not None else None, booking)
+
+
 async def _free(s: ManageTurn, centre: ServiceCentre, booking: Booking) -> dict[dt.date, list[Slot]]:
-    return await available_slots(s.turn.session, centre, booking.service, s.now)
+    return await available_slots(s.turn.session, centre, booking.service, s.now, rule=_seat_rule(s, booking))
 
 
 async def ask_day(s: ManageTurn) -> Question | Signal:
@@ -310,12 +346,16 @@ async def read_slot(s: ManageTurn, text: str, choice: str | None) -> Read:
             slot = exact[0] if len(exact) == 1 else None
     if slot is None:
         return None
+    await _lock(s, booking)
     if not changeable(s, booking):
         return await _too_late(s)
+    previous_start = as_utc(booking.slot_start)
     try:
-        await move_booking(s.turn.session, booking, slot.start, slot.end, centre.modes[booking.service].capacity)
+        await move_booking(s.turn.session, booking, slot.start, slot.end, _seat_rule(s, booking).seats(centre.modes[booking.service].capacity))
     except SlotFull:
         return await _reask(s, "slot_taken")
+    if s.lifecycle is not None:  # the timeline's "moved", the old reminder cancelled and the new one set
+        await s.lifecycle.moved(s.turn.session, booking, previous_start)
     s.desk.leave(s.ctx)
     when = render.when(slot.start, slot.end, s.local_now(centre.zone).date(), s.language)
     s.ctx.reply(
@@ -340,8 +380,12 @@ async def read_cancel(s: ManageTurn, text: str, choice: str | None) -> Read:
     typed = choice is None
     booking = await _ticket(s)
     if choice == "yes" or (typed and (is_yes(text) or is_cancel(text))):
+        await _lock(s, booking)
         if not changeable(s, booking):
             return await _too_late(s)
+        if s.lifecycle is not None:
+            # Before `cancel_booking`, which sets the status: the event records what it was cancelled from.
+            await s.lifecycle.cancelled(s.turn.session, booking)
         await cancel_booking(s.turn.session, booking)
         s.desk.leave(s.ctx)
         s.ctx.reply(say("manage.cancelled", s.language, ticket=booking.ticket), ReplyKind.INFO, s.ctx.menu_options())

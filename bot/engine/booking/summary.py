@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from bot.clock import as_utc
 from bot.engine.answers.words import is_change, is_no, is_yes, key
 from bot.engine.booking import render
 from bot.engine.booking.form import Outcome, Problem, model_of, option, warranty_of
 from bot.engine.booking.messages import say
-from bot.engine.booking.schedule import callback_promise, find_slot
+from bot.engine.booking.moments import moment
+from bot.engine.booking.schedule import callback_promise, find_slot, seat_rule
 from bot.engine.booking.warranty import WarrantyStatus
 from bot.engine.types import Option
+from bot.i18n import text as catalog_text
 from bot.knowledge.catalog import Catalog, ServiceCentre
 from bot.settings import LANGUAGES, Language
 from bot.storage.booking import NewBooking, SlotFull, create_booking
 from bot.storage.store import Turn
+
+if TYPE_CHECKING:
+    from bot.repairs.lifecycle import RepairLifecycle
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +142,14 @@ def read_confirm_answer(groups: Groups, bk: dict[str, Any], text: str, value: st
 
 
 async def store_booking(
-    catalog: Catalog, turn: Turn, data: dict[str, Any], language: Language, now: dt.datetime, zone: dt.tzinfo
+    catalog: Catalog, turn: Turn, data: dict[str, Any], language: Language, now: dt.datetime, zone: dt.tzinfo,
+    lifecycle: RepairLifecycle | None = None,
 ) -> str | Problem:
     """Store the booking and return the confirmation to send; or, the slot answer cleared, the Problem
-    saying why that slot is no longer there ("slot_gone", "slot_taken")."""
+    saying why that slot is no longer there ("slot_gone", "slot_taken").
+
+    `lifecycle` (None in tests that build a flow by hand) records the booking's first event and
+    schedules what it is owed (reminder, call-back promise) in this turn's transaction."""
     model = model_of(catalog, data)
     centre = catalog.centre(data["centre"])
     assert model is not None and centre is not None
@@ -179,7 +189,9 @@ async def store_booking(
         phone=data["phone"],
     )
     try:
-        booking = await create_booking(turn.session, new, centre.modes[data["service"]].capacity)
+        # The phone is known now: a VIP by number may take a seat kept for VIP customers.
+        rule = seat_rule(lifecycle.policies.vip if lifecycle is not None else None, centre.id, data, new.channel, new.customer_id)
+        booking = await create_booking(turn.session, new, rule.seats(centre.modes[data["service"]].capacity))
     except SlotFull:
         data.pop("slot", None)
         return Problem("slot_taken")
@@ -191,7 +203,12 @@ async def store_booking(
         centre.id,
         real[0].isoformat(),
     )
-    return booked_message(catalog, centre, booking.ticket, real, data, language, now, zone)
+    promise = None
+    if lifecycle is not None:
+        await lifecycle.booked(turn.session, booking)
+        if booking.callback_due_at is not None:
+            promise = (booking.callback_due_at, lifecycle.policies.callback.working_hours)
+    return booked_message(catalog, centre, booking.ticket, real, data, language, now, zone, promise)
 
 
 def booked_message(
@@ -203,8 +220,13 @@ def booked_message(
     language: Language,
     now: dt.datetime,
     zone: dt.tzinfo,
+    promise: tuple[dt.datetime, float] | None = None,
 ) -> str:
-    """The ticket, when and where, and what happens next (`zone`: the flow's, for the engineers' call-back)."""
+    """The ticket, when and where, and what happens next (`zone`: the flow's, for the engineers' call-back).
+
+    `promise`: the call-back the lifecycle promised and will check (bot/repairs/): by when, and within
+    how many working hours; without it (no lifecycle, or a channel the operator's policy makes no
+    promise for) the general office-hours line."""
     when = render.when(slot[0], slot[1], now.astimezone(centre.zone).date(), language)
     lines = [say("booked", language, ticket=ticket, when=when)]
     lines.append(
@@ -218,7 +240,15 @@ def booked_message(
     if data.get("loaner"):
         lines.append(say("next.loaner", language))
     callback = callback_promise(now, zone, catalog.calendar)
-    if callback is None:
+    if promise is not None:
+        due, hours = promise
+        at = moment(due, now, zone, language)
+        if as_utc(due) - as_utc(now) <= dt.timedelta(hours=hours, minutes=1):  # within office hours: counted on the clock
+            lines.append(catalog_text("customer.booked.call_within", language, hours=f"{hours:g}", at=at))
+        else:
+            lines.append(catalog_text("customer.booked.call_by", language, at=at))
+        lines.append(catalog_text("customer.booked.steps", language))
+    elif callback is None:
         lines.append(say("next.call_soon", language))
     else:
         today = now.astimezone(zone).date()

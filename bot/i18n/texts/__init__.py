@@ -33,6 +33,10 @@ TOPIC_NAMES: tuple[str, ...] = (
     "console",
     "cli",
     "forms",
+    "repairs_promises",
+    "repairs_notices",
+    "repairs_customer",
+    "repairs_staff",
 )
 
 TOPICS: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.{name}") for name in TOPIC_NAMES)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
     from bot.handoff.service import HandoffService
+    from bot.repairs.jobs import RepairServices
     from bot.settings import Settings
 
 __all__ = ["AgentAccess", "AgentButton", "GroupPacer", "TelegramDesk", "attach_agents", "create_router"]
@@ -36,18 +37,27 @@ def attach_agents(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     member_ttl: float = 300.0,
+    repairs: RepairServices | None = None,
 ) -> TelegramDesk | None:
-    """The agents' desk for AGENTS_CHAT_ID (None when it is not set), installed on the service."""
+    """The agents' desk for AGENTS_CHAT_ID (None when it is not set), installed on the service; with
+    the runtime's `repairs`, agents also handle repair tickets (/ticket)."""
     if settings.agents_chat_id is None:
         return None
     chat_id = int(settings.agents_chat_id)
+    language = settings.agents_language or settings.default_language
+    tickets = None
+    if repairs is not None:
+        from bot.channels.telegram.agents.tickets import TicketCommands
+
+        tickets = TicketCommands(repairs.desk, language, catalog=repairs.context.catalog)
     desk = TelegramDesk(
         bot,
         chat_id,
         service,
         access=AgentAccess(bot, chat_id, settings.agent_ids, ttl=member_ttl, clock=clock),
         pacer=GroupPacer(settings.agents_messages_per_minute, clock=clock, sleep=sleep),
-        language=settings.agents_language or settings.default_language,
+        language=language,
+        tickets=tickets,
     )
     service.desk = desk
     service.fetcher = desk.fetcher

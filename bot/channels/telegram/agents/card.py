@@ -20,6 +20,7 @@ from bot.engine.messages import LANGUAGE_NAMES
 from bot.handoff.desk import BookingLine, TranscriptLine
 from bot.handoff.texts import AGENT_TEXTS, agent_text, priority_icon, reason_label
 from bot.handoff.waits import agent_time, duration
+from bot.i18n import text as catalog_text
 from bot.settings import Language
 from bot.storage.handoff import ACTIVE, ASSIGNED, WAITING, EscalationView
 from bot.storage.handoff_stats import DayStats
@@ -51,7 +52,8 @@ def link(chat_id: int, topic_id: int | None, language: Language) -> str:
 def topic_name(view: EscalationView, language: Language) -> str:
     """"🔴 Ada Lovelace · Complaint"; "✅ ..." once resolved."""
     icon = priority_icon(view.priority) if view.active else "✅"
-    name = f"{icon} {view.name} · {reason_label(view.reason, language)}"
+    star = "⭐" if view.vip else ""
+    name = f"{icon}{star} {view.name} · {reason_label(view.reason, language)}"
     return name if len(name) <= TOPIC_NAME_LIMIT else name[: TOPIC_NAME_LIMIT - 1] + "…"
 
 
@@ -75,9 +77,23 @@ def transcript_line(line: TranscriptLine, now: dt.datetime, zone: dt.tzinfo) -> 
     return f"{who} {agent_time(line.created_at, now, zone)} {escape(_clip(body))}"
 
 
-def booking_line(booking: BookingLine, now: dt.datetime, zone: dt.tzinfo) -> str:
+def callback_text(booking: BookingLine, now: dt.datetime, zone: dt.tzinfo, language: Language) -> str | None:
+    """The engineer's call-back promise of a booking: made at, due by, or late; None without one."""
+    if booking.called_at is not None:
+        return catalog_text("promises.agent.called", language, at=agent_time(booking.called_at, now, zone))
+    if booking.callback_due_at is None or booking.status != "booked":
+        return None  # no promise, or the repair is under way: the call is moot
+    key = "promises.agent.callback_late" if booking.callback_due_at <= now else "promises.agent.callback_due"
+    return catalog_text(key, language, due=agent_time(booking.callback_due_at, now, zone))
+
+
+def booking_line(booking: BookingLine, now: dt.datetime, zone: dt.tzinfo, language: Language = "en") -> str:
+    """"• ⭐ R26-1234 Book 16 Pro · store · Thu 10:00 · booked · 📞 call back by 10:30"."""
     slot = agent_time(booking.slot_start, now, zone) if booking.slot_start else "-"
-    return f"• {escape(booking.ticket)} {escape(booking.model)} · {escape(booking.service)} · {slot} · {escape(booking.status)}"
+    star = "⭐ " if booking.vip else ""
+    line = f"• {star}{escape(booking.ticket)} {escape(booking.model)} · {escape(booking.service)} · {slot} · {escape(booking.status)}"
+    callback = callback_text(booking, now, zone, language)
+    return f"{line} · {escape(callback)}" if callback else line
 
 
 def card_text(
@@ -103,6 +119,8 @@ def card_text(
             )
         ),
     ]
+    if view.vip or any(b.vip for b in bookings):
+        head.append(escape(catalog_text("promises.agent.vip", language)))
     if view.blocked:
         head.append(escape(agent_text("card.blocked", language)))
     if view.survey_score is not None:
@@ -112,7 +130,7 @@ def card_text(
         head.append(escape(agent_text("card.recreated", language)))
     if bookings:
         head.append(escape(agent_text("card.bookings", language)))
-        head.extend(booking_line(b, now, zone) for b in bookings)
+        head.extend(booking_line(b, now, zone, language) for b in bookings)
     body = [transcript_line(line, now, zone) for line in lines]
     text = "\n".join(head)
     if body:
@@ -161,7 +179,7 @@ def queue_text(
         line = agent_text(
             "queue.line",
             language,
-            icon=priority_icon(view.priority),
+            icon=priority_icon(view.priority) + ("⭐" if view.vip else ""),
             id=view.id,
             name=view.name,
             reason=reason_label(view.reason, language),

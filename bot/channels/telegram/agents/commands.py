@@ -19,11 +19,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.channels.telegram.agents.access import AgentAccess
 from bot.channels.telegram.agents.card import AgentButton, queue_text, stats_text
+from bot.channels.telegram.agents.tickets import TicketCommands
 from bot.channels.telegram.agents.topics import ForumTopics, thread_closed, thread_gone
 from bot.channels.telegram.render import escape
 from bot.handoff.delivery import Attachment
 from bot.handoff.service import Agent, OpResult
 from bot.handoff.texts import agent_text
+from bot.i18n import text as catalog_text
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -35,7 +37,7 @@ NOT_RELAYED = (
     ContentType.STICKER, ContentType.VOICE, ContentType.AUDIO, ContentType.VIDEO, ContentType.VIDEO_NOTE,
     ContentType.ANIMATION, ContentType.LOCATION, ContentType.CONTACT, ContentType.POLL, ContentType.VENUE,
 )
-COMMANDS = ("take", "release", "close", "bot", "note", "queue", "stats", "help")
+COMMANDS = ("take", "release", "close", "bot", "note", "queue", "stats", "ticket", "help")
 
 
 def agent_of(user: Any) -> Agent:
@@ -47,8 +49,9 @@ def agent_of(user: Any) -> Agent:
 class AgentCommands:
     """Handles what agents write and press in the agents' chat."""
 
-    def __init__(self, bot: Bot, topics: ForumTopics, access: AgentAccess) -> None:
+    def __init__(self, bot: Bot, topics: ForumTopics, access: AgentAccess, tickets: TicketCommands | None = None) -> None:
         self.bot = bot
+        self.tickets = tickets  # /ticket: repair tickets (None: a runtime without the repair lifecycle)
         self.topics = topics
         self.service = topics.service
         self.access = access
@@ -156,9 +159,13 @@ class AgentCommands:
         if name == "stats":
             await self.reply(message, stats_text(await self.service.stats(), self.language))
             return
+        if name == "ticket":
+            answer = await self.tickets.answer(rest, agent_of(message.from_user)) if self.tickets else None
+            await self.reply(message, answer or escape(catalog_text("repairs_staff.error.unavailable", self.language)))
+            return
         if name == "help" or name not in COMMANDS:
-            key = "help" if name == "help" else "reply.unknown_command"
-            await self.reply(message, escape(self.t(key, help=self.t("help"))))
+            usage = self.t("help") + ("\n" + catalog_text("repairs_staff.help", self.language) if self.tickets else "")
+            await self.reply(message, escape(usage if name == "help" else self.t("reply.unknown_command", help=usage)))
             return
         # "/note 5 bars of signal" in a topic is a note, not a note on escalation #5.
         escalation_id, rest = await self._target(topic, rest, numbered=not (name == "note" and topic is not None))

@@ -26,6 +26,7 @@ from bot.channels.telegram.agents.card import AgentButton
 from bot.channels.telegram.agents.commands import AgentCommands
 from bot.channels.telegram.agents.notices import DeskNotices
 from bot.channels.telegram.agents.pacer import GroupPacer
+from bot.channels.telegram.agents.tickets import TicketCommands
 from bot.channels.telegram.agents.topics import ForumTopics
 from bot.handoff.desk import DeskEvent, DeskRetry
 from bot.handoff.service import HandoffService
@@ -51,6 +52,7 @@ class TelegramDesk:
         access: AgentAccess,
         pacer: GroupPacer,
         language: Language,
+        tickets: TicketCommands | None = None,
     ) -> None:
         self.bot = bot
         self.chat_id = chat_id
@@ -60,7 +62,7 @@ class TelegramDesk:
         self.language = language
         self.topics = ForumTopics(bot, chat_id, service, pacer=pacer, language=language)
         self.notices = DeskNotices(bot, self.topics)
-        self.commands = AgentCommands(bot, self.topics, access)
+        self.commands = AgentCommands(bot, self.topics, access, tickets)
 
     async def check(self) -> bool:
         """At start-up: say clearly in the log when the agents' chat cannot work (not a forum, the bot

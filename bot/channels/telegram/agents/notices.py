@@ -18,8 +18,10 @@ from bot.channels.telegram.agents.topics import ForumTopics, thread_closed, thre
 from bot.channels.telegram.render import escape, split_text
 from bot.handoff import desk as events
 from bot.handoff.desk import DeskEvent, TranscriptLine
+from bot.handoff.staff import SUPERVISORS
 from bot.handoff.texts import agent_text, reason_label
 from bot.handoff.waits import agent_time, duration
+from bot.i18n import text
 from bot.storage.handoff import EscalationView
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ class DeskNotices:
             events.OVERDUE: self._overdue,
             events.UNDELIVERED: self._undelivered,
             events.SURVEY: self._survey,
+            events.NOTE: self._note,
         }.get(event.kind)
         if handler is None:
             log.warning("unknown desk event %s", event.kind)
@@ -179,3 +182,22 @@ class DeskNotices:
 
     async def _survey(self, event: DeskEvent) -> None:
         await self.topics.edit_card(event.escalation, event)
+
+    async def _note(self, event: DeskEvent) -> None:
+        """The system's note on an escalation it opened or added to (a promise missed: bot.handoff.staff),
+        in the escalation's topic; addressed to supervisors, it mentions SUPERVISOR_IDS so they are
+        notified wherever they are."""
+        view = event.escalation
+        post = f"📌 {escape(str(event.payload.get('text') or ''))}"
+        if event.payload.get("to") == SUPERVISORS:
+            post += self._mentions()
+        await self._in_topic(view, post)
+
+    def _mentions(self) -> str:
+        """"\nFor: supervisor, supervisor" linked to SUPERVISOR_IDS (nothing when none are set)."""
+        ids = [i for i in getattr(self.topics.service.settings, "supervisor_ids", None) or [] if isinstance(i, int)]
+        if not ids:
+            return ""
+        label = escape(text("promises.agent.supervisor", self.language))
+        links = ", ".join(f'<a href="tg://user?id={i}">{label}</a>' for i in ids)
+        return f"\n{escape(text('promises.agent.supervisors', self.language))} {links}"
