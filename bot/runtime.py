@@ -30,7 +30,7 @@ from bot.nlu.matcher import IntentMatcher
 from bot.observability.logs import ConversationIds, turn_context
 from bot.observability.metrics import Metrics
 from bot.repairs.context import RepairContext
-from bot.repairs.jobs import RepairServices, build_repairs
+from bot.repairs.services import RepairServices, build_repairs
 from bot.repairs.lifecycle import RepairLifecycle
 from bot.settings import Settings
 from bot.storage import Database, Store

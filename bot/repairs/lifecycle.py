@@ -4,7 +4,7 @@
 or cancels; `RepairDesk` when staff change the status) with the caller's session: the change, its
 timeline event and the jobs it sets off (the customer's notice, reminders, promises to check) commit
 together or not at all. Jobs are keyed (`bot.storage.jobs`), so running the same change twice schedules
-nothing twice. The jobs are carried out by bot/scheduler/ with the handlers of bot/repairs/jobs.py.
+nothing twice. The jobs are carried out by bot/scheduler/ with the handlers of bot/repairs/services.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bot.storage import repairs as events
 from bot.storage.booking import Booking, free_seat
 from bot.storage.repairs import TicketEvent
 
-# Job kinds (the handlers live in bot/repairs/jobs.py).
+# Job kinds (their handlers: notices.py, survey.py, promises.py, gathered in services.py).
 NOTICE = "ticket.notice"  # tell the customer about a timeline event (payload: event id)
 SURVEY = "ticket.survey"  # the 1-5 question after closing
 REMIND_APPOINTMENT = "remind.appointment"
@@ -37,6 +37,9 @@ CALLBACK_DUE = "promise.callback"  # the engineer's call-back deadline: escalate
 REPAIR_OVERDUE = "promise.repair_days"  # the repair passed the policy's days: to a supervisor
 CUSTOMER_FACING = (NOTICE, SURVEY, REMIND_APPOINTMENT, REMIND_UNCOLLECTED, REMIND_LOANER, REMIND_WARRANTY)
 ALL_KINDS = (*CUSTOMER_FACING, CALLBACK_DUE, REPAIR_OVERDUE)
+
+# What staff record besides a status change (`RepairLifecycle.mark`): the CLI, the API and /ticket offer these.
+MARKS = (events.CALLED, events.LOANER_OUT, events.LOANER_RETURNED, events.NOTE)
 
 CUSTOMER = "customer"  # the actor of what customers do in the chat
 SYSTEM = "system"
@@ -128,10 +131,10 @@ class RepairLifecycle:
                             note: str | None = None, tracking: str | None = None) -> TicketEvent:
         """Move a ticket to `status` (checked), tell the customer, and schedule what follows."""
         status = st.normalise(status)
-        if status not in st.STATUSES:
-            raise UnknownStatus(f"unknown status {status!r}; statuses: {', '.join(st.STATUSES)}")
+        allowed = ", ".join(st.next_statuses(booking.status)) or "none: the ticket is finished"
+        if status not in st.STATUSES:  # named with what this ticket may become, not every status there is
+            raise UnknownStatus(f"{booking.ticket}: unknown status {status!r}; from {booking.status} it may become: {allowed}")
         if not st.can_move(booking.status, status):
-            allowed = ", ".join(st.next_statuses(booking.status)) or "none: the ticket is finished"
             raise BadTransition(f"{booking.ticket} is {booking.status}: it cannot become {status} (next: {allowed})")
         tracking = (tracking or "").strip() or None
         if status == st.SHIPPED and not (tracking or booking.tracking_number):
@@ -150,7 +153,7 @@ class RepairLifecycle:
             booking.loaner_returned_at = now
             await jobs.cancel_pending(session, booking.id, (REMIND_LOANER,), now, "the loaner is back")
         elif kind != events.NOTE:
-            raise TicketChangeError(f"cannot record {kind!r}: one of called, loaner_out, loaner_returned, note")
+            raise TicketChangeError(f"cannot record {kind!r}: one of {', '.join(MARKS)}")
         return await events.record(session, booking, kind, actor, now=now, note=note)
 
     # -- what follows a status ---------------------------------------------------------------------

@@ -134,7 +134,7 @@ async def test_what_makes_no_sense_422(sqlite_api: Api) -> None:
 
     assert await refused({"status": "fixed"}) == {
         "error": "unknown_status",
-        "detail": f"unknown status 'fixed'; from booked {api.number} may become: {', '.join(st.next_statuses('booked'))}",
+        "detail": f"{api.number}: unknown status 'fixed'; from booked it may become: {', '.join(st.next_statuses('booked'))}",
     }
     assert (await refused({"status": "ready"}))["error"] == "bad_transition"  # booked -> ready skips the repair
     assert (await refused(data=b"{not json"))["error"] == "bad_json"

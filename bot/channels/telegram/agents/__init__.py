@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
     from bot.handoff.service import HandoffService
-    from bot.repairs.jobs import RepairServices
+    from bot.repairs.services import RepairServices
     from bot.settings import Settings
 
 __all__ = ["AgentAccess", "AgentButton", "GroupPacer", "TelegramDesk", "attach_agents", "create_router"]

@@ -22,6 +22,7 @@ from bot.i18n import CATALOG, text
 from bot.repairs import statuses as st
 from bot.repairs.desk import EventView, RepairDesk, TicketView, UnknownTicket
 from bot.repairs.lifecycle import (
+    MARKS,
     BadTransition,
     MissingTracking,
     TicketChangeError,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MARKS = ("called", "loaner_out", "loaner_returned", "note")
 LAST_EVENTS = 6
 MAX_NOTE = 2000
 
