@@ -36,6 +36,7 @@ from bot.repairs.lifecycle import (
 from bot.settings import Settings
 
 EXIT_REFUSED = 1
+LIST_LIMIT = 200  # `RepairDesk.list` returns at most this many (bot/storage/repairs.py `tickets`)
 MARK_KINDS = {kind.replace("_", "-"): kind for kind in MARKS}  # typed with dashes, like the other options
 
 
@@ -185,7 +186,10 @@ def cmd_ticket_list(args: argparse.Namespace) -> int:
             for v in views
         ]
         print("\n".join(line.rstrip() for line in _table(rows)))
-        print(f"{len(views)} ticket{'s' if len(views) != 1 else ''}" + ("  (* VIP)" if any(v.vip for v in views) else ""))
+        shown = f"{len(views)} ticket{'s' if len(views) != 1 else ''}"
+        if len(views) >= LIST_LIMIT:  # say so rather than cut silently
+            shown = f"the first {LIST_LIMIT} tickets: narrow with --status or --centre"
+        print(shown + ("  (* VIP)" if any(v.vip for v in views) else ""))
         return 0
 
     return asyncio.run(_with_desk(settings, listing))

@@ -24,6 +24,8 @@ from bot.storage.repairs import TicketEvent
 
 
 class UnknownTicket(TicketChangeError):
+    """No ticket has that number (the API's 404)."""
+
     code = "unknown_ticket"
 
 

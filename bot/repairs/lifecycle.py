@@ -52,14 +52,20 @@ class TicketChangeError(Exception):
 
 
 class UnknownStatus(TicketChangeError):
+    """Not one of the statuses (a typo): the message names what this ticket may become."""
+
     code = "unknown_status"
 
 
 class BadTransition(TicketChangeError):
+    """A status that makes no sense from the current one (closed → repairing)."""
+
     code = "bad_transition"
 
 
 class MissingTracking(TicketChangeError):
+    """Shipped back without the courier's tracking number: the customer could not follow the parcel."""
+
     code = "missing_tracking"
 
 

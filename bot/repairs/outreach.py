@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from bot.clock import as_utc
@@ -79,8 +80,11 @@ async def deliver(context: RepairContext, job: ClaimedJob, booking: Booking, rep
         if job.attempts >= NO_CHANNEL_GIVE_UP:
             return Fail(f"no {booking.channel} channel has run for two days")
         return Defer(now + NO_CHANNEL_RETRY, f"no {booking.channel} channel running in this process", count=True)
+    # Every line says which ticket it is about, as data: a template-only SMS gateway sends it as the
+    # ticket's status template (bot/channels/sms/templates.py), never by reading the text back.
+    about = [replace(reply, values={**reply.values, "ticket": booking.ticket}) for reply in replies]
     try:
-        await deliverer.send_replies(booking.customer_id, list(replies), source=job_source(job))
+        await deliverer.send_replies(booking.customer_id, about, source=job_source(job))
     except CustomerUnreachable as exc:
         log.info("ticket %s: %s not sent, the customer cannot be reached: %s", booking.ticket, kind, exc)
         return Fail(f"unreachable: {exc}")

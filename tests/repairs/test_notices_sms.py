@@ -204,3 +204,23 @@ async def test_a_long_keyed_sms_is_queued_once_and_its_more_pages_survive_a_seco
     assert await sms.store.queued_source("job:991") == (await sms.outbox(CUSTOMER))[0].id
     rest = await sms.chat("MORE")  # the pages of the last message sent, not of the one re-queued
     assert rest.startswith("Other ") and "Line" not in rest
+
+
+async def test_a_template_only_gateway_sends_a_notice_as_the_tickets_status_template(sms_sqlite: SmsHarness) -> None:
+    """Mainland gateways send only approved templates: a notice goes as booking.status [ticket, status, when],
+    from the data the notice carries, never read back out of its text."""
+    from bot.channels.sms.outbox import Outbox
+    from tests.sms.test_sms_outbox import TemplateGateway
+
+    runtime = sms_sqlite.runtime
+    booking = await book(runtime, channel="sms", customer_id=CUSTOMER, language="en")
+    sms_sqlite.clock.now = local(25, 11)
+    await runtime.repairs.desk.set_status(booking.ticket, "received", "cli")
+    await runtime.repairs.runner.run_due()
+    gateway = TemplateGateway()
+    outbox = Outbox(sms_sqlite.store, gateway, clock=sms_sqlite.clock)
+    while await outbox.run_once():
+        pass
+    [sent] = [m for m in gateway.sent if m.to == CUSTOMER]
+    assert sent.template is not None and sent.template.id == "booking.status"
+    assert sent.template.params["ticket"] == booking.ticket and sent.template.params["status"] == "received"

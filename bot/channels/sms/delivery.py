@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.channels.sms.render import render_replies
+from bot.channels.sms.templates import booking_template
 from bot.engine.types import Reply
 from bot.handoff.delivery import AgentMessage, CustomerUnreachable, DeliveryFailed
 from bot.settings import LANGUAGES
@@ -46,8 +47,11 @@ class SmsDelivery:
             return
         language = replies[0].language if replies[0].language in LANGUAGES else await self.sms.language_of(customer_id)
         kind = "notice" if source is not None else "handoff"
+        # A line about a repair ticket (a notice, a reminder) can go through a template-only gateway as
+        # the ticket's status template; anything else is free text.
+        template = await booking_template(self.sms.runtime, customer_id, tuple(replies))
         try:  # rendered as a turn: its options stay on the first page, like the engine's own replies
-            await self.sms.send_rendered(customer_id, rendered, kind, language, source=source)
+            await self.sms.send_rendered(customer_id, rendered, kind, language, source=source, template=template)
         except Exception as exc:  # noqa: BLE001 - the outbox table did not take it: the service retries
             raise DeliveryFailed(f"could not queue the SMS: {exc}") from exc
 
