@@ -25,7 +25,7 @@ from bot.i18n import text
 from bot.repairs.statuses import CLOSED
 from bot.settings import Language
 from bot.storage import repairs
-from bot.storage.booking import Booking
+from bot.storage.booking import Booking, booking_by_id
 from bot.storage.database import session_clock
 from bot.storage.store import Turn
 
@@ -103,7 +103,7 @@ async def _rated(turn: Turn, booking_id: object) -> Booking | None:
     """The customer's own closed ticket by id (ids come from buttons and state: anything is checked)."""
     if not isinstance(booking_id, int) or isinstance(booking_id, bool):
         return None
-    booking = await turn.session.get(Booking, booking_id)
+    booking = await booking_by_id(turn.session, booking_id)
     conversation = turn.conversation
     if booking is None or booking.channel != conversation.channel or booking.customer_id != conversation.customer_id:
         return None

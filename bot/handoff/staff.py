@@ -12,18 +12,17 @@ once.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
 from bot.handoff import desk as events
 from bot.handoff.core import HandoffCore
 from bot.safetext import storable
+from bot.storage import conversations
 from bot.storage import handoff as repo
 from bot.storage import messages as messages_repo
-from bot.storage.database import is_postgresql
 from bot.storage.handoff import WAITING, EscalationNote
-from bot.storage.models import Conversation, Escalation
+from bot.storage.models import Escalation
 
 SYSTEM = "system"  # who wrote a note the system added
 SUPERVISORS = "supervisors"  # a note addressed to supervisors (SUPERVISOR_IDS are mentioned)
@@ -49,10 +48,7 @@ class StaffEscalations:
         escalation's id, None when the conversation does not exist. Committed by the caller, who wakes
         the desk afterwards (`HandoffCore.notify`)."""
         core = self.core
-        query = select(Conversation).where(Conversation.id == conversation_id)
-        if is_postgresql(session):
-            query = query.with_for_update()  # the order a customer's turn locks in: no deadlock with it
-        conversation = await session.scalar(query)
+        conversation = await conversations.locked(session, conversation_id)
         if conversation is None:
             return None
         now = core.now()

@@ -28,7 +28,7 @@ from bot.scheduler import Done, Handler, Outcome, Skip
 from bot.settings import Language
 from bot.storage import conversations
 from bot.storage import repairs as events
-from bot.storage.booking import Booking
+from bot.storage.booking import Booking, booking_by_id
 from bot.storage.jobs import ClaimedJob
 from bot.storage.models import Conversation
 from bot.storage.repairs import TicketEvent
@@ -164,7 +164,7 @@ class CustomerNotices:
         """The timeline's line for a reminder sent; once per job even if the job ran twice (a crash
         after sending: the outbox sent nothing new, and no second line is written either)."""
         async with self.context.database.sessions() as session, session.begin():
-            row = await session.get(Booking, booking.id)
+            row = await booking_by_id(session, booking.id)
             if row is None:
                 return
             if any(e.kind == events.REMINDED and e.data.get("job") == job.id for e in await events.events(session, row.id)):
@@ -174,7 +174,7 @@ class CustomerNotices:
 
     async def _load(self, job: ClaimedJob, *, event_id: object = None) -> Ticket | None:
         async with self.context.database.sessions() as session:
-            booking = await session.get(Booking, job.booking_id) if job.booking_id is not None else None
+            booking = await booking_by_id(session, job.booking_id)
             if booking is None:
                 return None
             conversation = None

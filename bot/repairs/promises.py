@@ -40,7 +40,7 @@ from bot.scheduler import Defer, Handler, Outcome, Skip
 from bot.settings import Language
 from bot.storage import conversations
 from bot.storage import repairs as events
-from bot.storage.booking import Booking
+from bot.storage.booking import Booking, booking_by_id
 from bot.storage.jobs import ClaimedJob
 
 log = logging.getLogger(__name__)
@@ -140,9 +140,7 @@ class Promises:
     # -- shared --------------------------------------------------------------------------------
 
     async def _booking(self, session: AsyncSession, job: ClaimedJob) -> Booking | None:
-        if job.booking_id is None:
-            return None
-        return await session.get(Booking, job.booking_id, populate_existing=True)
+        return await booking_by_id(session, job.booking_id, fresh=True)
 
     async def _escalate(self, session: AsyncSession, booking: Booking, reason: str, priority: int, note: str,
                         *, to: str | None) -> int | None:

@@ -29,7 +29,7 @@ from bot.repairs.outreach import customer_language, deliver
 from bot.repairs.statuses import CLOSED
 from bot.scheduler import Defer, Done, Handler, Outcome, Skip
 from bot.storage import conversations
-from bot.storage.booking import Booking
+from bot.storage.booking import Booking, booking_by_id
 from bot.storage.handoff import active_escalation
 from bot.storage.jobs import ClaimedJob
 from bot.storage.models import Conversation
@@ -52,7 +52,7 @@ async def ask(context: RepairContext, job: ClaimedJob) -> Outcome:
     """Ask the ticket's customer for a score; remember in their conversation that it was asked."""
     now = as_utc(context.clock())
     async with context.database.sessions() as session:
-        booking = await session.get(Booking, job.booking_id) if job.booking_id is not None else None
+        booking = await booking_by_id(session, job.booking_id)
         if booking is None:
             return Skip("the ticket is gone")
         if booking.survey_score is not None:

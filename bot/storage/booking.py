@@ -275,6 +275,19 @@ async def move_booking(session: AsyncSession, booking: Booking, start: dt.dateti
         raise
 
 
+async def booking_by_id(session: AsyncSession, booking_id: int | None, *, fresh: bool = False) -> Booking | None:
+    """A booking by its row id (jobs and buttons carry it); `fresh`: read again even if this session has it."""
+    if booking_id is None:
+        return None
+    return await session.get(Booking, booking_id, populate_existing=fresh)
+
+
+async def lock_booking(session: AsyncSession, booking: Booking) -> None:
+    """Read the booking again under a row lock (PostgreSQL; SQLite's writers are serialised anyway), so a
+    change decided on it is not made over another transaction's newer one."""
+    await session.refresh(booking, with_for_update=True)
+
+
 async def free_seat(session: AsyncSession, booking: Booking) -> None:
     """Give the booking's seat in its slot back (the ticket is finished: cancelled, no-show, closed)."""
     await session.execute(delete(SlotSeat).where(SlotSeat.booking_id == booking.id))

@@ -141,6 +141,15 @@ async def get(session: AsyncSession, conversation_id: int) -> Conversation | Non
     return await session.get(Conversation, conversation_id)
 
 
+async def locked(session: AsyncSession, conversation_id: int) -> Conversation | None:
+    """A conversation by id, its row locked until the transaction ends (PostgreSQL), in the order a
+    customer's turn locks it: work outside a turn (the staff's escalations) never deadlocks with one."""
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if is_postgresql(session):
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
 async def set_blocked(session: AsyncSession, channel: str, customer_id: str, blocked: bool) -> None:
     """Remember that a customer blocked the bot (or unblocked it)."""
     await session.execute(

@@ -20,7 +20,12 @@ from bot.engine.booking.day_time import day_options, no_slot, slot_options
 from bot.engine.booking.form import option
 from bot.engine.booking.manage_draft import MANAGE_DEPENDENTS, ManageTurn
 from bot.engine.booking.messages import MESSAGES, say
-from bot.engine.booking.schedule import SeatRule, Slot, available_slots, booking_seat_rule
+from bot.engine.booking.schedule import (
+    SeatRule,
+    Slot,
+    available_slots,
+    booking_seat_rule,
+)
 from bot.engine.booking.ticket_status import progress, status_since, status_word
 from bot.engine.forms.field import ASK_AGAIN, HANDLED, Question, Read, Refusal, Signal
 from bot.engine.types import Action, ActionKind, Option, ReplyKind
@@ -35,6 +40,7 @@ from bot.storage.booking import (
     as_utc,
     cancel_booking,
     customer_bookings,
+    lock_booking,
     move_booking,
 )
 
@@ -95,7 +101,7 @@ def status_text(status: str, language: Any) -> str:
 async def _lock(s: ManageTurn, booking: Booking) -> None:
     """Read the booking again under a row lock before the customer changes it: staff may have moved the
     ticket on (received at the counter) since this turn read it, and must not be overwritten."""
-    await s.turn.session.refresh(booking, with_for_update=True)
+    await lock_booking(s.turn.session, booking)
 
 
 def changeable(s: ManageTurn, booking: Booking) -> bool:
