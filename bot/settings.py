@@ -102,6 +102,21 @@ class Settings(BaseSettings):
     # the HTTP app whenever it is set, beside long polling too.
     staff_api_token: str | None = None
 
+    # Web chat (bot/channels/web): the sites that may embed the widget, as
+    # WEBCHAT_SITES="demo=http://127.0.0.1:8080 http://localhost:8080;shop=https://shop.example.com"
+    # (site key = allowed origins). Identity of the vendor's logged-in users: HMAC-SHA256(secret, user id),
+    # refused when WEBCHAT_REQUIRE_IDENTITY is on and the hash is missing or wrong.
+    webchat_sites: str = "demo=http://127.0.0.1:8080 http://localhost:8080"
+    webchat_identity_secret: str | None = None
+    webchat_require_identity: bool = False
+    webchat_messages_per_minute: int = Field(default=20, ge=1)
+    webchat_max_upload_bytes: int = Field(default=5_000_000, ge=10_000)
+    # The agents' web console (bot/web): sessions last this long without use; logins are throttled.
+    console_session_hours: int = Field(default=12, ge=1)
+    console_login_attempts_per_15min: int = Field(default=5, ge=1)
+    # Where uploaded photos are kept (web chat); relative paths are under the working directory.
+    uploads_dir: str = "data/uploads"
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -124,6 +139,7 @@ class Settings(BaseSettings):
         "model_cache_dir",
         "redis_url",
         "staff_api_token",
+        "webchat_identity_secret",
         mode="before",
     )
     @classmethod

@@ -37,6 +37,11 @@ TOPIC_NAMES: tuple[str, ...] = (
     "repairs_notices",
     "repairs_customer",
     "repairs_staff",
+    "webchat",
+    "staff",
+    "console_web",
+    "dashboard",
+    "learning",
 )
 
 TOPICS: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.{name}") for name in TOPIC_NAMES)

@@ -1,0 +1,1 @@
+"""Numbers for supervisors: one outcome per conversation, deflection, CSAT, response times, service levels."""

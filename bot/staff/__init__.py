@@ -1,0 +1,1 @@
+"""Staff accounts: console users and their roles, passwords, sessions, invitations and the audit log."""
