@@ -183,26 +183,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the channels (and the staff API) that are configured; without any, fall back to the console chat."""
-    from bot.channels.sms import sms_configured
-
-    settings = _settings(args)
-    if settings.bot_token or sms_configured(settings) or settings.staff_api_token:
-        return asyncio.run(_serve(settings))
-    notice = (
-        "No BOT_TOKEN set: starting the console chat. To connect Telegram, create a bot with @BotFather "
-        "and run `BOT_TOKEN=123:abc make run` (see README)."
-    )
-    return asyncio.run(_chat(settings, "local", notice))
+    """Run the web chat and the agents' console, plus the channels (and the staff API) that are configured."""
+    return asyncio.run(_serve(_settings(args)))
 
 
 async def _serve(settings: Settings) -> int:
-    """Telegram (polling or webhook) and/or SMS; one aiohttp app on HOST:PORT serves /healthz, every webhook
-    and the staff API (whenever there is one of them to serve, beside long polling too)."""
+    """One aiohttp app on HOST:PORT serves /healthz, the web chat, the staff web, every webhook and the
+    staff API (beside Telegram's long polling too); Telegram (polling or webhook) when BOT_TOKEN is set."""
     from bot.app import run_http
-    from bot.channels.sms import build_sms, sms_configured, sms_routes
     from bot.channels.telegram import run_telegram
     from bot.handoff.outbox import HandoffTasks
+    from bot.http_routes import announce_urls, served_routes
     from bot.instances import InstanceRefused, InstanceRegistry
 
     runtime = await _runtime(settings)
@@ -217,11 +208,8 @@ async def _serve(settings: Settings) -> int:
     _announce_features(runtime)
     runtime.repairs.runner.start()  # the repair lifecycle's jobs: notices, reminders, promises
     try:
-        channels = [sms_routes(build_sms(runtime))] if sms_configured(settings) else []
-        if settings.staff_api_token:  # the service centre's system changes tickets (bot/api/tickets.py)
-            from bot.api import ticket_routes
-
-            channels.append(ticket_routes(runtime.repairs.desk, settings.staff_api_token))
+        channels = served_routes(runtime)
+        print(announce_urls(settings), file=sys.stderr, flush=True)
         if settings.bot_token:
             await run_telegram(runtime, channels=channels)  # also runs the hand-off background tasks
         else:
@@ -284,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="print one JSON object (structure: bot/nlu/doctor.py)")
     doctor.add_argument("--all", action="store_true", help="list every finding (default: at most ~20 lines a section)")
     doctor.set_defaults(func=cmd_kb_doctor)
+    from bot.cli_learning import add_learning_commands
+
+    add_learning_commands(kb_sub)  # kb suggestions / versions / rollback / export-learned (bot/cli_learning.py)
 
     evaluation = add("eval", cmd_eval, "Measure matching accuracy on a cases file (JSON lines).")
     evaluation.add_argument("--cases", required=True, metavar="FILE")
@@ -298,9 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--db", metavar="URL")
     upgrade.set_defaults(func=cmd_db_upgrade)
     # Imported when the parser is built: the ticket commands are their own module (bot/cli_tickets.py).
+    from bot.cli_agents import add_agent_commands
     from bot.cli_tickets import add_ticket_commands
 
     add_ticket_commands(sub)
+    add_agent_commands(sub)  # supportbot agents add / invite / list / disable (bot/cli_agents.py)
     return parser
 
 

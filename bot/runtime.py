@@ -25,6 +25,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.knowledge.catalog import Catalog, load_catalog
 from bot.knowledge.hours import OfficeHours, load_hours
 from bot.knowledge.policies import load_policies
+from bot.learning.live import apply_active
 from bot.nlu.cache import cache_dir_for, load_or_train
 from bot.nlu.matcher import IntentMatcher
 from bot.observability.logs import ConversationIds, turn_context
@@ -164,10 +165,13 @@ async def build_runtime(
         RepairContext(database, lifecycle, handoff, catalog, clock),
         wake=shared.wakeup("jobs"),  # a job scheduled now by any instance (or the CLI's) wakes every runner
     )
-    return Runtime(
+    runtime = Runtime(
         settings, knowledge, matcher, database, store, engine, handoff, repairs, clock,
         shared=shared, _turns=shared.locks(CustomerLocks(), "turn"),
     )
+    # The knowledge-base version supervisors published (learned examples and intents): bot/learning/live.py.
+    await apply_active(runtime)
+    return runtime
 
 
 def _warn_about_knowledge(knowledge: KnowledgeBase, catalog: Catalog | None, hours: OfficeHours, clock: Clock) -> None:

@@ -33,12 +33,12 @@ def run(*args: str, env: dict[str, str] | None = None, stdin: bytes = b"") -> su
     ("command", "env"),
     [
         (["chat"], {}),
-        (["serve"], {}),  # no channel configured: serve opens the console chat
+        (["serve"], {}),  # no channel configured: serve still runs the web chat and the console
         (["serve"], {"SMS_WEBHOOK_SECRET": "a-json-webhook-secret"}),  # serve with its web application
         (["queue"], {}),
         (["db", "upgrade"], {}),
     ],
-    ids=["chat", "serve-console", "serve-webhooks", "queue", "db-upgrade"],
+    ids=["chat", "serve-web", "serve-webhooks", "queue", "db-upgrade"],
 )
 def test_unreachable_database_is_one_line_and_exit_1(command: list[str], env: dict[str, str]) -> None:
     result = run(*command, env={"DATABASE_URL": UNREACHABLE, **env}, stdin="你好\n".encode())

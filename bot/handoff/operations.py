@@ -45,12 +45,12 @@ class OpResult:
     """What came of an agent operation; `code` says what to tell the agent."""
 
     code: str  # taken | taken_over | already_yours | released | not_assigned | closed | given_back | noted |
-    # delivered | held | pending | duplicate | inactive | not_found
+    # delivered | held | pending | duplicate | inactive | not_found | not_waiting
     escalation: EscalationView | None = None
 
     @property
     def ok(self) -> bool:
-        return self.code not in ("inactive", "not_found", "not_assigned", "duplicate")
+        return self.code not in ("inactive", "not_found", "not_assigned", "duplicate", "not_waiting")
 
 
 @dataclass(frozen=True)
@@ -119,12 +119,15 @@ class AgentOperations:
         self.core.notify()
         return OpResult(code, result.escalation) if deliveries.agent is not None else result
 
-    async def take(self, escalation_id: int, agent: Agent) -> OpResult:
-        """An agent takes the conversation (or takes it over from a colleague)."""
+    async def take(self, escalation_id: int, agent: Agent, *, only_waiting: bool = False) -> OpResult:
+        """An agent takes the conversation (or takes it over from a colleague); `only_waiting`: only if
+        nobody has it (the console's "take next", decided under the lock so two agents never share one)."""
 
         async def work(session: AsyncSession, escalation: Escalation, conversation: Conversation, deliveries: PendingDeliveries) -> OpResult:
             if escalation.status == ASSIGNED and escalation.agent_id == agent.id:
                 return OpResult("already_yours", repo.view(escalation, conversation))
+            if only_waiting and escalation.status != WAITING:
+                return OpResult("not_waiting", repo.view(escalation, conversation))
             code = self._assign(session, escalation, conversation, agent, deliveries)
             return OpResult(code, repo.view(escalation, conversation))
 

@@ -144,9 +144,10 @@ class HandoffService(HandoffCore):
         async with self.transaction() as session:
             return await vip.mark_one(session, self.policies, found)
 
-    async def take(self, escalation_id: int, agent: Agent) -> OpResult:
-        """An agent takes the conversation (or takes it over from a colleague)."""
-        return await self._operations.take(escalation_id, agent)
+    async def take(self, escalation_id: int, agent: Agent, *, only_waiting: bool = False) -> OpResult:
+        """An agent takes the conversation (or takes it over from a colleague); `only_waiting`: only
+        one nobody has ("not_waiting" otherwise)."""
+        return await self._operations.take(escalation_id, agent, only_waiting=only_waiting)
 
     async def release(self, escalation_id: int, agent: Agent) -> OpResult:
         """The agent gives the conversation back to the queue for a colleague."""

@@ -27,6 +27,9 @@ import bot.storage.handoff
 import bot.storage.jobs
 import bot.storage.repairs
 import bot.storage.sms
+import bot.storage.staff
+import bot.storage.suggestions
 import bot.storage.telegram
 import bot.storage.telegram_outbox
 import bot.storage.telegram_queue  # noqa: F401
+import bot.storage.web  # noqa: F401

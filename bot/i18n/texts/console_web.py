@@ -1,4 +1,8 @@
-"""Lines of the console_web topic (namespace "agentconsole."), in the three languages."""
+"""Lines of the agents' web console (namespace "agentconsole."): the queue, a conversation, the
+composers, canned answers and what each action tells the agent, in the three languages.
+
+Reasons for a hand-off reuse "agent.reason.*" (bot/i18n/texts/handoff.py), as the Telegram desk does.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +10,146 @@ from bot.i18n.entries import Table
 
 NAMESPACE = "agentconsole"
 
-TEXTS: Table = {}
+TEXTS: Table = {
+    # -- the queue ------------------------------------------------------------------------------------
+    "queue_title": {"zh-Hans": "会话队列", "zh-Hant": "對話佇列", "en": "Queue"},
+    "view.mine": {"zh-Hans": "我的", "zh-Hant": "我的", "en": "Mine"},
+    "view.unassigned": {"zh-Hans": "待分配", "zh-Hant": "待分配", "en": "Unassigned"},
+    "view.all": {"zh-Hans": "全部", "zh-Hant": "全部", "en": "All"},
+    "view.breached": {"zh-Hans": "已超时", "zh-Hant": "已逾時", "en": "Breached"},
+    "take_next": {"zh-Hans": "接下一个", "zh-Hant": "接下一個", "en": "Take next"},
+    "capacity": {
+        "zh-Hans": "我的进行中会话：{assigned} / {limit}",
+        "zh-Hant": "我的進行中對話：{assigned} / {limit}",
+        "en": "My open conversations: {assigned} / {limit}",
+    },
+    "col.priority": {"zh-Hans": "优先级", "zh-Hant": "優先級", "en": "Priority"},
+    "col.due": {"zh-Hans": "SLA", "zh-Hant": "SLA", "en": "SLA"},
+    "col.channel": {"zh-Hans": "渠道", "zh-Hant": "管道", "en": "Channel"},
+    "col.language": {"zh-Hans": "语言", "zh-Hant": "語言", "en": "Language"},
+    "col.reason": {"zh-Hans": "原因", "zh-Hant": "原因", "en": "Reason"},
+    "col.customer": {"zh-Hans": "客户", "zh-Hant": "客戶", "en": "Customer"},
+    "col.waiting": {"zh-Hans": "已等待", "zh-Hant": "已等待", "en": "Waiting"},
+    "col.agent": {"zh-Hans": "客服", "zh-Hant": "客服", "en": "Agent"},
+    "col.last": {"zh-Hans": "客户最后一句", "zh-Hant": "客戶最後一句", "en": "Customer's last words"},
+    "due_in": {"zh-Hans": "剩 {minutes} 分钟", "zh-Hant": "剩 {minutes} 分鐘", "en": "due in {minutes} min"},
+    "overdue": {"zh-Hans": "超时 {minutes} 分钟", "zh-Hant": "逾時 {minutes} 分鐘", "en": "overdue {minutes} min"},
+    "no_due": {"zh-Hans": "无", "zh-Hant": "無", "en": "none"},
+    "minutes": {"zh-Hans": "{minutes} 分钟", "zh-Hant": "{minutes} 分鐘", "en": "{minutes} min"},
+    "nobody": {"zh-Hans": "未分配", "zh-Hant": "未分配", "en": "unassigned"},
+    "vip": {"zh-Hans": "VIP", "zh-Hant": "VIP", "en": "VIP"},
+    "breached": {"zh-Hans": "已超时", "zh-Hant": "已逾時", "en": "SLA breached"},
+    "empty": {"zh-Hans": "这里没有会话。", "zh-Hant": "這裡沒有對話。", "en": "Nothing here."},
+    "open": {"zh-Hans": "打开", "zh-Hant": "打開", "en": "Open"},
+    "live_changed": {
+        "zh-Hans": "队列有变化，正在刷新…",
+        "zh-Hant": "佇列有變化，正在重新整理…",
+        "en": "The queue changed, refreshing…",
+    },
+    "channel.telegram": {"zh-Hans": "Telegram", "zh-Hant": "Telegram", "en": "Telegram"},
+    "channel.sms": {"zh-Hans": "短信", "zh-Hant": "簡訊", "en": "SMS"},
+    "channel.web": {"zh-Hans": "网页聊天", "zh-Hant": "網頁聊天", "en": "Web chat"},
+    "channel.console": {"zh-Hans": "终端", "zh-Hant": "終端", "en": "Terminal"},
+    # -- a conversation -------------------------------------------------------------------------------
+    "conversation_title": {"zh-Hans": "与 {name} 的会话", "zh-Hant": "與 {name} 的對話", "en": "Conversation with {name}"},
+    "back_to_queue": {"zh-Hans": "返回队列", "zh-Hant": "返回佇列", "en": "Back to the queue"},
+    "status.waiting": {"zh-Hans": "等待中", "zh-Hant": "等待中", "en": "Waiting"},
+    "status.assigned": {"zh-Hans": "处理中", "zh-Hant": "處理中", "en": "Assigned"},
+    "status.resolved": {"zh-Hans": "已结束", "zh-Hant": "已結束", "en": "Resolved"},
+    "status.abandoned": {"zh-Hans": "客户已离开", "zh-Hant": "客戶已離開", "en": "Abandoned"},
+    "assigned_to": {"zh-Hans": "负责客服：{agent}", "zh-Hant": "負責客服：{agent}", "en": "Assigned to {agent}"},
+    "transcript": {"zh-Hans": "对话记录", "zh-Hant": "對話紀錄", "en": "Transcript"},
+    "sender.customer": {"zh-Hans": "客户", "zh-Hant": "客戶", "en": "Customer"},
+    "sender.bot": {"zh-Hans": "机器人", "zh-Hant": "機器人", "en": "Bot"},
+    "sender.agent": {"zh-Hans": "客服", "zh-Hant": "客服", "en": "Agent"},
+    "sender.system": {"zh-Hans": "系统", "zh-Hant": "系統", "en": "System"},
+    "photo": {"zh-Hans": "[图片]", "zh-Hant": "[圖片]", "en": "[photo]"},
+    "button_press": {"zh-Hans": "（点了一个按钮）", "zh-Hant": "（點了一個按鈕）", "en": "(pressed a button)"},
+    "attachment": {"zh-Hans": "[附件]", "zh-Hant": "[附件]", "en": "[attachment]"},
+    "tickets": {"zh-Hans": "维修单", "zh-Hant": "維修單", "en": "Repair tickets"},
+    "no_tickets": {"zh-Hans": "没有维修单。", "zh-Hant": "沒有維修單。", "en": "No repair tickets."},
+    "history": {"zh-Hans": "其他渠道的会话", "zh-Hant": "其他管道的對話", "en": "Other conversations of this person"},
+    "no_history": {"zh-Hans": "没有其他会话。", "zh-Hant": "沒有其他對話。", "en": "No other conversations."},
+    "notes": {"zh-Hans": "内部备注", "zh-Hant": "內部備註", "en": "Internal notes"},
+    "no_notes": {"zh-Hans": "还没有备注。", "zh-Hant": "還沒有備註。", "en": "No notes yet."},
+    "reply_label": {"zh-Hans": "回复客户", "zh-Hant": "回覆客戶", "en": "Reply to the customer"},
+    "reply_send": {"zh-Hans": "发送给客户", "zh-Hant": "傳送給客戶", "en": "Send to the customer"},
+    "note_label": {
+        "zh-Hans": "内部备注 —— 绝不会发送给客户",
+        "zh-Hant": "內部備註 —— 絕不會傳送給客戶",
+        "en": "Internal note — never sent to the customer",
+    },
+    "note_send": {"zh-Hans": "保存备注", "zh-Hant": "儲存備註", "en": "Save note"},
+    "sms_segments": {
+        "zh-Hans": "短信：{segments} 条（{encoding}，{units} 个单位）",
+        "zh-Hant": "簡訊：{segments} 則（{encoding}，{units} 個單位）",
+        "en": "SMS: {segments} part(s) ({encoding}, {units} units)",
+    },
+    "take": {"zh-Hans": "接手", "zh-Hant": "接手", "en": "Take"},
+    "release": {"zh-Hans": "退回队列", "zh-Hant": "退回佇列", "en": "Release"},
+    "transfer": {"zh-Hans": "转给", "zh-Hant": "轉給", "en": "Transfer to"},
+    "close": {"zh-Hans": "结束会话", "zh-Hant": "結束對話", "en": "Close"},
+    "to_bot": {"zh-Hans": "交回机器人", "zh-Hant": "交回機器人", "en": "Back to the bot"},
+    "read_only": {
+        "zh-Hans": "此会话由 {agent} 负责，您只能查看。",
+        "zh-Hant": "此對話由 {agent} 負責，您只能檢視。",
+        "en": "{agent} has this conversation: you can read it only.",
+    },
+    "forbidden": {
+        "zh-Hans": "这个会话不归您处理：只有负责的客服或主管可以操作。",
+        "zh-Hant": "這個對話不歸您處理：只有負責的客服或主管可以操作。",
+        "en": "This conversation is not yours: only its agent or a supervisor may do that.",
+    },
+    # -- canned answers -------------------------------------------------------------------------------
+    "canned_title": {"zh-Hans": "常用回复（知识库）", "zh-Hant": "常用回覆（知識庫）", "en": "Canned answers (knowledge base)"},
+    "canned_search": {"zh-Hans": "搜索", "zh-Hant": "搜尋", "en": "Search"},
+    "canned_use": {"zh-Hans": "放入回复框", "zh-Hant": "放入回覆框", "en": "Put in the reply"},
+    "canned_none": {"zh-Hans": "没有找到答案。", "zh-Hant": "沒有找到答案。", "en": "No answer found."},
+    "canned_review": {
+        "zh-Hans": "请检查后再发送。",
+        "zh-Hant": "請檢查後再傳送。",
+        "en": "Check it before you send it.",
+    },
+    "canned_greeting": {"zh-Hans": "{customer_name}，您好！", "zh-Hant": "{customer_name}，您好！", "en": "Hello {customer_name},"},
+    "canned_signature": {"zh-Hans": "—— {brand} 客服 {agent_name}", "zh-Hant": "—— {brand} 客服 {agent_name}", "en": "— {agent_name}, {brand}"},
+    "canned_ticket": {"zh-Hans": "（维修单号 {ticket}）", "zh-Hant": "（維修單號 {ticket}）", "en": "(ticket {ticket})"},
+    # -- what an action did ---------------------------------------------------------------------------
+    "flash.taken": {"zh-Hans": "您已接手此会话。", "zh-Hant": "您已接手此對話。", "en": "You took the conversation."},
+    "flash.taken_over": {"zh-Hans": "您已从同事手中接过此会话。", "zh-Hant": "您已從同事手中接過此對話。", "en": "You took the conversation over from a colleague."},
+    "flash.already_yours": {"zh-Hans": "此会话已经是您的。", "zh-Hant": "此對話已經是您的。", "en": "The conversation is already yours."},
+    "flash.released": {"zh-Hans": "会话已退回队列。", "zh-Hant": "對話已退回佇列。", "en": "The conversation is back in the queue."},
+    "flash.not_assigned": {"zh-Hans": "此会话未分配给任何人。", "zh-Hant": "此對話未分配給任何人。", "en": "Nobody has this conversation."},
+    "flash.closed": {"zh-Hans": "会话已结束，客户将收到满意度调查。", "zh-Hant": "對話已結束，客戶將收到滿意度調查。", "en": "Closed; the customer gets the survey."},
+    "flash.given_back": {"zh-Hans": "已交回机器人。", "zh-Hant": "已交回機器人。", "en": "The bot answers again."},
+    "flash.noted": {"zh-Hans": "备注已保存（客户看不到）。", "zh-Hant": "備註已儲存（客戶看不到）。", "en": "Note saved (the customer cannot see it)."},
+    "flash.delivered": {"zh-Hans": "已发送给客户。", "zh-Hant": "已傳送給客戶。", "en": "Sent to the customer."},
+    "flash.held": {
+        "zh-Hans": "客户目前收不到消息，消息已保留，客户下次发消息时送达。",
+        "zh-Hant": "客戶目前收不到訊息，訊息已保留，客戶下次傳訊息時送達。",
+        "en": "The customer cannot receive messages now; it is kept and delivered when they write again.",
+    },
+    "flash.pending": {"zh-Hans": "暂时无法送达，稍后会重试。", "zh-Hant": "暫時無法送達，稍後會重試。", "en": "Not delivered yet; it will be retried."},
+    "flash.duplicate": {"zh-Hans": "这条消息已经发送过。", "zh-Hant": "這則訊息已經傳送過。", "en": "That message was already sent."},
+    "flash.inactive": {"zh-Hans": "此会话已结束。", "zh-Hant": "此對話已結束。", "en": "This conversation is over."},
+    "flash.not_found": {"zh-Hans": "找不到此会话。", "zh-Hant": "找不到此對話。", "en": "No such conversation."},
+    "flash.not_waiting": {"zh-Hans": "同事刚刚接手了此会话。", "zh-Hant": "同事剛剛接手了此對話。", "en": "A colleague has just taken it."},
+    "flash.at_capacity": {
+        "zh-Hans": "已达到您的会话上限（{limit} 个），请先结束或退回一个会话。",
+        "zh-Hant": "已達到您的對話上限（{limit} 個），請先結束或退回一個對話。",
+        "en": "You are at your capacity ({limit} open conversations): close or release one first.",
+    },
+    "flash.target_full": {
+        "zh-Hans": "该同事已达到会话上限。",
+        "zh-Hant": "該同事已達到對話上限。",
+        "en": "That colleague is at their capacity.",
+    },
+    "flash.queue_empty": {"zh-Hans": "没有等待中的会话。", "zh-Hant": "沒有等待中的對話。", "en": "Nobody is waiting."},
+    "flash.transferred": {"zh-Hans": "会话已转给 {agent}。", "zh-Hant": "對話已轉給 {agent}。", "en": "Transferred to {agent}."},
+    "flash.no_target": {"zh-Hans": "请选择一位在职同事。", "zh-Hant": "請選擇一位在職同事。", "en": "Pick an active colleague."},
+    "flash.empty_text": {"zh-Hans": "内容不能为空。", "zh-Hant": "內容不能為空。", "en": "Write something first."},
+    "flash.sms_parts": {
+        "zh-Hans": "以 {segments} 条短信发送。",
+        "zh-Hant": "以 {segments} 則簡訊傳送。",
+        "en": "Sent as {segments} SMS part(s).",
+    },
+}

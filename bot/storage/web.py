@@ -1,0 +1,295 @@
+"""Web chat storage: visitors, their sessions, the events their widget shows, and their uploads.
+
+* `webchat_visitors`: one row per web customer ("v:<visitor>" or "u:<site>:<user>"), the conversation's
+  `customer_id` on channel "web". Its row is locked while events are added, so one visitor's events
+  commit in id order and a stream that read up to id N never misses a row with a smaller id later.
+* `webchat_sessions`: a device's session, found by the SHA-256 of its token (the token itself is
+  never stored).
+* `webchat_events`: what the widget shows, one row per message (the customer's own, the bot's, an
+  agent's, a system line), with a JSON payload. Streams resume after a row id (SSE `Last-Event-ID`).
+* `webchat_uploads`: photos a visitor uploaded, under a random id; `upload(id)` is how staff pages
+  fetch one (after their own rights check), `WebChatStore.upload_of(customer, id)` how the visitor does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.clock import as_utc
+from bot.storage.database import Database, dialect_insert, is_postgresql
+from bot.storage.models import Base
+
+
+class WebVisitor(Base):
+    """A web customer: the site they came through and, when identified, the site's user id."""
+
+    __tablename__ = "webchat_visitors"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """One device's session: the hash of its bearer token, bound to a site and a visitor."""
+
+    __tablename__ = "webchat_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("webchat_visitors.customer_id", ondelete="CASCADE"))
+    site: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    display_name: Mapped[str | None] = mapped_column(String(128))  # the vendor's name for an identified user
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebEvent(Base):
+    """One message the widget shows; `client_id` on the customer's own (a retry finds it), `reply_to`
+    on the bot's replies to it, `source` on lines sent at most once per source."""
+
+    __tablename__ = "webchat_events"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "client_id", name="uq_webchat_event_client"),
+        UniqueConstraint("source", name="uq_webchat_event_source"),
+        Index("ix_webchat_events_customer", "customer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("webchat_visitors.customer_id", ondelete="CASCADE"))
+    sender: Mapped[str] = mapped_column(String(8))  # customer | bot | agent | system
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    reply_to: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebUpload(Base):
+    """A photo a visitor uploaded: kept on disk under `file_name` (random), owned by `customer_id`."""
+
+    __tablename__ = "webchat_uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("webchat_visitors.customer_id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(80))
+    mime_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """Who a bearer token belongs to."""
+
+    customer_id: str
+    site: str
+    language: str
+    user_id: str | None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One stored event, detached from the session."""
+
+    id: int
+    sender: str
+    payload: dict[str, Any]
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """An uploaded photo's record (the bytes are in the uploads folder under `file_name`)."""
+
+    id: str
+    customer_id: str
+    file_name: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to add: who speaks, what the widget shows, and the keys that make it idempotent."""
+
+    sender: str
+    payload: dict[str, Any]
+    client_id: str | None = None
+    source: str | None = None
+
+
+# -- repository functions ---------------------------------------------------------------------------
+
+
+async def ensure_visitor(session: AsyncSession, customer_id: str, site: str, user_id: str | None, now: dt.datetime) -> None:
+    """Create the visitor's row unless it exists (one statement, safe under concurrency)."""
+    statement = (
+        dialect_insert(session)(WebVisitor)
+        .values(customer_id=customer_id, site=site, user_id=user_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["customer_id"])
+    )
+    await session.execute(statement)
+
+
+async def add_session(
+    session: AsyncSession, token_hash: str, customer_id: str, site: str, language: str, display_name: str | None, now: dt.datetime
+) -> None:
+    session.add(WebSession(token_hash=token_hash, customer_id=customer_id, site=site, language=language,
+                           display_name=display_name, created_at=now))
+
+
+async def session_by_token(session: AsyncSession, token_hash: str) -> SessionInfo | None:
+    row = (
+        await session.execute(
+            select(WebSession.customer_id, WebSession.site, WebSession.language, WebVisitor.user_id, WebSession.display_name)
+            .join(WebVisitor, WebVisitor.customer_id == WebSession.customer_id)
+            .where(WebSession.token_hash == token_hash)
+        )
+    ).first()
+    return SessionInfo(row[0], row[1], row[2], row[3], row[4]) if row is not None else None
+
+
+async def lock_visitor(session: AsyncSession, customer_id: str) -> None:
+    """Hold the visitor's row until commit (PostgreSQL; SQLite serialises writers anyway)."""
+    query = select(WebVisitor.customer_id).where(WebVisitor.customer_id == customer_id)
+    if is_postgresql(session):
+        query = query.with_for_update()
+    await session.execute(query)
+
+
+async def source_known(session: AsyncSession, source: str) -> bool:
+    return await session.scalar(select(WebEvent.id).where(WebEvent.source == source)) is not None
+
+
+async def add_event(session: AsyncSession, customer_id: str, event: NewEvent, reply_to: int | None, now: dt.datetime) -> int:
+    row = WebEvent(
+        customer_id=customer_id, sender=event.sender, client_id=event.client_id, source=event.source,
+        reply_to=reply_to, payload=event.payload, created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def event_for_client(session: AsyncSession, customer_id: str, client_id: str) -> EventRow | None:
+    row = await session.scalar(select(WebEvent).where(WebEvent.customer_id == customer_id, WebEvent.client_id == client_id))
+    return _detach(row) if row is not None else None
+
+
+async def replies_to(session: AsyncSession, event_id: int) -> list[EventRow]:
+    rows = await session.scalars(select(WebEvent).where(WebEvent.reply_to == event_id).order_by(WebEvent.id))
+    return [_detach(row) for row in rows]
+
+
+async def events_after(session: AsyncSession, customer_id: str, after: int, limit: int) -> list[EventRow]:
+    rows = await session.scalars(
+        select(WebEvent).where(WebEvent.customer_id == customer_id, WebEvent.id > after).order_by(WebEvent.id).limit(limit)
+    )
+    return [_detach(row) for row in rows]
+
+
+async def latest_event_id(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.max(WebEvent.id))) or 0)
+
+
+async def add_upload(session: AsyncSession, upload: UploadInfo, now: dt.datetime) -> None:
+    session.add(WebUpload(id=upload.id, customer_id=upload.customer_id, file_name=upload.file_name,
+                          mime_type=upload.mime_type, size=upload.size, created_at=now))
+
+
+async def upload(session: AsyncSession, upload_id: str) -> UploadInfo | None:
+    """An upload by id, whoever owns it: callers check the reader's rights first."""
+    row = await session.get(WebUpload, upload_id)
+    if row is None:
+        return None
+    return UploadInfo(row.id, row.customer_id, row.file_name, row.mime_type, row.size)
+
+
+async def recent_events(session: AsyncSession, after: int) -> list[tuple[int, str]]:
+    """(id, visitor) of the events after `after`: the live poller's one query."""
+    rows = (await session.execute(select(WebEvent.id, WebEvent.customer_id).where(WebEvent.id > after))).all()
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _detach(row: WebEvent) -> EventRow:
+    return EventRow(row.id, row.sender, dict(row.payload or {}), row.client_id)
+
+
+# -- units of work ----------------------------------------------------------------------------------
+
+
+class WebChatStore:
+    """The web chat's units of work: each method is one short transaction over the functions above."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def _now(self) -> dt.datetime:
+        return as_utc(self.database.clock())
+
+    async def open_session(self, token_hash: str, info: SessionInfo) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await ensure_visitor(session, info.customer_id, info.site, info.user_id, self._now())
+            await add_session(session, token_hash, info.customer_id, info.site, info.language, info.display_name, self._now())
+
+    async def session_of(self, token_hash: str) -> SessionInfo | None:
+        async with self.database.sessions() as session:
+            return await session_by_token(session, token_hash)
+
+    async def append(self, customer_id: str, events: list[NewEvent], *, reply_to: int | None = None,
+                     site: str = "") -> list[int]:
+        """Add events in order (the visitor's row locked: they commit in id order). An event with a
+        `source` already stored is skipped (its lines were sent once)."""
+        ids: list[int] = []
+        async with self.database.sessions() as session, session.begin():
+            await ensure_visitor(session, customer_id, site, None, self._now())
+            await lock_visitor(session, customer_id)
+            for event in events:
+                if event.source is not None and await source_known(session, event.source):
+                    continue
+                ids.append(await add_event(session, customer_id, event, reply_to, self._now()))
+        return ids
+
+    async def posted(self, customer_id: str, client_id: str) -> tuple[EventRow, list[EventRow]] | None:
+        """The customer's event posted with `client_id`, and the replies stored for it; None if none."""
+        async with self.database.sessions() as session:
+            event = await event_for_client(session, customer_id, client_id)
+            if event is None:
+                return None
+            return event, await replies_to(session, event.id)
+
+    async def events_after(self, customer_id: str, after: int, limit: int = 200) -> list[EventRow]:
+        async with self.database.sessions() as session:
+            return await events_after(session, customer_id, after, limit)
+
+    async def latest_event_id(self) -> int:
+        async with self.database.sessions() as session:
+            return await latest_event_id(session)
+
+    async def recent_events(self, after: int) -> list[tuple[int, str]]:
+        async with self.database.sessions() as session:
+            return await recent_events(session, after)
+
+    async def add_upload(self, upload_info: UploadInfo) -> None:
+        async with self.database.sessions() as session, session.begin():
+            await add_upload(session, upload_info, self._now())
+
+    async def upload(self, upload_id: str) -> UploadInfo | None:
+        """Any upload by id (staff pages, after their own rights check)."""
+        async with self.database.sessions() as session:
+            return await upload(session, upload_id)
+
+    async def upload_of(self, customer_id: str, upload_id: str) -> UploadInfo | None:
+        """The upload only when this visitor uploaded it (anyone else: None, as if it did not exist)."""
+        found = await self.upload(upload_id)
+        return found if found is not None and found.customer_id == customer_id else None
+
