@@ -184,7 +184,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the web chat and the agents' console, plus the channels (and the staff API) that are configured."""
-    return asyncio.run(_serve(_settings(args)))
+    from bot.channels.web.sites import parse_sites
+
+    settings = _settings(args)
+    parse_sites(settings.webchat_sites)  # a bad WEBCHAT_SITES is said before minutes of start-up
+    return asyncio.run(_serve(settings))
 
 
 async def _serve(settings: Settings) -> int:

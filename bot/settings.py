@@ -114,8 +114,6 @@ class Settings(BaseSettings):
     # The agents' web console (bot/web): sessions last this long without use; logins are throttled.
     console_session_hours: int = Field(default=12, ge=1)
     console_login_attempts_per_15min: int = Field(default=5, ge=1)
-    # Where uploaded photos are kept (web chat); relative paths are under the working directory.
-    uploads_dir: str = "data/uploads"
 
     @field_validator("database_url")
     @classmethod

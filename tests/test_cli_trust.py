@@ -263,3 +263,10 @@ async def test_database_that_never_comes_back_ends_with_one_line(database_url: s
     line = str(raised.value)
     assert "\n" not in line and "secretpw" not in line and "not saved" in line and "u:***@db.example" in line
     assert "抱歉" in stderr.getvalue()  # told in the customer's language while retrying
+
+
+def test_a_bad_webchat_sites_setting_is_one_line_and_exit_2() -> None:
+    result = run("serve", env={"WEBCHAT_SITES": "demo=notaurl"})
+    output = (result.stdout + result.stderr).decode().strip()
+    assert result.returncode == 2, output
+    assert output.splitlines() == ["error: WEBCHAT_SITES: site 'demo' needs origins like https://shop.example.com (got 'notaurl')"]

@@ -157,20 +157,25 @@ class VersionPoller:
         self.interval = interval
         self.wakeup = runtime.shared.wakeup(WAKEUP)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="kb-version-poller")
 
     async def stop(self) -> None:
         if self._task is not None:
+            # The flag as well as the cancellation: on Python 3.11 a cancel that lands as `wait_for` times
+            # out comes back as a TimeoutError, which the sleep suppresses.
+            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await apply_active(self.runtime)
             except Exception:

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,10 +70,14 @@ class WebEvent(Base):
     source: Mapped[str | None] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # On the customer's own event: when its turn's replies were stored (none is an answer too). A retry
+    # of an event never answered means the instance died between the turn and its replies.
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class WebUpload(Base):
-    """A photo a visitor uploaded: kept on disk under `file_name` (random), owned by `customer_id`."""
+    """A photo a visitor uploaded, owned by `customer_id`. The bytes are in the database (at most
+    WEBCHAT_MAX_UPLOAD_BYTES), so whichever instance serves the console or the visitor can read them."""
 
     __tablename__ = "webchat_uploads"
 
@@ -82,6 +86,7 @@ class WebUpload(Base):
     file_name: Mapped[str] = mapped_column(String(80))
     mime_type: Mapped[str] = mapped_column(String(32))
     size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -104,11 +109,12 @@ class EventRow:
     sender: str
     payload: dict[str, Any]
     client_id: str | None = None
+    answered: bool = False
 
 
 @dataclass(frozen=True)
 class UploadInfo:
-    """An uploaded photo's record (the bytes are in the uploads folder under `file_name`)."""
+    """An uploaded photo's record; `file_name` is ours (random id + extension), for downloads."""
 
     id: str
     customer_id: str
@@ -180,6 +186,10 @@ async def add_event(session: AsyncSession, customer_id: str, event: NewEvent, re
     return row.id
 
 
+async def mark_answered(session: AsyncSession, event_id: int, now: dt.datetime) -> None:
+    await session.execute(update(WebEvent).where(WebEvent.id == event_id).values(answered_at=now))
+
+
 async def event_for_client(session: AsyncSession, customer_id: str, client_id: str) -> EventRow | None:
     row = await session.scalar(select(WebEvent).where(WebEvent.customer_id == customer_id, WebEvent.client_id == client_id))
     return _detach(row) if row is not None else None
@@ -201,9 +211,14 @@ async def latest_event_id(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(WebEvent.id))) or 0)
 
 
-async def add_upload(session: AsyncSession, upload: UploadInfo, now: dt.datetime) -> None:
+async def add_upload(session: AsyncSession, upload: UploadInfo, data: bytes, now: dt.datetime) -> None:
     session.add(WebUpload(id=upload.id, customer_id=upload.customer_id, file_name=upload.file_name,
-                          mime_type=upload.mime_type, size=upload.size, created_at=now))
+                          mime_type=upload.mime_type, size=upload.size, data=data, created_at=now))
+
+
+async def upload_bytes(session: AsyncSession, upload_id: str) -> bytes | None:
+    """An upload's bytes (callers checked the reader's rights on its `UploadInfo` first)."""
+    return await session.scalar(select(WebUpload.data).where(WebUpload.id == upload_id))
 
 
 async def upload(session: AsyncSession, upload_id: str) -> UploadInfo | None:
@@ -221,7 +236,7 @@ async def recent_events(session: AsyncSession, after: int) -> list[tuple[int, st
 
 
 def _detach(row: WebEvent) -> EventRow:
-    return EventRow(row.id, row.sender, dict(row.payload or {}), row.client_id)
+    return EventRow(row.id, row.sender, dict(row.payload or {}), row.client_id, row.answered_at is not None)
 
 
 # -- units of work ----------------------------------------------------------------------------------
@@ -259,6 +274,15 @@ class WebChatStore:
                 ids.append(await add_event(session, customer_id, event, reply_to, self._now()))
         return ids
 
+    async def answer(self, customer_id: str, event_id: int, events: list[NewEvent], *, site: str = "") -> None:
+        """Store a turn's replies to the customer's event and mark it answered, in one transaction."""
+        async with self.database.sessions() as session, session.begin():
+            await ensure_visitor(session, customer_id, site, None, self._now())
+            await lock_visitor(session, customer_id)
+            for event in events:
+                await add_event(session, customer_id, event, event_id, self._now())
+            await mark_answered(session, event_id, self._now())
+
     async def posted(self, customer_id: str, client_id: str) -> tuple[EventRow, list[EventRow]] | None:
         """The customer's event posted with `client_id`, and the replies stored for it; None if none."""
         async with self.database.sessions() as session:
@@ -279,9 +303,13 @@ class WebChatStore:
         async with self.database.sessions() as session:
             return await recent_events(session, after)
 
-    async def add_upload(self, upload_info: UploadInfo) -> None:
+    async def add_upload(self, upload_info: UploadInfo, data: bytes) -> None:
         async with self.database.sessions() as session, session.begin():
-            await add_upload(session, upload_info, self._now())
+            await add_upload(session, upload_info, data, self._now())
+
+    async def upload_bytes(self, upload_id: str) -> bytes | None:
+        async with self.database.sessions() as session:
+            return await upload_bytes(session, upload_id)
 
     async def upload(self, upload_id: str) -> UploadInfo | None:
         """Any upload by id (staff pages, after their own rights check)."""

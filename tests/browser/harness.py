@@ -298,7 +298,6 @@ def deployment_settings(database_url: str, redis_url: str, kb: Path, workdir: Pa
         # The second instance loads the matcher the first one trained instead of training again.
         "MODEL_CACHE_DIR": str(workdir / "model-cache"),
         "WEBCHAT_SITES": f"{SITE_KEY}={vendor_origin}",
-        "UPLOADS_DIR": str(workdir / "uploads"),
         "LOG_LEVEL": "INFO",
         **(extra or {}),
     }

@@ -94,7 +94,7 @@ async def test_serve_with_long_polling_serves_the_staff_api(tmp_path: Path, smal
 
 
 async def test_serve_with_only_the_staff_token_runs_the_http_app(tmp_path: Path, small_kb: Path) -> None:
-    """No BOT_TOKEN, no SMS: the staff API alone is reason enough to serve (the console is for nothing set)."""
+    """No BOT_TOKEN, no SMS: serve runs the HTTP app with the staff API (never the terminal chat)."""
     process, base, number = await _serve(tmp_path, small_kb, {})
     try:
         await _wait_healthy(base, process)
@@ -102,7 +102,7 @@ async def test_serve_with_only_the_staff_token_runs_the_http_app(tmp_path: Path,
     finally:
         stderr = await _stop(process)
     assert process.returncode == 0, stderr
-    assert "Traceback" not in stderr and "console" not in stderr.lower()
+    assert "Traceback" not in stderr and "console chat" not in stderr.lower()
 
 
 async def test_a_short_token_is_refused_without_repeating_it(tmp_path: Path, small_kb: Path) -> None:

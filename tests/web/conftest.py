@@ -57,7 +57,7 @@ async def web_runtime(
     """A Runtime on a fresh SQLite database with the small test knowledge base and a fixed clock."""
     use_cached_matcher(monkeypatch)
     values: dict[str, Any] = {
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'web.db'}", "knowledge_dir": small_kb, "uploads_dir": str(tmp_path / "uploads"),
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'web.db'}", "knowledge_dir": small_kb,
     }
     values.update(web_settings_overrides)  # e.g. a PostgreSQL database_url, redis_url, console_session_hours
     settings = load_settings(**values)

@@ -36,7 +36,10 @@ async def read_json(request: web.Request, language: Language) -> dict[str, Any]:
     """The JSON object of the body, at most JSON_LIMIT bytes; a polite 413 or 400 otherwise."""
     if (request.content_length or 0) > JSON_LIMIT:
         raise _refused(413, "webchat.too_long", language)
-    body = await request.content.read(JSON_LIMIT + 1)
+    try:
+        body = await request.content.read(JSON_LIMIT + 1)
+    except ConnectionResetError:  # the browser left mid-body (a reload): nobody to answer, nothing stored
+        raise web.HTTPBadRequest() from None
     if len(body) > JSON_LIMIT:
         raise _refused(413, "webchat.too_long", language)
     try:
@@ -180,8 +183,8 @@ class ChatApi:
         await self._limit(visitor, client_id)
         upload_id = uploads.new_upload_id()
         if not await self.chat.already_posted(visitor, client_id):
-            name = uploads.save(self.chat.settings.uploads_dir, upload_id, kind, data)
-            await self.chat.store.add_upload(UploadInfo(upload_id, visitor.customer_id, name, kind.mime_type, len(data)))
+            info = UploadInfo(upload_id, visitor.customer_id, uploads.file_name(upload_id, kind), kind.mime_type, len(data))
+            await self.chat.store.add_upload(info, data)
         inbound = Inbound(channel="web", customer_id=visitor.customer_id, kind=InboundKind.PHOTO, attachment=f"web:upload:{upload_id}")
         shown = {"sender": "customer", "text": "", "photo": upload_id}
         posted = await self.chat.post(visitor, client_id, inbound, shown)
@@ -193,12 +196,11 @@ class ChatApi:
         found = await self.chat.store.upload_of(visitor.customer_id, request.match_info["upload_id"])
         if found is None:
             raise web.HTTPNotFound()
-        path = uploads.path_of(self.chat.settings.uploads_dir, found.file_name)
-        if not path.is_file():
+        data = await self.chat.store.upload_bytes(found.id)
+        if data is None:
             raise web.HTTPNotFound()
-        return web.FileResponse(path, headers={
-            "Content-Type": found.mime_type, "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600",
-            "Content-Disposition": "inline",
+        return web.Response(body=data, content_type=found.mime_type, headers={
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600", "Content-Disposition": "inline",
         })
 
 

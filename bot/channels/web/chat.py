@@ -24,7 +24,7 @@ from bot.channels.web.render import event_json, reply_events
 from bot.channels.web.sites import identity_valid, parse_sites
 from bot.coordination import Rate
 from bot.engine.conversation import CustomerLocks
-from bot.engine.types import Inbound
+from bot.engine.types import Inbound, Reply, ReplyKind
 from bot.safetext import storable_or_none
 from bot.settings import Language
 from bot.storage.web import NewEvent, SessionInfo, WebChatStore
@@ -110,6 +110,12 @@ class WebChat:
     async def already_posted(self, visitor: SessionInfo, client_id: str) -> bool:
         return await self.store.posted(visitor.customer_id, client_id) is not None
 
+    async def _stored_replies(self, customer: str, external_id: str, language: Language) -> list[Reply]:
+        """A retried message whose turn committed but whose replies never became events (the instance died
+        in between): the transcript's replies, as text (their buttons were not kept)."""
+        stored = await self.runtime.store.replies_to(CHANNEL, customer, external_id)
+        return [Reply(text=row.text, kind=ReplyKind.INFO, language=row.language or language) for row in stored if row.text]
+
     async def post(self, visitor: SessionInfo, client_id: str, inbound: Inbound, shown: dict[str, Any]) -> Posted:
         """Store the customer's event, run the turn, store its replies; a retry returns what was stored."""
         customer = visitor.customer_id
@@ -123,8 +129,11 @@ class WebChat:
             else:
                 event_id = posted[0].id
             outcome = await self.runtime.handle(inbound)
-            if not outcome.duplicate and outcome.replies:
-                await self.store.append(customer, reply_events(outcome.replies), reply_to=event_id, site=visitor.site)
+            if posted is None or not posted[0].answered:
+                replies = list(outcome.replies)
+                if outcome.duplicate:  # the turn committed before, its replies never became events
+                    replies = await self._stored_replies(customer, inbound.external_id or "", outcome.language)
+                await self.store.answer(customer, event_id, reply_events(replies), site=visitor.site)
                 self.live.changed(customer)
             stored = await self.store.posted(customer, client_id)
         assert stored is not None  # stored above, in this lock

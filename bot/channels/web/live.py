@@ -62,6 +62,7 @@ class Live:
 
     async def start(self) -> None:
         if self._task is None:
+            self.closing = False
             self._task = asyncio.get_running_loop().create_task(self._poll(), name="webchat-poller")
 
     def end_streams(self) -> None:
@@ -84,7 +85,9 @@ class Live:
         seen: set[int] = set()
         floor = 0
         first = True  # the first look only learns what is there already (nobody waits for it)
-        while True:
+        # `closing` as well as the cancellation: on Python 3.11 a cancel that lands as `wait_for` times out
+        # comes back as a TimeoutError, which the sleep suppresses, and the loop would go on forever.
+        while not self.closing:
             try:
                 if first:
                     floor = max(0, await self.store.latest_event_id() - WINDOW)

@@ -17,14 +17,14 @@ import hmac
 import re
 from collections.abc import Mapping
 
-from bot.settings import Language
+from bot.settings import Language, SettingsError
 
 SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
-class SitesError(ValueError):
-    """WEBCHAT_SITES is not "key=origin origin;key2=origin"."""
+class SitesError(SettingsError):
+    """WEBCHAT_SITES is not "key=origin origin;key2=origin" (a bad setting: one line, exit 2)."""
 
 
 def normalise_origin(origin: str) -> str:

@@ -1,5 +1,5 @@
 """Photos visitors upload: the type read from the file's first bytes, never from its name or the
-browser's word; kept under UPLOADS_DIR/web/ with a random name.
+browser's word; kept in the database (`bot.storage.web`) under a random id, so every instance serves them.
 
 `photo_type(head)` knows JPEG, PNG, GIF and WebP only: anything else (an SVG with a script, an HTML
 file called cat.png, an executable) is refused before a byte is written.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
     (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
@@ -39,19 +38,6 @@ def new_upload_id() -> str:
     return secrets.token_hex(16)
 
 
-def uploads_folder(uploads_dir: str) -> Path:
-    folder = Path(uploads_dir) / "web"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def save(uploads_dir: str, upload_id: str, kind: PhotoType, data: bytes) -> str:
-    """Write the photo; its file name (relative to the web uploads folder)."""
-    name = f"{upload_id}.{kind.extension}"
-    (uploads_folder(uploads_dir) / name).write_bytes(data)
-    return name
-
-
-def path_of(uploads_dir: str, file_name: str) -> Path:
-    """Where a stored upload is; the name comes from our own table, never from a request."""
-    return uploads_folder(uploads_dir) / Path(file_name).name
+def file_name(upload_id: str, kind: PhotoType) -> str:
+    """The name a download gets: ours, never the visitor's."""
+    return f"{upload_id}.{kind.extension}"

@@ -9,7 +9,6 @@ chat's upload, and must belong to the same customer as the conversation.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from aiohttp import web
 
@@ -67,21 +66,15 @@ class Attachments:
         upload_id = upload_id_of(message.attachment)
         if channel != WEB_CHANNEL or upload_id is None:
             raise web.HTTPNotFound()
-        upload = await WebChatStore(self.runtime.database).upload(upload_id)
+        store = WebChatStore(self.runtime.database)
+        upload = await store.upload(upload_id)
         if upload is None or upload.customer_id != customer_id:
             raise web.HTTPNotFound()
-        path = _upload_path(self.runtime.settings.uploads_dir, upload.file_name)
-        if not path.is_file():
+        data = await store.upload_bytes(upload.id)
+        if data is None:
             raise web.HTTPNotFound()
         return web.Response(
-            body=path.read_bytes(),
+            body=data,
             content_type=upload.mime_type,
             headers={"Content-Disposition": "inline", "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
         )
-
-
-def _upload_path(uploads_dir: str, file_name: str) -> Path:
-    """Where the web chat keeps an upload (bot.channels.web.uploads.path_of), the name from our own table."""
-    from bot.channels.web.uploads import path_of
-
-    return path_of(uploads_dir, file_name)

@@ -117,7 +117,7 @@ def chat_settings() -> dict[str, Any]:
 async def chat(tmp_path: Path, small_kb: Path, chat_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Chat]:
     use_cached_matcher(monkeypatch)
     settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", knowledge_dir=small_kb, uploads_dir=str(tmp_path / "uploads"),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", knowledge_dir=small_kb,
         webchat_sites=SITES, webchat_identity_secret=SECRET, **chat_settings,
     )
     runtime = await build_runtime(settings, clock=Clock(NOW))

@@ -71,7 +71,7 @@ async def world(tmp_path: Path, small_kb: Path, monkeypatch: pytest.MonkeyPatch)
     await vendor.server.start_server()
     await evil.server.start_server()
     settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", knowledge_dir=small_kb, uploads_dir=str(tmp_path / "up"),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", knowledge_dir=small_kb,
         webchat_sites=f"shop={vendor.origin}", webchat_identity_secret=SECRET,
     )
     runtime = await build_runtime(settings, clock=Clock(NOW))

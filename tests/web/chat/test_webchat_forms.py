@@ -16,8 +16,7 @@ from tests.web.chat.conftest import NOW, SECRET, SITES, Chat, make_chat
 @pytest.fixture
 async def demo_chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Chat]:
     use_cached_matcher(monkeypatch)
-    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", knowledge_dir=DEMO_KB,
-                             uploads_dir=str(tmp_path / "up"), webchat_sites=SITES, webchat_identity_secret=SECRET)
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", knowledge_dir=DEMO_KB, webchat_sites=SITES, webchat_identity_secret=SECRET)
     runtime = await build_runtime(settings, clock=Clock(NOW))
     chat = await make_chat(runtime)
     try:

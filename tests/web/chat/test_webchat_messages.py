@@ -121,3 +121,31 @@ async def test_without_a_valid_token_nothing_is_posted(chat: Chat) -> None:
     assert response.status == 401
     stream = await chat.client.get("/chat/api/events", params={"token": "nope"})
     assert stream.status == 401
+
+
+async def test_a_retry_after_the_instance_died_between_the_turn_and_its_replies_gets_them(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The turn committed, then the process died before the replies became events: the browser's retry
+    (same client id) is not a second turn, and the answer stored in the transcript reaches the widget."""
+    from bot.storage.web import WebChatStore
+
+    token = await chat.session()
+    cid = client_id()
+    real_answer = WebChatStore.answer
+
+    async def dies(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionResetError("the instance died")
+
+    monkeypatch.setattr(WebChatStore, "answer", dies)
+    response = await chat.say(token, "How much is a new battery?", cid)
+    assert response.status == 500  # what the browser sees of it: it retries
+    monkeypatch.setattr(WebChatStore, "answer", real_answer)
+    again = await (await chat.say(token, "How much is a new battery?", cid)).json()
+    assert again["duplicate"] is True
+    assert [e["sender"] for e in again["events"]] == ["customer", "bot"]
+    assert "199" in again["events"][1]["text"]
+    third = await (await chat.say(token, "How much is a new battery?", cid)).json()
+    assert third["events"] == again["events"]  # answered once: a later retry adds nothing
+    streamed = await chat.events(token, 2, since=0)
+    assert sum("199" in t for t in texts(streamed)) == 1

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.web.sites import identity_hash, parse_sites, pick_language
+from bot.channels.web.sites import SitesError, identity_hash, parse_sites, pick_language
 from tests.web.chat.conftest import SECRET, Chat
 
 
@@ -125,7 +125,7 @@ def test_sites_and_languages_are_read_strictly() -> None:
         "demo": ("http://127.0.0.1:8080", "http://localhost:8080"), "shop": ("https://shop.example.com",),
     }
     for bad in ("demo", "demo=", "demo=javascript:alert(1)", "de mo=https://a.b", "x=https://a.b/path"):
-        with pytest.raises(ValueError):
+        with pytest.raises(SitesError):
             parse_sites(bad)
     assert pick_language("zh-TW", None, "en") == "zh-Hant"
     assert pick_language("zh-CN", None, "en") == "zh-Hans"

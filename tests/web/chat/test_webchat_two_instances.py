@@ -38,7 +38,7 @@ async def _instances(pg: str, redis: str | None, small_kb: Path, tmp_path: Path)
     chats = []
     for _ in range(2):
         settings = load_settings(
-            database_url=pg, knowledge_dir=small_kb, uploads_dir=str(tmp_path / "uploads"), redis_url=redis,
+            database_url=pg, knowledge_dir=small_kb, redis_url=redis,
             webchat_sites=SITES, webchat_identity_secret=SECRET,
         )
         runtime = await build_runtime(settings, clock=Clock(NOW))

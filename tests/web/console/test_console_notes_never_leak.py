@@ -66,7 +66,7 @@ async def channels(tmp_path: Path, small_kb: Path, fake_twilio: FakeTwilio, monk
     use_cached_matcher(monkeypatch)
     async with FakeTelegramAPI() as api:
         settings = load_settings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'all.db'}", knowledge_dir=small_kb, uploads_dir=str(tmp_path / "up"),
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'all.db'}", knowledge_dir=small_kb,
             bot_token=BOT_TOKEN, telegram_api_url=api.base_url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
             twilio_from_number=FROM_NUMBER, twilio_api_url=fake_twilio.api_url,
         )

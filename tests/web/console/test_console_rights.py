@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.channels.web.uploads import new_upload_id, photo_type, save
+from bot.channels.web.uploads import file_name, new_upload_id, photo_type
 from bot.engine import Inbound
 from bot.engine.types import InboundKind
 from bot.runtime import Runtime
@@ -75,8 +75,8 @@ async def _photo_conversation(runtime: Runtime, customer: str) -> tuple[int, int
     store = WebChatStore(runtime.database)
     await store.append(customer, [], site="demo")  # the visitor's row, as their first message makes it
     upload_id = new_upload_id()
-    name = save(runtime.settings.uploads_dir, upload_id, photo_type(PNG), PNG)  # type: ignore[arg-type]
-    await store.add_upload(UploadInfo(upload_id, customer, name, "image/png", len(PNG)))
+    name = file_name(upload_id, photo_type(PNG))  # type: ignore[arg-type]
+    await store.add_upload(UploadInfo(upload_id, customer, name, "image/png", len(PNG)), PNG)
     await runtime.handle(Inbound(channel="web", customer_id=customer, kind=InboundKind.PHOTO, attachment=f"web:upload:{upload_id}"))
     transcript = await runtime.store.transcript(escalation.conversation_id)
     photo = next(m for m in transcript if m.attachment)

@@ -39,7 +39,7 @@ async def two_runtimes(
 ) -> AsyncIterator[tuple[Runtime, Runtime]]:
     use_cached_matcher(monkeypatch)
     settings = load_settings(
-        database_url=shared_pg, redis_url=redis_url, knowledge_dir=small_kb, uploads_dir=str(tmp_path / "uploads")
+        database_url=shared_pg, redis_url=redis_url, knowledge_dir=small_kb
     )
     clock = Clock(WEB_NOW)
     a = await build_runtime(settings, clock=clock)

@@ -142,27 +142,34 @@
     });
   }
 
-  /* Post once per client id; retried with the same id when the network fails, so never twice. */
+  /* Post once per client id; retried with the same id when the network or the server fails (an instance
+     that died answers 5xx through the proxy), so never twice: the server recognises the client id. */
   function post(path, makeBody, attempt) {
     attempt = attempt || 0;
-    return request(path, makeBody()).then(function (result) {
-      if (result.status === 200) { (result.data.events || []).forEach(render); notice(""); return; }
-      if (result.status === 401) { notice(T.session_expired, true); return; }
-      notice((result.data && result.data.notice) || T.bad_request, result.status !== 429);
-    }, function () {
+    function retry() {
       if (attempt >= 6) { notice(T.send_failed, true); return; }
       notice(T.send_failed);
       return new Promise(function (resolve) { setTimeout(resolve, 1000 * (attempt + 1)); })
         .then(function () { return post(path, makeBody, attempt + 1); });
-    });
+    }
+    return request(path, makeBody()).then(function (result) {
+      if (result.status >= 500) { return retry(); }
+      if (result.status === 200) { (result.data.events || []).forEach(render); notice(""); return; }
+      if (result.status === 401) { notice(T.session_expired, true); return; }
+      notice((result.data && result.data.notice) || T.bad_request, result.status !== 429);
+    }, retry);
   }
 
   function json(body) {
     return function () { return {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)}; };
   }
 
+  /* Typed before the session opened ("Connecting..."): kept, and sent in order once it is open. */
+  var waiting = [];
+
   function say(text) {
-    if (!token || !text.trim()) { return; }
+    if (!text.trim()) { return; }
+    if (!token) { waiting.push(text); return; }
     post("/messages", json({client_id: randomId(), text: text}));
   }
 
@@ -201,6 +208,7 @@
     if (changed) { log.textContent = ""; seen = {}; lastId = 0; }
     notice("");
     listen();
+    while (waiting.length) { say(waiting.shift()); }
   }
 
   function openSession(identity) {

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(80)),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("customer_id", "client_id", name="uq_webchat_event_client"),
         sa.UniqueConstraint("source", name="uq_webchat_event_source"),
     )
@@ -56,6 +57,7 @@ def upgrade() -> None:
         sa.Column("file_name", sa.String(80), nullable=False),
         sa.Column("mime_type", sa.String(32), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 
