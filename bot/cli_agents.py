@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.cli_args import actor
 from bot.cli_args import settings_from as _settings
 from bot.clock import system_clock
 from bot.errors import database_errors_in_one_line
@@ -38,15 +38,6 @@ from bot.storage import Database
 
 EXIT_REFUSED = 1
 WEAK = {"staff.password_too_short": f"the password needs at least {MIN_LENGTH} characters", "staff.password_too_long": "the password is too long"}
-
-
-def actor() -> str:
-    """"cli:<os user>", as the audit log names a change made from a terminal."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - getuser raises OSError, KeyError or ImportError depending on the OS
-        user = "unknown"
-    return f"cli:{user}"[:64]
 
 
 class Refused(Exception):

@@ -7,6 +7,7 @@ importing each other.
 from __future__ import annotations
 
 import argparse
+import getpass
 from pathlib import Path
 
 from bot.settings import Settings, load_settings
@@ -26,3 +27,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if getattr(args, "db", None):
         overrides["database_url"] = args.db
     return load_settings(**overrides)
+
+
+def actor() -> str:
+    """"cli:<os user>", as the ticket timeline and the audit log name a change made from a terminal; the
+    OS may not know the user (a container with an arbitrary uid)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - getuser raises OSError, KeyError or ImportError depending on the OS
+        user = "unknown"
+    return f"cli:{user}"[:64]

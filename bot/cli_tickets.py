@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cli_args import actor
 from bot.cli_args import settings_from as _settings
 from bot.errors import database_errors_in_one_line
 from bot.repairs import statuses as st
@@ -39,14 +39,6 @@ EXIT_REFUSED = 1
 LIST_LIMIT = 200  # `RepairDesk.list` returns at most this many (bot/storage/repairs.py `tickets`)
 MARK_KINDS = {kind.replace("_", "-"): kind for kind in MARKS}  # typed with dashes, like the other options
 
-
-def actor() -> str:
-    """"cli:<os user>"; the OS may not know the user (a container with an arbitrary uid)."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - getuser raises OSError, KeyError or ImportError depending on the OS
-        user = "unknown"
-    return f"cli:{user}"[:64]
 
 
 def _when(value: dt.datetime | None, zone: ZoneInfo) -> str:

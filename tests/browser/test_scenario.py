@@ -39,7 +39,10 @@ WAIT_LINE = "usually within a few minutes"  # handoff.wait.unknown: no hand-off 
 SURVEY_QUESTION = "How was our support?"
 XSS_IMG = '<img src=x onerror="window.__xss=1">'
 XSS_SCRIPT = "<script>window.__xss=1</script>"
-REPLY_SECONDS = 3
+# Pushed, never fetched: the frame neither reloads nor polls, so the reply can only arrive through the
+# live stream. The wait is generous (a loaded CI machine); how long it took is printed (run with -s) and
+# quoted in the README as a measurement, not asserted: speed lives in measurements, not in test limits.
+REPLY_SECONDS = 10
 
 
 async def test_customer_and_agent_on_two_instances(bots: Deployment, chromium: Browser) -> None:
@@ -84,8 +87,7 @@ async def test_customer_and_agent_on_two_instances(bots: Deployment, chromium: B
         await agent.get_by_test_id("take").click()
         await expect(messages(chat, None, AGENT_NAME).last).to_be_visible(timeout=10_000)  # "Lin ... has joined"
 
-        # 7. The agent replies (on B): the customer (on A) sees it within a second or two, labelled as a
-        # person. The bound is loose (3 s) so a busy CI machine does not fail it; typical is well under 1 s.
+        # 7. The agent replies (on B): the customer (on A) sees it live, labelled as a person.
         await expect(agent.get_by_test_id("reply-input")).to_be_visible(timeout=10_000)
         started = time.monotonic()
         await agent_replies(agent, reply)
