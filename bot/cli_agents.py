@@ -23,14 +23,13 @@ from bot.cli_args import actor
 from bot.cli_args import settings_from as _settings
 from bot.clock import system_clock
 from bot.errors import database_errors_in_one_line
-from bot.settings import Settings
+from bot.settings import Settings, public_base
 from bot.staff.accounts import DEFAULT_CAPACITY, AccountError, StaffAccounts
 from bot.staff.audit import AuditLog
 from bot.staff.invitations import (
     INVITATION_HOURS,
     StaffInvitations,
     invitation_url,
-    public_base,
 )
 from bot.staff.passwords import MIN_LENGTH, WeakPassword, check_strength
 from bot.staff.roles import parse_role

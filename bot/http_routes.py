@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.settings import public_base
+
 RouteRegistrar = Callable[[web.Application], None]
 
 
@@ -30,14 +32,6 @@ def served_routes(runtime: Any) -> list[RouteRegistrar]:
 
         registrars.append(ticket_routes(runtime.repairs.desk, settings.staff_api_token))
     return registrars
-
-
-def public_base(settings: Any) -> str:
-    """The address people open: PUBLIC_URL when set, else http://HOST:PORT (127.0.0.1 for 0.0.0.0)."""
-    if getattr(settings, "public_url", None):
-        return str(settings.public_url).rstrip("/")
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    return f"http://{host}:{settings.port}"
 
 
 def announce_urls(settings: Any) -> str:

@@ -171,6 +171,15 @@ class Settings(BaseSettings):
         return value
 
 
+def public_base(settings: Settings) -> str:
+    """The address people open (invitation links, the lines `serve` prints): PUBLIC_URL when set, else
+    http://HOST:PORT, with 127.0.0.1 when the server listens on every address."""
+    if settings.public_url:
+        return str(settings.public_url).rstrip("/")
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{host}:{settings.port}"
+
+
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
 
 

@@ -86,6 +86,9 @@ class RateLimiter(ABC):
                 return max(await self.free_in(rate, key), MIN_RETRY)
         return 0.0
 
+    async def clear(self, rate: Rate, key: str) -> None:  # noqa: B027 - optional: a store without it forgets nothing
+        """Forget a window (a successful login clears its email's failures, an operator lifts a limit)."""
+
     async def close(self) -> None:
         """Release what the store holds (the Redis pool is closed by its owner)."""
 
@@ -127,6 +130,9 @@ class MemoryRateLimiter(RateLimiter):
 
     async def test(self, rate: Rate, key: str) -> bool:
         return len(self._window(rate, key, self.clock())) < rate.amount
+
+    async def clear(self, rate: Rate, key: str) -> None:
+        self._recent.pop((rate.name, key), None)
 
     async def free_in(self, rate: Rate, key: str) -> float:
         now = self.clock()

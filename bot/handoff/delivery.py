@@ -94,6 +94,7 @@ class AgentMessage:
     text: str | None = None
     attachment: Attachment | None = None
     agent_name: str | None = None  # first name of the agent; channels may show it, need not
+    message_id: int | None = None  # the stored `messages` row: a channel that stores may key on it (sent once)
 
 
 @runtime_checkable

@@ -158,6 +158,7 @@ class CustomerDispatch:
                     text=text,
                     attachment=self._attachment(payload, reference),
                     agent_name=payload.get("agent"),
+                    message_id=payload.get("message_id"),
                 )
                 await deliverer.send_agent_message(customer_id, message)
                 sent.append(outbox_id)

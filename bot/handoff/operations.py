@@ -273,6 +273,7 @@ class AgentOperations:
                     text=text,
                     attachment=attachment,
                     agent_name=agent.name,
+                    message_id=message_id,
                 ),
             )
             return OpResult("delivered", repo.view(escalation, conversation))

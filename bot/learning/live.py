@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.knowledge.faq import KnowledgeBase
 from bot.learning import additions as learned
+from bot.learning import signals
 from bot.nlu.cache import cache_dir_for, load_or_train
 from bot.nlu.matcher import IntentMatcher
 from bot.storage import suggestions as repo
@@ -34,6 +35,7 @@ __all__ = ["POLL_SECONDS", "WAKEUP", "LiveKnowledge", "VersionPoller", "activate
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 3.0
+COLLECT_EVERY = 100  # polls (about 5 minutes): suggestions are collected in the background, never by a page view
 WAKEUP = "kb-version"
 _ATTRIBUTE = "_learned_knowledge"
 
@@ -48,8 +50,6 @@ class LiveKnowledge:
     # The held-out votes on the active version (bot.learning.evaluation), kept: only the side with the
     # staged additions is computed again on the next check.
     reports: dict[int, Any] = field(default_factory=dict)
-    # The comparisons supervisors were shown, by digest: stored with the version they confirm.
-    checked: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def live(runtime: Any) -> LiveKnowledge:
@@ -152,9 +152,10 @@ def _walkable(value: Any) -> bool:
 class VersionPoller:
     """Applies the active knowledge-base version when another instance (or this one) changed it."""
 
-    def __init__(self, runtime: Any, interval: float = POLL_SECONDS) -> None:
+    def __init__(self, runtime: Any, interval: float = POLL_SECONDS, collect_every: int = COLLECT_EVERY) -> None:
         self.runtime = runtime
         self.interval = interval
+        self.collect_every = collect_every
         self.wakeup = runtime.shared.wakeup(WAKEUP)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -163,6 +164,13 @@ class VersionPoller:
         if self._task is None:
             self._stopping = False
             self._task = asyncio.create_task(self._run(), name="kb-version-poller")
+
+    async def _collect(self) -> None:
+        """Signals into suggestions; every instance may run it (a signal is unique per source and message)."""
+        try:
+            await signals.collect(self.runtime)
+        except Exception:
+            log.exception("collecting suggestions failed; trying again later")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -175,11 +183,15 @@ class VersionPoller:
             self._task = None
 
     async def _run(self) -> None:
+        polls = 0
         while not self._stopping:
             try:
                 await apply_active(self.runtime)
             except Exception:
                 log.exception("knowledge base version check failed; trying again")
+            polls += 1
+            if polls % self.collect_every == 0:  # not at start-up: the first collection comes one period in
+                await self._collect()
             self.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.interval)

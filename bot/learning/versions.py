@@ -5,12 +5,15 @@ intent) or starting a new intent *stages* a suggestion. `check` runs the doctor 
 with everything staged (bot.learning.evaluation) and returns a digest of what it checked; `publish`
 with that digest stores a new version (the active additions plus the staged ones, with who, when and
 the figures shown), makes it active and applies it (bot.learning.live). A digest that no longer matches
-(someone staged or published meanwhile) is refused: what goes live is what was checked.
+(someone staged or published meanwhile) is refused: what goes live is what was checked. The check itself
+is stored in the database (bot/storage/kb_checks.py), so `publish` on any instance refuses a digest no
+check was made for within `CHECK_VALID`, and stores the figures of the check it relies on.
 `rollback` makes any earlier version (or none: 0) active again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -22,6 +25,7 @@ from bot.learning import additions as learned
 from bot.learning.cleaning import as_example
 from bot.learning.evaluation import evaluate
 from bot.learning.live import WAKEUP, activate, live
+from bot.storage import kb_checks
 from bot.storage import suggestions as repo
 from bot.storage.suggestions import ACCEPTED, OPEN, REJECTED, STAGED
 
@@ -30,6 +34,7 @@ __all__ = ["EXAMPLES_PER_SUGGESTION", "Checked", "DecisionError", "check", "deci
 log = logging.getLogger(__name__)
 
 EXAMPLES_PER_SUGGESTION = 5  # the most frequent distinct messages of a suggestion become examples
+CHECK_VALID = dt.timedelta(hours=1)  # a publish relies on a check at most this old
 
 
 class DecisionError(ValueError):
@@ -107,8 +112,9 @@ def _digest(active_id: int, ids: list[int], additions: Mapping[str, Any]) -> str
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-async def check(runtime: Any) -> Checked:
-    """Run the doctor with and without the staged additions (see bot.learning.evaluation)."""
+async def check(runtime: Any, *, by: str = "supportbot") -> Checked:
+    """Run the doctor with and without the staged additions (see bot.learning.evaluation); the check is
+    stored (digest, figures, `by`, when) for `publish`, on whichever instance it runs."""
     state = live(runtime)
     async with runtime.database.sessions() as session:
         active_id, active = await repo.active_additions(session)
@@ -124,14 +130,15 @@ async def check(runtime: Any) -> Checked:
         raise DecisionError("learning.error.apply", str(exc)) from exc
     state.reports = {active_id: before}
     digest = _digest(active_id, ids, staged)
-    state.checked = {**dict(list(state.checked.items())[-9:]), digest: comparison}
+    async with runtime.database.sessions() as session, session.begin():
+        await kb_checks.add_check(session, digest, dict(comparison), staged=len(ids), by=by, now=runtime.clock())
     return Checked(digest, comparison, len(ids))
 
 
 async def publish(runtime: Any, digest: str, *, by: str) -> int:
     """Store the checked additions (`digest` from `check`) as a new active version and apply it; its id.
-    The comparison the supervisor was shown is stored with it (when this process made the check)."""
-    evaluation = live(runtime).checked.get(digest)
+    Refused without a stored check of this digest within CHECK_VALID; the figures of that check (what
+    the supervisor was shown) are stored with the version."""
     async with runtime.database.sessions() as session, session.begin():
         await repo.lock_learning(session)
         active_id, active = await repo.active_additions(session)
@@ -140,11 +147,15 @@ async def publish(runtime: Any, digest: str, *, by: str) -> int:
             raise DecisionError("learning.error.nothing")
         if _digest(active_id, ids, staged) != digest:
             raise DecisionError("learning.error.stale")
+        checked = await kb_checks.latest_check(session, digest, runtime.clock() - CHECK_VALID)
+        if checked is None:
+            raise DecisionError("learning.error.unchecked")
+        evaluation = {**dict(checked.evaluation), "checked_by": checked.checked_by, "checked_at": checked.checked_at.isoformat()}
         additions = learned.merge(active, staged)
         # What was staged must fit (what the files dropped under the active version is only left out).
         learned.apply(learned.apply(live(runtime).base, active), staged, strict=True)
         version_id = await repo.add_version(
-            session, additions, based_on=active_id, by=by, note=f"{len(ids)} suggestions", evaluation=dict(evaluation or {}),
+            session, additions, based_on=active_id, by=by, note=f"{len(ids)} suggestions", evaluation=evaluation,
         )
         await repo.set_state(session, repo.ACTIVE_VERSION, version_id)
         await repo.mark_live(session, ids, version_id)

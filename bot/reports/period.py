@@ -2,7 +2,9 @@
 
 Dates come from the page's query string and are never trusted: unreadable dates give the default (the
 last 7 days up to today), a reversed range is put right, and a range longer than `MAX_DAYS` is cut to
-its last `MAX_DAYS` days, so no request can make the database read years of messages.
+its last `MAX_DAYS` days, so no request can make the database read years of messages. Dates are kept
+between `EARLIEST` and a year after today: near year 1 or 9999 the day arithmetic and the time zone
+conversion would step outside what `datetime` can hold (an OverflowError, a 500).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 92
+EARLIEST = dt.date(1970, 1, 1)  # before the bot could have had a conversation; far from date.min
+LATEST_AHEAD = dt.timedelta(days=366)  # how far past today a period may reach; far from date.max
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,18 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _within(day: dt.date | None, latest: dt.date) -> dt.date | None:
+    return None if day is None else min(max(day, EARLIEST), latest)
+
+
 def parse_period(query: Mapping[str, str], now: dt.datetime, zone: dt.tzinfo, channels: frozenset[str] | set[str]) -> Period:
     """The period a page's query asks for (`from`, `to` as YYYY-MM-DD, `channel`), made safe.
 
     A channel not in `channels` means all channels (a typo shows everything rather than nothing).
     """
     default = default_period(now, zone)
-    first, last = _date(query.get("from")), _date(query.get("to"))
+    latest = default.last + LATEST_AHEAD
+    first, last = (_within(_date(query.get(name)), latest) for name in ("from", "to"))
     if first is None and last is None:
         first, last = default.first, default.last
     elif first is None:

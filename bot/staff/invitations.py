@@ -31,16 +31,6 @@ def invitation_url(base: str, token: str) -> str:
     return f"{base.rstrip('/')}/console/invite/{token}"
 
 
-def public_base(settings: object) -> str:
-    """PUBLIC_URL when set, else http://HOST:PORT (127.0.0.1 when it listens on every address)."""
-    public = getattr(settings, "public_url", None)
-    if public:
-        return str(public).rstrip("/")
-    host = str(getattr(settings, "host", "127.0.0.1"))
-    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    return f"http://{host}:{getattr(settings, 'port', 8080)}"
-
-
 class StaffInvitations:
     """Issue and use invitations."""
 

@@ -17,14 +17,10 @@ from bot.clock import Clock, as_utc
 from bot.staff.accounts import StaffUser, user_of
 from bot.storage import Database
 from bot.storage import staff as repo
+from bot.tokens import token_hash
 
 # Writing "last seen" on every request would make each page view a write; a minute's precision is plenty.
 TOUCH_EVERY = dt.timedelta(seconds=60)
-
-
-def token_hash(token: str) -> str:
-    """What the database keeps of a session or invitation token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def new_token() -> str:
@@ -91,6 +87,21 @@ class StaffSessions:
             async with self.database.sessions() as session, session.begin():
                 await repo.touch_session(session, row.id, now)
         return LiveSession(user_of(user), row.id, csrf_for(token))
+
+    async def alive(self, token: str | None) -> bool:
+        """Whether this token's session still holds (exists, not idle, its user active), without touching it.
+
+        For long-lived event streams: they re-check on each wake-up so a revoked session or a
+        deactivated user stops receiving at once, and an open stream alone never keeps a session alive.
+        """
+        if not token or len(token) > 128:
+            return False
+        async with self.database.sessions() as session:
+            found = await repo.session_with_user(session, token_hash(token))
+        if found is None:
+            return False
+        row, user = found
+        return bool(user.active) and as_utc(row.last_seen_at) + self.idle > self.clock()
 
     async def end(self, token: str | None) -> None:
         """End the session of this token (logout); nothing when there is none."""

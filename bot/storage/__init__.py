@@ -25,6 +25,7 @@ import bot.storage.booking
 import bot.storage.forms
 import bot.storage.handoff
 import bot.storage.jobs
+import bot.storage.kb_checks
 import bot.storage.repairs
 import bot.storage.sms
 import bot.storage.staff

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,12 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.clock import Clock, system_clock
 from bot.storage import sqlite_driver
@@ -127,9 +133,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Put the database in WAL mode (it stays so in the file). Switching needs a moment of exclusive access
+    and SQLite may refuse it at once ("database is locked") rather than wait, e.g. while another instance
+    starting at the same time converts or migrates the same new file: look first, and retry briefly."""
+    for attempt in range(50):
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if str(cursor.fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # sqlite3.OperationalError, as the async adapter passes it on
+            if "database is locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.1)  # only while connecting, and only when another process holds the file
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -4,7 +4,8 @@
   `customer_id` on channel "web". Its row is locked while events are added, so one visitor's events
   commit in id order and a stream that read up to id N never misses a row with a smaller id later.
 * `webchat_sessions`: a device's session, found by the SHA-256 of its token (the token itself is
-  never stored).
+  never stored). `last_seen_at` is moved forward at most once an hour; a session unused for
+  SESSION_IDLE no longer opens (and is deleted when it is next presented).
 * `webchat_events`: what the widget shows, one row per message (the customer's own, the bot's, an
   agent's, a system line), with a JSON payload. Streams resume after a row id (SSE `Last-Event-ID`).
 * `webchat_uploads`: photos a visitor uploaded, under a random id; `upload(id)` is how staff pages
@@ -17,13 +18,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, func, select, update
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.storage.database import Database, dialect_insert, is_postgresql
 from bot.storage.models import Base
+
+# A visitor's token lives in their browser's storage; one unused for this long is dead (a device
+# sold or shared long ago must not reopen the conversation).
+SESSION_IDLE = dt.timedelta(days=30)
+# Moving "last seen" on every message would make each request a write: an hour's precision is plenty.
+TOUCH_EVERY = dt.timedelta(hours=1)
 
 
 class WebVisitor(Base):
@@ -49,6 +56,7 @@ class WebSession(Base):
     language: Mapped[str] = mapped_column(String(8))
     display_name: Mapped[str | None] = mapped_column(String(128))  # the vendor's name for an identified user
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # SESSION_IDLE counts from it
 
 
 class WebEvent(Base):
@@ -150,18 +158,29 @@ async def add_session(
     session: AsyncSession, token_hash: str, customer_id: str, site: str, language: str, display_name: str | None, now: dt.datetime
 ) -> None:
     session.add(WebSession(token_hash=token_hash, customer_id=customer_id, site=site, language=language,
-                           display_name=display_name, created_at=now))
+                           display_name=display_name, created_at=now, last_seen_at=now))
 
 
-async def session_by_token(session: AsyncSession, token_hash: str) -> SessionInfo | None:
+async def session_by_token(session: AsyncSession, token_hash: str) -> tuple[SessionInfo, dt.datetime] | None:
+    """The session of a token hash and when it was last seen (expired or not: the caller decides)."""
     row = (
         await session.execute(
-            select(WebSession.customer_id, WebSession.site, WebSession.language, WebVisitor.user_id, WebSession.display_name)
+            select(WebSession.customer_id, WebSession.site, WebSession.language, WebVisitor.user_id, WebSession.display_name,
+                   WebSession.last_seen_at)
             .join(WebVisitor, WebVisitor.customer_id == WebSession.customer_id)
             .where(WebSession.token_hash == token_hash)
         )
     ).first()
-    return SessionInfo(row[0], row[1], row[2], row[3], row[4]) if row is not None else None
+    return (SessionInfo(row[0], row[1], row[2], row[3], row[4]), as_utc(row[5])) if row is not None else None
+
+
+async def touch_session(session: AsyncSession, token_hash: str, now: dt.datetime) -> None:
+    await session.execute(update(WebSession).where(WebSession.token_hash == token_hash).values(last_seen_at=now))
+
+
+async def delete_session(session: AsyncSession, token_hash: str) -> bool:
+    result = await session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def lock_visitor(session: AsyncSession, customer_id: str) -> None:
@@ -186,8 +205,12 @@ async def add_event(session: AsyncSession, customer_id: str, event: NewEvent, re
     return row.id
 
 
-async def mark_answered(session: AsyncSession, event_id: int, now: dt.datetime) -> None:
-    await session.execute(update(WebEvent).where(WebEvent.id == event_id).values(answered_at=now))
+async def claim_answer(session: AsyncSession, event_id: int, now: dt.datetime) -> bool:
+    """Mark the customer's event answered unless it already is; True when this call did (one writer wins)."""
+    result = await session.execute(
+        update(WebEvent).where(WebEvent.id == event_id, WebEvent.answered_at.is_(None)).values(answered_at=now)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def event_for_client(session: AsyncSession, customer_id: str, client_id: str) -> EventRow | None:
@@ -257,8 +280,26 @@ class WebChatStore:
             await add_session(session, token_hash, info.customer_id, info.site, info.language, info.display_name, self._now())
 
     async def session_of(self, token_hash: str) -> SessionInfo | None:
+        """The live session of a token hash: None when unknown, or idle longer than SESSION_IDLE (then
+        the row is deleted). Its "last seen" moves forward when an hour old."""
+        now = self._now()
         async with self.database.sessions() as session:
-            return await session_by_token(session, token_hash)
+            found = await session_by_token(session, token_hash)
+        if found is None:
+            return None
+        info, last_seen = found
+        if now - last_seen > SESSION_IDLE:
+            await self.end_session(token_hash)
+            return None
+        if now - last_seen >= TOUCH_EVERY:
+            async with self.database.sessions() as session, session.begin():
+                await touch_session(session, token_hash, now)
+        return info
+
+    async def end_session(self, token_hash: str) -> bool:
+        """Delete a session (its visitor signed out or changed identity); False when there was none."""
+        async with self.database.sessions() as session, session.begin():
+            return await delete_session(session, token_hash)
 
     async def append(self, customer_id: str, events: list[NewEvent], *, reply_to: int | None = None,
                      site: str = "") -> list[int]:
@@ -274,14 +315,18 @@ class WebChatStore:
                 ids.append(await add_event(session, customer_id, event, reply_to, self._now()))
         return ids
 
-    async def answer(self, customer_id: str, event_id: int, events: list[NewEvent], *, site: str = "") -> None:
-        """Store a turn's replies to the customer's event and mark it answered, in one transaction."""
+    async def answer(self, customer_id: str, event_id: int, events: list[NewEvent], *, site: str = "") -> bool:
+        """Mark the customer's event answered and store the turn's replies, in one transaction; when it was
+        answered already (another instance, without a shared lock, got there first) nothing is stored
+        and the result is False."""
         async with self.database.sessions() as session, session.begin():
             await ensure_visitor(session, customer_id, site, None, self._now())
             await lock_visitor(session, customer_id)
+            if not await claim_answer(session, event_id, self._now()):
+                return False
             for event in events:
                 await add_event(session, customer_id, event, event_id, self._now())
-            await mark_answered(session, event_id, self._now())
+        return True
 
     async def posted(self, customer_id: str, client_id: str) -> tuple[EventRow, list[EventRow]] | None:
         """The customer's event posted with `client_id`, and the replies stored for it; None if none."""

@@ -15,6 +15,7 @@ from bot.staff.invitations import invitation_url
 from bot.staff.roles import Role
 from bot.web.auth import audit, require, staff_service
 from bot.web.auth.guard import PREFIX, is_https
+from bot.web.ids import path_id
 from bot.web.templating import LANGUAGES, render, runtime_of
 
 USERS = f"{PREFIX}/admin/users"
@@ -80,13 +81,13 @@ async def change(request: web.Request) -> web.StreamResponse:
     """One change to one user, named by the form's `action`."""
     admin = require(request, Role.ADMIN)
     service = staff_service(request)
-    user = await service.accounts.get(_int(request.match_info["user_id"], -1))
+    user = await service.accounts.get(path_id(request, "user_id"))
     if user is None:
-        raise web.HTTPNotFound(text="no such user")
+        return render(request, "auth/error.html", http_status=404, status=404, message_key="staff.no_such_user")
     form = await request.post()
     action = str(form.get("action", ""))
     if action not in ACTIONS:
-        raise web.HTTPBadRequest(text="unknown action")
+        return render(request, "auth/error.html", http_status=400, status=400, message_key="staff.unknown_action")
     try:
         return await _apply(request, admin, user, action, form)
     except AccountError as exc:

@@ -3,7 +3,7 @@
 Every page gets `staff` (the logged-in StaffUser or None), `csrf` (the token every form posts back as
 the field "csrf"), `lang` (the console language), `t` (the message catalog in that language:
 `t("agentconsole.queue_title")`), `now` (the bot's clock in the operator's time zone), `settings`, and
-the filter `localtime` (a stored UTC time shown in the operator's zone). Templates live under
+the function `localtime` (a stored UTC time shown in the operator's zone). Templates live under
 bot/web/templates/<part>/ and extend "base.html", filling `{% block content %}`.
 """
 
@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.clock import as_utc
 from bot.i18n.catalog import CATALOG, LANGUAGE_NAMES, text
+from bot.web.language import accept_language
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +60,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["localtime"] = _localtime_filter
     return env
-
-
-@jinja2.pass_context
-def _localtime_filter(context: Any, value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """`{{ row.created_at | localtime }}`: a stored (UTC) time in the operator's zone."""
-    zone = context.get("timezone") or ZoneInfo("UTC")
-    return "" if value is None else as_utc(value).astimezone(zone).strftime(fmt)
 
 
 def language_of(request: web.Request) -> str:
@@ -79,14 +72,9 @@ def language_of(request: web.Request) -> str:
     chosen = request.query.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return str(chosen)
-    for part in request.headers.get("Accept-Language", "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith(("zh-tw", "zh-hk", "zh-mo", "zh-hant")):
-            return "zh-Hant"
-        if tag.startswith("zh"):
-            return "zh-Hans"
-        if tag.startswith("en"):
-            return "en"
+    asked = accept_language(request.headers.get("Accept-Language"))
+    if asked is not None:
+        return asked
     runtime = request.app.get(RUNTIME)
     default = getattr(getattr(runtime, "settings", None), "default_language", "zh-Hans")
     return str(default)
@@ -118,6 +106,7 @@ def context_of(request: web.Request, **context: Any) -> dict[str, Any]:
     lang = language_of(request)
 
     def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """`{{ localtime(row.created_at) }}`: a stored (UTC) time in the operator's zone."""
         return "" if value is None else as_utc(value).astimezone(zone).strftime(fmt)
 
     values: dict[str, Any] = {

@@ -82,3 +82,22 @@ async def test_an_agent_answering_with_an_faq_entry_says_where_the_messages_belo
     # The hand-off's messages are one question; the agent's choice outweighs the matcher's guesses.
     [group] = [s for s in data.open if "屏幕上有绿线怎么回事" in [t for t, _ in s.examples]]
     assert group.intent_id == "warranty.period"
+
+
+async def test_the_version_poller_collects_in_the_background(runtime: Runtime) -> None:
+    """Pages only read: suggestions are collected by each instance's poller (and the "collect now" button)."""
+    import asyncio
+
+    from bot.learning.live import VersionPoller
+
+    await say(runtime, "我的手机进水了怎么办", "bg")
+    poller = VersionPoller(runtime, interval=0.01, collect_every=3)
+    poller.start()
+    try:
+        for _ in range(300):
+            if (await board(runtime)).open:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await poller.stop()
+    assert [s.count for s in (await board(runtime)).open] == [1]

@@ -208,3 +208,46 @@ async def test_a_version_still_applies_once_the_operator_copied_the_export_into_
     assert applied.entry("water.damage") is not None
     with pytest.raises(learned.LearningError):
         learned.apply(files, {"examples": {"gone.intent": ["x"]}}, strict=True)
+
+
+async def _unchecked_digest(runtime: Runtime) -> str:
+    """The digest `check` would give, computed without checking (what a forged form could send)."""
+    from bot.learning.versions import _digest, staged_additions
+
+    async with runtime.database.sessions() as session:
+        active_id, _ = await repo.active_additions(session)
+        ids, staged = await staged_additions(session)
+    return _digest(active_id, ids, staged)
+
+
+async def test_publishing_needs_a_stored_check_of_what_goes_live(runtime: Runtime) -> None:
+    await decide(runtime, await _water_suggestion(runtime), "new", by="sup", new_intent=NEW_INTENT)
+    with pytest.raises(DecisionError) as refused:
+        await publish(runtime, await _unchecked_digest(runtime), by="sup")
+    assert refused.value.key == "learning.error.unchecked"
+    assert (await board(runtime)).versions == []
+
+    checked = await check(runtime, by="sup")
+    assert checked.digest == await _unchecked_digest(runtime)
+    runtime.clock.advance(hours=1, seconds=1)  # type: ignore[attr-defined]  # too old to rely on
+    with pytest.raises(DecisionError) as stale:
+        await publish(runtime, checked.digest, by="sup")
+    assert stale.value.key == "learning.error.unchecked"
+
+
+async def test_a_check_on_one_instance_lets_another_publish_with_its_figures(
+    runtime: Runtime, sqlite_url: str, small_kb: Path
+) -> None:
+    await decide(runtime, await _water_suggestion(runtime), "new", by="sup", new_intent=NEW_INTENT)
+    checked = await check(runtime, by="checker@example.com")  # instance A
+    other = await build_runtime(load_settings(database_url=sqlite_url, knowledge_dir=small_kb), clock=Clock(NOW))
+    try:
+        version_id = await publish(other, checked.digest, by="publisher@example.com")  # instance B
+        async with other.database.sessions() as session:
+            stored = await repo.version(session, version_id)
+        assert stored is not None and stored.evaluation is not None
+        assert stored.evaluation["examples_added"] == checked.comparison["examples_added"] == 3
+        assert stored.evaluation["added"] == checked.comparison["added"]
+        assert stored.evaluation["checked_by"] == "checker@example.com"
+    finally:
+        await other.close()

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -143,3 +144,13 @@ def test_bar_and_heat_geometry() -> None:
     grid = heat_grid(heatmap([(int(T0.timestamp()), 10), (int(T0.timestamp()) + 3600, 1)], SHANGHAI))
     levels = {(c.weekday, c.hour): c.level for c in grid.cells if c.count}
     assert levels == {(2, 11): LEVELS, (2, 12): 1} and len(grid.cells) == 7 * 24
+
+
+@pytest.mark.parametrize("query", [
+    {"from": "0001-01-01"}, {"to": "9999-12-31"}, {"to": "0001-01-03"}, {"from": "0001-01-01", "to": "9999-12-31"},
+    {"from": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-01"},
+])
+def test_dates_at_the_ends_of_the_calendar_give_a_usable_period(query: dict[str, str]) -> None:
+    for zone in (ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Los_Angeles")):
+        period = parse_period(query, dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC), zone, {"web"})
+        assert period.start < period.end and 1 <= period.days <= MAX_DAYS

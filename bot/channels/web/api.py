@@ -1,6 +1,6 @@
 """The chat API the frame calls: JSON in, JSON out, bearer tokens, polite refusals.
 
-`POST /chat/api/session`, `POST /chat/api/messages`, `POST /chat/api/actions`, `POST /chat/api/uploads`
+`POST /chat/api/session` (+ `GET` to check a token, `POST .../session/end` to end one), `POST /chat/api/messages`, `POST /chat/api/actions`, `POST /chat/api/uploads`
 and `GET /chat/api/uploads/{id}`. Every refusal carries a `notice` in the visitor's language that the
 frame shows as is (rate limited, too big, wrong type...); nothing a visitor sends crashes a handler.
 """
@@ -37,10 +37,10 @@ async def read_json(request: web.Request, language: Language) -> dict[str, Any]:
     if (request.content_length or 0) > JSON_LIMIT:
         raise _refused(413, "webchat.too_long", language)
     try:
-        body = await request.content.read(JSON_LIMIT + 1)
+        body = await _read_body(request, JSON_LIMIT)
     except ConnectionResetError:  # the browser left mid-body (a reload): nobody to answer, nothing stored
         raise web.HTTPBadRequest() from None
-    if len(body) > JSON_LIMIT:
+    if body is None:
         raise _refused(413, "webchat.too_long", language)
     try:
         data = json.loads(body.decode("utf-8", errors="replace") or "{}")
@@ -49,6 +49,24 @@ async def read_json(request: web.Request, language: Language) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _refused(400, "webchat.bad_request", language)
     return data
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body up to EOF (sent in one write or many, with a length or chunked); None past `limit`.
+
+    `content.read(n)` alone returns what has arrived so far, which cuts a body the client sent in two
+    TCP writes; reading chunk by chunk until EOF does not, and stops as soon as the limit is passed.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(limit + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
 
 
 class Refusal(Exception):
@@ -78,7 +96,11 @@ def polite(handler: Handler) -> Handler:
 
 def bearer(request: web.Request, *, query: bool = False) -> str | None:
     """The session token: `Authorization: Bearer ...`, or (streams and images, which cannot send
-    headers) the `token` query parameter."""
+    headers) the `token` query parameter.
+
+    The query form exists only because `EventSource` and `<img src>` cannot set headers. It is accepted
+    on those two GET routes only (never on a POST); the frame sends `Referrer-Policy: no-referrer` so the
+    URL does not leak to other sites, and tokens expire after SESSION_IDLE unused."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return header[7:].strip()
@@ -110,11 +132,26 @@ class ChatApi:
         lang = data.get("lang")
         language = pick_language(lang if isinstance(lang, str) else None, request.headers.get("Accept-Language"), self.default)
         key = data.get("key")
+        # The socket's address: X-Forwarded-For is whatever the client writes, so it is not trusted here.
+        if not await self.chat.may_open_session(request.remote):
+            return refusal(429, "webchat.too_many_sessions", language)
         try:
             token, info = await self.chat.open_session(str(key or ""), language, data.get("user_id"), data.get("hash"), data.get("name"))
         except Refused as refused:
             return refusal(refused.status, refused.key, language)
         return web.json_response({"token": token, "identified": info.user_id is not None, "language": info.language})
+
+    async def check(self, request: web.Request) -> web.Response:
+        """`GET /chat/api/session` (Bearer): whether the stored token still works (401 otherwise, and the
+        frame opens a new session)."""
+        visitor = await self._visitor(request)
+        return web.json_response({"identified": visitor.user_id is not None, "language": visitor.language})
+
+    async def end(self, request: web.Request) -> web.Response:
+        """`POST /chat/api/session/end` (Bearer): the token dies server-side (the host page signed its user
+        out or switched user); ending an unknown token is not an error (the frame may ask twice)."""
+        ended = await self.chat.end_session(bearer(request))
+        return web.json_response({"ended": ended})
 
     async def _client_id(self, data: dict[str, Any], visitor: SessionInfo) -> str:
         client_id = data.get("client_id")
@@ -122,9 +159,10 @@ class ChatApi:
             raise _refused(400, "webchat.bad_request", self._language(visitor))
         return client_id
 
-    async def _limit(self, visitor: SessionInfo, client_id: str) -> None:
-        """A retry is free; a new message takes one of the visitor's slots of this minute."""
-        if not await self.chat.already_posted(visitor, client_id) and not await self.chat.within_limit(visitor):
+    async def _limit(self, request: web.Request, visitor: SessionInfo, client_id: str) -> None:
+        """A retry is free; a new message takes one of the visitor's slots of this minute and one of their
+        address's (request.remote: the socket's, never a header the client could write)."""
+        if not await self.chat.already_posted(visitor, client_id) and not await self.chat.within_limit(visitor, request.remote):
             raise _refused(429, "webchat.rate_limited", self._language(visitor))
 
     async def messages(self, request: web.Request) -> web.Response:
@@ -135,7 +173,7 @@ class ChatApi:
         body = data.get("text")
         if not isinstance(body, str):
             return refusal(400, "webchat.bad_request", self._language(visitor))
-        await self._limit(visitor, client_id)
+        await self._limit(request, visitor, client_id)
         inbound = Inbound(channel="web", customer_id=visitor.customer_id, text=body)
         posted = await self.chat.post(visitor, client_id, inbound, {"sender": "customer", "text": inbound.text or ""})
         return web.json_response({"events": posted.events, "duplicate": posted.duplicate})
@@ -150,7 +188,7 @@ class ChatApi:
             return refusal(400, "webchat.bad_request", self._language(visitor))
         label = data.get("label")
         shown = label[:LABEL_LIMIT] if isinstance(label, str) else ""
-        await self._limit(visitor, client_id)
+        await self._limit(request, visitor, client_id)
         inbound = Inbound(channel="web", customer_id=visitor.customer_id, action=action)
         posted = await self.chat.post(visitor, client_id, inbound, {"sender": "customer", "text": shown, "action": True})
         return web.json_response({"events": posted.events, "duplicate": posted.duplicate})
@@ -180,7 +218,7 @@ class ChatApi:
         kind = uploads.photo_type(data[:16])
         if kind is None:
             return refusal(415, "webchat.bad_type", language)
-        await self._limit(visitor, client_id)
+        await self._limit(request, visitor, client_id)
         upload_id = uploads.new_upload_id()
         if not await self.chat.already_posted(visitor, client_id):
             info = UploadInfo(upload_id, visitor.customer_id, uploads.file_name(upload_id, kind), kind.mime_type, len(data))

@@ -12,7 +12,6 @@ lock per visitor (shared through Redis when configured) keeps a retry from overt
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -28,9 +27,14 @@ from bot.engine.types import Inbound, Reply, ReplyKind
 from bot.safetext import storable_or_none
 from bot.settings import Language
 from bot.storage.web import NewEvent, SessionInfo, WebChatStore
+from bot.tokens import new_token, token_hash
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 USER_ID_LIMIT = 64
+# Anonymous sessions cost nothing to open, so a per-session limit alone stops no script: the client's
+# address is limited too. Generous, because one office or mobile carrier may share one address.
+ADDRESS_FACTOR = 5  # an address may send this many visitors' worth of messages and uploads a minute
+SESSIONS_PER_ADDRESS = Rate("webchat-sessions-address", 30, 600)
 
 
 class Refused(Exception):
@@ -50,10 +54,6 @@ class Posted:
     duplicate: bool
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class WebChat:
     """The channel's state for one runtime: sites, store, live streams, limits, and its delivery."""
 
@@ -66,6 +66,7 @@ class WebChat:
         self.live = Live(self.store, runtime.shared.wakeup("webchat"))
         self.limiter = runtime.shared.rate_limiter()
         self.rate = Rate("webchat", settings.webchat_messages_per_minute, 60)
+        self.address_rate = Rate("webchat-address", settings.webchat_messages_per_minute * ADDRESS_FACTOR, 60)
         self.locks = runtime.shared.locks(CustomerLocks(), "webchat")
         self.delivery = WebDelivery(self.store, self.live)
 
@@ -91,19 +92,33 @@ class WebChat:
                 raise Refused(403, "webchat.identity_refused")
             customer_id, user = f"u:{site}:{user_id}", user_id
         display = storable_or_none(name[:128]) if isinstance(name, str) and user is not None else None
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         info = SessionInfo(customer_id, site, language, user, display)
         await self.store.open_session(token_hash(token), info)
         return token, info
 
     async def visitor(self, token: str | None) -> SessionInfo | None:
+        """Who a token belongs to; None when unknown or expired (SESSION_IDLE unused: the frame opens a new one)."""
         if not token or len(token) > 200:
             return None
         return await self.store.session_of(token_hash(token))
 
-    async def within_limit(self, visitor: SessionInfo) -> bool:
-        """Take one of the visitor's messages of this minute; False when the minute's are used up."""
-        return await self.limiter.hit(self.rate, visitor.customer_id)
+    async def end_session(self, token: str | None) -> bool:
+        """Forget a token (the visitor signed out or became someone else); False when it was not known."""
+        if not token or len(token) > 200:
+            return False
+        return await self.store.end_session(token_hash(token))
+
+    async def within_limit(self, visitor: SessionInfo, address: str | None) -> bool:
+        """Take one of the visitor's messages of this minute, and one of their address's; False when either
+        minute's are used up."""
+        if not await self.limiter.hit(self.rate, visitor.customer_id):
+            return False
+        return await self.limiter.hit(self.address_rate, address or "unknown")
+
+    async def may_open_session(self, address: str | None) -> bool:
+        """Take one of the address's new sessions of these ten minutes; False when they are used up."""
+        return await self.limiter.hit(SESSIONS_PER_ADDRESS, address or "unknown")
 
     # -- messages -----------------------------------------------------------------------------------
 
@@ -133,8 +148,8 @@ class WebChat:
                 replies = list(outcome.replies)
                 if outcome.duplicate:  # the turn committed before, its replies never became events
                     replies = await self._stored_replies(customer, inbound.external_id or "", outcome.language)
-                await self.store.answer(customer, event_id, reply_events(replies), site=visitor.site)
-                self.live.changed(customer)
+                if await self.store.answer(customer, event_id, reply_events(replies), site=visitor.site):
+                    self.live.changed(customer)
             stored = await self.store.posted(customer, client_id)
         assert stored is not None  # stored above, in this lock
         first, replies = stored

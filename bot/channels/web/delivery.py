@@ -40,7 +40,10 @@ class WebDelivery:
         if not body.strip():
             return
         payload = {"sender": "agent", "text": body, "kind": "agent", "options": [], "agent": message.agent_name or ""}
-        await self._store(customer_id, [NewEvent("agent", payload)])
+        # Keyed by the stored message: a retry after a crash between storing and marking it delivered
+        # finds the event and adds nothing (the visitor sees the message once).
+        source = f"agent:{message.message_id}" if message.message_id is not None else None
+        await self._store(customer_id, [NewEvent("agent", payload, source=source)])
 
     async def _store(self, customer_id: str, events: list[NewEvent]) -> None:
         if not events:

@@ -29,6 +29,9 @@ FRAME_TEXTS = (
     "identity_required", "bad_request", "your_photo",
 )
 
+# Each language by its own name: data, the same on every page whatever the page's language.
+AUTONYMS: dict[str, str] = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
+
 _templates = Environment(
     loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True, default_for_string=True),
 )
@@ -69,7 +72,7 @@ class Pages:
     async def widget(self, request: web.Request) -> web.Response:
         key = request.query.get("key", "")
         if key not in self.chat.sites:
-            raise web.HTTPNotFound(text="unknown site key")
+            raise web.HTTPNotFound(text=text("webchat.unknown_site", _language(self.chat, request)))
         base = base_url(self.chat, request)
         config = {
             "key": key, "base": base, "origin": origin_of(base),
@@ -106,5 +109,5 @@ class Pages:
         if "demo" not in self.chat.sites:
             raise web.HTTPNotFound()
         language = _language(self.chat, request)
-        other = "en" if language != "en" else "zh-Hans"
-        return _render("demo.html", language, 200, base=base_url(self.chat, request), other=other)
+        others = [(lang, AUTONYMS[lang]) for lang in LANGUAGES if lang != language]
+        return _render("demo.html", language, 200, base=base_url(self.chat, request), others=others)

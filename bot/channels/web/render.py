@@ -17,6 +17,7 @@ from bot.engine.types import Action, ActionKind, Reply, ReplyKind
 from bot.storage.web import EventRow, NewEvent
 
 MAX_ACTION = 300
+MAX_MESSAGE_ID = 2**31 - 1  # message ids are PostgreSQL int4: a larger one would fail the query, not the check
 
 
 def pack_action(action: Action) -> str:
@@ -32,7 +33,7 @@ def parse_action(packed: object) -> Action | None:
     message_id, sep2, value = rest.partition("|")
     if not sep or not sep2 or kind not in ActionKind.__members__.values():
         return None
-    if message_id and not (message_id.isascii() and message_id.isdigit() and len(message_id) < 12):
+    if message_id and not (message_id.isascii() and message_id.isdigit() and 1 <= int(message_id) <= MAX_MESSAGE_ID):
         return None
     return Action(ActionKind(kind), value, int(message_id) if message_id else None)
 

@@ -34,6 +34,8 @@ def register_webchat(runtime: Any) -> Callable[[web.Application], None]:
         app.router.add_get("/", pages.demo)
         app.router.add_static("/chat/static", STATIC)
         app.router.add_post("/chat/api/session", polite(api.session))
+        app.router.add_get("/chat/api/session", polite(api.check))
+        app.router.add_post("/chat/api/session/end", polite(api.end))
         app.router.add_post("/chat/api/messages", polite(api.messages))
         app.router.add_post("/chat/api/actions", polite(api.actions))
         app.router.add_post("/chat/api/uploads", polite(api.upload))

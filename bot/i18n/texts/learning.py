@@ -131,6 +131,8 @@ TEXTS: Table = {
     "accepted_heading": {"zh-Hans": "已上线", "zh-Hant": "已上線", "en": "Live"},
     "accepted_in": {"zh-Hans": "版本 {id}：{intent}", "zh-Hant": "版本 {id}：{intent}", "en": "version {id}: {intent}"},
     "notice.staged": {"zh-Hans": "已接受，检查后即可上线。", "zh-Hant": "已接受，檢查後即可上線。", "en": "Accepted: check it, then it can go live."},
+    "collect_button": {"zh-Hans": "立即收集新问题", "zh-Hant": "立即收集新問題", "en": "Collect new questions now"},
+    "notice.collected": {"zh-Hans": "已收集最新的客户问题。", "zh-Hant": "已收集最新的客戶問題。", "en": "The latest customer questions are collected."},
     "notice.rejected": {"zh-Hans": "已拒绝。", "zh-Hant": "已拒絕。", "en": "Rejected."},
     "notice.reopened": {"zh-Hans": "已撤回决定。", "zh-Hant": "已撤回決定。", "en": "Decision undone."},
     "notice.published": {
@@ -161,6 +163,11 @@ TEXTS: Table = {
         "zh-Hans": "检查之后内容有变化（他人也做了修改），请重新检查。",
         "zh-Hant": "檢查之後內容有變化（他人也做了修改），請重新檢查。",
         "en": "Things changed since the check (someone else decided meanwhile): check again.",
+    },
+    "error.unchecked": {
+        "zh-Hans": "上线前需要先检查并评估（最近一小时内）。请先点“检查并评估”。",
+        "zh-Hant": "上線前需要先檢查並評估（最近一小時內）。請先按「檢查並評估」。",
+        "en": "Check and evaluate first (within the last hour), then it can go live.",
     },
     "error.version": {"zh-Hans": "没有这个版本。", "zh-Hant": "沒有這個版本。", "en": "There is no such version."},
 }

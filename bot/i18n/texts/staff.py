@@ -59,6 +59,8 @@ TEXTS: Table = {
         "This invitation link no longer works (used, replaced or expired). Ask an admin for a new one.",
     ),
     # errors
+    "error_title_400": _line("无法处理这个请求", "無法處理這個請求", "This request cannot be handled"),
+    "unknown_action": _line("未知的操作。", "未知的操作。", "Unknown action."),
     "error_title_403": _line("无权访问", "無權存取", "Not allowed"),
     "error_title_404": _line("找不到页面", "找不到頁面", "Not found"),
     "error_title_410": _line("链接已失效", "連結已失效", "Link no longer valid"),

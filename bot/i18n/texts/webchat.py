@@ -81,6 +81,17 @@ TEXTS: Table = {
         "zh-Hant": "這個網站未被允許嵌入本客服視窗。",
         "en": "This website is not allowed to embed this support chat.",
     },
+    "too_many_sessions": {
+        "zh-Hans": "从您的网络打开的对话太多了，请稍等几分钟再试。",
+        "zh-Hant": "從您的網路開啟的對話太多了，請稍等幾分鐘再試。",
+        "en": "Too many chats were opened from your network. Please wait a few minutes and try again.",
+    },
+    "unknown_site": {
+        "zh-Hans": "此网站没有开通在线客服。",
+        "zh-Hant": "此網站沒有開通線上客服。",
+        "en": "This site has no support chat.",
+    },
+    "other_languages": {"zh-Hans": "其他语言：", "zh-Hant": "其他語言：", "en": "Other languages:"},
     "your_photo": {"zh-Hans": "[您发送了一张图片]", "zh-Hant": "[您傳送了一張圖片]", "en": "[You sent a photo]"},
     "demo_title": {"zh-Hans": "示例厂商 · 售后服务", "zh-Hant": "示例廠商 · 售後服務", "en": "Example Vendor · After-sales service"},
     "demo_intro": {

@@ -134,7 +134,9 @@ def _login_needed(request: web.Request) -> web.HTTPException:
         back = urlsplit(request.headers.get("Referer", "")).path
         target = f"{PREFIX}/login" + (f"?next={quote(back, safe='')}" if back.startswith(f"{PREFIX}/") else "")
         return web.HTTPSeeOther(target)
-    return web.HTTPUnauthorized(text="login needed", content_type="text/plain")  # scripts handle this themselves
+    # Read only by console.js (EventSource / fetch), which reloads the page and so reaches the login form
+    # in the user's language: this body is never shown to a person, so it stays out of the catalog.
+    return web.HTTPUnauthorized(text="login needed", content_type="text/plain")
 
 
 # -- the middleware ----------------------------------------------------------------------------------

@@ -99,7 +99,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     destination = safe_next(form.get("next"))
     service = staff_service(request)
     address = client_ip(request)
-    wait = await service.throttle.blocked_for(email, address)
+    # The attempt is counted before the password is checked: parallel guesses cannot outrun the count.
+    wait = await service.throttle.attempt(email, address)
     if wait > 0:
         log.info("console: login throttled for an email / address")
         minutes = max(1, math.ceil(wait / 60))
@@ -107,10 +108,10 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                           error_key="staff.login_throttled", minutes=minutes)
     user = await service.accounts.authenticate(email, password)
     if user is None:
-        await service.throttle.failed(email, address)
         request[AUDIT_ACTOR] = email or "anonymous"
         await audit(request, "login.failed", email[:255])
         return _form_page(request, "auth/login.html", http_status=401, next=destination, email=email, error_key="staff.login_failed")
+    await service.throttle.succeeded(email)
     redirect = await _log_in(request, user, destination)
     await audit(request, "login", user.email)
     raise redirect
@@ -167,7 +168,7 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     language = str(form.get("language", ""))
     if language not in LANGUAGES:
-        raise web.HTTPBadRequest(text="unknown language")
+        return render(request, "auth/error.html", http_status=400, status=400, message_key="staff.bad_language")
     staff = current_staff(request)
     if staff is not None:
         await staff_service(request).accounts.change(staff.id, language=language)

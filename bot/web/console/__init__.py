@@ -26,8 +26,7 @@ def register(app: web.Application, runtime: Any) -> None:
     console = Console.build(runtime)
     app[CONSOLE] = console
     pages, actions, events, files = Pages(console), Actions(console), Events(console), Attachments(console)
-    app.router.add_get("/console/", pages.queue)
-    app.router.add_get("/console", pages.queue)
+    app.router.add_get("/console/", pages.queue)  # "/console" itself redirects here (bot/web/auth/pages.py)
     app.router.add_post("/console/take-next", actions.take_next)
     app.router.add_get("/console/events", events.queue)
     app.router.add_get(ESCALATION, pages.conversation)

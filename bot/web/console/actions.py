@@ -17,10 +17,12 @@ from aiohttp import web
 
 from bot.channels.sms.segments import segment_count
 from bot.handoff.operations import OpResult
+from bot.learning.signals import agent_used_faq
 from bot.storage import console as console_repo
 from bot.web.auth import audit, forbidden, staff_of
 from bot.web.console import rights
 from bot.web.console.context import Console, back
+from bot.web.ids import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +90,8 @@ class Actions:
         if not rights.may_transfer(user, escalation):
             raise forbidden(request, "agentconsole.forbidden")
         form = await _form(request)
-        target_id = form.get("to", "")
-        target = await self.console.accounts.get(int(target_id)) if target_id.isdigit() else None
+        target_id = parse_id(form.get("to", ""))
+        target = await self.console.accounts.get(target_id) if target_id is not None else None
         if target is None or not target.active:
             raise back(escalation.id, "no_target")
         result = await self.console.assignment.transfer(escalation.id, target.as_agent(), target.capacity)
@@ -140,21 +142,13 @@ class Actions:
         raise self._done(request, escalation.id, result, segments=segments)
 
     async def _faq_used(self, escalation_id: int, conversation_id: int, intent_id: str, external_id: str) -> None:
-        """Tell the learning part an agent answered with this FAQ entry, when that part is installed."""
+        """Tell the learning loop an agent answered with this FAQ entry: the customer's question becomes a
+        suggestion for that intent."""
         if self.runtime.knowledge.entry(intent_id) is None:
-            return
-        try:
-            from bot.learning import signals  # another part's: absent in builds without the learning loop
-        except ImportError:
-            return
-        used = getattr(signals, "agent_used_faq", None)
-        if used is None:
             return
         async with self.runtime.database.sessions() as session:
             message_id = await console_repo.message_by_external(session, conversation_id, external_id)
         try:
-            outcome = used(self.runtime, escalation_id=escalation_id, intent_id=intent_id, message_id=message_id)
-            if hasattr(outcome, "__await__"):
-                await outcome
+            await agent_used_faq(self.runtime, escalation_id=escalation_id, intent_id=intent_id, message_id=message_id)
         except Exception:  # noqa: BLE001 - a learning signal must never fail the agent's reply
             log.exception("agent_used_faq failed for escalation %s", escalation_id)

@@ -17,6 +17,7 @@ from bot.storage.models import Message
 from bot.storage.web import WebChatStore
 from bot.web.auth import staff_of
 from bot.web.console.context import Console
+from bot.web.ids import path_id
 
 WEB_CHANNEL = "web"
 
@@ -37,10 +38,7 @@ class Attachments:
         self.runtime = console.runtime
 
     def _message_id(self, request: web.Request) -> int:
-        try:
-            return int(request.match_info["message_id"])
-        except (KeyError, ValueError):
-            raise web.HTTPNotFound() from None
+        return path_id(request, "message_id")
 
     async def of_conversation(self, request: web.Request) -> web.StreamResponse:
         staff_of(request)

@@ -14,6 +14,7 @@ from bot.handoff.assignment import Assignment
 from bot.staff.accounts import StaffAccounts
 from bot.storage.handoff import EscalationView
 from bot.web.console.live import ConsoleFeed
+from bot.web.ids import path_id
 
 # Flash codes a redirect may carry, and the values their lines take: anything else in the URL is ignored,
 # so a crafted link cannot put words of its own on the page.
@@ -41,10 +42,7 @@ class Console:
 
     async def escalation(self, request: web.Request) -> EscalationView:
         """The escalation named in the URL, or 404 (an id that does not exist is not found, whoever asks)."""
-        try:
-            escalation_id = int(request.match_info["escalation_id"])
-        except (KeyError, ValueError):
-            raise web.HTTPNotFound() from None
+        escalation_id = path_id(request, "escalation_id")
         found = await self.runtime.handoff.escalation(escalation_id)
         if found is None:
             raise web.HTTPNotFound()

@@ -9,25 +9,32 @@
 
 Streams wake on this instance's `ConsoleFeed` (one database poller per instance), so a customer's
 message stored by another instance shows here within about a second.
+
+A stream outlives the request that checked its session: on every wake-up and keep-alive it asks the
+staff sessions service again and ends when the session was revoked, expired or its user deactivated.
+Each stream also ends after `MAX_STREAM` (EventSource reconnects by itself, through the full check).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 from typing import Any
 
 from aiohttp import web
 
 from bot.storage import console as console_repo
-from bot.web.auth import staff_of
+from bot.web.auth import staff_of, staff_service
+from bot.web.auth.guard import SESSION_TOKEN
 from bot.web.console import views
 from bot.web.console.context import Console
 from bot.web.console.pages import cursor_of, now_of, parse_cursor, zone_of
 from bot.web.templating import translator
 
 KEEPALIVE = 15.0  # seconds: a comment line keeps proxies from closing an idle stream
+MAX_STREAM = dt.timedelta(minutes=30)  # then the browser reconnects, through the login check again
 
 
 def _stream() -> web.StreamResponse:
@@ -55,24 +62,31 @@ class Events:
         self.runtime = console.runtime
         self.feed = console.feed
 
-    async def _wait(self, changed: asyncio.Event, response: web.StreamResponse) -> bool:
-        """Sleep until the feed moves (True) or the keep-alive is due; False when the app is stopping."""
+    async def _wait(self, changed: asyncio.Event, request: web.Request, response: web.StreamResponse, until: dt.datetime) -> bool:
+        """Sleep until the feed moves (True) or the keep-alive is due; False when the stream must end:
+        the app is stopping, the stream is `MAX_STREAM` old, or its session no longer holds."""
         if self.feed.closing.is_set():
             return False
         try:
             await asyncio.wait_for(changed.wait(), KEEPALIVE)
         except TimeoutError:
             await response.write(b": keep-alive\n\n")
-        return not self.feed.closing.is_set()
+        if self.feed.closing.is_set() or self.runtime.clock() >= until:
+            return False
+        return await staff_service(request).sessions.alive(request.get(SESSION_TOKEN))
+
+    def _until(self) -> dt.datetime:
+        return self.runtime.clock() + MAX_STREAM
 
     async def queue(self, request: web.Request) -> web.StreamResponse:
         staff_of(request)
         changed = self.feed.changed()
         last = await self._mark()  # read before answering: whatever happens after the page connected is news
         response = _stream()
+        until = self._until()
         with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
             await _open(request, response)
-            while await self._wait(changed, response):
+            while await self._wait(changed, request, response, until):
                 changed = self.feed.changed()
                 mark = await self._mark()
                 if mark != last:
@@ -92,6 +106,7 @@ class Events:
         message_cursor, note_cursor = parse_cursor(request.headers.get("Last-Event-ID") or request.query.get("after"))
         response = _stream()
         state: dict[str, Any] | None = None
+        until = self._until()
         with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
             await _open(request, response)
             while True:
@@ -112,6 +127,6 @@ class Events:
                     if fresh != state:
                         state = fresh
                         await response.write(_event("state", fresh))
-                if not await self._wait(changed, response):
+                if not await self._wait(changed, request, response, until):
                     break
         return response

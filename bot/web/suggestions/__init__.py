@@ -22,6 +22,7 @@ def register(app: web.Application, runtime: Any) -> None:
     base = pages.BASE
     app.router.add_get(base, pages.index)
     app.router.add_get(f"{base}/export.yaml", pages.export_yaml)
+    app.router.add_post(f"{base}/collect", pages.collect_now)
     app.router.add_post(f"{base}/check", pages.check_page)
     app.router.add_post(f"{base}/publish", pages.publish_version)
     app.router.add_post(base + r"/versions/{version_id:\d+}/rollback", pages.rollback_version)

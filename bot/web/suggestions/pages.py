@@ -18,11 +18,12 @@ from bot.learning.versions import DecisionError, check, decide, publish, rollbac
 from bot.settings import LANGUAGES
 from bot.staff.roles import Role
 from bot.web.auth import audit, require
+from bot.web.ids import path_id
 from bot.web.templating import language_of, render, runtime_of
 
 BASE = "/console/suggestions"
 ACTIONS = ("accept", "reassign", "reject", "reopen", "new")
-NOTICES = ("staged", "rejected", "reopened", "published", "rolled_back")
+NOTICES = ("staged", "rejected", "reopened", "published", "rolled_back", "collected")
 
 
 def _intents(runtime: Any, language: str) -> list[tuple[str, str]]:
@@ -54,10 +55,17 @@ async def _page(request: web.Request, *, http_status: int = 200, error: Decision
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    """The page; what the bot failed on since the last visit is collected first."""
+    """The page. It only reads: collecting runs in the background (bot.learning.live.VersionPoller) and
+    on the "collect now" button (`collect_now`), so a GET never writes."""
+    require(request, Role.SUPERVISOR)
+    return await _page(request)
+
+
+async def collect_now(request: web.Request) -> web.StreamResponse:
+    """POST: read what the bot failed on since the last collection into suggestions, now."""
     require(request, Role.SUPERVISOR)
     await signals.collect(runtime_of(request))
-    return await _page(request)
+    raise _back("collected")
 
 
 def _back(notice: str, **query: object) -> web.HTTPSeeOther:
@@ -68,7 +76,7 @@ def _back(notice: str, **query: object) -> web.HTTPSeeOther:
 async def act(request: web.Request) -> web.StreamResponse:
     """A decision on one suggestion (form field `action`)."""
     staff = require(request, Role.SUPERVISOR)
-    suggestion_id = int(request.match_info["suggestion_id"])
+    suggestion_id = path_id(request, "suggestion_id")
     form = await request.post()
     action = str(form.get("action", ""))
     intent_id = str(form.get("intent", "")).strip() or None
@@ -97,9 +105,9 @@ async def act(request: web.Request) -> web.StreamResponse:
 
 async def check_page(request: web.Request) -> web.StreamResponse:
     """Run the doctor with and without the staged additions; the supervisor confirms on this page."""
-    require(request, Role.SUPERVISOR)
+    staff = require(request, Role.SUPERVISOR)
     try:
-        checked = await check(runtime_of(request))
+        checked = await check(runtime_of(request), by=staff.email)
     except DecisionError as exc:
         return await _page(request, http_status=400, error=exc)
     await audit(request, "kb.check", "suggestions", {"staged": checked.staged, "warnings": checked.comparison["warnings"]})
@@ -115,7 +123,8 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
     try:
         version_id = await publish(runtime, digest, by=staff.email)
     except DecisionError as exc:
-        return await _page(request, http_status=409 if exc.key == "learning.error.stale" else 400, error=exc)
+        stale = exc.key in ("learning.error.stale", "learning.error.unchecked")
+        return await _page(request, http_status=409 if stale else 400, error=exc)
     await audit(request, "kb.version.publish", f"kb_version:{version_id}", {"digest": digest})
     raise _back("published", version=version_id)
 
@@ -123,7 +132,7 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
 async def rollback_version(request: web.Request) -> web.StreamResponse:
     """Make an earlier version (0: the files alone) live again."""
     staff = require(request, Role.SUPERVISOR)
-    version_id = int(request.match_info["version_id"])
+    version_id = path_id(request, "version_id", minimum=0)  # 0: the files alone
     try:
         await rollback(runtime_of(request), version_id, by=staff.email)
     except DecisionError as exc:

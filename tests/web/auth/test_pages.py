@@ -98,3 +98,34 @@ async def test_no_page_shows_a_raw_catalog_key(staff_client: TestClient, client_
             html = await page.text()
             assert f'lang="{language}"' in html
             assert not raw_key.search(html), (language, page.url, raw_key.search(html))
+
+
+def test_accept_language_honours_quality_values() -> None:
+    from bot.web.language import accept_language
+
+    assert accept_language("en;q=0.5, zh-TW;q=0.9") == "zh-Hant"
+    assert accept_language("fr, en-GB;q=0.8, zh;q=0.7") == "en"
+    assert accept_language("zh-CN;q=0, en;q=0.1") == "en"  # q=0: not this one
+    assert accept_language("fr, de") is None and accept_language(None) is None
+    assert accept_language("zh-Hant-HK") == "zh-Hant" and accept_language("zh_CN") == "zh-Hans"
+
+
+async def test_the_login_page_follows_the_browsers_preferred_language(staff_client: TestClient) -> None:
+    page = await staff_client.get("/console/login", headers={"Accept-Language": "en;q=0.5, zh-TW;q=0.9"})
+    assert "登入客服工作臺" in await page.text()
+
+
+async def test_console_without_the_slash_goes_to_the_queue(staff_client: TestClient, web_runtime: Runtime) -> None:
+    await login(staff_client, web_runtime)
+    response = await staff_client.get("/console", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == "/console/"
+
+
+async def test_refusals_of_language_and_admin_forms_speak_the_users_language(staff_client: TestClient, web_runtime: Runtime) -> None:
+    admin, csrf = await login(staff_client, web_runtime, Role.ADMIN, language="zh-Hant")
+    bad_language = await staff_client.post("/console/language", data={"csrf": csrf, "language": "fr"})
+    assert bad_language.status == 400 and "未知的語言。" in await bad_language.text()
+    bad_action = await staff_client.post(f"/console/admin/users/{admin.id}", data={"csrf": csrf, "action": "explode"})
+    assert bad_action.status == 400 and "未知的操作。" in await bad_action.text()
+    nobody = await staff_client.post("/console/admin/users/424242", data={"csrf": csrf, "action": "deactivate"})
+    assert nobody.status == 404 and "找不到這個人員" in await nobody.text()

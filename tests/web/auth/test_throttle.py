@@ -130,3 +130,49 @@ async def test_failures_are_counted_across_instances_through_redis(
             await client.close()
         for runtime in instances:
             await runtime.close()
+
+
+async def test_parallel_guesses_cannot_outrun_the_count(
+    staff_client: TestClient, web_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 wrong passwords at once: only the window's worth of them reach the password check."""
+    import asyncio
+
+    verified: list[str] = []
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            verified.append("verify")
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(passwords, "_HASHER", Counting())
+    user = await create_user(web_runtime, Role.AGENT, "parallel@example.com")
+    page = await staff_client.get("/console/login")
+    token = (await page.text()).split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+    async def guess(number: int) -> int:
+        response = await staff_client.post(
+            "/console/login", data={"csrf": token, "email": user.email, "password": f"guess {number}", "next": "/console/"},
+            allow_redirects=False,
+        )
+        return response.status
+
+    statuses = await asyncio.gather(*(guess(number) for number in range(30)))
+    assert len(verified) <= ATTEMPTS
+    assert statuses.count(401) <= ATTEMPTS
+    assert statuses.count(429) >= 30 - ATTEMPTS
+
+
+async def test_a_successful_login_forgives_the_emails_typos(staff_client: TestClient, web_runtime: Runtime) -> None:
+    user = await create_user(web_runtime, Role.AGENT, "typos@example.com")
+    for _ in range(ATTEMPTS - 1):
+        assert (await form_login(staff_client, user.email, "not the password")).status == 401
+    assert (await form_login(staff_client, user.email)).status == 302
+    fresh = TestClient(staff_client.server)
+    await fresh.start_server()
+    try:
+        for _ in range(ATTEMPTS - 1):
+            assert (await form_login(fresh, user.email, "not the password")).status == 401
+        assert (await form_login(fresh, user.email)).status == 302
+    finally:
+        await fresh.close()

@@ -177,3 +177,50 @@ async def test_a_user_named_before_the_script_loads_is_identified(browser: Any, 
     await expect(frame.get_by_test_id("chat-send")).to_have_text("发送")
     assert await _sessions(chat) == ["u:shop:77"]
     await context.close()
+
+
+async def _wait_for_sessions(chat: Chat, check: Any) -> list[str]:
+    for _ in range(100):
+        sessions = await _sessions(chat)
+        if check(sessions):
+            return sessions
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"sessions never matched: {await _sessions(chat)}")
+
+
+async def test_switching_identity_ends_the_old_token_and_an_expired_one_is_replaced(
+    browser: Any, world: tuple[Chat, Site, Site]
+) -> None:
+    from playwright.async_api import expect
+
+    chat, vendor, _evil = world
+    context = await browser.new_context(locale="en-US")
+    page = await context.new_page()
+    await page.goto(vendor.origin + "/")
+    await page.get_by_test_id("widget-bubble").click()
+    frame = page.frame_locator(FRAME)
+    await frame.get_by_test_id("chat-input").fill("How long is the warranty?")
+    await frame.get_by_test_id("chat-send").click()
+    await expect(frame.locator('[data-testid="chat-message"][data-sender="bot"]')).to_have_count(1, timeout=10_000)
+    [anonymous] = await _sessions(chat)
+
+    # Signing in: the anonymous token dies server-side; signing out: the user's does.
+    user = {"userId": "88", "name": "Li", "hash": identity_hash(SECRET, "88")}
+    await page.evaluate("identity => window.SupportWidget.identify(identity)", user)
+    assert await _wait_for_sessions(chat, lambda s: s == ["u:shop:88"]) == ["u:shop:88"]
+    await page.evaluate("() => window.SupportWidget.identify(null)")
+    [fresh] = await _wait_for_sessions(chat, lambda s: len(s) == 1 and s[0].startswith("v:"))
+    assert fresh != anonymous
+
+    # A month later the stored token is dead: the frame opens a new session by itself and the message goes.
+    clock = chat.runtime.clock
+    assert isinstance(clock, Clock)
+    clock.advance(days=31)
+    await page.reload()
+    await page.get_by_test_id("widget-bubble").click()
+    await frame.get_by_test_id("chat-input").fill("How long is the warranty?")
+    await frame.get_by_test_id("chat-send").click()
+    await expect(frame.locator('[data-testid="chat-message"][data-sender="bot"]')).to_have_count(1, timeout=10_000)
+    [renewed] = await _wait_for_sessions(chat, lambda s: len(s) == 1 and s[0] != fresh)
+    assert renewed.startswith("v:")
+    await context.close()

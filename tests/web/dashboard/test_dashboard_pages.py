@@ -101,3 +101,11 @@ async def test_csv_of_one_channel_and_a_made_up_query(staff_client: TestClient, 
     assert junk.status == 200 and "<b>" not in await junk.text()
     empty = await staff_client.get("/console/dashboard?from=2026-01-01&to=2026-01-07")
     assert "No customer conversations in this period." in await empty.text()
+
+
+async def test_dates_at_the_ends_of_the_calendar_are_not_a_server_error(staff_client: TestClient, web_runtime: Runtime) -> None:
+    await login(staff_client, web_runtime, Role.SUPERVISOR)
+    for query in ("from=0001-01-01", "to=9999-12-31", "to=0001-01-03", "from=0001-01-01&to=9999-12-31"):
+        for path in ("/console/dashboard", "/console/dashboard.csv"):
+            response = await staff_client.get(f"{path}?{query}")
+            assert response.status == 200, (path, query, response.status)

@@ -26,6 +26,12 @@ async def _ask(runtime: Runtime, text: str, customer: str) -> ReplyKind:
     return outcome.replies[0].kind
 
 
+async def _collect(client: TestClient, csrf: str) -> None:
+    """The "collect now" button (the background poller does the same every few minutes)."""
+    response = await client.post("/console/suggestions/collect", data={"csrf": csrf}, allow_redirects=False)
+    assert response.status == 303 and "notice=collected" in response.headers["Location"]
+
+
 def _suggestion_ids(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'<article class="card suggestion" data-suggestion-id="(\d+)"', html)]
 
@@ -42,7 +48,10 @@ async def test_agents_are_refused_and_supervisors_see_the_questions_by_count(sta
     assert refused.status == 403
     assert (await staff_client.post("/console/suggestions/versions/0/rollback", data={"csrf": csrf})).status == 403
 
-    await login(staff_client, web_runtime, Role.SUPERVISOR)
+    _, csrf = await login(staff_client, web_runtime, Role.SUPERVISOR)
+    assert "屏幕碎了" not in await (await staff_client.get("/console/suggestions")).text()  # a GET only reads
+    assert (await staff_client.post("/console/suggestions/collect", data={}, allow_redirects=False)).status == 403
+    await _collect(staff_client, csrf)
     page = await staff_client.get("/console/suggestions")
     html = await page.text()
     assert page.status == 200
@@ -56,6 +65,7 @@ async def test_a_supervisor_decides_checks_publishes_and_rolls_back(staff_client
         assert await _ask(web_runtime, text, f"w{n}") is ReplyKind.NOT_UNDERSTOOD
     await _ask(web_runtime, "你们卖不卖手机壳", "case")
     supervisor, csrf = await login(staff_client, web_runtime, Role.SUPERVISOR)
+    await _collect(staff_client, csrf)
     html = await (await staff_client.get("/console/suggestions")).text()
     water_id, case_id = _suggestion_ids(html)  # most asked first
 
@@ -131,7 +141,8 @@ async def test_an_agents_canned_answer_becomes_a_suggestion_for_that_intent(
         [signal] = [s for s in await repo.signals_of(session, [1, 2, 3]) if s.source == "agent_faq"]
     assert (signal.text, signal.intent_id) == ("屏幕上有绿线怎么回事", "warranty.period")
 
-    await login(supervisor_browser, web_runtime, Role.SUPERVISOR)
+    _, supervisor_csrf = await login(supervisor_browser, web_runtime, Role.SUPERVISOR)
+    await _collect(supervisor_browser, supervisor_csrf)
     html = await (await supervisor_browser.get("/console/suggestions")).text()
     card = html.split('data-suggestion-id="', 1)[1].split("</article>", 1)[0]
     assert "屏幕上有绿线怎么回事" in card and "Probably: Warranty period (warranty.period)" in card

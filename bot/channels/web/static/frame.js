@@ -17,6 +17,7 @@
   var seen = {};
   var source = null;
   var started = false;
+  var identityNow = null;  // the identity the session is for (null: anonymous), to reopen an expired one
 
   function randomId() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID().replace(/-/g, ""); }
@@ -155,7 +156,14 @@
     return request(path, makeBody()).then(function (result) {
       if (result.status >= 500) { return retry(); }
       if (result.status === 200) { (result.data.events || []).forEach(render); notice(""); return; }
-      if (result.status === 401) { notice(T.session_expired, true); return; }
+      if (result.status === 401) {
+        // The token expired (unused too long) or was ended: a new session, then the same post again.
+        if (attempt >= 6) { notice(T.session_expired, true); return; }
+        return renew().then(function (ok) {
+          if (ok) { return post(path, makeBody, attempt + 1); }
+          notice(T.session_expired, true);
+        });
+      }
       notice((result.data && result.data.notice) || T.bad_request, result.status !== 429);
     }, retry);
   }
@@ -198,8 +206,33 @@
     source.onopen = function () { notice(""); };
     source.onerror = function () {
       notice(T.reconnecting, true);
-      if (source.readyState === EventSource.CLOSED) { setTimeout(listen, 3000); }
+      if (source.readyState === EventSource.CLOSED) {
+        // A stream refused (401 closes an EventSource for good) or a server gone: ask which.
+        setTimeout(function () {
+          alive(token).then(function (ok) { if (ok) { listen(); } else { renew(); } }, function () { listen(); });
+        }, 3000);
+      }
     };
+  }
+
+  /* Whether a token still opens its session (a network failure rejects: the caller retries as before). */
+  function alive(candidate) {
+    return fetch(API + "/session", {headers: {Authorization: "Bearer " + candidate}}).then(function (response) {
+      return response.status !== 401;
+    });
+  }
+
+  /* The server forgets a token we no longer use (sign-out, another user): nobody can reuse it. */
+  function end(oldToken) {
+    if (!oldToken) { return; }
+    fetch(API + "/session/end", {method: "POST", headers: {Authorization: "Bearer " + oldToken}}).catch(function () {});
+  }
+
+  /* A new session for the same identity after the old token stopped working; resolves to true when open. */
+  function renew() {
+    token = null; save();
+    if (!identityNow && CONFIG.requireIdentity) { notice(T.identity_required, true); return Promise.resolve(false); }
+    return openSession(identityNow).then(function () { return !!token; });
   }
 
   function begin(newToken, user) {
@@ -225,9 +258,18 @@
   /* The session for this identity (null: anonymous): the stored one when it is for the same user. */
   function start(identity) {
     started = true;
+    identityNow = identity;
     var stored = load();
     var user = identity ? identity.userId : null;
-    if (stored && stored.token && stored.user === user) { begin(stored.token, user); return; }
+    if (token && tokenUser !== user) { end(token); token = null; }  // switching identity: the old one dies
+    if (stored && stored.token && stored.user === user) {
+      alive(stored.token).then(function (ok) {
+        if (ok) { begin(stored.token, user); } else { renew(); }
+      }, function () { begin(stored.token, user); });
+      return;
+    }
+    if (stored && stored.token && stored.token !== token) { end(stored.token); }
+    token = null; save();
     if (!identity && CONFIG.requireIdentity) { notice(T.identity_required, true); return; }
     openSession(identity);
   }

@@ -2,7 +2,8 @@
 
 kb_signals (what the bot failed on, cleaned), kb_suggestions (signals grouped, and the supervisor's
 decision), kb_versions (the learned additions, published and rolled back) and kb_learning_state (the
-active version, the collection's cursor): bot/storage/suggestions.py.
+active version, the collection's cursor): bot/storage/suggestions.py. kb_checks (the evaluations a
+publish needs, shared by every instance): bot/storage/kb_checks.py.
 
 Revision ID: 0013
 Revises: 0012
@@ -66,6 +67,16 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
+        "kb_checks",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("evaluation", sa.JSON(), nullable=False),
+        sa.Column("staged", sa.Integer(), nullable=False),
+        sa.Column("checked_by", sa.String(255), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_kb_checks_digest", "kb_checks", ["digest"])
+    op.create_table(
         "kb_learning_state",
         sa.Column("name", sa.String(32), primary_key=True),
         sa.Column("value", sa.Integer(), nullable=False),
@@ -74,6 +85,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("kb_learning_state")
+    op.drop_index("ix_kb_checks_digest", table_name="kb_checks")
+    op.drop_table("kb_checks")
     op.drop_table("kb_versions")
     op.drop_index("ix_kb_signals_suggestion", table_name="kb_signals")
     op.drop_table("kb_signals")
