@@ -19,9 +19,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot import (
+    clock,  # read at each call: tests that move `bot.clock.system_clock` move this CLI too
+)
 from bot.cli_args import actor
 from bot.cli_args import settings_from as _settings
-from bot.clock import system_clock
 from bot.errors import database_errors_in_one_line
 from bot.settings import Settings, public_base
 from bot.staff.accounts import DEFAULT_CAPACITY, AccountError, StaffAccounts
@@ -45,7 +47,7 @@ class Refused(Exception):
 
 async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[int]]) -> int:
     with database_errors_in_one_line(settings.database_url, passthrough=(Refused, AccountError, WeakPassword)):
-        database = await Database.connect(settings.database_url, clock=system_clock)
+        database = await Database.connect(settings.database_url, clock=clock.system_clock)
     try:
         return await work(database)
     finally:
@@ -88,15 +90,15 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
 
     async def work(settings: Settings, database: Database) -> int:
-        accounts = StaffAccounts(database, system_clock)
+        accounts = StaffAccounts(database, clock.system_clock)
         language = args.language or settings.default_language
         user = await accounts.create(args.email, args.name, role, capacity=args.capacity, language=language, password=password)
-        audit = AuditLog(database, system_clock)
+        audit = AuditLog(database, clock.system_clock)
         if password is not None:
             await audit.record("user.created", user.email, user_id=None, actor=actor(), detail={"role": role.value, "capacity": user.capacity})
             print(f"created {user.email} ({role.value}, capacity {user.capacity}): active, log in at {public_base(settings)}/console/login", file=sys.stderr)
             return 0
-        token = await StaffInvitations(database, system_clock).issue(user.id, actor())
+        token = await StaffInvitations(database, clock.system_clock).issue(user.id, actor())
         await audit.record("user.invited", user.email, user_id=None, actor=actor(), detail={"role": role.value, "capacity": user.capacity})
         print(f"invited {user.email} ({role.value}, capacity {user.capacity}); single-use link, valid {INVITATION_HOURS} hours:", file=sys.stderr)
         print(invitation_url(public_base(settings), token))
@@ -109,11 +111,11 @@ def cmd_agents_invite(args: argparse.Namespace) -> int:
     """A new invitation link for someone who has not chosen a password yet (the older link stops working)."""
 
     async def work(settings: Settings, database: Database) -> int:
-        user = await StaffAccounts(database, system_clock).by_email(args.email)
+        user = await StaffAccounts(database, clock.system_clock).by_email(args.email)
         if user is None:
             raise Refused(f"no user {args.email.strip().lower()} (add one with `supportbot agents add`)")
-        token = await StaffInvitations(database, system_clock).issue(user.id, actor())
-        await AuditLog(database, system_clock).record("user.invited", user.email, user_id=None, actor=actor(), detail={"again": True})
+        token = await StaffInvitations(database, clock.system_clock).issue(user.id, actor())
+        await AuditLog(database, clock.system_clock).record("user.invited", user.email, user_id=None, actor=actor(), detail={"again": True})
         print(f"new link for {user.email}; single-use, valid {INVITATION_HOURS} hours:", file=sys.stderr)
         print(invitation_url(public_base(settings), token))
         return 0
@@ -125,7 +127,7 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
     """Every console user: email, role, capacity, status, name."""
 
     async def work(settings: Settings, database: Database) -> int:
-        listing = await StaffAccounts(database, system_clock).listing(settings.console_session_hours)
+        listing = await StaffAccounts(database, clock.system_clock).listing(settings.console_session_hours)
         if not listing:
             print("no console users yet (add one: supportbot agents add you@example.com --name You --role admin)", file=sys.stderr)
             return 0
@@ -145,7 +147,7 @@ def cmd_agents_disable(args: argparse.Namespace) -> int:
     """Deactivate a user: their sessions end at once and they can no longer log in."""
 
     async def work(settings: Settings, database: Database) -> int:
-        accounts = StaffAccounts(database, system_clock)
+        accounts = StaffAccounts(database, clock.system_clock)
         user = await accounts.by_email(args.email)
         if user is None:
             raise Refused(f"no user {args.email.strip().lower()}")
@@ -153,7 +155,7 @@ def cmd_agents_disable(args: argparse.Namespace) -> int:
             print(f"{user.email} was already disabled", file=sys.stderr)
             return 0
         await accounts.change(user.id, active=False)
-        await AuditLog(database, system_clock).record("user.deactivated", user.email, user_id=None, actor=actor())
+        await AuditLog(database, clock.system_clock).record("user.deactivated", user.email, user_id=None, actor=actor())
         print(f"disabled {user.email}; their sessions have ended", file=sys.stderr)
         return 0
 
