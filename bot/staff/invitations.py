@@ -12,9 +12,9 @@ import datetime as dt
 from bot.clock import Clock, as_utc
 from bot.staff.accounts import AccountError, StaffUser, user_of
 from bot.staff.passwords import hash_password
-from bot.staff.sessions import new_token, token_hash
 from bot.storage import Database
 from bot.storage import staff as repo
+from bot.tokens import new_token, token_hash
 
 INVITATION_HOURS = 72
 

@@ -10,22 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 
 from bot.clock import Clock, as_utc
 from bot.staff.accounts import StaffUser, user_of
 from bot.storage import Database
 from bot.storage import staff as repo
-from bot.tokens import token_hash
+from bot.tokens import new_token, token_hash
 
 # Writing "last seen" on every request would make each page view a write; a minute's precision is plenty.
 TOUCH_EVERY = dt.timedelta(seconds=60)
-
-
-def new_token() -> str:
-    """A fresh random token (256 bits, URL-safe) for a session or an invitation."""
-    return secrets.token_urlsafe(32)
 
 
 def csrf_for(token: str) -> str:

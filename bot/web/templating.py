@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.clock import as_utc
 from bot.i18n.catalog import CATALOG, LANGUAGE_NAMES, text
-from bot.web.language import accept_language
+from bot.i18n.negotiate import accept_language
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests.conftest import SMALL_FAQ
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Settings of the developer's shell that would change what the servers do (a real BOT_TOKEN would start
@@ -42,52 +44,14 @@ SUPERVISOR_PASSWORD = "another long passphrase 14"
 SITE_KEY = "demo"
 IDENTITY_SECRET = "browser-test-identity-secret-0123456789"
 
-# A small knowledge base (the one of tests/conftest.py): the matcher trains in seconds, answers are known.
+# The small knowledge base of tests/conftest.py: the matcher trains in seconds, answers are known.
 # No hours.yaml: agents are always on duty, so the hand-off never depends on the time the test runs.
-FAQ_YAML = """\
-- id: warranty.period
-  title: {zh-Hans: 保修期, zh-Hant: 保固期, en: Warranty period}
-  questions: [保修期多长时间, 保修几年, 质保期是多久, 保固多久, "How long is the warranty?", warranty period]
-  answer:
-    zh-Hans: 整机保修两年。
-    zh-Hant: 整機保固兩年。
-    en: The whole device has a two-year warranty.
-- id: warranty.extended
-  title: {zh-Hans: 延长保修, zh-Hant: 延長保固, en: Extended warranty}
-  questions: [怎么购买延保, 延长保修多少钱, 可以延保吗, 延長保固怎麼買, "How do I buy an extended warranty?", extend my warranty]
-  answer:
-    zh-Hans: 购机一年内可购买延保。
-    zh-Hant: 購機一年內可購買延長保固。
-    en: You can buy an extended warranty within a year of purchase.
-- id: battery.price
-  title: {zh-Hans: 电池价格, zh-Hant: 電池價格, en: Battery price}
-  questions: [换电池多少钱, 电池更换价格, 电池不耐用想换, 換電池要多少錢, "How much is a new battery?", battery replacement cost]
-  answer:
-    zh-Hans: 更换电池 199 元起。
-    zh-Hant: 更換電池 199 元起。
-    en: A battery replacement starts at 199 yuan.
-- id: hotline.hours
-  title: {zh-Hans: 热线时间, zh-Hant: 熱線時間, en: Hotline hours}
-  questions: [客服电话多少, 热线几点上班, 客服几点下班, 客服電話幾點, "What are your hotline hours?", phone number of support]
-  answer:
-    zh-Hans: 热线 400-000-0000，每天 9:00-21:00。
-    zh-Hant: 熱線 400-000-0000，每天 9:00-21:00。
-    en: Call 400-000-0000, every day 9:00-21:00.
-- id: complaint
-  title: {zh-Hans: 投诉, zh-Hant: 投訴, en: Complaint}
-  questions: [我要投诉, 服务太差了, 差评, 我要客訴, I want to file a complaint, terrible service]
-  handoff: complaint
-  answer:
-    zh-Hans: 您的投诉我们已记录。
-    zh-Hant: 您的投訴我們已記錄。
-    en: We have recorded your complaint.
-"""
 
 
 def write_small_kb(directory: Path) -> Path:
     """The small knowledge base above, written under `directory` (faq/ only)."""
     (directory / "faq").mkdir(parents=True, exist_ok=True)
-    (directory / "faq" / "small.yaml").write_text(FAQ_YAML, encoding="utf-8")
+    (directory / "faq" / "small.yaml").write_text(SMALL_FAQ, encoding="utf-8")
     return directory
 
 

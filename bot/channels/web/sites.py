@@ -17,6 +17,7 @@ import hmac
 import re
 from collections.abc import Mapping
 
+from bot.i18n.negotiate import accept_language, language_of_tag
 from bot.settings import Language, SettingsError
 
 SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -65,32 +66,9 @@ def identity_valid(secret: str | None, user_id: str, given: str | None) -> bool:
     return hmac.compare_digest(identity_hash(secret, user_id).encode(), given.strip().lower().encode())
 
 
-def _from_tag(tag: str) -> Language | None:
-    tag = tag.strip().lower().replace("_", "-")
-    if tag.startswith("zh"):
-        traditional = ("hant", "-tw", "-hk", "-mo")
-        return "zh-Hant" if any(t in tag for t in traditional) else "zh-Hans"
-    if tag.startswith("en"):
-        return "en"
-    return None
-
-
-def pick_language(lang: str | None, accept_language: str | None, default: Language) -> Language:
+def pick_language(lang: str | None, accept_language_header: str | None, default: Language) -> Language:
     """The `lang` parameter (navigator.language) if the bot speaks it, else the first Accept-Language
     that it speaks (by quality), else the operator's default."""
-    if lang and (found := _from_tag(lang)):
+    if lang and (found := language_of_tag(lang)):
         return found
-    ranked: list[tuple[float, int, str]] = []
-    for index, item in enumerate((accept_language or "").split(",")):
-        tag, _, params = item.partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        ranked.append((-quality, index, tag))
-    for _q, _i, tag in sorted(ranked):
-        if found := _from_tag(tag):
-            return found
-    return default
+    return accept_language(accept_language_header) or default

@@ -101,7 +101,7 @@ async def test_no_page_shows_a_raw_catalog_key(staff_client: TestClient, client_
 
 
 def test_accept_language_honours_quality_values() -> None:
-    from bot.web.language import accept_language
+    from bot.i18n.negotiate import accept_language
 
     assert accept_language("en;q=0.5, zh-TW;q=0.9") == "zh-Hant"
     assert accept_language("fr, en-GB;q=0.8, zh;q=0.7") == "en"

@@ -1,7 +1,7 @@
 """The language a browser asks for in its Accept-Language header, among the three the bot speaks.
 
-One parser for the staff console (bot/web/templating.py); the customer web chat could use it too
-(bot/channels/web/sites.py `pick_language` has its own copy). Quality values are honoured: the
+One parser for the staff console (bot/web/templating.py) and the customer web chat
+(bot/channels/web/sites.py `pick_language`). Quality values are honoured: the
 first language by preference that we speak wins, equal qualities keep the header's order, and
 `q=0` means "not this one".
 """
