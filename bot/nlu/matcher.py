@@ -22,17 +22,20 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
 from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, choose_threshold, decide, plan_folds
 from bot.nlu.features import Featurizer, fit_vectorizer, has_han, pack, vectorize_one
 from bot.nlu.normalize import normalize
 from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
+from bot.nlu.semantic import DIM, MeaningColumns, SemanticIndex, embed
 
 if TYPE_CHECKING:
     from bot.knowledge.faq import KnowledgeBase
@@ -48,6 +51,7 @@ MAX_CANDIDATES = 3
 LARGE_CORPUS = 3000  # examples; see _Corpus
 LARGE_CLASSES = 500  # intents; above this the classifier trains on sampled negatives (bot/nlu/sampled_svm.py)
 SHORTLIST = 4  # intents (by classifier score) whose fuzzy similarity is measured
+SEMANTIC_SHORTLIST = 2  # more intents, closest by sentence embedding, that the classifier ranked lower
 # Weight of each kind of evidence relative to an example question.
 WEIGHT_QUESTION = 1.0
 WEIGHT_KEYWORD = 0.6
@@ -57,10 +61,11 @@ SVM_C = 1.0
 SVM_TOL = 1e-3
 FUZZY_SCORER = fuzz.ratio
 # Signals per candidate, in this order (see _Model.signals).
-SIGNALS = ("score", "margin", "over_background", "fuzzy", "coverage")
+SIGNALS = ("score", "margin", "over_background", "fuzzy", "coverage", "semantic", "semantic_margin", "semantic_over_background")
+
 # Used when there is too little data to fit the confidence model (a knowledge base of one or two intents).
 _FALLBACK_CONFIDENCE = ConfidenceModel(
-    coef=np.array([2.0, 3.0, 1.0, 3.0, 2.0]), intercept=-3.0, mean=np.zeros(5), scale=np.ones(5)
+    coef=np.array([2.0, 3.0, 1.0, 3.0, 2.0, 2.0, 2.0, 1.0]), intercept=-4.0, mean=np.zeros(8), scale=np.ones(8)
 )
 
 
@@ -132,7 +137,20 @@ class _Corpus:
             distinct.append(_n_distinct(tokens))
             docs.append(pack(tokens))
         self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
-        self.vectorizer, self.matrix = fit_vectorizer(docs, min_df=min_df)
+        self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
+        # Sentence embeddings of the short texts (questions, keywords, titles, background), not of answers.
+        self.semantic_rows = np.array(
+            [i for i, item in enumerate(kept) if item.fuzzy or item.kind == "background"], dtype=np.int64
+        )
+        self.embeddings = np.zeros((len(kept), DIM), dtype=np.float32)
+        if len(self.semantic_rows) == len(kept):
+            embed(normalized, out=self.embeddings)
+        else:
+            self.embeddings[self.semantic_rows] = embed([normalized[i] for i in self.semantic_rows])
+        self.meaning = MeaningColumns.fit(
+            self.embeddings[self.semantic_rows], lexical.shape[1], project=len(normalized) > LARGE_CORPUS
+        )
+        self.matrix = sp.hstack([lexical, sp.csr_matrix(self.meaning.features(self.embeddings))], format="csr")
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -150,6 +168,7 @@ class _Model:
 
         rows = np.asarray(rows, dtype=np.int64)
         matrix = corpus.matrix[rows]
+        self.meaning = corpus.meaning
         labels = [corpus.labels[i] for i in rows]
         self.vectorizer = corpus.vectorizer
         self.classes: list[str] = sorted(set(labels))
@@ -177,12 +196,24 @@ class _Model:
             if corpus.fuzzy[i] and corpus.labels[i] != BACKGROUND:
                 examples[index[corpus.labels[i]]].add(corpus.normalized[i])
         self.examples = {k: sorted(v) for k, v in examples.items()}
+        semantic = np.intersect1d(rows, corpus.semantic_rows)
+        semantic_classes = np.array([index[corpus.labels[i]] for i in semantic], dtype=np.int64)
+        self.semantic = SemanticIndex(corpus.embeddings[semantic], semantic_classes, len(self.classes), self.background)
 
-    def signals(self, idx: np.ndarray, values: np.ndarray, n_tokens: int, normalized: str) -> tuple[list[int], np.ndarray]:
-        """The shortlisted intents (class indices, best classifier score first) and their signals.
+    def feature_vector(self, lexical: tuple[np.ndarray, np.ndarray], meaning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A message's (column indices, values) for the classifier: its lexical features, then its meaning."""
+        idx, values = lexical
+        return (np.concatenate([idx, self.meaning.columns]),
+                np.concatenate([values, self.meaning.features(meaning).astype(values.dtype, copy=False)]))
 
-        `idx`, `values`: the message's feature vector; `n_tokens`: how many distinct features it had,
-        known to the vocabulary or not (for the coverage signal).
+    def signals(self, idx: np.ndarray, values: np.ndarray, n_tokens: int, normalized: str,
+                meaning: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """The shortlisted intents (class indices, best classifier score first, then the closest by
+        meaning that the classifier ranked lower) and their signals.
+
+        `idx`, `values`: the message's feature vector, lexical and meaning columns (`feature_vector`);
+        `n_tokens`: how many distinct lexical features it had, known to the vocabulary or not (for the
+        coverage signal); `meaning`: its sentence embedding.
         """
         scores = self.bias.copy()
         coverage = 0.0
@@ -191,7 +222,8 @@ class _Model:
                 scores += self.weights.scores(idx, values)
             else:
                 scores += values.astype(np.float32) @ self.weights[idx]
-            coverage = float(np.count_nonzero(self.seen[idx])) / max(n_tokens, 1)
+            lexical = idx[idx < self.meaning.offset]
+            coverage = float(np.count_nonzero(self.seen[lexical])) / max(n_tokens, 1)
         background = float(scores[self.background]) if self.background >= 0 else -1.0
         intent_scores = scores[self.intents]
         k = min(SHORTLIST, len(self.intents))
@@ -203,16 +235,24 @@ class _Model:
         chosen = [int(self.intents[i]) for i in top]
         best = float(intent_scores[top[0]])
         second = float(intent_scores[top[1]]) if len(top) > 1 else -1.0
+        nearest = self.semantic.nearest(meaning, also=chosen)
+        by_meaning = [int(c) for c in np.argsort(-nearest, kind="stable")[: SHORTLIST + SEMANTIC_SHORTLIST]]
+        chosen += [c for c in by_meaning if c not in chosen and nearest[c] > -1.0][:SEMANTIC_SHORTLIST]
+        closest_two = np.sort(nearest)[-2:] if len(nearest) > 1 else np.array([-1.0, nearest.max()])
+        background_meaning = self.semantic.background(meaning)
         rows = np.empty((len(chosen), len(SIGNALS)))
         for row, cls in enumerate(chosen):
             score = float(scores[cls])
-            other = second if row == 0 else best
+            other = second if cls == chosen[0] else best
             examples = self.examples.get(cls)
             similarity = 0.0
             if examples:
                 hit = process.extractOne(normalized, examples, scorer=FUZZY_SCORER, processor=None)
                 similarity = hit[1] / 100.0 if hit else 0.0
-            rows[row] = (score, score - other, score - background, similarity, coverage)
+            near = float(nearest[cls])
+            runner_up = float(closest_two[0] if near >= closest_two[-1] else closest_two[-1])
+            rows[row] = (score, score - other, score - background, similarity, coverage,
+                         near, near - runner_up, near - background_meaning)[: len(SIGNALS)]
         return chosen, rows
 
 
@@ -281,8 +321,12 @@ class IntentMatcher:
             # A classifier needs two classes: the shipped background sentences are the other one.
             return cls.fit(examples, evidence=evidence, synonyms=synonyms, background=load_background(),
                            threshold=threshold, c=c, seed=seed)
-        confidence, calibrated, report = _calibrate(corpus, c, seed)
-        model = _Model(corpus, range(len(corpus)), c)
+        # The final model does not depend on the calibration: train it on the other core meanwhile
+        # (liblinear and numpy release the GIL).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            final = pool.submit(_Model, corpus, range(len(corpus)), c)
+            confidence, calibrated, report = _calibrate(corpus, c, seed)
+            model = final.result()
         chosen = calibrated if threshold is None else float(threshold)
         return cls(model, featurizer, confidence, chosen, calibrated, report)
 
@@ -305,8 +349,9 @@ class IntentMatcher:
         n_distinct = _n_distinct(tokens)
         if not n_distinct:
             return MatchResult((), "unknown", normalized)
-        idx, values = vectorize_one(self._model.vectorizer, tokens)
-        chosen, rows = self._model.signals(idx, values, n_distinct, normalized)
+        meaning = embed([normalized])[0]
+        idx, values = self._model.feature_vector(vectorize_one(self._model.vectorizer, tokens), meaning)
+        chosen, rows = self._model.signals(idx, values, n_distinct, normalized, meaning)
         confidences = self._confidence(rows)
         order = np.argsort(-confidences, kind="stable")[:MAX_CANDIDATES]
         candidates = tuple(
@@ -320,9 +365,10 @@ class IntentMatcher:
         return decide([c.confidence for c in candidates], t)  # type: ignore[return-value]
 
     def warm_up(self) -> None:
-        """Build what matching builds lazily (the dictionary glosses), so a matcher loaded from the model
-        cache does not make its first customer wait for it."""
+        """Build what matching builds lazily (the dictionary glosses, the sentence encoder), so a matcher
+        loaded from the model cache does not make its first customer wait for it."""
         self._featurizer("保修 warranty")
+        embed(["保修 warranty"])
 
     @property
     def intents(self) -> list[str]:
@@ -369,7 +415,7 @@ def _calibrate(corpus: _Corpus, c: float, seed: int) -> tuple[ConfidenceModel, f
 
     def score(model: _Model, i: int) -> tuple[list[int], np.ndarray]:
         idx, values = corpus.row(i)
-        return model.signals(idx, values, int(n_distinct[i]), corpus.normalized[i])
+        return model.signals(idx, values, int(n_distinct[i]), corpus.normalized[i], corpus.embeddings[i])
 
     for fold in folds:
         train = [examples[j] for j in fold.train]
