@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,10 @@ Decision = Literal["answer", "clarify", "unknown"]
 BACKGROUND = "\x00background"  # the out-of-scope class; never a candidate
 MAX_CHARS = 2000  # longer messages are matched on their first MAX_CHARS characters
 MAX_CANDIDATES = 3
+# liblinear draws from one process-wide random generator (seeded at each fit): two fits at once would
+# interleave its draws and train differently from run to run. The final model trains on another thread
+# while the calibration scores its folds, so fits take turns.
+_LIBLINEAR = threading.Lock()
 LARGE_CORPUS = 3000  # examples; see _Corpus
 LARGE_CLASSES = 500  # intents; above this the classifier trains on sampled negatives (bot/nlu/sampled_svm.py)
 SHORTLIST = 4  # intents (by classifier score) whose fuzzy similarity is measured
@@ -130,26 +135,28 @@ class _Corpus:
             raise ValueError("no usable example: every example is empty once normalised")
         # On large training sets a feature seen in one text only costs memory and does not generalise.
         min_df = 2 if len(normalized) > LARGE_CORPUS else 1
-        docs: list[dict[str, str]] = []
-        distinct: list[int] = []
-        for text in normalized:
-            tokens = featurizer(text)
-            distinct.append(_n_distinct(tokens))
-            docs.append(pack(tokens))
-        self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
-        self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
-        # Sentence embeddings of the short texts (questions, keywords, titles, background), not of answers.
+        # Sentence embeddings of the short texts (questions, keywords, titles, background), not of answers:
+        # computed on the other core while this one featurises (numpy releases the GIL).
         self.semantic_rows = np.array(
             [i for i, item in enumerate(kept) if item.fuzzy or item.kind == "background"], dtype=np.int64
         )
         self.embeddings = np.zeros((len(kept), DIM), dtype=np.float32)
-        if len(self.semantic_rows) == len(kept):
-            embed(normalized, out=self.embeddings)
-        else:
-            self.embeddings[self.semantic_rows] = embed([normalized[i] for i in self.semantic_rows])
-        self.meaning = MeaningColumns.fit(
-            self.embeddings[self.semantic_rows], lexical.shape[1], project=len(normalized) > LARGE_CORPUS
-        )
+        every = len(self.semantic_rows) == len(kept)
+        short = normalized if every else [normalized[i] for i in self.semantic_rows]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            embedded = pool.submit(embed, short, self.embeddings if every else None)
+            docs: list[dict[str, str]] = []
+            distinct: list[int] = []
+            for text in normalized:
+                tokens = featurizer(text)
+                distinct.append(_n_distinct(tokens))
+                docs.append(pack(tokens))
+            self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
+            self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
+            if not every:
+                self.embeddings[self.semantic_rows] = embedded.result()
+            embedded.result()
+        self.meaning = MeaningColumns.fit(self.embeddings[self.semantic_rows], lexical.shape[1])
         self.matrix = sp.hstack([lexical, sp.csr_matrix(self.meaning.features(self.embeddings))], format="csr")
 
     def __len__(self) -> int:
@@ -164,29 +171,14 @@ class _Model:
     """One trained classifier (on some rows of a corpus) with everything needed to score a message."""
 
     def __init__(self, corpus: _Corpus, rows: Sequence[int], c: float) -> None:
-        from sklearn.svm import LinearSVC
-
         rows = np.asarray(rows, dtype=np.int64)
         matrix = corpus.matrix[rows]
         self.meaning = corpus.meaning
         labels = [corpus.labels[i] for i in rows]
         self.vectorizer = corpus.vectorizer
         self.classes: list[str] = sorted(set(labels))
-        self.weights: np.ndarray | SparseWeights
-        if len(self.classes) > LARGE_CLASSES:  # exact one-vs-rest costs intents x texts: see sampled_svm
-            index = {name: i for i, name in enumerate(self.classes)}
-            self.weights, self.bias = fit_sampled_ovr(
-                matrix, np.array([index[x] for x in labels]), len(self.classes), corpus.weights[rows], c, SVM_TOL
-            )
-        else:
-            svm = LinearSVC(C=c, tol=SVM_TOL, max_iter=2000, random_state=0)
-            svm.fit(matrix, labels, sample_weight=corpus.weights[rows])
-            coef, intercept = svm.coef_, svm.intercept_
-            if len(self.classes) == 2:  # binary: one hyperplane, class 1 positive
-                coef = np.vstack([-coef[0], coef[0]])
-                intercept = np.array([-intercept[0], intercept[0]])
-            self.weights = np.ascontiguousarray(coef.T, dtype=np.float32)  # (features, classes)
-            self.bias = intercept.astype(np.float64)
+        with _LIBLINEAR:
+            self.weights, self.bias = _fit_svm(matrix, labels, self.classes, corpus.weights[rows], c)
         self.seen = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0  # features in training
         self.background = self.classes.index(BACKGROUND) if BACKGROUND in self.classes else -1
         self.intents = np.array([i for i, name in enumerate(self.classes) if name != BACKGROUND], dtype=np.int64)
@@ -321,8 +313,8 @@ class IntentMatcher:
             # A classifier needs two classes: the shipped background sentences are the other one.
             return cls.fit(examples, evidence=evidence, synonyms=synonyms, background=load_background(),
                            threshold=threshold, c=c, seed=seed)
-        # The final model does not depend on the calibration: train it on the other core meanwhile
-        # (liblinear and numpy release the GIL).
+        # The final model does not depend on the calibration: train it on the other core while the
+        # calibration scores its held-out texts (liblinear releases the GIL; see _LIBLINEAR).
         with ThreadPoolExecutor(max_workers=1) as pool:
             final = pool.submit(_Model, corpus, range(len(corpus)), c)
             confidence, calibrated, report = _calibrate(corpus, c, seed)
@@ -374,6 +366,23 @@ class IntentMatcher:
     def intents(self) -> list[str]:
         """The intent ids this matcher knows."""
         return [self._model.classes[i] for i in self._model.intents]
+
+
+def _fit_svm(matrix: sp.csr_matrix, labels: list[str], classes: list[str], weights: np.ndarray,
+             c: float) -> tuple[np.ndarray | SparseWeights, np.ndarray]:
+    """One-vs-rest linear SVM weights, (features, classes) or sparse, and biases, in `classes` order."""
+    if len(classes) > LARGE_CLASSES:  # exact one-vs-rest costs intents x texts: see sampled_svm
+        index = {name: i for i, name in enumerate(classes)}
+        return fit_sampled_ovr(matrix, np.array([index[x] for x in labels]), len(classes), weights, c, SVM_TOL)
+    from sklearn.svm import LinearSVC
+
+    svm = LinearSVC(C=c, tol=SVM_TOL, max_iter=2000, random_state=0)
+    svm.fit(matrix, labels, sample_weight=weights)
+    coef, intercept = svm.coef_, svm.intercept_
+    if len(classes) == 2:  # binary: one hyperplane, class 1 positive
+        coef = np.vstack([-coef[0], coef[0]])
+        intercept = np.array([-intercept[0], intercept[0]])
+    return np.ascontiguousarray(coef.T, dtype=np.float32), intercept.astype(np.float64)
 
 
 def _n_distinct(tokens: dict[str, list[str]]) -> int:

@@ -28,9 +28,10 @@ DIM = 512
 # Above this many training texts, per-intent centroids pick the intents whose examples are compared one
 # by one, so a message costs O(intents), not O(examples) (knowledge bases of thousands of intents).
 CENTROID_SHORTLIST_ABOVE = 6000
-CENTROID_SHORTLIST = 32
-# On large training sets (see `MeaningColumns`) the embedding joins the classifier's features as its first
-# PROJECTED_DIMS principal components: the linear SVM's training time grows with the non-zero features.
+CENTROID_SHORTLIST = 8
+# The embedding joins the classifier's features as its first PROJECTED_DIMS principal components (see
+# `MeaningColumns`): the linear SVM's training time grows with the non-zero features, and all 512 dense
+# columns made the demo knowledge base train twice as slowly for no gain in cross-validation.
 PROJECTED_DIMS = 64
 
 _SLICE = 1024  # texts embedded per call when embedding a corpus
@@ -133,9 +134,9 @@ class MeaningColumns:
     The classifier (a linear SVM over sparse TF-IDF features) learns how much each intent owes to words and
     how much to meaning when both are columns of one matrix; scoring them apart and adding the two
     afterwards did not rank as well on CLINC150's validation split. The embedding's columns come after
-    the `offset` lexical columns. With `project`, they are the embedding's first `PROJECTED_DIMS` principal
-    components over the training texts (computed from the 512x512 covariance, so memory does not grow
-    with the corpus).
+    the `offset` lexical columns: its first `PROJECTED_DIMS` principal components over the training texts
+    (from the 512x512 covariance, so memory does not grow with the corpus); a corpus of no more texts than
+    that keeps all 512.
     """
 
     def __init__(self, offset: int, projection: np.ndarray | None) -> None:
@@ -145,9 +146,9 @@ class MeaningColumns:
         self.columns = np.arange(offset, offset + width, dtype=np.int64)
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, offset: int, *, project: bool) -> MeaningColumns:
-        """Columns for a corpus whose short texts have the embeddings `vectors` (rows of zeros are ignored)."""
-        if not project or len(vectors) <= PROJECTED_DIMS:
+    def fit(cls, vectors: np.ndarray, offset: int) -> MeaningColumns:
+        """Columns for a corpus whose short texts have the embeddings `vectors`."""
+        if len(vectors) <= PROJECTED_DIMS:
             return cls(offset, None)
         mean = vectors.mean(axis=0, dtype=np.float64)
         covariance = (vectors.T @ vectors).astype(np.float64) / len(vectors) - np.outer(mean, mean)

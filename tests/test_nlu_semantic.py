@@ -1,0 +1,101 @@
+"""Sentence embeddings (bot/nlu/semantic.py) and what they bring to the matcher."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.nlu import semantic
+from bot.nlu.matcher import IntentMatcher
+from bot.nlu.semantic import DIM, MeaningColumns, SemanticIndex, embed
+
+
+def test_embeddings_are_unit_vectors_of_the_documented_size() -> None:
+    vectors = embed(["我的手机进水了", "my phone fell in water", ""])
+    assert vectors.shape == (3, DIM) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-3)
+    assert np.isfinite(vectors).all()
+
+
+def test_the_same_meaning_in_chinese_and_english_is_closer_than_another_topic() -> None:
+    water_zh, water_en, invoice_en, fee_zh = embed(
+        ["手机掉进水里了", "my phone got wet", "can I get an invoice", "上门服务要收费吗"]
+    )
+    assert water_zh @ water_en > water_zh @ invoice_en
+    assert water_zh @ water_en > water_zh @ fee_zh
+
+
+def test_a_corpus_is_embedded_a_slice_at_a_time_into_one_array(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [f"question number {i}" for i in range(7)]
+    whole = embed(texts)
+    monkeypatch.setattr(semantic, "_SLICE", 3)
+    out = np.zeros((7, DIM), dtype=np.float32)
+    assert embed(texts, out=out) is out
+    assert np.allclose(out, whole, atol=1e-5)
+
+
+def _vectors(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_nearest_is_the_closest_example_of_each_class_and_ignores_background(
+    monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    if large:  # the centroid shortlist, with every class short-listed: still exact
+        monkeypatch.setattr(semantic, "CENTROID_SHORTLIST_ABOVE", 5)
+    vectors = _vectors(12)
+    classes = np.array([0, 0, 1, 1, 1, 3, 3, 3, 3, 0, 1, 3])  # class 2 is the background, with no row here
+    classes[[3, 7]] = 2
+    index = SemanticIndex(vectors, classes, n_classes=4, background=2)
+    query = vectors[4] * 0.6 + vectors[0] * 0.4
+    query /= np.linalg.norm(query)
+    best = index.nearest(query)
+    for cls in (0, 1, 3):
+        expected = max(float(vectors[i] @ query) for i in range(12) if classes[i] == cls)
+        assert best[cls] == pytest.approx(expected, abs=1e-5)
+    assert best[2] == -1.0
+    assert index.background(query) == pytest.approx(max(float(vectors[i] @ query) for i in (3, 7)), abs=1e-5)
+
+
+def test_on_large_corpora_only_short_listed_classes_are_compared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "CENTROID_SHORTLIST_ABOVE", 5)
+    monkeypatch.setattr(semantic, "CENTROID_SHORTLIST", 1)
+    vectors = _vectors(9)
+    classes = np.repeat(np.arange(3), 3)
+    index = SemanticIndex(vectors, classes, n_classes=3, background=-1)
+    best = index.nearest(vectors[0])
+    assert best[0] == pytest.approx(1.0, abs=1e-5)
+    assert (best[1:] == -1.0).all()
+    asked = index.nearest(vectors[0], also=[2])
+    assert asked[2] == pytest.approx(max(float(vectors[i] @ vectors[0]) for i in (6, 7, 8)), abs=1e-5)
+
+
+def test_meaning_columns_come_after_the_lexical_ones_projected_on_principal_components() -> None:
+    vectors = _vectors(300)
+    tiny = MeaningColumns.fit(vectors[: semantic.PROJECTED_DIMS], offset=40)
+    assert tiny.columns[0] == 40 and len(tiny.columns) == DIM
+    assert np.array_equal(tiny.features(vectors[0]), vectors[0])
+    projected = MeaningColumns.fit(vectors, offset=40)
+    assert len(projected.columns) == semantic.PROJECTED_DIMS
+    features = projected.features(vectors)
+    assert features.shape == (300, semantic.PROJECTED_DIMS)
+    # principal components: the first carries at least as much variance as the last
+    variances = features.var(axis=0)
+    assert variances[0] >= variances[-1]
+
+
+def test_a_paraphrase_with_no_word_in_common_reaches_its_intent() -> None:
+    """The lexical features alone cannot bridge these; the embedding must."""
+    examples = [
+        ("手机进水了怎么办", "water"), ("手机泡水还能修吗", "water"), ("电脑上洒了咖啡", "water"),
+        ("上门维修收费吗", "fee"), ("工程师上门要多少钱", "fee"), ("上门服务费是多少", "fee"),
+        ("怎么开发票", "invoice"), ("维修能开发票吗", "invoice"), ("发票抬头怎么改", "invoice"),
+    ]
+    matcher = IntentMatcher.fit(examples, background=["今天天气怎么样", "讲个笑话"])
+    best = matcher.match("my phone fell into the toilet").best
+    assert best is not None and best.intent_id == "water"
+    best = matcher.match("how do I get a receipt for tax").best
+    assert best is not None and best.intent_id == "invoice"
