@@ -244,26 +244,32 @@ def fit_vectorizer(docs: Sequence[Mapping[str, str]], *, min_df: int = 1, weight
 def vectorize_one(union, tokens: Mapping[str, Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     """(column indices, values) of one featurised text: what `union.transform([pack(tokens)])` gives, faster.
 
-    Every scikit-learn transform call has a fixed cost (input checks, joblib dispatch, sparse stacking)
-    that dwarfs the work on one short message. So the families' vectorisers are called directly, a
-    family the message has no token in is skipped (its block is empty), the input checks are off (the
-    input is our own tokeniser's), and the blocks are joined with numpy.
+    Every scikit-learn transform call has a fixed cost (input checks, dataframe detection, sparse
+    matrices) that dwarfs the work on one short message: about a millisecond a message for the families
+    together. So each family's TF-IDF is computed here from its fitted vocabulary and idf, the way
+    `fit_vectorizer` configures it (sublinear tf, idf, L2 norm, family weight); a test checks the result
+    equals `union.transform`.
     """
-    from sklearn import config_context
-
-    doc = pack(tokens)
     indices: list[np.ndarray] = []
     values: list[np.ndarray] = []
     offset = 0
-    with config_context(assume_finite=True, skip_parameter_validation=True):
-        for family, vectorizer in union.transformer_list:
-            if isinstance(vectorizer, str):  # "drop"
-                continue
-            if doc[family]:
-                row = vectorizer.transform([doc])
-                indices.append(row.indices.astype(np.int64) + offset)
-                values.append(row.data * np.float32(union.transformer_weights[family]))
-            offset += len(vectorizer.vocabulary_)
+    for family, vectorizer in union.transformer_list:
+        if isinstance(vectorizer, str):  # "drop"
+            continue
+        vocabulary = vectorizer.vocabulary_
+        counts: dict[int, int] = {}
+        for token in tokens.get(family, ()):
+            column = vocabulary.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if counts:
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            weights = (np.log(tf) + 1.0) * vectorizer.idf_[idx]
+            norm = np.sqrt(weights @ weights)
+            indices.append(idx + offset)
+            values.append((weights * (union.transformer_weights[family] / norm)).astype(np.float32))
+        offset += len(vocabulary)
     if not indices:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     return np.concatenate(indices), np.concatenate(values)
