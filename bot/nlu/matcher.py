@@ -36,7 +36,7 @@ from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, choose_thresho
 from bot.nlu.features import Featurizer, fit_vectorizer, has_han, pack, vectorize_one
 from bot.nlu.normalize import normalize
 from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
-from bot.nlu.semantic import DIM, MeaningColumns, SemanticIndex, embed
+from bot.nlu.semantic import CENTROID_SHORTLIST_ABOVE, DIM, MeaningColumns, SemanticIndex, embed
 
 if TYPE_CHECKING:
     from bot.knowledge.faq import KnowledgeBase
@@ -140,11 +140,12 @@ class _Corpus:
         self.semantic_rows = np.array(
             [i for i, item in enumerate(kept) if item.fuzzy or item.kind == "background"], dtype=np.int64
         )
-        self.embeddings = np.zeros((len(kept), DIM), dtype=np.float32)
-        every = len(self.semantic_rows) == len(kept)
-        short = normalized if every else [normalized[i] for i in self.semantic_rows]
+        # embeddings[position[i]] is row i's embedding (position -1: an answer, not embedded)
+        self.position = np.full(len(kept), -1, dtype=np.int64)
+        self.position[self.semantic_rows] = np.arange(len(self.semantic_rows))
+        self.embeddings = np.empty((len(self.semantic_rows), DIM), dtype=np.float32)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            embedded = pool.submit(embed, short, self.embeddings if every else None)
+            embedded = pool.submit(embed, [normalized[i] for i in self.semantic_rows], self.embeddings)
             docs: list[dict[str, str]] = []
             distinct: list[int] = []
             for text in normalized:
@@ -153,11 +154,16 @@ class _Corpus:
                 docs.append(pack(tokens))
             self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
             self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
-            if not every:
-                self.embeddings[self.semantic_rows] = embedded.result()
             embedded.result()
-        self.meaning = MeaningColumns.fit(self.embeddings[self.semantic_rows], lexical.shape[1])
-        self.matrix = sp.hstack([lexical, sp.csr_matrix(self.meaning.features(self.embeddings))], format="csr")
+        self.meaning = MeaningColumns.fit(self.embeddings, lexical.shape[1])
+        meaning = np.zeros((len(kept), len(self.meaning.columns)), dtype=np.float32)
+        meaning[self.semantic_rows] = self.meaning.features(self.embeddings)
+        self.matrix = sp.hstack([lexical, sp.csr_matrix(meaning)], format="csr")
+        self.centroids = len(self.semantic_rows) > CENTROID_SHORTLIST_ABOVE  # see SemanticIndex
+
+    def embedding(self, i: int) -> np.ndarray:
+        """Row i's sentence embedding (rows the calibration scores are all embedded)."""
+        return self.embeddings[self.position[i]]
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -178,7 +184,7 @@ class _Model:
         self.vectorizer = corpus.vectorizer
         self.classes: list[str] = sorted(set(labels))
         with _LIBLINEAR:
-            self.weights, self.bias = _fit_svm(matrix, labels, self.classes, corpus.weights[rows], c)
+            self.weights, self.bias = _fit_svm(matrix, labels, self.classes, corpus.weights[rows], c, corpus.meaning.offset)
         self.seen = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0  # features in training
         self.background = self.classes.index(BACKGROUND) if BACKGROUND in self.classes else -1
         self.intents = np.array([i for i, name in enumerate(self.classes) if name != BACKGROUND], dtype=np.int64)
@@ -188,9 +194,10 @@ class _Model:
             if corpus.fuzzy[i] and corpus.labels[i] != BACKGROUND:
                 examples[index[corpus.labels[i]]].add(corpus.normalized[i])
         self.examples = {k: sorted(v) for k, v in examples.items()}
-        semantic = np.intersect1d(rows, corpus.semantic_rows)
-        semantic_classes = np.array([index[corpus.labels[i]] for i in semantic], dtype=np.int64)
-        self.semantic = SemanticIndex(corpus.embeddings[semantic], semantic_classes, len(self.classes), self.background)
+        semantic = corpus.position[np.intersect1d(rows, corpus.semantic_rows)]
+        semantic_classes = np.array([index[corpus.labels[corpus.semantic_rows[p]]] for p in semantic], dtype=np.int64)
+        self.semantic = SemanticIndex(corpus.embeddings[semantic], semantic_classes, len(self.classes), self.background,
+                                      centroids=corpus.centroids)
 
     def feature_vector(self, lexical: tuple[np.ndarray, np.ndarray], meaning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A message's (column indices, values) for the classifier: its lexical features, then its meaning."""
@@ -244,7 +251,7 @@ class _Model:
             near = float(nearest[cls])
             runner_up = float(closest_two[0] if near >= closest_two[-1] else closest_two[-1])
             rows[row] = (score, score - other, score - background, similarity, coverage,
-                         near, near - runner_up, near - background_meaning)[: len(SIGNALS)]
+                         near, near - runner_up, near - background_meaning)
         return chosen, rows
 
 
@@ -369,11 +376,12 @@ class IntentMatcher:
 
 
 def _fit_svm(matrix: sp.csr_matrix, labels: list[str], classes: list[str], weights: np.ndarray,
-             c: float) -> tuple[np.ndarray | SparseWeights, np.ndarray]:
+             c: float, lexical_columns: int) -> tuple[np.ndarray | SparseWeights, np.ndarray]:
     """One-vs-rest linear SVM weights, (features, classes) or sparse, and biases, in `classes` order."""
     if len(classes) > LARGE_CLASSES:  # exact one-vs-rest costs intents x texts: see sampled_svm
         index = {name: i for i, name in enumerate(classes)}
-        return fit_sampled_ovr(matrix, np.array([index[x] for x in labels]), len(classes), weights, c, SVM_TOL)
+        return fit_sampled_ovr(matrix, np.array([index[x] for x in labels]), len(classes), weights, c, SVM_TOL,
+                               sparse_columns=lexical_columns)
     from sklearn.svm import LinearSVC
 
     svm = LinearSVC(C=c, tol=SVM_TOL, max_iter=2000, random_state=0)
@@ -424,7 +432,7 @@ def _calibrate(corpus: _Corpus, c: float, seed: int) -> tuple[ConfidenceModel, f
 
     def score(model: _Model, i: int) -> tuple[list[int], np.ndarray]:
         idx, values = corpus.row(i)
-        return model.signals(idx, values, int(n_distinct[i]), corpus.normalized[i], corpus.embeddings[i])
+        return model.signals(idx, values, int(n_distinct[i]), corpus.normalized[i], corpus.embedding(i))
 
     for fold in folds:
         train = [examples[j] for j in fold.train]

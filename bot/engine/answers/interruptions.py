@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.engine.answers.words import could_be_question, looks_like_question
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
+from bot.engine.handoff import is_angry
 from bot.knowledge import KnowledgeBase
 from bot.nlu.matcher import IntentMatcher
 
@@ -55,8 +56,12 @@ def free_text_interruption(
     if not questions_are_answers and looks_like_question(text) and answer_interruption(knowledge, matcher, faq, ctx, text):
         return True
     result = matcher.match(text)
-    entry = knowledge.entry(result.best.intent_id) if result.decision == "answer" and result.best else None
-    if entry is not None and entry.handoff is not None and len(text) <= 20:
+    entry = knowledge.entry(result.best.intent_id) if result.best else None
+    if entry is None or entry.handoff is None or len(text) > 20:
+        return False
+    # Short and clearly angry, and nearest to the complaint hand-off: a complaint, however unsure the
+    # matcher is ("你们这什么破服务，气死我了" is no broadband account number).
+    if result.decision == "answer" or (entry.handoff == "complaint" and is_angry(text)):
         faq.answer(ctx, entry, result.best.confidence if result.best else None)
         return True
     return False
