@@ -53,9 +53,10 @@ def test_nearest_is_the_closest_example_of_each_class_and_ignores_background(
     query = vectors[4] * 0.6 + vectors[0] * 0.4
     query /= np.linalg.norm(query)
     best = index.nearest(query)
+    tolerance = 2e-3 if large else 1e-5  # the centroid path keeps its vectors in float16
     for cls in (0, 1, 3):
         expected = max(float(vectors[i] @ query) for i in range(12) if classes[i] == cls)
-        assert best[cls] == pytest.approx(expected, abs=1e-5)
+        assert best[cls] == pytest.approx(expected, abs=tolerance)
     assert best[2] == -1.0
     assert index.background(query) == pytest.approx(max(float(vectors[i] @ query) for i in (3, 7)), abs=1e-5)
 
@@ -83,10 +84,10 @@ def test_on_large_corpora_only_short_listed_classes_are_compared(monkeypatch: py
     classes = np.repeat(np.arange(3), 3)
     index = SemanticIndex(vectors, classes, n_classes=3, background=-1)
     best = index.nearest(vectors[0])
-    assert best[0] == pytest.approx(1.0, abs=1e-5)
+    assert best[0] == pytest.approx(1.0, abs=2e-3)  # float16 on this path
     assert (best[1:] == -1.0).all()
     asked = index.nearest(vectors[0], also=[2])
-    assert asked[2] == pytest.approx(max(float(vectors[i] @ vectors[0]) for i in (6, 7, 8)), abs=1e-5)
+    assert asked[2] == pytest.approx(max(float(vectors[i] @ vectors[0]) for i in (6, 7, 8)), abs=2e-3)
 
 
 def test_meaning_columns_come_after_the_lexical_ones_projected_on_principal_components() -> None:

@@ -16,6 +16,7 @@ base swapped in live does not load it again); matchers store only the embeddings
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
@@ -87,8 +88,19 @@ def embed(texts: Sequence[str], out: np.ndarray | None = None) -> np.ndarray:
     if out is None:
         out = np.empty((len(texts), DIM), dtype=np.float32)
     encoder = _shared_encoder()
-    for start in range(0, len(texts), _SLICE):
+
+    def run(start: int) -> None:
         out[start:start + _SLICE] = encoder.encode([t[:MEANING_CHARS] for t in texts[start:start + _SLICE]])
+
+    starts = range(0, len(texts), _SLICE)
+    if len(starts) > 1:
+        # A corpus: two slices at a time, one per core (BLAS runs on one thread; the encoder's
+        # matrix products release the GIL).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(run, starts))
+    else:
+        for start in starts:
+            run(start)
     return np.nan_to_num(out, copy=False)
 
 
@@ -115,9 +127,14 @@ class SemanticIndex:
         self._centroids: np.ndarray | None = None
         if len(self._vectors) > CENTROID_SHORTLIST_ABOVE if centroids is None else centroids:
             sums = np.zeros((n_classes, vectors.shape[1]), dtype=np.float32)
-            np.add.at(sums, sorted_classes, self._vectors)
+            present = np.flatnonzero(np.diff(self._starts) > 0)
+            if len(present):  # rows are sorted by class: one segment per class that has rows
+                sums[present] = np.add.reduceat(self._vectors, self._starts[present], axis=0)
             norms = np.linalg.norm(sums, axis=1, keepdims=True)
             self._centroids = np.ascontiguousarray(sums / np.maximum(norms, 1e-9), dtype=np.float32)
+            # Only a few classes' rows are compared per message here: kept at half the memory (a large
+            # knowledge base's cached model loads faster too).
+            self._vectors = self._vectors.astype(np.float16)
 
     def nearest(self, query: np.ndarray, also: Sequence[int] = ()) -> np.ndarray:
         """Per class, the cosine similarity of `query` to that class's closest text (-1 for none compared).
@@ -136,7 +153,7 @@ class SemanticIndex:
         for cls in {*np.argpartition(-near, k - 1)[:k].tolist(), *also}:
             start, end = self._starts[cls], self._starts[cls + 1]
             if end > start:
-                best[cls] = float(np.max(self._vectors[start:end] @ query))
+                best[cls] = float(np.max(self._vectors[start:end].astype(np.float32) @ query))
         return best
 
     def background(self, query: np.ndarray) -> float:
