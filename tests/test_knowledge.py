@@ -155,3 +155,26 @@ def test_a_question_mark_inside_braces_is_text_as_in_yaml_1_2(tmp_path: Path) ->
     path.write_text("a: {en: x?\nb: 1\n", encoding="utf-8")  # an unclosed mapping is still an error, with its line
     document, errors = read_yaml(path)
     assert document is None and len(errors) == 1 and errors[0].line is not None and "invalid YAML" in errors[0].message
+
+
+def test_libyaml_and_the_python_reader_read_a_file_alike(tmp_path: Path) -> None:
+    """The C parser reads most files; the Python one reads what YAML 1.1 refuses, with the same lines."""
+    import yaml
+
+    from bot.knowledge import yamlfile
+
+    text = (
+        "- id: a\n  questions: [x, y]\n  answer: {zh-Hans: 好, en: ok}\n"
+        "- id: b\n  when: 2026-03-01\n  nested:\n    deep: {k: v}\n"
+    )
+    path = tmp_path / "kb.yaml"
+    path.write_text(text, encoding="utf-8")
+    fast, errors = yamlfile.read_yaml(path)
+    slow = yaml.load(text, Loader=yamlfile._LineLoader)  # noqa: S506 - a safe constructor
+    assert not errors and fast == slow
+    assert [entry.key_lines for entry in fast] == [entry.key_lines for entry in slow]
+    assert fast[1]["nested"][yamlfile.LINE_KEY] == 7
+    # YAML 1.1 (libyaml) refuses "?" in an unquoted text inside {...}; the Python reader takes it.
+    path.write_text("- ask: {zh-Hans: 账号？, en: Your account number?}\n", encoding="utf-8")
+    parsed, errors = yamlfile.read_yaml(path)
+    assert not errors and parsed[0]["ask"]["en"] == "Your account number?"
