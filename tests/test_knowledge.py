@@ -158,7 +158,7 @@ def test_a_question_mark_inside_braces_is_text_as_in_yaml_1_2(tmp_path: Path) ->
 
 
 def test_libyaml_and_the_python_reader_read_a_file_alike(tmp_path: Path) -> None:
-    """The C parser reads most files; the Python one reads what YAML 1.1 refuses, with the same lines."""
+    """The C parser reads the files; the Python one words the errors (tests above); both record lines alike."""
     import yaml
 
     from bot.knowledge import yamlfile
@@ -174,7 +174,7 @@ def test_libyaml_and_the_python_reader_read_a_file_alike(tmp_path: Path) -> None
     assert not errors and fast == slow
     assert [entry.key_lines for entry in fast] == [entry.key_lines for entry in slow]
     assert fast[1]["nested"][yamlfile.LINE_KEY] == 7
-    # YAML 1.1 (libyaml) refuses "?" in an unquoted text inside {...}; the Python reader takes it.
+    # "?" ending an unquoted text inside {...}, as the README's forms write questions.
     path.write_text("- ask: {zh-Hans: 账号？, en: Your account number?}\n", encoding="utf-8")
     parsed, errors = yamlfile.read_yaml(path)
     assert not errors and parsed[0]["ask"]["en"] == "Your account number?"

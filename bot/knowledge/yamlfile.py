@@ -65,9 +65,9 @@ except ImportError:  # pragma: no cover - a PyYAML without libyaml reads with _L
 if CParser is not None:
 
     class _FastLineLoader(CParser, _LineConstructor, yaml.resolver.Resolver):
-        """libyaml's parser (C, several times faster on a knowledge base of thousands of entries) with the
-        same construction. It reads YAML 1.1, which refuses an unquoted "?" inside {...}: on any error the
-        file is read again by `_LineLoader`, which accepts that and words the errors."""
+        """libyaml's parser (C: ten times faster on a knowledge base of thousands of entries) with the
+        same construction. On any error the file is read again by `_LineLoader`, whose errors name the
+        problem the way the operator's messages expect (and which parses what libyaml might refuse)."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
