@@ -93,6 +93,7 @@ def test_chinese_only_knowledge_base_answers_english_paraphrases(monkeypatch: py
     assert _top1(IntentMatcher.fit(examples, background=background)) == expected
     # ...and without those either, the matcher has nothing to go on.
     from bot.nlu import matcher as matcher_module
+    from bot.nlu import model as model_module
 
     def no_meaning(texts, out=None):  # type: ignore[no-untyped-def]
         zeros = np.zeros((len(texts), DIM), dtype=np.float32)
@@ -100,7 +101,8 @@ def test_chinese_only_knowledge_base_answers_english_paraphrases(monkeypatch: py
             out[:] = zeros
         return zeros
 
-    monkeypatch.setattr(matcher_module, "embed", no_meaning)
+    monkeypatch.setattr(model_module, "embed", no_meaning)  # the training texts
+    monkeypatch.setattr(matcher_module, "embed", no_meaning)  # the messages
     without = _top1(IntentMatcher.fit(examples, background=background))
     assert sum(a == b for a, b in zip(without, expected, strict=True)) <= 1
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.svm import LinearSVC
 
-from bot.nlu import matcher as matcher_module
+from bot.nlu import model as model_module
 from bot.nlu.calibrate import plan_folds
 from bot.nlu.matcher import IntentMatcher
 from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
@@ -50,7 +50,7 @@ def test_large_single_fold_holds_out_a_tenth_of_few_shot_examples() -> None:
 
 
 def test_many_intents_train_the_sampled_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(matcher_module, "LARGE_CLASSES", 3)
+    monkeypatch.setattr(model_module, "LARGE_CLASSES", 3)
     topics = {
         "battery": ["battery drains fast", "battery replacement price", "new battery cost", "battery dies quickly", "swap the battery"],
         "screen": ["cracked screen repair", "screen is broken", "replace the display", "display has lines", "screen glass shattered"],
