@@ -67,7 +67,9 @@ if CParser is not None:
     class _FastLineLoader(CParser, _LineConstructor, yaml.resolver.Resolver):
         """libyaml's parser (C: ten times faster on a knowledge base of thousands of entries) with the
         same construction. On any error the file is read again by `_LineLoader`, whose errors name the
-        problem the way the operator's messages expect (and which parses what libyaml might refuse)."""
+        problem the way the operator's messages expect (and which parses what libyaml might refuse).
+        libyaml is the more lenient on tabs (`a:<TAB>b` loads); with a PyYAML built without it such a
+        file is refused, with its line."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
@@ -90,7 +92,6 @@ class _LineLoader(
         yaml.composer.Composer.__init__(self)
         _LineConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
-
 
     def scan_plain(self) -> ScalarToken:
         """PyYAML's plain-scalar scanner with YAML 1.2's rule for "?" (adapted from PyYAML, MIT licence).
@@ -128,7 +129,6 @@ class _LineLoader(
             if not spaces or self.peek() == "#" or (not self.flow_level and self.column < indent):
                 break
         return ScalarToken("".join(chunks), True, start_mark, end_mark)
-
 
 
 def read_yaml(path: Path) -> tuple[Any, list[KnowledgeError]]:

@@ -21,7 +21,8 @@ from rapidfuzz import fuzz, process
 from bot.nlu.features import Featurizer, fit_vectorizer, pack
 from bot.nlu.normalize import normalize
 from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
-from bot.nlu.semantic import CENTROID_SHORTLIST_ABOVE, DIM, MeaningColumns, SemanticIndex, embed
+from bot.nlu import semantic
+from bot.nlu.semantic import DIM, MeaningColumns, SemanticIndex, embed
 
 __all__ = ["BACKGROUND", "MAX_CHARS", "SIGNALS", "Corpus", "Item", "Model", "n_distinct"]
 
@@ -76,7 +77,7 @@ class Corpus:
         # On large training sets a feature seen in one text only costs memory and does not generalise.
         min_df = 2 if len(normalized) > LARGE_CORPUS else 1
         # Sentence embeddings of the short texts (questions, keywords, titles, background), not of answers:
-        # computed on the other core while this one featurises (numpy releases the GIL).
+        # computed on other threads while this one featurises (numpy releases the GIL).
         self.semantic_rows = np.array(
             [i for i, item in enumerate(kept) if item.fuzzy or item.kind == "background"], dtype=np.int64
         )
@@ -99,7 +100,9 @@ class Corpus:
         meaning = np.zeros((len(kept), len(self.meaning.columns)), dtype=np.float32)
         meaning[self.semantic_rows] = self.meaning.features(self.embeddings)
         self.matrix = sp.hstack([lexical, sp.csr_matrix(meaning)], format="csr")
-        self.centroids = len(self.semantic_rows) > CENTROID_SHORTLIST_ABOVE  # see SemanticIndex
+        # The examples' count decides, as SemanticIndex's default does (background rows are apart).
+        examples = len(self.semantic_rows) - len(self.rows_by_kind["background"])
+        self.centroids = examples > semantic.CENTROID_SHORTLIST_ABOVE
 
     def embedding(self, i: int) -> np.ndarray:
         """Row i's sentence embedding (rows the calibration scores are all embedded)."""

@@ -180,6 +180,19 @@ async def test_an_angry_customer_fills_a_queue_form_and_comes_first(runtime: Run
     assert done.handoff is not None and done.handoff.reason == "complaint" and done.handoff.priority == 2
 
 
+async def test_angry_words_at_a_free_text_question_of_a_queue_form_are_its_answer(runtime: Runtime) -> None:
+    """A form that ends with a person keeps the customer however the matcher reads the anger."""
+    chat = Chat(runtime, "kim")
+    await chat.says("宽带断了要报修")
+    angry = await chat.send("你们这什么破服务，气死我了")
+    assert angry.handoff is None and angry.replies[-1].text == "是什么情况？"
+    await chat.says("1")
+    await chat.says("跳过")
+    await chat.says("13800138000")
+    done = await chat.send("确认提交")
+    assert done.handoff is not None and done.handoff.reason == "complaint" and done.handoff.priority == 2
+
+
 async def test_anger_in_a_form_that_does_not_end_with_a_person_hands_off_at_once(form_kb: Path, database_url: str) -> None:
     reports = form_kb / "forms" / "reports.yaml"
     reports.write_text(reports.read_text(encoding="utf-8").replace("    handoff: queue\n", ""), encoding="utf-8")

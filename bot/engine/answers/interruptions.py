@@ -12,7 +12,7 @@ from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
 from bot.engine.handoff import is_angry
 from bot.knowledge import KnowledgeBase
-from bot.nlu.matcher import IntentMatcher
+from bot.nlu.matcher import IntentMatcher, MatchResult
 
 
 def answer_interruption(
@@ -59,9 +59,17 @@ def free_text_interruption(
     entry = knowledge.entry(result.best.intent_id) if result.best else None
     if entry is None or entry.handoff is None or len(text) > 20:
         return False
-    # Short and clearly angry, and nearest to the complaint hand-off: a complaint, however unsure the
-    # matcher is ("你们这什么破服务，气死我了" is no broadband account number).
-    if result.decision == "answer" or (entry.handoff == "complaint" and is_angry(text)):
+    if result.decision == "answer" or reads_as_complaint(knowledge, result, text):
         faq.answer(ctx, entry, result.best.confidence if result.best else None)
         return True
     return False
+
+
+def reads_as_complaint(knowledge: KnowledgeBase, result: MatchResult, text: str) -> bool:
+    """The message is a complaint: the matcher answers the complaint hand-off, or the message is clearly
+    angry and the complaint hand-off is its nearest intent, however unsure the matcher is
+    ("你们这什么破服务，气死我了" is no broadband account number)."""
+    entry = knowledge.entry(result.best.intent_id) if result.best else None
+    if entry is None or entry.handoff != "complaint":
+        return False
+    return result.decision == "answer" or is_angry(text)

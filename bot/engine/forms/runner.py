@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, system_clock
-from bot.engine.answers.interruptions import answer_interruption, free_text_interruption
+from bot.engine.answers.interruptions import answer_interruption, free_text_interruption, reads_as_complaint
 from bot.engine.answers.words import is_back, is_cancel, is_change, is_yes, key
 from bot.engine.context import TurnContext
 from bot.engine.faq import FaqStep
@@ -274,11 +274,7 @@ class FormRunner:
     def _complaint_is_an_answer(self, spec: FormSpec, text: str) -> bool:
         """In a form that ends with a person, "服务太差了" is what the customer has to say, not a reason to
         leave the form for the complaint hand-off: the filled form reaches the agents anyway."""
-        if spec.handoff != "queue":
-            return False
-        result = self.matcher.match(text)
-        entry = self.knowledge.entry(result.best.intent_id) if result.decision == "answer" and result.best else None
-        return entry is not None and entry.handoff == "complaint"
+        return spec.handoff == "queue" and reads_as_complaint(self.knowledge, self.matcher.match(text), text)
 
     async def _foreign_action(self, state: FormTurn, action: Action) -> None:
         """A button that is not the form's (an old menu): "a person" is honoured, anything else re-asks."""
