@@ -18,10 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
+from bot.nlu import semantic
 from bot.nlu.features import Featurizer, fit_vectorizer, pack
 from bot.nlu.normalize import normalize
 from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
-from bot.nlu import semantic
 from bot.nlu.semantic import DIM, MeaningColumns, SemanticIndex, embed
 
 __all__ = ["BACKGROUND", "MAX_CHARS", "SIGNALS", "Corpus", "Item", "Model", "n_distinct"]
