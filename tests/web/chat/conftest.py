@@ -5,6 +5,7 @@ session, post, and read the SSE stream."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import uuid
@@ -107,6 +108,20 @@ async def make_chat(runtime: Runtime) -> Chat:
     return Chat(runtime, client)
 
 
+@contextlib.asynccontextmanager
+async def open_chat(database_url: str, knowledge_dir: Path, **overrides: Any) -> AsyncIterator[Chat]:
+    """A web chat runtime on `database_url` with the test sites and identity secret, served to a client."""
+    settings = load_settings(database_url=database_url, knowledge_dir=knowledge_dir, webchat_sites=SITES,
+                             webchat_identity_secret=SECRET, **overrides)
+    runtime = await build_runtime(settings, clock=Clock(NOW))
+    made = await make_chat(runtime)
+    try:
+        yield made
+    finally:
+        await made.client.close()
+        await runtime.close()
+
+
 @pytest.fixture
 def chat_settings() -> dict[str, Any]:
     """Override in a module for other settings of the web chat runtime."""
@@ -116,14 +131,5 @@ def chat_settings() -> dict[str, Any]:
 @pytest.fixture
 async def chat(tmp_path: Path, small_kb: Path, chat_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Chat]:
     use_cached_matcher(monkeypatch)
-    settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", knowledge_dir=small_kb,
-        webchat_sites=SITES, webchat_identity_secret=SECRET, **chat_settings,
-    )
-    runtime = await build_runtime(settings, clock=Clock(NOW))
-    made = await make_chat(runtime)
-    try:
+    async with open_chat(f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", small_kb, **chat_settings) as made:
         yield made
-    finally:
-        await made.client.close()
-        await runtime.close()

@@ -103,6 +103,15 @@ fire(); setInterval(fire, 200);
 </script>"""
 
 
+async def _ask(page: Any, text: str) -> Any:
+    """Open the widget on `page`, send `text`; the frame's locator."""
+    await page.get_by_test_id("widget-bubble").click()
+    frame = page.frame_locator(FRAME)
+    await frame.get_by_test_id("chat-input").fill(text)
+    await frame.get_by_test_id("chat-send").click()
+    return frame
+
+
 async def test_the_widget_chats_keeps_text_as_text_and_ignores_forged_origins(browser: Any, world: tuple[Chat, Site, Site]) -> None:
     from playwright.async_api import expect
 
@@ -110,10 +119,7 @@ async def test_the_widget_chats_keeps_text_as_text_and_ignores_forged_origins(br
     context = await browser.new_context(locale="en-US")
     page = await context.new_page()
     await page.goto(vendor.origin + "/")
-    await page.get_by_test_id("widget-bubble").click()
-    frame = page.frame_locator(FRAME)
-    await frame.get_by_test_id("chat-input").fill("How long is the warranty?")
-    await frame.get_by_test_id("chat-send").click()
+    frame = await _ask(page, "How long is the warranty?")
     answer = frame.locator('[data-testid="chat-message"][data-sender="bot"]').filter(has_text="two-year warranty")
     await expect(answer).to_have_count(1, timeout=10_000)
     await expect(answer.get_by_test_id("chat-label-bot")).to_have_text("BOT")
@@ -167,10 +173,7 @@ async def test_a_user_named_before_the_script_loads_is_identified(browser: Any, 
     context = await browser.new_context(locale="zh-CN")
     page = await context.new_page()
     await page.goto(vendor.origin + "/account")
-    await page.get_by_test_id("widget-bubble").click()
-    frame = page.frame_locator(FRAME)
-    await frame.get_by_test_id("chat-input").fill("保修期多长时间")
-    await frame.get_by_test_id("chat-send").click()
+    frame = await _ask(page, "保修期多长时间")
     from playwright.async_api import expect
 
     await expect(frame.locator('[data-testid="chat-message"][data-sender="bot"]').filter(has_text="两年")).to_have_count(1, timeout=10_000)
@@ -197,10 +200,7 @@ async def test_switching_identity_ends_the_old_token_and_an_expired_one_is_repla
     context = await browser.new_context(locale="en-US")
     page = await context.new_page()
     await page.goto(vendor.origin + "/")
-    await page.get_by_test_id("widget-bubble").click()
-    frame = page.frame_locator(FRAME)
-    await frame.get_by_test_id("chat-input").fill("How long is the warranty?")
-    await frame.get_by_test_id("chat-send").click()
+    frame = await _ask(page, "How long is the warranty?")
     await expect(frame.locator('[data-testid="chat-message"][data-sender="bot"]')).to_have_count(1, timeout=10_000)
     [anonymous] = await _sessions(chat)
 
@@ -217,9 +217,7 @@ async def test_switching_identity_ends_the_old_token_and_an_expired_one_is_repla
     assert isinstance(clock, Clock)
     clock.advance(days=31)
     await page.reload()
-    await page.get_by_test_id("widget-bubble").click()
-    await frame.get_by_test_id("chat-input").fill("How long is the warranty?")
-    await frame.get_by_test_id("chat-send").click()
+    await _ask(page, "How long is the warranty?")
     await expect(frame.locator('[data-testid="chat-message"][data-sender="bot"]')).to_have_count(1, timeout=10_000)
     [renewed] = await _wait_for_sessions(chat, lambda s: len(s) == 1 and s[0] != fresh)
     assert renewed.startswith("v:")

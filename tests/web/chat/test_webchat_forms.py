@@ -7,23 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import build_runtime
-from bot.settings import load_settings
-from tests.support import DEMO_KB, Clock, use_cached_matcher
-from tests.web.chat.conftest import NOW, SECRET, SITES, Chat, make_chat
+from tests.support import DEMO_KB, use_cached_matcher
+from tests.web.chat.conftest import Chat, open_chat
 
 
 @pytest.fixture
 async def demo_chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Chat]:
     use_cached_matcher(monkeypatch)
-    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", knowledge_dir=DEMO_KB, webchat_sites=SITES, webchat_identity_secret=SECRET)
-    runtime = await build_runtime(settings, clock=Clock(NOW))
-    chat = await make_chat(runtime)
-    try:
+    async with open_chat(f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", DEMO_KB) as chat:
         yield chat
-    finally:
-        await chat.client.close()
-        await runtime.close()
 
 
 async def test_booking_buttons_round_trip_through_the_widget(demo_chat: Chat) -> None:

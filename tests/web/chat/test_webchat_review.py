@@ -14,11 +14,9 @@ import pytest
 
 from bot.channels.web.routes import WEBCHAT
 from bot.handoff.delivery import AgentMessage
-from bot.runtime import build_runtime
-from bot.settings import load_settings
 from bot.storage.web import NewEvent
 from tests.support import Clock, use_cached_matcher
-from tests.web.chat.conftest import NOW, SECRET, SITES, Chat, client_id, make_chat
+from tests.web.chat.conftest import Chat, client_id, open_chat
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -137,15 +135,8 @@ async def test_ending_a_session_kills_its_token_server_side(chat: Chat) -> None:
 @pytest.fixture
 async def any_db_chat(database_url: str, small_kb: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Chat]:
     use_cached_matcher(monkeypatch)
-    settings = load_settings(database_url=database_url, knowledge_dir=small_kb, webchat_sites=SITES,
-                             webchat_identity_secret=SECRET)
-    runtime = await build_runtime(settings, clock=Clock(NOW))
-    made = await make_chat(runtime)
-    try:
+    async with open_chat(database_url, small_kb) as made:
         yield made
-    finally:
-        await made.client.close()
-        await runtime.close()
 
 
 async def test_message_ids_outside_int4_are_refused_before_anything_is_stored(any_db_chat: Chat) -> None:
