@@ -270,6 +270,27 @@ def test_fit_on_plain_examples() -> None:
         IntentMatcher.fit([("！！！", "x")])
 
 
+def test_a_calibration_fold_trains_before_the_final_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fits take turns (liblinear's generator is global): if the final model took the first turn, the
+    # calibration, the longer job, would wait for it instead of scoring while it trains.
+    from bot.nlu import model as model_module
+
+    trained: list[int] = []
+    original = model_module.Model.__init__
+
+    def recording(self, corpus, rows, c):  # type: ignore[no-untyped-def]
+        trained.append(len(rows))
+        original(self, corpus, rows, c)
+
+    monkeypatch.setattr(model_module.Model, "__init__", recording)
+    examples = [(f"{word} question {i}", word) for word in ("battery", "screen", "wifi", "invoice", "refund")
+                for i in range(6)]
+    IntentMatcher.fit(examples, background=["what a nice day", "tell me a joke", "who won the game"])
+    everything = max(trained)
+    assert trained[0] < everything  # a fold's rows, not the whole corpus
+    assert trained.count(everything) == 1  # one final model
+
+
 # ------------------------------------------------------------------------------------------ evaluate()
 
 

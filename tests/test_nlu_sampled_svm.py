@@ -50,7 +50,7 @@ def test_large_single_fold_holds_out_a_tenth_of_few_shot_examples() -> None:
 
 
 def test_many_intents_train_the_sampled_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(model_module, "LARGE_CLASSES", 3)
+    monkeypatch.setattr(model_module, "SAMPLED_SVM_ABOVE", 10)
     topics = {
         "battery": ["battery drains fast", "battery replacement price", "new battery cost", "battery dies quickly", "swap the battery"],
         "screen": ["cracked screen repair", "screen is broken", "replace the display", "display has lines", "screen glass shattered"],

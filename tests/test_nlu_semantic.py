@@ -34,6 +34,41 @@ def test_a_corpus_is_embedded_a_slice_at_a_time_into_one_array(monkeypatch: pyte
     assert np.allclose(out, whole, atol=1e-5)
 
 
+def test_a_failure_on_the_helper_thread_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            if "poison" in texts[0]:
+                raise RuntimeError("encoder failed")
+            return np.ones((len(texts), DIM), dtype=np.float32)
+
+    monkeypatch.setattr(semantic, "_shared_encoder", lambda: Broken())
+    monkeypatch.setattr(semantic, "_SLICE", 2)
+    # Whichever thread embeds the poisoned slice, the helper or the caller, finish() raises.
+    job = semantic.CorpusEmbedding(["poison", "a", "b", "c"])
+    with pytest.raises(RuntimeError, match="encoder failed"):
+        job.finish()
+
+
+def test_a_text_the_corpus_repeats_is_featurised_and_embedded_once() -> None:
+    from bot.nlu.features import Featurizer
+    from bot.nlu.model import BACKGROUND, Corpus, Item
+
+    items = [
+        Item("维修要多久", "repair.time", 1.0, True, "example"),
+        Item("維修要多久", "repair.time", 0.8, True, "evidence"),  # the Traditional title: the same text once normalised
+        Item("换屏幕多少钱", "screen.price", 1.0, True, "example"),
+        Item("换屏幕多少钱", "screen.price", 0.3, False, "evidence"),  # an answer: never embedded
+        Item("今天天气不错", BACKGROUND, 1.0, False, "background"),
+    ]
+    corpus = Corpus(Featurizer(), items)
+    assert len(corpus.embeddings) == 3
+    assert corpus.position[0] == corpus.position[1] and corpus.position[3] == -1
+    assert np.allclose(corpus.embedding(1), embed(["维修要多久"])[0], atol=1e-5)
+    assert (corpus.matrix[0] != corpus.matrix[1]).nnz == 0
+    assert (corpus.matrix[3, corpus.meaning.columns] != 0).nnz == 0  # no meaning columns for an answer
+    assert corpus.n_distinct[0] == corpus.n_distinct[1]
+
+
 def _vectors(n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     v = rng.normal(size=(n, DIM)).astype(np.float32)
@@ -53,7 +88,7 @@ def test_nearest_is_the_closest_example_of_each_class_and_ignores_background(
     query = vectors[4] * 0.6 + vectors[0] * 0.4
     query /= np.linalg.norm(query)
     best = index.nearest(query)
-    tolerance = 2e-3 if large else 1e-5  # the centroid path keeps its vectors in float16
+    tolerance = 1e-3 if large else 1e-5  # the centroid path keeps its vectors as int8 codes
     for cls in (0, 1, 3):
         expected = max(float(vectors[i] @ query) for i in range(12) if classes[i] == cls)
         assert best[cls] == pytest.approx(expected, abs=tolerance)
@@ -84,10 +119,28 @@ def test_on_large_corpora_only_short_listed_classes_are_compared(monkeypatch: py
     classes = np.repeat(np.arange(3), 3)
     index = SemanticIndex(vectors, classes, n_classes=3, background=-1)
     best = index.nearest(vectors[0])
-    assert best[0] == pytest.approx(1.0, abs=2e-3)  # float16 on this path
+    assert best[0] == pytest.approx(1.0, abs=1e-3)  # int8 codes on this path
     assert (best[1:] == -1.0).all()
     asked = index.nearest(vectors[0], also=[2])
-    assert asked[2] == pytest.approx(max(float(vectors[i] @ vectors[0]) for i in (6, 7, 8)), abs=2e-3)
+    assert asked[2] == pytest.approx(max(float(vectors[i] @ vectors[0]) for i in (6, 7, 8)), abs=1e-3)
+
+
+def test_thousands_of_classes_are_short_listed_by_projected_centroids_first() -> None:
+    # Above CENTROID_PREFILTER classes the centroids are compared on a projection first: the class of a
+    # message identical to one of its texts must survive that rough pass, and every class compared gets
+    # its exact nearest-text similarity.
+    n_classes = 3 * semantic.CENTROID_PREFILTER
+    vectors = _vectors(3 * n_classes, seed=5)
+    classes = np.repeat(np.arange(n_classes), 3)
+    index = SemanticIndex(vectors, classes, n_classes=n_classes, background=-1, centroids=True)
+    for row in (0, 100, 301, len(vectors) - 1):
+        best = index.nearest(vectors[row], also=[7])
+        assert best[classes[row]] == pytest.approx(1.0, abs=1e-3)
+        compared = np.flatnonzero(best > -1.0)
+        assert 7 in compared and len(compared) <= semantic.CENTROID_SHORTLIST + 1
+        for cls in compared:
+            exact = max(float(vectors[i] @ vectors[row]) for i in np.flatnonzero(classes == cls))
+            assert best[cls] == pytest.approx(exact, abs=1e-3)
 
 
 def test_meaning_columns_come_after_the_lexical_ones_projected_on_principal_components() -> None:

@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
+from itertools import chain
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, choose_threshold, decide, plan_folds
+from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, Fold, choose_threshold, decide, plan_folds
 from bot.nlu.features import Featurizer, has_han, vectorize_one
 from bot.nlu.model import BACKGROUND, MAX_CHARS, SIGNALS, Corpus, Item, Model, n_distinct
 from bot.nlu.normalize import normalize
@@ -155,10 +156,14 @@ class IntentMatcher:
             return cls.fit(examples, evidence=evidence, synonyms=synonyms, background=load_background(),
                            threshold=threshold, c=c, seed=seed)
         # The final model does not depend on the calibration: train it on the other core while the
-        # calibration scores its held-out texts (liblinear releases the GIL; see _LIBLINEAR).
+        # calibration scores its held-out texts (liblinear releases the GIL). The first fold's model
+        # trains before it: fits take turns (see _LIBLINEAR), and the scoring, the longer job, waits
+        # for that model (on a large knowledge base, the only fold).
+        folds = _fold_models(corpus, c, seed)
+        first = next(folds, None)
         with ThreadPoolExecutor(max_workers=1) as pool:
             final = pool.submit(Model, corpus, range(len(corpus)), c)
-            confidence, calibrated, report = _calibrate(corpus, c, seed)
+            confidence, calibrated, report = _calibrate(corpus, chain([first] if first else [], folds))
             model = final.result()
         chosen = calibrated if threshold is None else float(threshold)
         return cls(model, featurizer, confidence, chosen, calibrated, report)
@@ -229,11 +234,23 @@ def _background_unlike(background: Sequence[str], known: set[str]) -> list[str]:
     return kept
 
 
-def _calibrate(corpus: Corpus, c: float, seed: int) -> tuple[ConfidenceModel, float, dict[str, float]]:
-    """Fit the confidence model and choose the threshold from cross-validated scores (calibrate.py)."""
+def _fold_models(corpus: Corpus, c: float, seed: int) -> Iterator[tuple[Fold, Model]]:
+    """The calibration's cross-validation folds (calibrate.py), each with its model trained on its
+    training rows, one at a time (a model is dropped once its fold is scored)."""
     kinds = corpus.rows_by_kind
     examples, evidence, background = kinds["example"], kinds["evidence"], kinds["background"]
-    folds = plan_folds([corpus.labels[i] for i in examples], len(background), seed=seed)
+    for fold in plan_folds([corpus.labels[i] for i in examples], len(background), seed=seed):
+        train = [examples[j] for j in fold.train]
+        train += [i for i in evidence if corpus.labels[i] not in fold.held_out_intents]
+        train += [background[j] for j in fold.background_train]
+        if len({corpus.labels[i] for i in train}) >= 2:
+            yield fold, Model(corpus, train, c)
+
+
+def _calibrate(corpus: Corpus, folds: Iterable[tuple[Fold, Model]]) -> tuple[ConfidenceModel, float, dict[str, float]]:
+    """Fit the confidence model and choose the threshold from the folds' scores of their held-out texts."""
+    kinds = corpus.rows_by_kind
+    examples, background = kinds["example"], kinds["background"]
     distinct = corpus.n_distinct
     signal_rows: list[np.ndarray] = []
     row_labels: list[np.ndarray] = []
@@ -245,13 +262,7 @@ def _calibrate(corpus: Corpus, c: float, seed: int) -> tuple[ConfidenceModel, fl
         idx, values = corpus.row(i)
         return model.signals(idx, values, int(distinct[i]), corpus.normalized[i], corpus.embedding(i))
 
-    for fold in folds:
-        train = [examples[j] for j in fold.train]
-        train += [i for i in evidence if corpus.labels[i] not in fold.held_out_intents]
-        train += [background[j] for j in fold.background_train]
-        if len({corpus.labels[i] for i in train}) < 2:
-            continue
-        model = Model(corpus, train, c)
+    for fold, model in folds:
         for j in fold.positives:
             chosen, rows = score(model, examples[j])
             right = np.array([model.classes[k] == corpus.labels[examples[j]] for k in chosen])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +21,7 @@ from bot.nlu import semantic
 from bot.nlu.features import Featurizer, fit_vectorizer, pack
 from bot.nlu.normalize import normalize
 from bot.nlu.sampled_svm import SparseWeights, fit_sampled_ovr
-from bot.nlu.semantic import DIM, MeaningColumns, SemanticIndex, embed
+from bot.nlu.semantic import DIM, CorpusEmbedding, MeaningColumns, SemanticIndex
 
 __all__ = ["BACKGROUND", "MAX_CHARS", "SIGNALS", "Corpus", "Item", "Model", "n_distinct"]
 
@@ -34,7 +33,11 @@ SVM_TOL = 1e-3
 # while the calibration scores its folds, so fits take turns.
 _LIBLINEAR = threading.Lock()
 LARGE_CORPUS = 3000  # examples; see Corpus
-LARGE_CLASSES = 500  # intents; above this the classifier trains on sampled negatives (bot/nlu/sampled_svm.py)
+# Exact one-vs-rest trains each intent's SVM on every text: its cost is intents x texts. Above this many
+# (class, text) pairs each intent's SVM trains on a bounded sample of the texts instead
+# (bot/nlu/sampled_svm.py): from CLINC150's 150 intents of 100 examples, or about 300 intents of a few
+# examples with their titles and answers.
+SAMPLED_SVM_ABOVE = 1_000_000
 SHORTLIST = 4  # intents (by classifier score) whose fuzzy similarity is measured
 SEMANTIC_SHORTLIST = 2  # more intents, closest by sentence embedding, that the classifier ranked lower
 FUZZY_SCORER = fuzz.ratio
@@ -77,32 +80,44 @@ class Corpus:
         # On large training sets a feature seen in one text only costs memory and does not generalise.
         min_df = 2 if len(normalized) > LARGE_CORPUS else 1
         # Sentence embeddings of the short texts (questions, keywords, titles, background), not of answers:
-        # computed on other threads while this one featurises (numpy releases the GIL).
+        # computed on another thread while this one featurises, then on both (see CorpusEmbedding).
         self.semantic_rows = np.array(
             [i for i, item in enumerate(kept) if item.fuzzy or item.kind == "background"], dtype=np.int64
         )
-        # embeddings[position[i]] is row i's embedding (position -1: an answer, not embedded)
+        # A text that comes back (a title or an answer in Simplified and in Traditional Chinese normalise
+        # to one text) is featurised and embedded once. embeddings[position[i]] is row i's embedding
+        # (position -1: an answer, not embedded).
         self.position = np.full(len(kept), -1, dtype=np.int64)
-        self.position[self.semantic_rows] = np.arange(len(self.semantic_rows))
-        self.embeddings = np.empty((len(self.semantic_rows), DIM), dtype=np.float32)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            embedded = pool.submit(embed, [normalized[i] for i in self.semantic_rows], self.embeddings)
-            docs: list[dict[str, str]] = []
-            distinct: list[int] = []
-            for text in normalized:
+        short: dict[str, int] = {}
+        for i in self.semantic_rows:
+            self.position[i] = short.setdefault(normalized[i], len(short))
+        self.embeddings = np.empty((len(short), DIM), dtype=np.float32)
+        embedding = CorpusEmbedding(list(short), self.embeddings)
+        del short
+        docs: list[dict[str, str]] = []
+        distinct: list[int] = []
+        featurised: dict[str, tuple[dict[str, str], int]] = {}
+        for text in normalized:
+            known = featurised.get(text)
+            if known is None:
                 tokens = featurizer(text)
-                distinct.append(n_distinct(tokens))
-                docs.append(pack(tokens))
-            self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
-            self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
-            embedded.result()
+                known = featurised[text] = (pack(tokens), n_distinct(tokens))
+            docs.append(known[0])
+            distinct.append(known[1])
+        del featurised
+        self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
+        self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
+        del docs
+        embedding.finish()
         self.meaning = MeaningColumns.fit(self.embeddings, lexical.shape[1])
         meaning = np.zeros((len(kept), len(self.meaning.columns)), dtype=np.float32)
-        meaning[self.semantic_rows] = self.meaning.features(self.embeddings)
+        meaning[self.semantic_rows] = self.meaning.features(self.embeddings)[self.position[self.semantic_rows]]
         self.matrix = sp.hstack([lexical, sp.csr_matrix(meaning)], format="csr")
         # The examples' count decides, as SemanticIndex's default does (background rows are apart).
         examples = len(self.semantic_rows) - len(self.rows_by_kind["background"])
         self.centroids = examples > semantic.CENTROID_SHORTLIST_ABOVE
+        # Decided for the corpus, not per model, so that the calibration's folds train as the final model does.
+        self.sampled_svm = len(set(self.labels)) * len(self.labels) > SAMPLED_SVM_ABOVE
 
     def embedding(self, i: int) -> np.ndarray:
         """Row i's sentence embedding (rows the calibration scores are all embedded)."""
@@ -121,13 +136,16 @@ class Model:
 
     def __init__(self, corpus: Corpus, rows: Sequence[int], c: float) -> None:
         rows = np.asarray(rows, dtype=np.int64)
-        matrix = corpus.matrix[rows]
+        # The final model trains on every row: no copy of the corpus's matrix for it.
+        whole = len(rows) == len(corpus) and bool(np.array_equal(rows, np.arange(len(corpus))))
+        matrix = corpus.matrix if whole else corpus.matrix[rows]
         self.meaning = corpus.meaning
         labels = [corpus.labels[i] for i in rows]
         self.vectorizer = corpus.vectorizer
         self.classes: list[str] = sorted(set(labels))
         with _LIBLINEAR:
-            self.weights, self.bias = _fit_svm(matrix, labels, self.classes, corpus.weights[rows], c, corpus.meaning.offset)
+            self.weights, self.bias = _fit_svm(matrix, labels, self.classes, corpus.weights[rows], c,
+                                               corpus.meaning.offset, sampled=corpus.sampled_svm)
         self.seen = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0  # features in training
         self.background = self.classes.index(BACKGROUND) if BACKGROUND in self.classes else -1
         self.intents = np.array([i for i, name in enumerate(self.classes) if name != BACKGROUND], dtype=np.int64)
@@ -137,10 +155,10 @@ class Model:
             if corpus.fuzzy[i] and corpus.labels[i] != BACKGROUND:
                 examples[index[corpus.labels[i]]].add(corpus.normalized[i])
         self.examples = {k: sorted(v) for k, v in examples.items()}
-        semantic = corpus.position[np.intersect1d(rows, corpus.semantic_rows)]
-        semantic_classes = np.array([index[corpus.labels[corpus.semantic_rows[p]]] for p in semantic], dtype=np.int64)
-        self.semantic = SemanticIndex(corpus.embeddings[semantic], semantic_classes, len(self.classes), self.background,
-                                      centroids=corpus.centroids)
+        embedded = np.intersect1d(rows, corpus.semantic_rows)
+        semantic_classes = np.array([index[corpus.labels[i]] for i in embedded], dtype=np.int64)
+        self.semantic = SemanticIndex(corpus.embeddings, semantic_classes, len(self.classes), self.background,
+                                      centroids=corpus.centroids, rows=corpus.position[embedded])
 
     def feature_vector(self, lexical: tuple[np.ndarray, np.ndarray], meaning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A message's (column indices, values) for the classifier: its lexical features, then its meaning."""
@@ -199,9 +217,10 @@ class Model:
 
 
 def _fit_svm(matrix: sp.csr_matrix, labels: list[str], classes: list[str], weights: np.ndarray,
-             c: float, lexical_columns: int) -> tuple[np.ndarray | SparseWeights, np.ndarray]:
-    """One-vs-rest linear SVM weights, (features, classes) or sparse, and biases, in `classes` order."""
-    if len(classes) > LARGE_CLASSES:  # exact one-vs-rest costs intents x texts: see sampled_svm
+             c: float, lexical_columns: int, *, sampled: bool) -> tuple[np.ndarray | SparseWeights, np.ndarray]:
+    """One-vs-rest linear SVM weights, (features, classes) or sparse, and biases, in `classes` order;
+    `sampled`: each class trained on a sample of the texts (see SAMPLED_SVM_ABOVE)."""
+    if sampled:
         index = {name: i for i, name in enumerate(classes)}
         return fit_sampled_ovr(matrix, np.array([index[x] for x in labels]), len(classes), weights, c, SVM_TOL,
                                sparse_columns=lexical_columns)

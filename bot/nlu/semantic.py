@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DIM", "MEANING_CHARS", "MeaningColumns", "SemanticIndex", "embed"]
+__all__ = ["DIM", "MEANING_CHARS", "CorpusEmbedding", "MeaningColumns", "SemanticIndex", "embed"]
 
 DIM = 512
 # Only a message's first MEANING_CHARS characters are embedded: the encoder's cost grows with the length
@@ -34,12 +33,16 @@ MEANING_CHARS = 300
 # by one, so a message costs O(intents), not O(examples) (knowledge bases of thousands of intents).
 CENTROID_SHORTLIST_ABOVE = 6000
 CENTROID_SHORTLIST = 8
+CENTROID_PREFILTER = 64  # classes whose full centroid is compared (see SemanticIndex)
 # The embedding joins the classifier's features as its first PROJECTED_DIMS principal components (see
 # `MeaningColumns`): the linear SVM's training time grows with the non-zero features, and all 512 dense
 # columns made the demo knowledge base train twice as slowly for no gain in cross-validation.
 PROJECTED_DIMS = 64
 
-_SLICE = 1024  # texts embedded per call when embedding a corpus
+# Texts embedded per call when embedding a corpus: small enough that the two threads finish together,
+# large enough that the encoder still fills its micro-batches.
+_SLICE = 256
+_GATHER = 4096  # rows copied at a time into a large index
 _lock = threading.Lock()
 _encoder: Any = None
 
@@ -81,59 +84,105 @@ def _load() -> Any:
 def embed(texts: Sequence[str], out: np.ndarray | None = None) -> np.ndarray:
     """The L2-normalised embeddings of `texts`, shape (len(texts), DIM), float32, written into `out` if given.
 
-    Large lists are embedded a slice at a time into `out`, so a corpus costs one copy of its embeddings.
-    Each text is read up to MEANING_CHARS characters.
+    Large lists are embedded a slice at a time into `out` on two threads (see `CorpusEmbedding`), so a
+    corpus costs one copy of its embeddings. Each text is read up to MEANING_CHARS characters.
     """
-    if out is None:
-        out = np.empty((len(texts), DIM), dtype=np.float32)
-    encoder = _shared_encoder()
+    return CorpusEmbedding(texts, out).finish()
 
-    def run(start: int) -> None:
-        out[start:start + _SLICE] = encoder.encode([t[:MEANING_CHARS] for t in texts[start:start + _SLICE]])
 
-    starts = range(0, len(texts), _SLICE)
-    if len(starts) > 1:
-        # A corpus: two slices at a time, one per core (BLAS runs on one thread; the encoder's
-        # matrix products release the GIL).
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(run, starts))
-    else:
-        for start in starts:
-            run(start)
-    return np.nan_to_num(out, copy=False)
+class CorpusEmbedding:
+    """A corpus being embedded on a helper thread, slice by slice, while the caller does other work.
+
+    `finish()` makes the calling thread embed the slices still waiting too, then waits for the helper:
+    two threads embed from start to end, and never a third (a caller featurising the corpus meanwhile
+    and two embedding threads were three busy threads on two cores, each slowing the others). BLAS runs
+    on one thread and the encoder's matrix products release the GIL, so the two run in parallel.
+    """
+
+    def __init__(self, texts: Sequence[str], out: np.ndarray | None = None) -> None:
+        self._texts = texts
+        self._out = np.empty((len(texts), DIM), dtype=np.float32) if out is None else out
+        self._encoder = _shared_encoder()
+        self._starts = iter(range(0, len(texts), _SLICE))
+        self._next = threading.Lock()
+        self._helper: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        if len(texts) > _SLICE:
+            self._helper = threading.Thread(target=self._run_helper, name="corpus-embedding", daemon=True)
+            self._helper.start()
+
+    def _take(self) -> int | None:
+        with self._next:
+            return next(self._starts, None)
+
+    def _run(self) -> None:
+        while (start := self._take()) is not None:
+            end = start + _SLICE
+            self._out[start:end] = self._encoder.encode([t[:MEANING_CHARS] for t in self._texts[start:end]])
+
+    def _run_helper(self) -> None:
+        try:
+            self._run()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by finish() on the caller's thread
+            self._failure = exc
+
+    def finish(self) -> np.ndarray:
+        """Embed what is left on this thread too; the embeddings once all are done."""
+        self._run()
+        if self._helper is not None:
+            self._helper.join()
+        if self._failure is not None:
+            raise self._failure
+        return np.nan_to_num(self._out, copy=False)
 
 
 class SemanticIndex:
     """The embeddings of one trained model's texts, grouped by class, for nearest-example similarities.
 
-    `vectors`: one row per training text; `classes`: each row's class index (into the model's classes);
-    `background`: the index of the out-of-scope class (-1 for none), whose rows are compared separately.
-    `centroids`: compare only the classes whose centroid is closest (default: above
-    CENTROID_SHORTLIST_ABOVE rows; the matcher decides by its whole corpus, so that its calibration folds
-    score the way the final model will).
+    `vectors`: embeddings, of which rows `rows` (default: all) are this index's texts; `classes`: the
+    class index (into the model's classes) of each of those texts; `background`: the index of the
+    out-of-scope class (-1 for none), whose rows are compared separately. `centroids`: compare only the
+    classes whose centroid is closest (default: above CENTROID_SHORTLIST_ABOVE texts; the matcher decides
+    by its whole corpus, so that its calibration folds score the way the final model will).
+    The index keeps its own copy, gathered once (a model trained on part of a corpus shares nothing with it).
     """
 
     def __init__(self, vectors: np.ndarray, classes: np.ndarray, n_classes: int, background: int,
-                 centroids: bool | None = None) -> None:
+                 centroids: bool | None = None, rows: np.ndarray | None = None) -> None:
+        rows = np.arange(len(vectors)) if rows is None else np.asarray(rows, dtype=np.int64)
         keep = classes != background
-        self._background = np.ascontiguousarray(vectors[~keep])
-        by_class = np.flatnonzero(keep)[np.argsort(classes[keep], kind="stable")]
-        self._vectors = vectors[by_class]
-        sorted_classes = classes[by_class]
+        self._background = vectors[rows[~keep]]
+        order = np.argsort(classes[keep], kind="stable")
+        by_class = rows[keep][order]
+        sorted_classes = classes[keep][order]
         self._starts = np.searchsorted(sorted_classes, np.arange(n_classes + 1))
         self._row_class = sorted_classes
         self._n_classes = n_classes
         self._centroids: np.ndarray | None = None
-        if len(self._vectors) > CENTROID_SHORTLIST_ABOVE if centroids is None else centroids:
-            sums = np.zeros((n_classes, vectors.shape[1]), dtype=np.float32)
-            present = np.flatnonzero(np.diff(self._starts) > 0)
-            if len(present):  # rows are sorted by class: one segment per class that has rows
-                sums[present] = np.add.reduceat(self._vectors, self._starts[present], axis=0)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            self._centroids = np.ascontiguousarray(sums / np.maximum(norms, 1e-9), dtype=np.float32)
-            # Only a few classes' rows are compared per message here: kept at half the memory (a large
-            # knowledge base's cached model loads faster too).
-            self._vectors = self._vectors.astype(np.float16)
+        if not (len(by_class) > CENTROID_SHORTLIST_ABOVE if centroids is None else centroids):
+            self._vectors = vectors[by_class]
+            return
+        # Only a few classes' rows are compared per message here: kept as int8 codes with a scale per
+        # row, a quarter of the memory (a large knowledge base's cached model loads faster too; a cosine
+        # moves by less than 1e-3), gathered a block at a time so that no float32 copy of them all is
+        # made on the way. (float16 halves the memory only, and numpy converts it back ten times slower.)
+        self._vectors = np.empty((len(by_class), vectors.shape[1]), dtype=np.int8)
+        self._scale = np.empty(len(by_class), dtype=np.float32)
+        sums = np.zeros((n_classes, vectors.shape[1]), dtype=np.float32)
+        for start in range(0, len(by_class), _GATHER):
+            block = vectors[by_class[start:start + _GATHER]]
+            scale = np.maximum(np.abs(block).max(axis=1), 1e-12) / 127.0
+            self._vectors[start:start + _GATHER] = np.rint(block / scale[:, None])
+            self._scale[start:start + _GATHER] = scale
+            np.add.at(sums, sorted_classes[start:start + _GATHER], block)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        self._centroids = np.ascontiguousarray(sums / np.maximum(norms, 1e-9), dtype=np.float32)
+        # All the centroids of thousands of intents are megabytes to read per message: a first pass
+        # compares their projections on the centroids' own principal axes, and only the CENTROID_PREFILTER
+        # closest that way are compared in full.
+        _, axes = np.linalg.eigh(self._centroids.T.astype(np.float64) @ self._centroids)  # ascending
+        self._axes = np.ascontiguousarray(axes[:, ::-1][:, :PROJECTED_DIMS], dtype=np.float32)
+        self._projected = np.ascontiguousarray(self._centroids @ self._axes)
 
     def nearest(self, query: np.ndarray, also: Sequence[int] = ()) -> np.ndarray:
         """Per class, the cosine similarity of `query` to that class's closest text (-1 for none compared).
@@ -147,12 +196,19 @@ class SemanticIndex:
         if self._centroids is None:
             np.maximum.at(best, self._row_class, self._vectors @ query)
             return best
-        near = self._centroids @ query
-        k = min(CENTROID_SHORTLIST, self._n_classes)
-        for cls in {*np.argpartition(-near, k - 1)[:k].tolist(), *also}:
-            start, end = self._starts[cls], self._starts[cls + 1]
-            if end > start:
-                best[cls] = float(np.max(self._vectors[start:end].astype(np.float32) @ query))
+        candidates = np.arange(self._n_classes)
+        if self._n_classes > CENTROID_PREFILTER:
+            rough = self._projected @ (query @ self._axes)
+            candidates = np.argpartition(-rough, CENTROID_PREFILTER - 1)[:CENTROID_PREFILTER]
+        near = self._centroids[candidates] @ query
+        k = min(CENTROID_SHORTLIST, len(candidates))
+        chosen = np.union1d(candidates[np.argpartition(-near, k - 1)[:k]], np.asarray(also, dtype=np.int64))
+        starts, ends = self._starts[chosen], self._starts[chosen + 1]
+        chosen, starts, ends = chosen[ends > starts], starts[ends > starts], ends[ends > starts]
+        if len(chosen):  # the chosen classes' rows in one product, then each class's best
+            rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+            similarity = (self._vectors[rows].astype(np.float32) @ query) * self._scale[rows]
+            best[chosen] = np.maximum.reduceat(similarity, np.concatenate(([0], np.cumsum(ends - starts)[:-1])))
         return best
 
     def background(self, query: np.ndarray) -> float:
