@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -34,19 +37,54 @@ def test_a_corpus_is_embedded_a_slice_at_a_time_into_one_array(monkeypatch: pyte
     assert np.allclose(out, whole, atol=1e-5)
 
 
-def test_a_failure_on_the_helper_thread_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Broken:
-        def encode(self, texts: list[str]) -> np.ndarray:
-            if "poison" in texts[0]:
-                raise RuntimeError("encoder failed")
-            return np.ones((len(texts), DIM), dtype=np.float32)
+class _SlowEncoder:
+    """Takes a while per slice, and fails on the thread named `fail_on`, if any."""
 
-    monkeypatch.setattr(semantic, "_shared_encoder", lambda: Broken())
-    monkeypatch.setattr(semantic, "_SLICE", 2)
-    # Whichever thread embeds the poisoned slice, the helper or the caller, finish() raises.
-    job = semantic.CorpusEmbedding(["poison", "a", "b", "c"])
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.fail_on = fail_on
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        time.sleep(0.01)
+        if threading.current_thread().name == self.fail_on:
+            raise RuntimeError("encoder failed")
+        return np.ones((len(texts), DIM), dtype=np.float32)
+
+
+def _helpers_alive() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "corpus-embedding" and t.is_alive()]
+
+
+def test_a_failure_on_the_helper_thread_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "_shared_encoder", lambda: _SlowEncoder(fail_on="corpus-embedding"))
+    monkeypatch.setattr(semantic, "_SLICE", 1)
+    job = semantic.CorpusEmbedding([f"text {i}" for i in range(300)])
     with pytest.raises(RuntimeError, match="encoder failed"):
         job.finish()
+    assert not _helpers_alive()
+
+
+def test_a_failure_on_the_callers_slice_stops_the_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "_shared_encoder", lambda: _SlowEncoder(fail_on=threading.current_thread().name))
+    monkeypatch.setattr(semantic, "_SLICE", 1)
+    job = semantic.CorpusEmbedding([f"text {i}" for i in range(300)])
+    with pytest.raises(RuntimeError, match="encoder failed"):
+        job.finish()
+    assert not _helpers_alive()  # it did not go on embedding the rest of the 300 texts alone
+
+
+def test_a_failed_featurising_stops_the_corpus_embedding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.nlu.model import Corpus, Item
+
+    monkeypatch.setattr(semantic, "_shared_encoder", lambda: _SlowEncoder())
+    monkeypatch.setattr(semantic, "_SLICE", 1)
+
+    def broken(text: str) -> dict[str, list[str]]:
+        raise MemoryError("featurising failed")
+
+    items = [Item(f"question {i}", "intent", 1.0, True, "example") for i in range(300)]
+    with pytest.raises(MemoryError):
+        Corpus(broken, items)  # type: ignore[arg-type]
+    assert not _helpers_alive()
 
 
 def test_a_text_the_corpus_repeats_is_featurised_and_embedded_once() -> None:
@@ -88,7 +126,7 @@ def test_nearest_is_the_closest_example_of_each_class_and_ignores_background(
     query = vectors[4] * 0.6 + vectors[0] * 0.4
     query /= np.linalg.norm(query)
     best = index.nearest(query)
-    tolerance = 1e-3 if large else 1e-5  # the centroid path keeps its vectors as int8 codes
+    tolerance = 2e-3 if large else 1e-5  # the centroid path keeps its vectors as int8 codes
     for cls in (0, 1, 3):
         expected = max(float(vectors[i] @ query) for i in range(12) if classes[i] == cls)
         assert best[cls] == pytest.approx(expected, abs=tolerance)
@@ -119,10 +157,10 @@ def test_on_large_corpora_only_short_listed_classes_are_compared(monkeypatch: py
     classes = np.repeat(np.arange(3), 3)
     index = SemanticIndex(vectors, classes, n_classes=3, background=-1)
     best = index.nearest(vectors[0])
-    assert best[0] == pytest.approx(1.0, abs=1e-3)  # int8 codes on this path
+    assert best[0] == pytest.approx(1.0, abs=2e-3)  # int8 codes on this path
     assert (best[1:] == -1.0).all()
     asked = index.nearest(vectors[0], also=[2])
-    assert asked[2] == pytest.approx(max(float(vectors[i] @ vectors[0]) for i in (6, 7, 8)), abs=1e-3)
+    assert asked[2] == pytest.approx(max(float(vectors[i] @ vectors[0]) for i in (6, 7, 8)), abs=2e-3)
 
 
 def test_thousands_of_classes_are_short_listed_by_projected_centroids_first() -> None:
@@ -135,12 +173,12 @@ def test_thousands_of_classes_are_short_listed_by_projected_centroids_first() ->
     index = SemanticIndex(vectors, classes, n_classes=n_classes, background=-1, centroids=True)
     for row in (0, 100, 301, len(vectors) - 1):
         best = index.nearest(vectors[row], also=[7])
-        assert best[classes[row]] == pytest.approx(1.0, abs=1e-3)
+        assert best[classes[row]] == pytest.approx(1.0, abs=2e-3)
         compared = np.flatnonzero(best > -1.0)
         assert 7 in compared and len(compared) <= semantic.CENTROID_SHORTLIST + 1
         for cls in compared:
             exact = max(float(vectors[i] @ vectors[row]) for i in np.flatnonzero(classes == cls))
-            assert best[cls] == pytest.approx(exact, abs=1e-3)
+            assert best[cls] == pytest.approx(exact, abs=2e-3)
 
 
 def test_meaning_columns_come_after_the_lexical_ones_projected_on_principal_components() -> None:

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
-from itertools import chain
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -159,12 +158,14 @@ class IntentMatcher:
         # calibration scores its held-out texts (liblinear releases the GIL). The first fold's model
         # trains before it: fits take turns (see _LIBLINEAR), and the scoring, the longer job, waits
         # for that model (on a large knowledge base, the only fold).
-        folds = _fold_models(corpus, c, seed)
-        first = next(folds, None)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            final = pool.submit(Model, corpus, range(len(corpus)), c)
-            confidence, calibrated, report = _calibrate(corpus, chain([first] if first else [], folds))
-            model = final.result()
+            final: list[Future[Model]] = []
+
+            def train_final() -> None:
+                final.append(pool.submit(Model, corpus, range(len(corpus)), c))
+
+            confidence, calibrated, report = _calibrate(corpus, _fold_models(corpus, c, seed, then=train_final))
+            model = final[0].result()
         chosen = calibrated if threshold is None else float(threshold)
         return cls(model, featurizer, confidence, chosen, calibrated, report)
 
@@ -234,17 +235,27 @@ def _background_unlike(background: Sequence[str], known: set[str]) -> list[str]:
     return kept
 
 
-def _fold_models(corpus: Corpus, c: float, seed: int) -> Iterator[tuple[Fold, Model]]:
+def _fold_models(corpus: Corpus, c: float, seed: int, *, then: Callable[[], None]) -> Iterator[tuple[Fold, Model]]:
     """The calibration's cross-validation folds (calibrate.py), each with its model trained on its
-    training rows, one at a time (a model is dropped once its fold is scored)."""
+    training rows, one at a time as the calibration asks for them (at most two alive: the one being
+    scored and the next); `then` runs once, when the first is trained (or when there is none)."""
     kinds = corpus.rows_by_kind
     examples, evidence, background = kinds["example"], kinds["evidence"], kinds["background"]
+    pending = True
     for fold in plan_folds([corpus.labels[i] for i in examples], len(background), seed=seed):
         train = [examples[j] for j in fold.train]
         train += [i for i in evidence if corpus.labels[i] not in fold.held_out_intents]
         train += [background[j] for j in fold.background_train]
-        if len({corpus.labels[i] for i in train}) >= 2:
-            yield fold, Model(corpus, train, c)
+        if len({corpus.labels[i] for i in train}) < 2:
+            continue
+        model = Model(corpus, train, c)
+        if pending:
+            pending = False
+            then()
+        yield fold, model
+        del model
+    if pending:
+        then()
 
 
 def _calibrate(corpus: Corpus, folds: Iterable[tuple[Fold, Model]]) -> tuple[ConfidenceModel, float, dict[str, float]]:

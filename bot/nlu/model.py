@@ -35,8 +35,8 @@ _LIBLINEAR = threading.Lock()
 LARGE_CORPUS = 3000  # examples; see Corpus
 # Exact one-vs-rest trains each intent's SVM on every text: its cost is intents x texts. Above this many
 # (class, text) pairs each intent's SVM trains on a bounded sample of the texts instead
-# (bot/nlu/sampled_svm.py): from CLINC150's 150 intents of 100 examples, or about 300 intents of a few
-# examples with their titles and answers.
+# (bot/nlu/sampled_svm.py): about 100 intents of 100 texts (CLINC150, 2.3 million pairs, is above), or
+# about 300 intents of a few examples with their titles and answers.
 SAMPLED_SVM_ABOVE = 1_000_000
 SHORTLIST = 4  # intents (by classifier score) whose fuzzy similarity is measured
 SEMANTIC_SHORTLIST = 2  # more intents, closest by sentence embedding, that the classifier ranked lower
@@ -92,23 +92,23 @@ class Corpus:
         for i in self.semantic_rows:
             self.position[i] = short.setdefault(normalized[i], len(short))
         self.embeddings = np.empty((len(short), DIM), dtype=np.float32)
-        embedding = CorpusEmbedding(list(short), self.embeddings)
-        del short
-        docs: list[dict[str, str]] = []
-        distinct: list[int] = []
-        featurised: dict[str, tuple[dict[str, str], int]] = {}
-        for text in normalized:
-            known = featurised.get(text)
-            if known is None:
-                tokens = featurizer(text)
-                known = featurised[text] = (pack(tokens), n_distinct(tokens))
-            docs.append(known[0])
-            distinct.append(known[1])
-        del featurised
-        self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
-        self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
-        del docs
-        embedding.finish()
+        with CorpusEmbedding(list(short), self.embeddings) as embedding:
+            del short
+            docs: list[dict[str, str]] = []
+            distinct: list[int] = []
+            featurised: dict[str, tuple[dict[str, str], int]] = {}
+            for text in normalized:
+                known = featurised.get(text)
+                if known is None:
+                    tokens = featurizer(text)
+                    known = featurised[text] = (pack(tokens), n_distinct(tokens))
+                docs.append(known[0])
+                distinct.append(known[1])
+            del featurised
+            self.n_distinct = np.array(distinct, dtype=np.int64)  # distinct features of each text, pruned or not
+            self.vectorizer, lexical = fit_vectorizer(docs, min_df=min_df)
+            del docs
+            embedding.finish()
         self.meaning = MeaningColumns.fit(self.embeddings, lexical.shape[1])
         meaning = np.zeros((len(kept), len(self.meaning.columns)), dtype=np.float32)
         meaning[self.semantic_rows] = self.meaning.features(self.embeddings)[self.position[self.semantic_rows]]
@@ -136,7 +136,7 @@ class Model:
 
     def __init__(self, corpus: Corpus, rows: Sequence[int], c: float) -> None:
         rows = np.asarray(rows, dtype=np.int64)
-        # The final model trains on every row: no copy of the corpus's matrix for it.
+        # The final model trains on every row: no row-gathered copy of the corpus's matrix for it.
         whole = len(rows) == len(corpus) and bool(np.array_equal(rows, np.arange(len(corpus))))
         matrix = corpus.matrix if whole else corpus.matrix[rows]
         self.meaning = corpus.meaning
