@@ -189,8 +189,8 @@ class SemanticIndex:
             return
         # Only a few classes' rows are compared per message here: kept as int8 codes with a scale per
         # row, a quarter of the memory (a large knowledge base's cached model loads faster too), gathered
-        # a block at a time so that no float32 copy of them all is made on the way. A cosine moves by
-        # half a code step per component at worst; on the encoder's embeddings of CLINC150 questions,
+        # a block at a time so that no float32 copy of them all is made on the way. Each component moves
+        # by half a code step at most; on the encoder's embeddings of CLINC150 questions a cosine moved
         # by 2e-4 on average and 1.3e-3 at most. (float16 halves the memory only, and numpy converts it
         # back six times slower.)
         self._vectors = np.empty((len(by_class), vectors.shape[1]), dtype=np.int8)
