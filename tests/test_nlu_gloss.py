@@ -92,17 +92,13 @@ def test_chinese_only_knowledge_base_answers_english_paraphrases(monkeypatch: py
     monkeypatch.setitem(features.FAMILY_WEIGHTS, "g", 0.0)
     assert _top1(IntentMatcher.fit(examples, background=background)) == expected
     # ...and without those either, the matcher has nothing to go on.
-    from bot.nlu import matcher as matcher_module
-    from bot.nlu import model as model_module
+    from bot.nlu import semantic
 
-    def no_meaning(texts, out=None):  # type: ignore[no-untyped-def]
-        zeros = np.zeros((len(texts), DIM), dtype=np.float32)
-        if out is not None:
-            out[:] = zeros
-        return zeros
+    class NoMeaning:  # an encoder that places every text at the origin: training texts and messages alike
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            return np.zeros((len(texts), DIM), dtype=np.float32)
 
-    monkeypatch.setattr(model_module, "embed", no_meaning)  # the training texts
-    monkeypatch.setattr(matcher_module, "embed", no_meaning)  # the messages
+    monkeypatch.setattr(semantic, "_shared_encoder", lambda: NoMeaning())
     without = _top1(IntentMatcher.fit(examples, background=background))
     assert sum(a == b for a, b in zip(without, expected, strict=True)) <= 1
 
