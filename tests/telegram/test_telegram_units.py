@@ -4,11 +4,15 @@ language codes, and the request middlewares (with a fake clock and a fake sleep)
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
-from aiogram.methods import SendChatAction, SendMessage
+from aiogram.methods import GetMyShortDescription, SendChatAction, SendMessage
+from aiogram.methods.base import Response
+from aiogram.types import BotName, BotShortDescription
 
 from bot.channels.telegram.callbacks import (
     Feedback,
@@ -28,7 +32,7 @@ from bot.channels.telegram.render import (
     split_text,
     utf16_len,
 )
-from bot.channels.telegram.session import OutboundPacer, RetryAfterMiddleware
+from bot.channels.telegram.session import KeepResponseModels, OutboundPacer, RetryAfterMiddleware
 from bot.channels.telegram.texts import language_from_code
 from bot.channels.telegram.webhook import webhook_path, webhook_secret
 from bot.engine.types import Action, ActionKind, Option, Reply, ReplyKind
@@ -295,3 +299,25 @@ async def test_pacer_sleeps_only_for_messages() -> None:
     assert sleeps.slept == [pytest.approx(1.0)]
     await bot.session.close()
     await asyncio.sleep(0)
+
+
+async def test_response_models_outlive_the_garbage_collector() -> None:
+    """aiogram parses each answer with `Response[method.__returning__]`, which pydantic caches only weakly:
+    without the middleware a collection drops the class and the next request rebuilds it (milliseconds)."""
+    bot = Bot(TOKEN)
+    method = GetMyShortDescription()  # an answer type nothing else in the process parses
+    middleware = KeepResponseModels()
+
+    async def answered(bot: Bot, method: GetMyShortDescription) -> str:
+        return "ok"
+
+    assert await middleware(answered, bot, method) == "ok"  # type: ignore[arg-type]
+    model = weakref.ref(Response[BotShortDescription])
+    gc.collect()
+    assert model() is not None and Response[BotShortDescription] is model()
+    assert list(middleware.models) == [GetMyShortDescription]
+
+    unheld = weakref.ref(Response[BotName])  # the same kind of model, nobody holding it: gone
+    gc.collect()
+    assert unheld() is None
+    await bot.session.close()

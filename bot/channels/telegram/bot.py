@@ -19,6 +19,7 @@ from bot.channels.telegram.channel import RuntimeLike, TelegramChannel
 from bot.channels.telegram.middlewares import install as install_middlewares
 from bot.channels.telegram.routers import create_routers
 from bot.channels.telegram.session import (
+    KeepResponseModels,
     OnBlocked,
     OnRetryAfter,
     OutboundPacer,
@@ -59,6 +60,7 @@ def create_bot(
         raise SettingsError("BOT_TOKEN is not set: create a bot with @BotFather and put its token in BOT_TOKEN")
     if session is None:
         session = AiohttpSession(api=api_server(settings))
+    session.middleware(KeepResponseModels())
     session.middleware(retry or RetryAfterMiddleware(on_blocked, on_retry_after=on_retry_after))
     if pacer is True:
         pacer = OutboundPacer(limiter=shared.limiter if shared is not None else None)
