@@ -9,6 +9,7 @@ side and the rules both queues share.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,16 +21,19 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
-from bot.storage.database import dialect_insert, is_postgresql, session_clock
+from bot.storage.database import is_postgresql, session_clock
 from bot.storage.models import Base
 from bot.storage.telegram_queue import (
     FAILED,
@@ -92,22 +96,34 @@ async def enqueue_messages(
     """
     if not messages:
         return [], False
-    behind = await session.scalar(
-        select(TelegramOutbound.id).where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.status == PENDING).limit(1)
-    )
+    behind = await session.scalar(_behind_statement(), {"chat": chat_id})
     lease = {"owner": owner, "lease_until": until} if behind is None else {"owner": None, "lease_until": None}
     rows = [
         {
             "chat_id": chat_id, "source": source, "seq": seq, "method": method, "payload": payload, "status": PENDING,
-            "attempts": 0, "created_at": now, **lease,
+            "attempts": 0, "created_at": now, "error": None, "sent_at": None, **lease,
         }
         for seq, (method, payload) in enumerate(messages)
     ]
-    statement = dialect_insert(session)(TelegramOutbound).values(rows)
-    if source is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["chat_id", "source", "seq"])
-    result = await session.execute(statement.returning(TelegramOutbound.id))
+    connection = await session.connection()
+    result = await connection.execute(_enqueue_statement(connection.dialect.name, source is not None), rows)
     return sorted(result.scalars().all()), behind is None
+
+
+# Statements on every reply's path, built once (see `telegram_queue._store_statement`).
+@functools.cache
+def _behind_statement() -> Any:
+    return select(TelegramOutbound.id).where(TelegramOutbound.chat_id == bindparam("chat"), TelegramOutbound.status == PENDING).limit(1)
+
+
+@functools.cache
+def _enqueue_statement(dialect: str, keyed: bool) -> Any:
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = TelegramOutbound.__table__
+    statement = insert(table)
+    if keyed:  # the same source queues its messages once
+        statement = statement.on_conflict_do_nothing(index_elements=["chat_id", "source", "seq"])
+    return statement.returning(table.c.id)
 
 
 async def has_source(session: AsyncSession, chat_id: int, source: str) -> bool:
@@ -194,10 +210,15 @@ async def mark_sent(session: AsyncSession, message_ids: int | Sequence[int], now
     ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
     if not ids:
         return
-    await session.execute(
+    await session.execute(_sent_statement(), {"sent_ids": ids, "at": now})
+
+
+@functools.cache
+def _sent_statement() -> Any:
+    return (
         update(TelegramOutbound)
-        .where(TelegramOutbound.id.in_(ids))
-        .values(status=SENT, sent_at=now, owner=None, lease_until=None, error=None)
+        .where(TelegramOutbound.id.in_(bindparam("sent_ids", expanding=True)))
+        .values(status=SENT, sent_at=bindparam("at"), owner=None, lease_until=None, error=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -18,6 +18,7 @@ handled, and answered, in order even when they reach different instances.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,16 +32,18 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     delete,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from bot.storage.database import dialect_insert
 from bot.storage.locks import TELEGRAM_CHATS, fold32, xact_lock
 from bot.storage.models import Base
 
@@ -96,9 +99,18 @@ async def store_updates(
         {"update_id": update_id, "chat_id": chat_id, "payload": payload, "status": PENDING, "attempts": 0, "received_at": now}
         for update_id, chat_id, payload in updates
     ]
-    statement = dialect_insert(session)(TelegramUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
-    result = await session.execute(statement.returning(TelegramUpdate.update_id))
+    connection = await session.connection()
+    result = await connection.execute(_store_statement(connection.dialect.name), rows)
     return sorted(result.scalars().all())
+
+
+# The statements of every update's path are built once (per dialect where it matters) and take their
+# values as bind parameters: building a statement with subqueries cost more than running it.
+@functools.cache
+def _store_statement(dialect: str) -> Any:
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = TelegramUpdate.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["update_id"]).returning(table.c.update_id)
 
 
 def is_free(table: Any, now: dt.datetime) -> Any:
@@ -148,23 +160,36 @@ async def claim_update(
     """
     await lock_chat(session, chat_id)
     result = await session.execute(
-        update(TelegramUpdate)
-        .where(
-            TelegramUpdate.update_id == update_id, TelegramUpdate.status == PENDING, is_free(TelegramUpdate, now),
-            ~has_older_pending(TelegramUpdate, "update_id"), ~held_elsewhere(TelegramUpdate, "update_id", now),
-        )
-        .values(owner=owner, lease_until=until, attempts=TelegramUpdate.attempts + 1)
-        .returning(TelegramUpdate.update_id, TelegramUpdate.chat_id, TelegramUpdate.payload, TelegramUpdate.attempts)
-        .execution_options(synchronize_session=False)
+        _claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": owner, "new_until": until}
     )
     row = result.first()
     return QueuedUpdate(*row) if row is not None else None
 
 
+@functools.cache
+def _claim_statement() -> Any:
+    now = bindparam("now")
+    return (
+        update(TelegramUpdate)
+        .where(
+            TelegramUpdate.update_id == bindparam("claimed_id"), TelegramUpdate.status == PENDING, is_free(TelegramUpdate, now),
+            ~has_older_pending(TelegramUpdate, "update_id"), ~held_elsewhere(TelegramUpdate, "update_id", now),
+        )
+        .values(owner=bindparam("new_owner"), lease_until=bindparam("new_until"), attempts=TelegramUpdate.attempts + 1)
+        .returning(TelegramUpdate.update_id, TelegramUpdate.chat_id, TelegramUpdate.payload, TelegramUpdate.attempts)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def next_update_of_chat(session: AsyncSession, chat_id: int) -> int | None:
     """The oldest pending update of a chat (what to handle after the one just finished)."""
-    return await session.scalar(
-        select(func.min(TelegramUpdate.update_id)).where(TelegramUpdate.status == PENDING, TelegramUpdate.chat_id == chat_id)
+    return await session.scalar(_next_statement(), {"chat": chat_id})
+
+
+@functools.cache
+def _next_statement() -> Any:
+    return select(func.min(TelegramUpdate.update_id)).where(
+        TelegramUpdate.status == PENDING, TelegramUpdate.chat_id == bindparam("chat")
     )
 
 
@@ -192,9 +217,16 @@ async def finish_update(
 ) -> None:
     """Mark an update handled (its replies are queued) or failed for good, if `owner` still holds it."""
     await session.execute(
+        _finish_statement(), {"finished_id": update_id, "holder": owner, "new_status": status, "at": now, "why": error}
+    )
+
+
+@functools.cache
+def _finish_statement() -> Any:
+    return (
         update(TelegramUpdate)
-        .where(TelegramUpdate.update_id == update_id, TelegramUpdate.owner == owner)
-        .values(status=status, done_at=now, owner=None, lease_until=None, error=error)
+        .where(TelegramUpdate.update_id == bindparam("finished_id"), TelegramUpdate.owner == bindparam("holder"))
+        .values(status=bindparam("new_status"), done_at=bindparam("at"), owner=None, lease_until=None, error=bindparam("why"))
         .execution_options(synchronize_session=False)
     )
 
