@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from aiohttp import web
 
 from bot.channels.telegram.bot import create_bot, create_dispatcher
@@ -107,7 +108,7 @@ async def test_an_update_is_stored_before_the_200_and_answered_by_the_surviving_
 ) -> None:
     dead, alive = pair
 
-    async def killed(claimed: Any) -> None:  # the process died right after answering 200
+    async def killed(claimed: Any, update: Any = None) -> None:  # the process died right after answering 200
         return None
 
     dead.inbox._handle_taken = killed  # type: ignore[method-assign]
@@ -127,6 +128,32 @@ async def test_an_update_is_stored_before_the_200_and_answered_by_the_surviving_
         assert await _post(url, update) == 200
         assert await alive.inbox.sweep_once() == 0
         assert len(api.sent(ADA)) == 1
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_update_taken_at_once_is_handled_as_the_webhook_read_it(
+    pair: tuple[Instance, Instance], api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading an update into aiogram's objects is a good part of what intake costs: the webhook reads it
+    once (to refuse what cannot be read) and the instance that takes it handles that very object."""
+    instance, _ = pair
+    reads: list[int] = []
+    read = Update.model_validate
+
+    def counted(data: Any, *args: Any, **kwargs: Any) -> Update:
+        reads.append(data.get("update_id") if isinstance(data, dict) else None)
+        return read(data, *args, **kwargs)
+
+    monkeypatch.setattr(Update, "model_validate", counted)
+    runner, url = await _serve(instance)
+    try:
+        update = api.message(ADA, "How long is the warranty?")
+        assert await _post(url, update) == 200
+        await instance.inbox.drain(10)
+        [answer] = api.sent(ADA)
+        assert html_to_text(answer["text"]) == "The whole device has a two-year warranty."
+        assert reads.count(update["update_id"]) == 1
     finally:
         await runner.cleanup()
 

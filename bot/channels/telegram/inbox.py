@@ -118,8 +118,14 @@ class UpdateInbox:
                 taken.append(claimed if claimed is not None else update_id)
             return taken
 
-    async def accept(self, bot: Bot, updates: Iterable[Mapping[str, Any]]) -> list[int]:
-        """Store the updates, then handle the new ones in the background (in order within a chat)."""
+    async def accept(
+        self, bot: Bot, updates: Iterable[Mapping[str, Any]], *, parsed: Mapping[int, Update] | None = None
+    ) -> list[int]:
+        """Store the updates, then handle the new ones in the background (in order within a chat).
+
+        `parsed`: the updates the caller already read into aiogram objects, by id, handled as they are
+        instead of being read again from their stored JSON.
+        """
         self.bot = bot
         updates = list(updates)
         new = await self.store(updates, take=True)
@@ -131,7 +137,7 @@ class UpdateInbox:
         for item in new:
             # An update not taken waits for its chat's earlier one: whoever finishes that takes it.
             if isinstance(item, QueuedUpdate):
-                self._spawn(self._handle_taken(item))
+                self._spawn(self._handle_taken(item, (parsed or {}).get(item.update_id)))
         return ids
 
     def _spawn(self, work: Any) -> None:
@@ -153,12 +159,12 @@ class UpdateInbox:
         if claimed is not None:  # else handled elsewhere, or an earlier update of its chat is being handled
             await self._handle_taken(claimed)
 
-    async def _handle_taken(self, claimed: QueuedUpdate | None) -> None:
+    async def _handle_taken(self, claimed: QueuedUpdate | None, update: Update | None = None) -> None:
         async with self._slots:
             while claimed is not None:
                 async with self._lease_kept(claimed):
-                    outcome = await self._handle_claimed(claimed)
-                claimed = await self._finish(claimed, *outcome)
+                    outcome = await self._handle_claimed(claimed, update)
+                claimed, update = await self._finish(claimed, *outcome), None
 
     @contextlib.asynccontextmanager
     async def _lease_kept(self, claimed: QueuedUpdate) -> AsyncIterator[None]:
@@ -185,8 +191,9 @@ class UpdateInbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
 
-    async def _handle_claimed(self, claimed: QueuedUpdate) -> tuple[str, list[int], str | None]:
-        """Feed one claimed update to the dispatcher: (DONE | PENDING | FAILED, the replies sent, error)."""
+    async def _handle_claimed(self, claimed: QueuedUpdate, update: Update | None = None) -> tuple[str, list[int], str | None]:
+        """Feed one claimed update (read from its payload unless given) to the dispatcher: (DONE | PENDING
+        | FAILED, the replies sent, error)."""
         assert self.bot is not None, "an update is handled by the bot that received it"
         if claimed.attempts > MAX_ATTEMPTS:
             # Handled and failed this often (or its instance died each time): never again, and said loudly.
@@ -194,7 +201,8 @@ class UpdateInbox:
             return queue.FAILED, [], "given up"
         with marks_deferred() as sent:  # its replies are marked sent with the update, in one commit
             try:
-                update = Update.model_validate(claimed.payload, context={"bot": self.bot})
+                if update is None:
+                    update = Update.model_validate(claimed.payload, context={"bot": self.bot})
                 await self.dispatcher.feed_update(self.bot, update, **{FROM_INBOX: True})
             except Exception as exc:  # released and retried rather than lost
                 log.exception("telegram: update %s could not be handled; it will be retried", claimed.update_id)
@@ -281,7 +289,7 @@ class DurableIntake(BaseMiddleware):
         failures = 0
         while True:
             try:
-                await self.inbox.accept(data["bot"], [raw])
+                await self.inbox.accept(data["bot"], [raw], parsed={event.update_id: event})
                 return None
             except Exception:
                 failures += 1

@@ -67,17 +67,17 @@ class SecretTokenRequestHandler(SimpleRequestHandler):
             data = await request.json(loads=self.bot.session.json_loads)
         except ValueError:  # not JSON, or not UTF-8
             return web.Response(status=400, text="Bad Request")
-        problem = _unreadable_update(data, self.bot)
-        if problem is not None:
+        update = _read_update(data, self.bot)
+        if isinstance(update, str):  # why it cannot be read
             # Acknowledged all the same: Telegram would resend the same body forever. The log line is what
             # tells the operator that an update (maybe a customer's message) was not understood.
-            log.warning("telegram: webhook update %s could not be read and was dropped: %s", _update_ref(data), problem)
+            log.warning("telegram: webhook update %s could not be read and was dropped: %s", _update_ref(data), update)
             return web.json_response({})
         inbox: UpdateInbox | None = self.dispatcher.get("inbox")
         if inbox is None:
             return await super().handle(request)
         try:
-            await inbox.accept(self.bot, [data])
+            await inbox.accept(self.bot, [data], parsed={update.update_id: update})
         except Exception:
             log.exception("telegram: webhook update %s could not be stored; answering 500 so Telegram retries", _update_ref(data))
             return web.Response(status=500, text="Not stored, retry")
@@ -95,8 +95,8 @@ class SecretTokenRequestHandler(SimpleRequestHandler):
         await super().close()
 
 
-def _unreadable_update(data: object, bot: Bot) -> str | None:
-    """Why aiogram cannot read `data` as an Update, or None when it can.
+def _read_update(data: object, bot: Bot) -> Update | str:
+    """`data` read as an Update, or why aiogram cannot read it.
 
     aiogram validates in the background task that handles the update, after the 200: an update it cannot
     read would be lost with nothing but an unretrieved task exception, so it is checked before answering.
@@ -104,12 +104,11 @@ def _unreadable_update(data: object, bot: Bot) -> str | None:
     if not isinstance(data, dict):
         return f"not a JSON object ({type(data).__name__})"
     try:
-        Update.model_validate(data, context={"bot": bot})
+        return Update.model_validate(data, context={"bot": bot})
     except ValidationError as exc:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
         return catalog_text("cli.webhook.problems", "en", count=exc.error_count(), where=where or "top level", message=first.get("msg", exc))
-    return None
 
 
 def _update_ref(data: object) -> str:
