@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     UniqueConstraint,
     bindparam,
     delete,
@@ -40,6 +41,7 @@ from bot.storage.telegram_queue import (
     PENDING,
     SENT,
     LeasedRow,
+    execute,
     has_older_pending,
     is_free,
 )
@@ -63,6 +65,9 @@ class TelegramOutbound(LeasedRow, Base):
     method: Mapped[str] = mapped_column(String(32), default="sendMessage")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+_OUTBOX: Table = TelegramOutbound.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ async def enqueue_messages(
     """
     if not messages:
         return [], False
-    behind = await session.scalar(_behind_statement(), {"chat": chat_id})
+    behind = (await execute(session, _behind_statement(), {"chat": chat_id})).scalar()
     lease = {"owner": owner, "lease_until": until} if behind is None else {"owner": None, "lease_until": None}
     rows = [
         {
@@ -105,25 +110,23 @@ async def enqueue_messages(
         }
         for seq, (method, payload) in enumerate(messages)
     ]
-    connection = await session.connection()
-    result = await connection.execute(_enqueue_statement(connection.dialect.name, source is not None), rows)
+    result = await execute(session, _enqueue_statement(session.get_bind().dialect.name, source is not None), rows)
     return sorted(result.scalars().all()), behind is None
 
 
 # Statements on every reply's path, built once (see `telegram_queue._store_statement`).
 @functools.cache
 def _behind_statement() -> Any:
-    return select(TelegramOutbound.id).where(TelegramOutbound.chat_id == bindparam("chat"), TelegramOutbound.status == PENDING).limit(1)
+    return select(_OUTBOX.c.id).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status == PENDING).limit(1)
 
 
 @functools.cache
 def _enqueue_statement(dialect: str, keyed: bool) -> Any:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = TelegramOutbound.__table__
-    statement = insert(table)
+    statement = insert(_OUTBOX)
     if keyed:  # the same source queues its messages once
         statement = statement.on_conflict_do_nothing(index_elements=["chat_id", "source", "seq"])
-    return statement.returning(table.c.id)
+    return statement.returning(_OUTBOX.c.id)
 
 
 async def has_source(session: AsyncSession, chat_id: int, source: str) -> bool:
@@ -148,7 +151,7 @@ async def orphan_messages(session: AsyncSession, owner: str, now: dt.datetime, u
     """Claim due messages nobody sends (lease ran out), the oldest unsent of each chat only."""
     query = (
         select(TelegramOutbound.id)
-        .where(TelegramOutbound.status == PENDING, is_free(TelegramOutbound, now), ~has_older_pending(TelegramOutbound, "id"))
+        .where(TelegramOutbound.status == PENDING, is_free(_OUTBOX, now), ~has_older_pending(_OUTBOX, "id"))
         .order_by(TelegramOutbound.id)
         .limit(limit)
     )
@@ -163,7 +166,7 @@ async def _claim_messages(session: AsyncSession, ids: Sequence[int], owner: str,
         return []
     result = await session.execute(
         update(TelegramOutbound)
-        .where(TelegramOutbound.id.in_(list(ids)), TelegramOutbound.status == PENDING, is_free(TelegramOutbound, now))
+        .where(TelegramOutbound.id.in_(list(ids)), TelegramOutbound.status == PENDING, is_free(_OUTBOX, now))
         .values(owner=owner, lease_until=until, attempts=TelegramOutbound.attempts + 1)
         .returning(TelegramOutbound.id)
         .execution_options(synchronize_session=False)
@@ -177,7 +180,7 @@ async def later_messages_of_chat(session: AsyncSession, chat_id: int, after_id: 
     query = (
         select(TelegramOutbound.id)
         .where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.status == PENDING, TelegramOutbound.id > after_id,
-               is_free(TelegramOutbound, now))
+               is_free(_OUTBOX, now))
         .order_by(TelegramOutbound.id)
     )
     if is_postgresql(session):
@@ -210,16 +213,15 @@ async def mark_sent(session: AsyncSession, message_ids: int | Sequence[int], now
     ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
     if not ids:
         return
-    await session.execute(_sent_statement(), {"sent_ids": ids, "at": now})
+    await execute(session, _sent_statement(), {"sent_ids": ids, "at": now})
 
 
 @functools.cache
 def _sent_statement() -> Any:
     return (
-        update(TelegramOutbound)
-        .where(TelegramOutbound.id.in_(bindparam("sent_ids", expanding=True)))
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(bindparam("sent_ids", expanding=True)))
         .values(status=SENT, sent_at=bindparam("at"), owner=None, lease_until=None, error=None)
-        .execution_options(synchronize_session=False)
     )
 
 

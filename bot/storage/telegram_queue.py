@@ -30,6 +30,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     and_,
     bindparam,
@@ -42,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.locks import TELEGRAM_CHATS, fold32, xact_lock
 from bot.storage.models import Base
@@ -76,6 +77,9 @@ class TelegramUpdate(LeasedRow, Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+_UPDATES: Table = TelegramUpdate.__table__  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class QueuedUpdate:
     """An update to handle, detached from the session."""
@@ -99,8 +103,7 @@ async def store_updates(
         {"update_id": update_id, "chat_id": chat_id, "payload": payload, "status": PENDING, "attempts": 0, "received_at": now}
         for update_id, chat_id, payload in updates
     ]
-    connection = await session.connection()
-    result = await connection.execute(_store_statement(connection.dialect.name), rows)
+    result = await execute(session, _store_statement(session.get_bind().dialect.name), rows)
     return sorted(result.scalars().all())
 
 
@@ -109,34 +112,40 @@ async def store_updates(
 @functools.cache
 def _store_statement(dialect: str) -> Any:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = TelegramUpdate.__table__
-    return insert(table).on_conflict_do_nothing(index_elements=["update_id"]).returning(table.c.update_id)
+    return insert(_UPDATES).on_conflict_do_nothing(index_elements=["update_id"]).returning(_UPDATES.c.update_id)
 
 
-def is_free(table: Any, now: dt.datetime) -> Any:
+def is_free(table: Table, now: Any) -> Any:
     """"Nobody holds this row": never leased, or its lease ran out."""
-    return or_(table.lease_until.is_(None), table.lease_until < now)
+    return or_(table.c.lease_until.is_(None), table.c.lease_until < now)
 
 
-def held_elsewhere(table: Any, key: str, now: dt.datetime) -> Any:
+def held_elsewhere(table: Table, key: str, now: Any) -> Any:
     """"Another row of this chat is being handled right now" (its lease runs): the chat waits for it."""
-    other = aliased(table)
+    other = table.alias("held")
     return (
-        select(getattr(other, key))
-        .where(other.status == PENDING, other.chat_id == table.chat_id, getattr(other, key) != getattr(table, key),
-               other.lease_until >= now)
+        select(other.c[key])
+        .where(other.c.status == PENDING, other.c.chat_id == table.c.chat_id, other.c[key] != table.c[key],
+               other.c.lease_until >= now)
         .exists()
     )
 
 
-def has_older_pending(table: Any, key: str) -> Any:
+def has_older_pending(table: Table, key: str) -> Any:
     """"This chat has an older unfinished row": only a chat's oldest row may be claimed."""
-    earlier = aliased(table)
+    earlier = table.alias("earlier")
     return (
-        select(getattr(earlier, key))
-        .where(earlier.status == PENDING, earlier.chat_id == table.chat_id, getattr(earlier, key) < getattr(table, key))
+        select(earlier.c[key])
+        .where(earlier.c.status == PENDING, earlier.c.chat_id == table.c.chat_id, earlier.c[key] < table.c[key])
         .exists()
     )
+
+
+async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
+    """Run a Core statement on the session's connection, in its transaction: on every update's path the
+    ORM's handling of a statement (which these rows do not need) cost as much as the statement itself."""
+    connection = await session.connection()
+    return await connection.execute(statement, parameters)
 
 
 async def lock_chat(session: AsyncSession, chat_id: int | None) -> None:
@@ -159,38 +168,33 @@ async def claim_update(
     second finds the lease taken (PostgreSQL re-checks the condition after the first commits).
     """
     await lock_chat(session, chat_id)
-    result = await session.execute(
-        _claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": owner, "new_until": until}
-    )
+    result = await execute(session, _claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": owner, "new_until": until})
     row = result.first()
     return QueuedUpdate(*row) if row is not None else None
 
 
 @functools.cache
 def _claim_statement() -> Any:
-    now = bindparam("now")
+    table, now = _UPDATES, bindparam("now")
     return (
-        update(TelegramUpdate)
+        update(table)
         .where(
-            TelegramUpdate.update_id == bindparam("claimed_id"), TelegramUpdate.status == PENDING, is_free(TelegramUpdate, now),
-            ~has_older_pending(TelegramUpdate, "update_id"), ~held_elsewhere(TelegramUpdate, "update_id", now),
+            table.c.update_id == bindparam("claimed_id"), table.c.status == PENDING, is_free(table, now),
+            ~has_older_pending(table, "update_id"), ~held_elsewhere(table, "update_id", now),
         )
-        .values(owner=bindparam("new_owner"), lease_until=bindparam("new_until"), attempts=TelegramUpdate.attempts + 1)
-        .returning(TelegramUpdate.update_id, TelegramUpdate.chat_id, TelegramUpdate.payload, TelegramUpdate.attempts)
-        .execution_options(synchronize_session=False)
+        .values(owner=bindparam("new_owner"), lease_until=bindparam("new_until"), attempts=table.c.attempts + 1)
+        .returning(table.c.update_id, table.c.chat_id, table.c.payload, table.c.attempts)
     )
 
 
 async def next_update_of_chat(session: AsyncSession, chat_id: int) -> int | None:
     """The oldest pending update of a chat (what to handle after the one just finished)."""
-    return await session.scalar(_next_statement(), {"chat": chat_id})
+    return (await execute(session, _next_statement(), {"chat": chat_id})).scalar()
 
 
 @functools.cache
 def _next_statement() -> Any:
-    return select(func.min(TelegramUpdate.update_id)).where(
-        TelegramUpdate.status == PENDING, TelegramUpdate.chat_id == bindparam("chat")
-    )
+    return select(func.min(_UPDATES.c.update_id)).where(_UPDATES.c.status == PENDING, _UPDATES.c.chat_id == bindparam("chat"))
 
 
 async def orphan_updates(
@@ -203,7 +207,7 @@ async def orphan_updates(
         select(TelegramUpdate.update_id, TelegramUpdate.chat_id)
         .where(
             TelegramUpdate.status == PENDING,
-            ~has_older_pending(TelegramUpdate, "update_id"),
+            ~has_older_pending(_UPDATES, "update_id"),
             or_(TelegramUpdate.lease_until < now, and_(TelegramUpdate.lease_until.is_(None), TelegramUpdate.received_at < stored_before)),
         )
         .order_by(TelegramUpdate.update_id)
@@ -216,18 +220,15 @@ async def finish_update(
     session: AsyncSession, update_id: int, owner: str, now: dt.datetime, status: str = DONE, error: str | None = None
 ) -> None:
     """Mark an update handled (its replies are queued) or failed for good, if `owner` still holds it."""
-    await session.execute(
-        _finish_statement(), {"finished_id": update_id, "holder": owner, "new_status": status, "at": now, "why": error}
-    )
+    await execute(session, _finish_statement(), {"finished_id": update_id, "holder": owner, "new_status": status, "at": now, "why": error})
 
 
 @functools.cache
 def _finish_statement() -> Any:
     return (
-        update(TelegramUpdate)
-        .where(TelegramUpdate.update_id == bindparam("finished_id"), TelegramUpdate.owner == bindparam("holder"))
+        update(_UPDATES)
+        .where(_UPDATES.c.update_id == bindparam("finished_id"), _UPDATES.c.owner == bindparam("holder"))
         .values(status=bindparam("new_status"), done_at=bindparam("at"), owner=None, lease_until=None, error=bindparam("why"))
-        .execution_options(synchronize_session=False)
     )
 
 
