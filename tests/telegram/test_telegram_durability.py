@@ -295,6 +295,19 @@ async def test_two_instances_storing_one_chats_updates_at_once_never_both_handle
         assert len(claimed) <= 1, f"chat {chat}: {claimed}"
 
 
+async def test_storing_a_batch_takes_each_chats_oldest_update_only(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:
+    """A batch (long polling) is stored in one transaction; of a chat's updates only the oldest is taken,
+    whatever order the batch came in, and a redelivered one is not stored twice."""
+    instance, _ = pair
+    first, second, other = api.message(ADA, "How long is the warranty?"), api.message(ADA, "/help"), api.message(BOB, "/help")
+    taken = await instance.inbox.store([second, other, first, first], take=True)
+    assert [item if isinstance(item, int) else item.update_id for item in taken] == [
+        first["update_id"], second["update_id"], other["update_id"]
+    ]
+    assert [type(item).__name__ for item in taken] == ["QueuedUpdate", "int", "QueuedUpdate"]
+    assert await instance.inbox.store([first], take=True) == []
+
+
 async def test_a_database_failure_mid_turn_is_retried_not_apologised_for(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:
     from sqlalchemy.exc import OperationalError
 

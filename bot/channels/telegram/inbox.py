@@ -103,20 +103,15 @@ class UpdateInbox:
         claimed in the same transaction and returned as a `QueuedUpdate`; the others as their ids.
         Raises when the database cannot take them: the caller must then not acknowledge them.
         """
-        rows = [(int(data["update_id"]), chat_of(data), dict(data)) for data in updates]
-        chats = {update_id: chat_id for update_id, chat_id, _ in rows}
+        rows = sorted(((int(data["update_id"]), chat_of(data), dict(data)) for data in updates), key=lambda row: row[0])
         now = self.clock()
         async with self.database.sessions() as session, session.begin():
-            new = await queue.store_updates(session, rows, now)
             # With every slot busy an update is only stored: the sweep takes it when there is room, so a
             # lease never runs out while its update waits for a slot.
             if not take or self._slots.locked():
-                return list(new)
-            taken: list[QueuedUpdate | int] = []
-            for update_id in new:
-                claimed = await queue.claim_update(session, update_id, chats[update_id], self.owner, now, now + self.lease)
-                taken.append(claimed if claimed is not None else update_id)
-            return taken
+                return list(await queue.store_updates(session, rows, now))
+            stored = [await queue.store_and_claim(session, *row, self.owner, now, now + self.lease) for row in rows]
+            return [item for item in stored if item is not None]
 
     async def accept(
         self, bot: Bot, updates: Iterable[Mapping[str, Any]], *, parsed: Mapping[int, Update] | None = None
@@ -221,8 +216,7 @@ class UpdateInbox:
                     if status == queue.PENDING:
                         await queue.release_update(session, claimed.update_id, self.owner, now + self.lease, error or "")
                         return None
-                    await queue.finish_update(session, claimed.update_id, self.owner, now, status, error)
-                    following = await queue.next_update_of_chat(session, claimed.chat_id) if claimed.chat_id is not None else None
+                    following = await queue.finish_update(session, claimed.update_id, self.owner, now, status, error)
                     if following is None:
                         return None
                     return await queue.claim_update(session, following, claimed.chat_id, self.owner, now, now + self.lease)
