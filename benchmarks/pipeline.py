@@ -255,7 +255,9 @@ class CannedEngine:
     def __init__(self) -> None:
         self._ids = itertools.count(1)
 
-    async def handle(self, inbound: Inbound) -> Outcome:
+    async def handle(self, inbound: Inbound, *, keep: Any = None) -> Outcome:
+        """No transaction of its own: a channel's `keep` is left out, and the channel queues its replies
+        in a transaction of their own (what a channel without a turn to join pays)."""
         reply = Reply(text="The whole device has a two-year warranty.", kind=ReplyKind.ANSWER, language="en", message_id=next(self._ids), intent_id="x")
         return Outcome(replies=(reply,), conversation_id=1, language="en")
 

@@ -18,7 +18,7 @@ from bot.engine import Engine
 from bot.engine.booking import BookingFlow
 from bot.engine.conversation import CustomerLocks
 from bot.engine.forms.runner import FormRunner
-from bot.engine.types import Inbound, Outcome
+from bot.engine.types import Inbound, KeepWithTurn, Outcome
 from bot.handoff.delivery import DeliveryRegistry
 from bot.handoff.service import HandoffService
 from bot.knowledge import KnowledgeBase, load_knowledge
@@ -61,8 +61,10 @@ class Runtime:
     # (channel, customer id) -> conversation id, so a turn's log lines carry the id from its first line.
     _conversation_ids: ConversationIds = field(default_factory=ConversationIds, repr=False)
 
-    async def handle(self, inbound: Inbound) -> Outcome:
+    async def handle(self, inbound: Inbound, *, keep: KeepWithTurn | None = None) -> Outcome:
         """One customer message through the bot; every channel calls this, not `engine.handle`.
+
+        `keep`: what the channel writes in the turn's own transaction (see `KeepWithTurn`).
 
         The engine's turn commits first; then the hand-off gets its due: the desk is woken, and agent
         messages the customer has not received yet are delivered (before the channel sends this turn's
@@ -79,7 +81,7 @@ class Runtime:
         try:
             with turn_context(inbound.channel, self._conversation_ids.get(key)) as tag:
                 async with self._turns.hold(key):
-                    outcome = await self.engine.handle(inbound)
+                    outcome = await self.engine.handle(inbound, keep)
                     tag.conversation_id = self._conversation_ids.remember(key, outcome.conversation_id)
                     if not outcome.duplicate:  # a redelivery changed nothing: nothing is owed
                         await self.handoff.after_commit(outcome.conversation_id, outcome.undelivered)

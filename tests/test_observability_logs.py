@@ -123,9 +123,9 @@ async def test_lines_logged_during_a_turn_carry_its_conversation(runtime: Runtim
     engine_handle = runtime.engine.handle
     probe = logging.getLogger("bot.engine.probe")
 
-    async def handle(inbound: Inbound):  # type: ignore[no-untyped-def]
+    async def handle(inbound: Inbound, keep: object = None):  # type: ignore[no-untyped-def]
         probe.info("engine turn for %s", inbound.customer_id)  # before the engine has loaded the conversation
-        return await engine_handle(inbound)
+        return await engine_handle(inbound, keep)  # type: ignore[arg-type]
 
     runtime.engine.handle = handle  # type: ignore[method-assign]
     first = await runtime.handle(Inbound(channel="sms", customer_id="+8613800138000", text="保修期多长时间"))

@@ -222,7 +222,7 @@ async def test_healthz_without_redis_is_healthy(runtime: Runtime) -> None:
 
 
 async def test_a_turn_that_raises_is_counted_as_an_error(runtime: Runtime) -> None:
-    async def broken(inbound: Inbound) -> None:
+    async def broken(inbound: Inbound, keep: object = None) -> None:
         raise RuntimeError("database went away mid-turn")
 
     runtime.engine.handle = broken  # type: ignore[method-assign,assignment]

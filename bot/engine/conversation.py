@@ -33,6 +33,7 @@ from bot.engine.types import (
     Handoff,
     Inbound,
     InboundKind,
+    KeepWithTurn,
     Option,
     Outcome,
     Reply,
@@ -76,22 +77,26 @@ class Engine:
         # Messages of one customer are handled one at a time; different customers run concurrently.
         self._locks = CustomerLocks()
 
-    async def handle(self, inbound: Inbound) -> Outcome:
-        """Handle one customer message and return what to send back.
+    async def handle(self, inbound: Inbound, keep: KeepWithTurn | None = None) -> Outcome:
+        """Handle one customer message and return what to send back (`keep`: the channel's own rows,
+        written in the turn's transaction once the turn is done; not for a redelivery).
 
         Delivers nothing: agent messages the customer has not received yet are only reported
         (`Outcome.undelivered`); `Runtime.handle` delivers them once the turn committed.
         """
         async with self._locks.hold((inbound.channel, inbound.customer_id)):
-            return await self._handle(inbound)
+            return await self._handle(inbound, keep)
 
-    async def _handle(self, inbound: Inbound) -> Outcome:
+    async def _handle(self, inbound: Inbound, keep: KeepWithTurn | None) -> Outcome:
         hint = inbound.language_hint or self.settings.default_language
         try:
             async with self.store.turn(
                 inbound.channel, inbound.customer_id, language=hint, display_name=inbound.display_name
             ) as turn:
-                return await self._turn(inbound, turn)
+                outcome = await self._turn(inbound, turn)
+                if keep is not None:
+                    await keep(turn.session, outcome)
+                return outcome
         except _Redelivered as redelivered:
             return redelivered.outcome
 

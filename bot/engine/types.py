@@ -7,12 +7,16 @@ with numbered options. The engine never knows which channel it talks to beyond i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.safetext import storable_or_none
 from bot.settings import Language
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class InboundKind(StrEnum):
@@ -135,3 +139,9 @@ class Outcome:
     # Agent messages this customer has not received yet (held while unreachable, or still failing). The
     # engine only reports them; `Runtime.handle` delivers them after the turn committed.
     undelivered: bool = False
+
+
+# What a channel keeps in the turn's own transaction, given the turn's session and what the engine
+# answered: Telegram queues the replies it will send, so that the message, the conversation's new state
+# and the replies to send are committed together (or not at all), in one commit instead of two.
+KeepWithTurn = Callable[["AsyncSession", Outcome], Awaitable[None]]

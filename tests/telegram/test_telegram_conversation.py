@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -51,9 +52,9 @@ async def test_typing_is_shown_while_the_engine_works(tg: TelegramHarness) -> No
     engine = tg.runtime.engine
 
     class SlowEngine:
-        async def handle(self, inbound: Inbound) -> Outcome:
+        async def handle(self, inbound: Inbound, keep: Any = None) -> Outcome:
             await gate.wait()
-            return await engine.handle(inbound)
+            return await engine.handle(inbound, keep)
 
     tg.runtime.engine = SlowEngine()  # type: ignore[assignment]  # the channel goes through Runtime.handle
     tg.channel.typing_delay = 0.01  # shown after 0.25 s in production; a quick answer needs none

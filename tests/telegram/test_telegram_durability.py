@@ -21,15 +21,18 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from bot.channels.telegram.bot import create_bot, create_dispatcher
+from bot.channels.telegram.callbacks import Menu
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.inbox import UpdateInbox
 from bot.channels.telegram.outbox import ReplyOutbox
 from bot.channels.telegram.webhook import SECRET_HEADER, start_webhook, webhook_secret
 from bot.clock import system_clock
+from bot.engine.messages import say
 from bot.runtime import Runtime, build_runtime
-from bot.storage import telegram_queue
+from bot.storage import telegram_outbox, telegram_queue
 from tests.fakes.telegram_api import BOT_TOKEN, FakeTelegramAPI, html_to_text
 from tests.telegram.conftest import make_settings
 
@@ -189,7 +192,7 @@ async def test_replies_queued_by_a_dead_instance_are_sent_once_by_another(pair: 
     async def killed(bot: Bot, rows: Any) -> list[Any]:  # queued, then the process died before sending
         return []
 
-    dead.outbox._deliver = killed  # type: ignore[method-assign]
+    dead.outbox.deliver = killed  # type: ignore[method-assign]
     runner, url = await _serve(dead)
     try:
         assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200
@@ -205,9 +208,43 @@ async def test_replies_queued_by_a_dead_instance_are_sent_once_by_another(pair: 
         await runner.cleanup()
 
 
-async def test_a_turn_whose_replies_were_never_queued_is_answered_from_the_transcript(
+async def test_a_message_and_its_replies_to_send_are_one_commit(
+    pair: tuple[Instance, Instance], api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer's message is stored with the replies queued for it, in the turn's own transaction: when
+    queueing fails, the turn is undone too and the update handled again, never "stored but unanswered"."""
+    instance, _ = pair
+    queue_messages = telegram_outbox.enqueue_messages
+    failures = [DBAPIError("INSERT INTO telegram_outbox", None, ConnectionError("connection reset"))]
+
+    async def failing_once(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await queue_messages(*args, **kwargs)
+
+    monkeypatch.setattr(telegram_outbox, "enqueue_messages", failing_once)
+    runner, url = await _serve(instance)
+    try:
+        update = api.message(ADA, "How long is the warranty?")
+        assert await _post(url, update) == 200
+        await instance.inbox.drain(10)
+        assert not api.sent(ADA)
+        assert await instance.runtime.store.count_messages() == 0  # the turn went with the queueing
+        instance.live_later()  # its lease runs out: handled again
+        assert await instance.inbox.sweep_once() == 1
+        await instance.inbox.drain(10)
+        [answer] = api.sent(ADA)
+        assert "two-year warranty" in html_to_text(answer["text"])
+        assert await instance.runtime.store.count_messages() == 2
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_button_turn_whose_replies_were_never_queued_is_answered_from_the_transcript(
     pair: tuple[Instance, Instance], api: FakeTelegramAPI
 ) -> None:
+    """A button press queues its replies after its turn (the answer to the press comes first): an instance
+    that died in between leaves a turn stored and unanswered, answered from the transcript."""
     dead, alive = pair
 
     async def killed(*args: Any, **kwargs: Any) -> list[Any]:  # the turn committed; the process died
@@ -216,16 +253,16 @@ async def test_a_turn_whose_replies_were_never_queued_is_answered_from_the_trans
     dead.channel.send = killed  # type: ignore[method-assign]
     runner, url = await _serve(dead)
     try:
-        update = api.message(ADA, "How long is the warranty?")
+        update = api.callback(ADA, Menu(item="faq").pack())
         assert await _post(url, update) == 200
         await asyncio.gather(*dead.inbox._tasks, return_exceptions=True)
         assert not api.sent(ADA)
-        assert await dead.runtime.store.count_messages() == 2  # the question and its answer, stored
+        assert await dead.runtime.store.count_messages() == 2  # the press and the bot's answer, stored
         alive.live_later()
         assert await alive.inbox.sweep_once() == 1
         await alive.inbox.drain(10)
         [answer] = api.sent(ADA)
-        assert "two-year warranty" in html_to_text(answer["text"])
+        assert html_to_text(answer["text"]) == say("faq.popular", "en")
         assert alive.channel.stats.duplicate_messages == 1  # the engine did not run the turn again
     finally:
         await runner.cleanup()
@@ -315,10 +352,10 @@ async def test_a_database_failure_mid_turn_is_retried_not_apologised_for(pair: t
     original = instance.runtime.engine.handle
     failures = [OperationalError("SELECT 1", {}, Exception("server closed the connection"))]
 
-    async def flaky(inbound: Any) -> Any:
+    async def flaky(inbound: Any, keep: Any = None) -> Any:
         if failures:
             raise failures.pop()
-        return await original(inbound)
+        return await original(inbound, keep)
 
     instance.runtime.engine.handle = flaky  # type: ignore[method-assign]
     runner, url = await _serve(instance)

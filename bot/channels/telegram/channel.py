@@ -19,13 +19,15 @@ from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message, Use
 from bot.channels.telegram.callbacks import Feedback, IntentRefs
 from bot.channels.telegram.render import RenderedMessage, render
 from bot.channels.telegram.texts import channel_text, language_from_code
-from bot.engine.types import Action, Inbound, InboundKind, Outcome, Reply, ReplyKind
+from bot.engine.types import Action, Inbound, InboundKind, KeepWithTurn, Outcome, Reply, ReplyKind
 from bot.settings import Language, Settings
 
 if TYPE_CHECKING:
     from aiogram.filters.callback_data import CallbackData
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.channels.telegram.outbox import ReplyOutbox
+    from bot.storage.telegram_outbox import QueuedMessage
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class RuntimeLike(Protocol):
     knowledge: Any
     store: StoreLike
 
-    async def handle(self, inbound: Inbound) -> Outcome:
+    async def handle(self, inbound: Inbound, *, keep: KeepWithTurn | None = None) -> Outcome:
         """The engine's turn, then what it owes the hand-off (see `bot.runtime.Runtime.handle`)."""
         ...
 
@@ -177,8 +179,9 @@ class TelegramChannel:
         action: Action | None = None,
         typing: bool = False,
         attachment: str | None = None,
+        keep: KeepWithTurn | None = None,
     ) -> Outcome:
-        """Hand one customer message or button press to the engine."""
+        """Hand one customer message or button press to the engine (`keep`: see `KeepWithTurn`)."""
         inbound = Inbound(
             channel=CHANNEL,
             customer_id=customer.customer_id,
@@ -193,8 +196,8 @@ class TelegramChannel:
         self.stats.by_kind[kind.value] = self.stats.by_kind.get(kind.value, 0) + 1
         if typing and self.typing:
             async with Typing(bot, customer.chat_id, delay=self.typing_delay, interval=self.typing_interval):
-                return await self.runtime.handle(inbound)
-        return await self.runtime.handle(inbound)
+                return await self.runtime.handle(inbound, keep=keep)
+        return await self.runtime.handle(inbound, keep=keep)
 
     async def send(
         self, bot: Bot, chat_id: int, replies: tuple[Reply, ...] | list[Reply], *, source: str | None = None
@@ -205,12 +208,15 @@ class TelegramChannel:
         replies are stored first and sent by whichever instance is alive, once; without it (the
         hand-off's own lines, which its outbox already keeps) they are sent directly.
         """
-        parts = [part for reply in replies for part in render(reply, self.refs)]
+        parts = self._render(replies)
         if source is not None and self.outbox is not None:
             sent = await self.outbox.send(bot, chat_id, source, parts)
             self.stats.sent += len(sent)
             return sent
         return await self._send_directly(bot, chat_id, parts)
+
+    def _render(self, replies: tuple[Reply, ...] | list[Reply]) -> list[RenderedMessage]:
+        return [part for reply in replies for part in render(reply, self.refs)]
 
     async def _send_directly(self, bot: Bot, chat_id: int, parts: list[RenderedMessage]) -> list[Message]:
         sent: list[Message] = []
@@ -242,19 +248,31 @@ class TelegramChannel:
         action: Action | None = None,
         attachment: str | None = None,
     ) -> None:
-        """A message from a customer: ask the engine, send what it says (nothing for a redelivery)."""
+        """A message from a customer: ask the engine, send what it says (nothing for a redelivery).
+
+        With an outbox, the replies are queued in the turn's own transaction (one commit for the message,
+        the conversation and the replies to send) and sent once it committed.
+        """
         customer = self.customer(message.chat, message.from_user)
+        external_id = f"msg:{message.message_id}"  # also the source of the replies
+        queued: list[QueuedMessage] | None = None
+
+        async def queue_replies(session: AsyncSession, outcome: Outcome) -> None:
+            nonlocal queued
+            if outcome.replies and self.outbox is not None:
+                queued = await self.outbox.enqueue(session, customer.chat_id, external_id, self._render(outcome.replies))
+
         outcome = await self.ask(
             bot,
             customer,
-            external_id=f"msg:{message.message_id}",  # also the source of the replies, below
+            external_id=external_id,
             text=text,
             kind=kind,
             action=action,
             typing=True,
             attachment=attachment,
+            keep=queue_replies if self.outbox is not None else None,
         )
-        external_id = f"msg:{message.message_id}"
         if outcome.duplicate:
             self.stats.duplicate_messages += 1
             log.info("chat %s: message %s already handled, not answering again", customer.chat_id, message.message_id)
@@ -265,6 +283,10 @@ class TelegramChannel:
         if not outcome.replies:  # pragma: no cover - the engine always answers; never leave a customer hanging
             log.warning("chat %s: the engine had no reply to message %s", customer.chat_id, message.message_id)
             await bot.send_message(chat_id=customer.chat_id, text=channel_text("error", customer.language))
+            return
+        if queued is not None and self.outbox is not None:
+            sent = await self.outbox.deliver(bot, queued)
+            self.stats.sent += len(sent)
             return
         await self.send(bot, customer.chat_id, outcome.replies, source=external_id)
 

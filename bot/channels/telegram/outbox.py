@@ -26,6 +26,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.backoff import TELEGRAM_REPLY
 from bot.channels.telegram.render import RenderedMessage
@@ -99,26 +100,32 @@ class ReplyOutbox:
         Returns what Telegram answered for the parts sent now; a part that could not go yet is left to
         the sweep and is not an error for the caller.
         """
+        async with self.database.sessions() as session, session.begin():
+            queued = await self.enqueue(session, chat_id, source, parts)
+        return await self.deliver(bot, queued)
+
+    async def enqueue(self, session: AsyncSession, chat_id: int, source: str | None, parts: Sequence[RenderedMessage]) -> list[QueuedMessage]:
+        """Queue the parts in the caller's transaction (a turn's own: see `KeepWithTurn`): the messages to
+        send once it committed, none when older messages of the chat are still unsent (these then go
+        after them, by the sweep) or when `source` queued its messages before."""
         now = self.clock()
         messages = [(SEND_MESSAGE, payload_of(part)) for part in parts]
-        async with self.database.sessions() as session, session.begin():
-            ids, now_ok = await queue.enqueue_messages(session, chat_id, source, messages, now, self.owner, now + self.lease)
-            if not now_ok:  # older messages of the chat are still unsent: these go after them, by the sweep
-                return []
-            # A source queues all its messages or none; the read-back is only for the impossible middle.
-            partly = await queue.outbound(session, ids) if ids and len(ids) != len(messages) else None
+        ids, now_ok = await queue.enqueue_messages(session, chat_id, source, messages, now, self.owner, now + self.lease)
+        if not now_ok:
+            return []
+        if ids and len(ids) != len(messages):  # a source queues all its messages or none: only the impossible middle
+            return await queue.outbound(session, ids)
         # One multi-row INSERT numbers its rows in order: the ids, sorted, are the messages' own.
-        rows = partly if partly is not None else [
-            QueuedMessage(row_id, chat_id, method, payload, 0) for row_id, (method, payload) in zip(ids, messages, strict=False)
-        ]
-        return await self._deliver(bot, rows)
+        return [QueuedMessage(row_id, chat_id, method, payload, 0) for row_id, (method, payload) in zip(ids, messages, strict=False)]
 
     async def already_queued(self, chat_id: int, source: str) -> bool:
         """Whether the replies to this inbound were queued (a turn handled again must not answer twice)."""
         async with self.database.sessions() as session:
             return await queue.has_source(session, chat_id, source)
 
-    async def _deliver(self, bot: Bot, rows: Sequence[QueuedMessage]) -> list[Message]:
+    async def deliver(self, bot: Bot, rows: Sequence[QueuedMessage]) -> list[Message]:
+        """Send queued messages in order (those `enqueue` returned, once their transaction committed): what
+        Telegram answered. One that cannot go yet holds back the chat's later ones, for the sweep."""
         sent: list[Message] = []
         for index, row in enumerate(rows):
             outcome = await self._send_one(bot, row)
@@ -207,14 +214,14 @@ class ReplyOutbox:
             by_chat.setdefault(row.chat_id, []).append(row)
         before = self.sent
         for chat_rows in by_chat.values():
-            delivered = await self._deliver(bot, chat_rows)
+            delivered = await self.deliver(bot, chat_rows)
             while len(delivered) == len(chat_rows):  # the whole head went: the chat's next ones follow
                 async with self.database.sessions() as session, session.begin():
                     now = self.clock()
                     chat_rows = await queue.later_messages_of_chat(session, chat_rows[0].chat_id, chat_rows[-1].id, self.owner, now, now + self.lease)
                 if not chat_rows:
                     break
-                delivered = await self._deliver(bot, chat_rows)
+                delivered = await self.deliver(bot, chat_rows)
         return self.sent - before
 
     async def purge(self) -> int:
