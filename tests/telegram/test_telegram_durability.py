@@ -21,6 +21,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels.telegram.bot import create_bot, create_dispatcher
@@ -385,3 +386,29 @@ async def test_a_reply_telegram_refuses_fails_alone_and_the_next_ones_go(pair: t
         assert len(api.sent(ADA)) == 1, "the chat is not silenced by one refused message"
     finally:
         await runner.cleanup()
+
+
+async def test_a_text_message_costs_three_commits(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:
+    """Counted, not timed: storing and taking the update is one transaction, the turn with its replies
+    queued another, recording them sent with the update handled the third (benchmarks/pipeline.py
+    reports the same count as `statements_per_update`)."""
+    instance, _ = pair
+    runner, url = await _serve(instance)
+    sent: list[str] = []
+    engine = instance.runtime.database.engine.sync_engine
+    try:
+        assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200  # a known customer from now on
+        await instance.inbox.drain(10)
+        event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
+        event.listen(engine, "commit", lambda _c: sent.append("COMMIT"))
+        assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200
+        await instance.inbox.drain(10)
+        assert len(api.sent(ADA)) == 2
+    finally:
+        await runner.cleanup()
+    assert sent.count("COMMIT") == 3, sent
+    # SQLite: INSERT (store and take the update) | SELECT (the conversation), INSERT (the message and its
+    # replies), SELECT + INSERT (the replies queued) | UPDATE (sent), UPDATE (handled; the chat's next),
+    # each with its COMMIT. PostgreSQL adds the chat's advisory lock and the hand-off's SELECT once the
+    # conversation's row lock is held.
+    assert len(sent) == (10 if engine.dialect.name == "sqlite" else 12), sent

@@ -1,7 +1,9 @@
 """The customers' replies on Telegram: stored, then sent, by whichever instance is alive.
 
 A turn's replies are rendered, queued in `telegram_outbox` (leased to this instance) and sent at once,
-in the same task, so an answer is as quick as a direct send. What could not go (Telegram down, the
+in the same task, so an answer is as quick as a direct send. A text message's replies are queued in its
+turn's own transaction (`enqueue`, through the engine's `KeepWithTurn`): the customer's message and the
+replies it is owed are committed together; a button press queues them after its turn (`send`). What could not go (Telegram down, the
 instance killed half-way) stays queued: a lease that runs out frees it, and the sweep of any instance
 sends it, a chat's messages always in their order. A message is marked sent right after Telegram took
 it (while an update from the inbox is handled: together with the update, `marks_deferred`), so at most
