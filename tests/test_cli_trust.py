@@ -215,8 +215,8 @@ async def test_a_turn_that_committed_before_the_connection_broke_is_answered_fro
     handle = runtime.engine.handle
     broken = [True]
 
-    async def commit_then_lose_the_connection(inbound):  # type: ignore[no-untyped-def]
-        outcome = await handle(inbound)
+    async def commit_then_lose_the_connection(inbound, keep=None):  # type: ignore[no-untyped-def]
+        outcome = await handle(inbound, keep)
         if broken.pop() if broken else False:
             raise ConnectionResetError(104, "Connection reset by peer")
         return outcome

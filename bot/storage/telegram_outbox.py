@@ -92,7 +92,7 @@ async def enqueue_messages(
     now: dt.datetime,
     owner: str,
     until: dt.datetime,
-) -> list[int]:
+) -> tuple[list[int], bool]:
     """Queue (method, payload) messages for a chat; the ids queued now (none when the same `source`
     queued them before) and whether `owner` may send them at once.
 

@@ -108,7 +108,7 @@ async def store_updates(
     return sorted(result.scalars().all())
 
 
-# The statements of every update's path are built once (per dialect where it matters) and take their
+# The statements of an update's path are built once (per dialect where it matters) and take their
 # values as bind parameters: building a statement with subqueries cost more than running it.
 @functools.cache
 def _store_statement(dialect: str) -> Any:
@@ -255,12 +255,20 @@ async def orphan_updates(
 
 
 async def finish_update(
-    session: AsyncSession, update_id: int, owner: str, now: dt.datetime, status: str = DONE, error: str | None = None
+    session: AsyncSession, update_id: int, chat_id: int | None, owner: str, now: dt.datetime, status: str = DONE,
+    error: str | None = None,
 ) -> int | None:
     """Mark an update handled (its replies are queued) or failed for good, if `owner` still holds it; the
-    oldest pending update of its chat, handled next (None: none, or the update was not `owner`'s)."""
+    oldest pending update of its chat, handled next (None: none, no chat, or the update was not `owner`'s).
+
+    Under the chat's lock, like every claim: without it an update of the chat stored meanwhile by another
+    instance would be seen by neither (each finding the other's row uncommitted) until the sweep, and
+    a sweep claiming this very update would wait for its row while holding the lock this one wants.
+    """
+    await lock_chat(session, chat_id)
     result = await execute(
-        session, _finish_statement(), {"finished_id": update_id, "holder": owner, "new_status": status, "at": now, "why": error}
+        session, _finish_statement(),
+        {"finished_id": update_id, "chat": chat_id, "holder": owner, "new_status": status, "at": now, "why": error},
     )
     return result.scalar()
 
@@ -268,9 +276,11 @@ async def finish_update(
 @functools.cache
 def _finish_statement() -> Any:
     following = _UPDATES.alias("following")
+    # The chat is a parameter, not a correlation with the updated row: SQLite's RETURNING is compiled
+    # without table names, which would make `following.chat_id = chat_id` true of every row.
     next_of_chat = (
         select(func.min(following.c.update_id))
-        .where(following.c.status == PENDING, following.c.chat_id == _UPDATES.c.chat_id,
+        .where(following.c.status == PENDING, following.c.chat_id == bindparam("chat", type_=_UPDATES.c.chat_id.type),
                following.c.update_id != bindparam("finished_id"))
         .scalar_subquery()
     )

@@ -126,7 +126,7 @@ async def test_rate_limit_per_number(tmp_path, fake_twilio) -> None:  # type: ig
 
 
 async def test_engine_failure_keeps_the_message_and_hands_it_to_people(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    async def broken(inbound):  # type: ignore[no-untyped-def]
+    async def broken(inbound, keep=None):  # type: ignore[no-untyped-def]
         raise RuntimeError("matcher exploded")
 
     monkeypatch.setattr(harness.runtime.engine, "handle", broken)

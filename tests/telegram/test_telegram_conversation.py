@@ -211,7 +211,7 @@ async def test_customers_are_kept_apart(tg: TelegramHarness) -> None:
 async def test_a_failing_handler_is_logged_and_the_customer_gets_an_apology(
     tg: TelegramHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(inbound: object) -> None:
+    async def broken(inbound: object, keep: object = None) -> None:
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(tg.runtime.engine, "handle", broken)  # the channel goes through Runtime.handle
@@ -228,7 +228,7 @@ async def test_a_failing_handler_is_logged_and_the_customer_gets_an_apology(
 async def test_a_failing_button_press_is_answered_and_apologised_for(tg: TelegramHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     [greeting] = await tg.say(ADA, "/start")
 
-    async def broken(inbound: object) -> None:
+    async def broken(inbound: object, keep: object = None) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(tg.runtime.engine, "handle", broken)  # the channel goes through Runtime.handle

@@ -388,6 +388,20 @@ async def test_a_reply_telegram_refuses_fails_alone_and_the_next_ones_go(pair: t
         await runner.cleanup()
 
 
+async def test_finishing_an_update_names_its_own_chats_next(pair: tuple[Instance, Instance]) -> None:
+    """The chat's next update, not the oldest pending one of any chat (another chat's waits for its own)."""
+    instance, _ = pair
+    now = system_clock()
+    async with instance.runtime.database.sessions() as session, session.begin():
+        stored = [(9_000_005, BOB, {"update_id": 9_000_005}), (9_000_010, ADA, {}), (9_000_011, ADA, {}), (9_000_020, None, {})]
+        await telegram_queue.store_updates(session, stored, now)
+        assert await telegram_queue.claim_update(session, 9_000_010, ADA, "me", now, now + LATER) is not None
+        assert await telegram_queue.claim_update(session, 9_000_020, None, "me", now, now + LATER) is not None
+        assert await telegram_queue.finish_update(session, 9_000_010, ADA, "me", now) == 9_000_011
+        assert await telegram_queue.finish_update(session, 9_000_020, None, "me", now) is None  # no chat, no order
+        assert await telegram_queue.finish_update(session, 9_000_005, BOB, "me", now) is None  # not this one's to finish
+
+
 async def test_a_text_message_costs_three_commits(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:
     """Counted, not timed: storing and taking the update is one transaction, the turn with its replies
     queued another, recording them sent with the update handled the third (benchmarks/pipeline.py
@@ -399,16 +413,23 @@ async def test_a_text_message_costs_three_commits(pair: tuple[Instance, Instance
     try:
         assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200  # a known customer from now on
         await instance.inbox.drain(10)
-        event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
-        event.listen(engine, "commit", lambda _c: sent.append("COMMIT"))
-        assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200
-        await instance.inbox.drain(10)
+        await instance.inbox.stop()  # no sweep in the count (it only stops sweeping: updates are still handled)
+        await instance.outbox.stop()
+        assert "handoff_tasks" not in instance.dispatcher.workflow_data  # nor the hand-off's loops
+        event.listen(engine, "before_cursor_execute", statement_sent := lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
+        event.listen(engine, "commit", committed := lambda _c: sent.append("COMMIT"))
+        try:
+            assert await _post(url, api.message(ADA, "How long is the warranty?")) == 200
+            await instance.inbox.drain(10)
+        finally:
+            event.remove(engine, "before_cursor_execute", statement_sent)
+            event.remove(engine, "commit", committed)
         assert len(api.sent(ADA)) == 2
     finally:
         await runner.cleanup()
     assert sent.count("COMMIT") == 3, sent
     # SQLite: INSERT (store and take the update) | SELECT (the conversation), INSERT (the message and its
     # replies), SELECT + INSERT (the replies queued) | UPDATE (sent), UPDATE (handled; the chat's next),
-    # each with its COMMIT. PostgreSQL adds the chat's advisory lock and the hand-off's SELECT once the
-    # conversation's row lock is held.
-    assert len(sent) == (10 if engine.dialect.name == "sqlite" else 12), sent
+    # each with its COMMIT. PostgreSQL adds the chat's advisory lock (storing, finishing) and the
+    # hand-off's SELECT once the conversation's row lock is held.
+    assert len(sent) == (10 if engine.dialect.name == "sqlite" else 13), sent

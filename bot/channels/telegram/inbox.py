@@ -216,7 +216,7 @@ class UpdateInbox:
                     if status == queue.PENDING:
                         await queue.release_update(session, claimed.update_id, self.owner, now + self.lease, error or "")
                         return None
-                    following = await queue.finish_update(session, claimed.update_id, self.owner, now, status, error)
+                    following = await queue.finish_update(session, claimed.update_id, claimed.chat_id, self.owner, now, status, error)
                     if following is None:
                         return None
                     return await queue.claim_update(session, following, claimed.chat_id, self.owner, now, now + self.lease)
