@@ -9,16 +9,20 @@ shared one.
 
 A shared lock is a guard, not the bot's only safety: when Redis is unreachable, or another instance
 held the lock past `wait` seconds, the holder goes on without it (logged) rather than leave a customer
-unanswered; the database's per-message uniqueness and turn transactions still hold. The lock expires
-after `ttl` seconds, so an instance that died holding it blocks nobody for longer.
+unanswered; the database's per-message uniqueness and turn transactions still hold. The lock is a
+lease: it expires `ttl` seconds after it was taken or last renewed, and its holder renews it every third
+of that while it works, so a turn may take as long as it needs while an instance that died holding the
+lock (SIGKILL right after taking a customer's message) holds up that customer for `ttl` seconds at most.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import LockError
@@ -27,7 +31,7 @@ from bot.coordination.redis import REDIS_ERRORS, Degraded
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL = 120.0  # longer than any turn; an instance that died holding it frees it after this
+LOCK_TTL = 15.0  # renewed while held; an instance that died holding it frees it after this
 LOCK_WAIT = 60.0  # then go on without the shared lock rather than leave the customer waiting
 LOCK_POLL = 0.02  # redis-py polls for a held lock; a turn takes tens of milliseconds
 
@@ -93,5 +97,22 @@ class SharedLocks:
     async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
         async with self.local.hold(key):
             lock = self.client.lock(self.key(key), timeout=self.ttl, blocking_timeout=self.wait, sleep=LOCK_POLL)
-            async with held_if_possible(lock, self.key(key), self.degraded):
-                yield
+            async with held_if_possible(lock, self.key(key), self.degraded) as held:
+                keeper = asyncio.create_task(self._renew(lock)) if held else None
+                try:
+                    yield
+                finally:
+                    if keeper is not None:
+                        keeper.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await keeper
+
+    async def _renew(self, lock: Any) -> None:
+        """Push the lock's expiry `ttl` seconds ahead every third of it, until cancelled (or it is lost)."""
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                await lock.extend(self.ttl, replace_ttl=True)
+            except (LockError, *REDIS_ERRORS) as exc:  # expired or Redis away: the block goes on regardless
+                log.warning("%s: could not renew the shared lock (%s)", lock.name, exc)
+                return

@@ -18,6 +18,7 @@ from bot.channels.telegram.callbacks import REF_TTL, IntentRefs
 from bot.channels.telegram.middlewares import FloodLimit
 from bot.channels.telegram.session import OutboundPacer
 from bot.coordination import Rate
+from bot.coordination import build_shared
 from bot.coordination.locks import SharedLocks
 from bot.engine.conversation import CustomerLocks
 from tests.coordination.conftest import Pair
@@ -182,6 +183,34 @@ async def test_one_customer_is_handled_by_one_instance_at_a_time(pair: Pair) -> 
     release.set()
     await asyncio.gather(task_a, task_b)
     assert order == ["a in", "other", "a out", "b in"]
+
+
+async def test_a_shared_lock_is_renewed_while_held_and_freed_soon_after_its_holder_died() -> None:
+    """A turn may take longer than the lock's expiry (its holder renews it); an instance killed while
+    holding it (it took a customer's message, then SIGKILL) holds that customer up for the expiry only."""
+    from tests.coordination.conftest import _empty_redis
+
+    url = await _empty_redis()
+    shared = build_shared(url)
+    try:
+        client = shared.client
+        assert client is not None
+        locks = SharedLocks(CustomerLocks(), client, "test", "turn", ttl=0.3, wait=5.0)
+        key = locks.key(("sms", "+8613800138000"))
+        async with locks.hold(("sms", "+8613800138000")):
+            await asyncio.sleep(1.0)  # more than three times its expiry
+            assert await client.exists(key)  # still held: renewed
+        assert not await client.exists(key)  # released at the end
+
+        dead = client.lock(key, timeout=0.3)  # taken by an instance that never renews it: it died
+        assert await dead.acquire(blocking=False)
+        entered = asyncio.get_running_loop().time()
+        async with locks.hold(("sms", "+8613800138000")):
+            waited = asyncio.get_running_loop().time() - entered
+            assert await client.exists(key)  # this holder has it now (without it, nothing would be stored)
+        assert waited < 5.0  # freed by its expiry, not given up on after `wait`
+    finally:
+        await shared.close()
 
 
 # -- button references --------------------------------------------------------------------------------
