@@ -227,7 +227,8 @@ class TelegramChannel:
 
     async def answer_again_if_unsent(self, bot: Bot, customer: Customer, external_id: str) -> None:
         """A message handled before whose replies were never queued (its instance died between the turn
-        and the outbox: a button press, whose replies are queued after its turn): send the stored replies, as text (their buttons were not kept)."""
+        and the outbox: a button press, whose replies are queued after its turn): send the stored
+        replies, as text (their buttons were not kept)."""
         if self.outbox is None or await self.outbox.already_queued(customer.chat_id, external_id):
             return
         stored = await self.store.replies_to(CHANNEL, customer.customer_id, external_id)

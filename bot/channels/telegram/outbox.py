@@ -3,9 +3,9 @@
 A turn's replies are rendered, queued in `telegram_outbox` (leased to this instance) and sent at once,
 in the same task, so an answer is as quick as a direct send. A text message's replies are queued in its
 turn's own transaction (`enqueue`, through the engine's `KeepWithTurn`): the customer's message and the
-replies it is owed are committed together; a button press queues them after its turn (`send`). What could not go (Telegram down, the
-instance killed half-way) stays queued: a lease that runs out frees it, and the sweep of any instance
-sends it, a chat's messages always in their order. A message is marked sent right after Telegram took
+replies it is owed are committed together; a button press queues them after its turn (`send`). What
+could not go (Telegram down, the instance killed half-way) stays queued: a lease that runs out frees
+it, and the sweep of any instance sends it, a chat's messages always in their order. A message is marked sent right after Telegram took
 it (while an update from the inbox is handled: together with the update, `marks_deferred`), so at most
 the messages of the one update in flight at a crash can be sent twice.
 """
@@ -106,7 +106,9 @@ class ReplyOutbox:
             queued = await self.enqueue(session, chat_id, source, parts)
         return await self.deliver(bot, queued)
 
-    async def enqueue(self, session: AsyncSession, chat_id: int, source: str | None, parts: Sequence[RenderedMessage]) -> list[QueuedMessage]:
+    async def enqueue(
+        self, session: AsyncSession, chat_id: int, source: str | None, parts: Sequence[RenderedMessage]
+    ) -> list[QueuedMessage]:
         """Queue the parts in the caller's transaction (a turn's own: see `KeepWithTurn`): the messages to
         send once it committed, none when older messages of the chat are still unsent (these then go
         after them, by the sweep) or when `source` queued its messages before."""
