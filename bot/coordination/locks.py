@@ -11,14 +11,14 @@ A shared lock is a guard, not the bot's only safety: when Redis is unreachable, 
 held the lock past `wait` seconds, the holder goes on without it (logged) rather than leave a customer
 unanswered; the database's per-message uniqueness and turn transactions still hold. The lock is a
 lease: it expires `ttl` seconds after it was taken or last renewed, and its holder renews it every third
-of that while it works, so a turn may take as long as it needs while an instance that died holding the
-lock (SIGKILL right after taking a customer's message) holds up that customer for `ttl` seconds at most.
+of that while it works, so a turn may take as long as it needs while the lock of an instance that died
+holding it (SIGKILL right after taking a customer's message) is free again `ttl` seconds later: before
+the Telegram inbox's lease on that message (30 s) runs out and another instance takes it over.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -104,15 +104,18 @@ class SharedLocks:
                 finally:
                     if keeper is not None:
                         keeper.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await keeper
+                        # Waited for, not awaited: a cancellation of the caller itself must not be swallowed.
+                        await asyncio.wait([keeper])
 
     async def _renew(self, lock: Any) -> None:
-        """Push the lock's expiry `ttl` seconds ahead every third of it, until cancelled (or it is lost)."""
+        """Push the lock's expiry `ttl` seconds ahead every third of it, until cancelled or lost; a Redis
+        error is retried at the next beat (the block goes on regardless)."""
         while True:
             await asyncio.sleep(self.ttl / 3)
             try:
                 await lock.extend(self.ttl, replace_ttl=True)
-            except (LockError, *REDIS_ERRORS) as exc:  # expired or Redis away: the block goes on regardless
-                log.warning("%s: could not renew the shared lock (%s)", lock.name, exc)
+            except LockError as exc:  # expired, or taken by another holder: nothing left to renew
+                log.warning("%s: the shared lock was lost while held (%s)", lock.name, exc)
                 return
+            except REDIS_ERRORS as exc:
+                self.degraded(exc)

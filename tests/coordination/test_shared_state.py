@@ -213,6 +213,50 @@ async def test_a_shared_lock_is_renewed_while_held_and_freed_soon_after_its_hold
         await shared.close()
 
 
+async def test_a_redis_hiccup_does_not_end_a_shared_locks_renewal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One failed renewal is retried at the next beat: the lock is still held after several expiries."""
+    from redis.asyncio.lock import Lock
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from tests.coordination.conftest import _empty_redis
+
+    url = await _empty_redis()
+    shared = build_shared(url)
+    extend = Lock.extend
+    failures = [RedisConnectionError("connection reset by peer")]
+
+    async def flaky(self: Lock, *args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await extend(self, *args, **kwargs)
+
+    monkeypatch.setattr(Lock, "extend", flaky)
+    try:
+        client = shared.client
+        assert client is not None
+        locks = SharedLocks(CustomerLocks(), client, "test", "turn", ttl=0.6, wait=5.0)
+        key = locks.key(("sms", "+8613800138000"))
+        async with locks.hold(("sms", "+8613800138000")):
+            await asyncio.sleep(1.5)  # the first renewal failed; without the next ones it expired at 0.6 s
+            assert not failures and await client.exists(key)
+
+        holding = asyncio.Event()
+
+        async def turn() -> None:
+            async with locks.hold(("sms", "+8613800138000")):
+                holding.set()
+                await asyncio.sleep(10)
+
+        task = asyncio.create_task(turn())
+        await holding.wait()
+        task.cancel()  # a turn cancelled (shutdown, a timeout) is cancelled, and lets the lock go
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not await client.exists(key)
+    finally:
+        await shared.close()
+
+
 # -- button references --------------------------------------------------------------------------------
 
 
