@@ -7,6 +7,7 @@ Each test runs on Redis (two separate clients: two instances behind a load balan
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,8 +18,7 @@ from aiogram.methods import SendMessage
 from bot.channels.telegram.callbacks import REF_TTL, IntentRefs
 from bot.channels.telegram.middlewares import FloodLimit
 from bot.channels.telegram.session import OutboundPacer
-from bot.coordination import Rate
-from bot.coordination import build_shared
+from bot.coordination import Rate, build_shared
 from bot.coordination.locks import SharedLocks
 from bot.engine.conversation import CustomerLocks
 from tests.coordination.conftest import Pair
@@ -185,43 +185,46 @@ async def test_one_customer_is_handled_by_one_instance_at_a_time(pair: Pair) -> 
     assert order == ["a in", "other", "a out", "b in"]
 
 
-async def test_a_shared_lock_is_renewed_while_held_and_freed_soon_after_its_holder_died() -> None:
-    """A turn may take longer than the lock's expiry (its holder renews it); an instance killed while
-    holding it (it took a customer's message, then SIGKILL) holds that customer up for the expiry only."""
+CUSTOMER = ("sms", "+8613800138000")
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[Any]:
+    """A Redis client on the flushed test database (the lock tests need a real server, not `pair`'s memory)."""
     from tests.coordination.conftest import _empty_redis
 
-    url = await _empty_redis()
-    shared = build_shared(url)
+    shared = build_shared(await _empty_redis())
+    assert shared.client is not None
     try:
-        client = shared.client
-        assert client is not None
-        locks = SharedLocks(CustomerLocks(), client, "test", "turn", ttl=0.3, wait=5.0)
-        key = locks.key(("sms", "+8613800138000"))
-        async with locks.hold(("sms", "+8613800138000")):
-            await asyncio.sleep(1.0)  # more than three times its expiry
-            assert await client.exists(key)  # still held: renewed
-        assert not await client.exists(key)  # released at the end
-
-        dead = client.lock(key, timeout=0.3)  # taken by an instance that never renews it: it died
-        assert await dead.acquire(blocking=False)
-        entered = asyncio.get_running_loop().time()
-        async with locks.hold(("sms", "+8613800138000")):
-            waited = asyncio.get_running_loop().time() - entered
-            assert await client.exists(key)  # this holder has it now (without it, nothing would be stored)
-        assert waited < 5.0  # freed by its expiry, not given up on after `wait`
+        yield shared.client
     finally:
         await shared.close()
 
 
-async def test_a_redis_hiccup_does_not_end_a_shared_locks_renewal(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_shared_lock_is_renewed_while_held_and_freed_soon_after_its_holder_died(redis_client: Any) -> None:
+    """A turn may take longer than the lock's expiry (its holder renews it); an instance killed while
+    holding it (it took a customer's message, then SIGKILL) holds that customer up for the expiry only."""
+    locks = SharedLocks(CustomerLocks(), redis_client, "test", "turn", ttl=0.3, wait=5.0)
+    key = locks.key(CUSTOMER)
+    async with locks.hold(CUSTOMER):
+        await asyncio.sleep(1.0)  # more than three times its expiry
+        assert await redis_client.exists(key)  # still held: renewed
+    assert not await redis_client.exists(key)  # released at the end
+
+    dead = redis_client.lock(key, timeout=0.3)  # taken by an instance that never renews it: it died
+    assert await dead.acquire(blocking=False)
+    entered = asyncio.get_running_loop().time()
+    async with locks.hold(CUSTOMER):
+        waited = asyncio.get_running_loop().time() - entered
+        assert await redis_client.exists(key)  # this holder has it now (without it, nothing would be stored)
+    assert waited < 5.0  # freed by its expiry, not given up on after `wait`
+
+
+async def test_a_redis_hiccup_does_not_end_a_shared_locks_renewal(redis_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """One failed renewal is retried at the next beat: the lock is still held after several expiries."""
     from redis.asyncio.lock import Lock
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from tests.coordination.conftest import _empty_redis
-
-    url = await _empty_redis()
-    shared = build_shared(url)
     extend = Lock.extend
     failures = [RedisConnectionError("connection reset by peer")]
 
@@ -231,30 +234,25 @@ async def test_a_redis_hiccup_does_not_end_a_shared_locks_renewal(monkeypatch: p
         return await extend(self, *args, **kwargs)
 
     monkeypatch.setattr(Lock, "extend", flaky)
-    try:
-        client = shared.client
-        assert client is not None
-        locks = SharedLocks(CustomerLocks(), client, "test", "turn", ttl=0.6, wait=5.0)
-        key = locks.key(("sms", "+8613800138000"))
-        async with locks.hold(("sms", "+8613800138000")):
-            await asyncio.sleep(1.5)  # the first renewal failed; without the next ones it expired at 0.6 s
-            assert not failures and await client.exists(key)
+    locks = SharedLocks(CustomerLocks(), redis_client, "test", "turn", ttl=0.6, wait=5.0)
+    key = locks.key(CUSTOMER)
+    async with locks.hold(CUSTOMER):
+        await asyncio.sleep(1.5)  # the first renewal failed; without the next ones it expired at 0.6 s
+        assert not failures and await redis_client.exists(key)
 
-        holding = asyncio.Event()
+    holding = asyncio.Event()
 
-        async def turn() -> None:
-            async with locks.hold(("sms", "+8613800138000")):
-                holding.set()
-                await asyncio.sleep(10)
+    async def turn() -> None:
+        async with locks.hold(CUSTOMER):
+            holding.set()
+            await asyncio.sleep(10)
 
-        task = asyncio.create_task(turn())
-        await holding.wait()
-        task.cancel()  # a turn cancelled (shutdown, a timeout) is cancelled, and lets the lock go
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert not await client.exists(key)
-    finally:
-        await shared.close()
+    task = asyncio.create_task(turn())
+    await holding.wait()
+    task.cancel()  # a turn cancelled (shutdown, a timeout) is cancelled, and lets the lock go
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not await redis_client.exists(key)
 
 
 # -- button references --------------------------------------------------------------------------------
