@@ -62,7 +62,19 @@ def session_clock(session: AsyncSession) -> Clock:
 def dialect_insert(session: AsyncSession) -> Any:
     """The `insert` of the session's dialect: the generic one has no ON CONFLICT, and SQLite and
     PostgreSQL each bring their own."""
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert_of(session.get_bind().dialect.name)
+
+
+def insert_of(dialect: str) -> Any:
+    """The `insert` of a dialect by name, for statements built once per dialect (see `dialect_insert`)."""
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
+    """Run a Core statement on the session's connection, in its transaction: on a hot path the ORM's
+    handling of a statement (which plain rows do not need) costs as much as the statement itself."""
+    connection = await session.connection()
+    return await connection.execute(statement, parameters)
 
 
 def is_postgresql(session: AsyncSession) -> bool:

@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.database import dialect_insert, session_clock
+from bot.storage.database import dialect_insert, insert_of, session_clock
 from bot.storage.models import Message
 
 _MESSAGES = Message.__table__
@@ -69,9 +67,8 @@ _TURN_INSERTS: dict[str, Any] = {}
 def _turn_insert(dialect: str) -> Any:
     """The turn's INSERT ... ON CONFLICT DO NOTHING RETURNING id, direction, built once per dialect."""
     if dialect not in _TURN_INSERTS:
-        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
         _TURN_INSERTS[dialect] = (
-            make(_MESSAGES)
+            insert_of(dialect)(_MESSAGES)
             .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "external_id"])
             .returning(_MESSAGES.c.id, _MESSAGES.c.direction)
         )

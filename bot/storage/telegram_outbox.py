@@ -28,20 +28,17 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
-from bot.storage.database import is_postgresql, session_clock
+from bot.storage.database import execute, insert_of, is_postgresql, session_clock
 from bot.storage.models import Base
 from bot.storage.telegram_queue import (
     FAILED,
     PENDING,
     SENT,
     LeasedRow,
-    execute,
     has_older_pending,
     is_free,
 )
@@ -122,7 +119,7 @@ def _behind_statement() -> Any:
 
 @functools.cache
 def _enqueue_statement(dialect: str, keyed: bool) -> Any:
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     statement = insert(_OUTBOX)
     if keyed:  # the same source queues its messages once
         statement = statement.on_conflict_do_nothing(index_elements=["chat_id", "source", "seq"])

@@ -41,11 +41,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.storage.database import execute, insert_of
 from bot.storage.locks import TELEGRAM_CHATS, fold32, xact_lock
 from bot.storage.models import Base
 
@@ -112,7 +111,7 @@ async def store_updates(
 # values as bind parameters: building a statement with subqueries cost more than running it.
 @functools.cache
 def _store_statement(dialect: str) -> Any:
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     return insert(_UPDATES).on_conflict_do_nothing(index_elements=["update_id"]).returning(_UPDATES.c.update_id)
 
 
@@ -138,7 +137,7 @@ async def store_and_claim(
 
 @functools.cache
 def _store_and_claim_statement(dialect: str) -> Any:
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     table = _UPDATES
     # Typed: a parameter inside CASE says nothing of its type, and PostgreSQL takes an untyped one as text.
     stored_id, chat = bindparam("stored_id", type_=table.c.update_id.type), bindparam("chat", type_=table.c.chat_id.type)
@@ -187,13 +186,6 @@ def has_older_pending(table: Table, key: str) -> Any:
         .where(earlier.c.status == PENDING, earlier.c.chat_id == table.c.chat_id, earlier.c[key] < table.c[key])
         .exists()
     )
-
-
-async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
-    """Run a Core statement on the session's connection, in its transaction: on every update's path the
-    ORM's handling of a statement (which these rows do not need) cost as much as the statement itself."""
-    connection = await session.connection()
-    return await connection.execute(statement, parameters)
 
 
 async def lock_chat(session: AsyncSession, chat_id: int | None) -> None:
