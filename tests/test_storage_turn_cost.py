@@ -2,8 +2,8 @@
 
 A plain FAQ turn of a known customer is one transaction of a few statements (benchmarks/pipeline.py
 reports the same count as `statements_per_update`); the turn's inbound message and replies go in one
-INSERT whose ids must come back in the replies' order; on SQLite each statement is one trip to
-aiosqlite's thread (bot/storage/sqlite_driver.py).
+INSERT whose ids must come back in the replies' order; on SQLite no statement goes through aiosqlite's
+thread (bot/storage/sqlite_driver.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
 from bot.storage import messages
 from bot.storage.models import Conversation
-from bot.storage.sqlite_driver import OneTripConnection
+from bot.storage.sqlite_driver import InlineConnection
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ async def sqlite_runtime(tmp_path: Path, small_kb: Path) -> AsyncIterator[Runtim
     await runtime.close()
 
 
-async def test_sqlite_statements_are_one_trip_to_the_driver_thread(sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sqlite_statements_make_no_trip_to_the_driver_thread(sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.storage import sqlite_driver
 
     runtime = sqlite_runtime
@@ -108,9 +108,13 @@ async def test_sqlite_statements_are_one_trip_to_the_driver_thread(sqlite_runtim
     await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="1"))
     async with runtime.database.engine.connect() as connection:
         raw = await connection.get_raw_connection()
-        assert isinstance(raw.dbapi_connection, OneTripConnection)
+        assert isinstance(raw.dbapi_connection, InlineConnection)
     sent = _statements(runtime)
     trips = 0
-    await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
-    # One per statement, COMMIT's own included, and no rollback of the committed connection by the pool.
-    assert trips == len(sent), (trips, sent)
+    outcome = await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
+    assert outcome.replies
+    # The turn's statements and its COMMIT ran (and were stored: read back below), none through the thread.
+    assert "INSERT" in sent and "COMMIT" in sent, sent
+    assert trips == 0, (trips, sent)
+    transcript = await runtime.store.transcript(outcome.conversation_id)
+    assert [m.external_id for m in transcript if m.direction == "in"] == ["1", "2"]

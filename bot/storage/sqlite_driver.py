@@ -1,28 +1,43 @@
-"""One trip to aiosqlite's thread per statement, instead of three or four.
+"""SQLite statements run on the event loop's thread, with no trip to aiosqlite's thread.
 
 aiosqlite runs every sqlite3 call in a thread of its own and hands each call over through a queue.
 SQLAlchemy's adapter makes one such call to open a cursor, one to execute, one to fetch the rows and one
-to close the cursor: each hand-over wakes the thread and waits for the event loop again, and those
-hand-overs, not SQLite, were most of what a customer's turn cost on SQLite (about 0.35 ms a statement
-of the 0.55 ms SQLAlchemy's `SELECT 1` took on the development machine, 0.2 ms through aiosqlite alone).
+to close the cursor; each hand-over wakes the thread and waits for the event loop again. Those
+hand-overs, not SQLite, were most of what a customer's turn cost on SQLite: about 0.35 ms a statement
+when there were four, still 0.19 ms a statement and 0.35 ms a COMMIT when there was one (about 3 ms of a
+7.9 ms Telegram turn, `benchmarks/pipeline.py`). A statement of a turn takes SQLite itself a few
+microseconds (a COMMIT in WAL mode with `synchronous=NORMAL` writes the log without waiting for the
+disk), less than the hand-over that was to keep it off the loop.
 
-`OneTripCursor` does the four in one call: the same sqlite3 connection, the same SQL, the same
-transaction (SQLAlchemy still emits BEGIN IMMEDIATE and COMMIT), so nothing about durability changes;
-only the number of thread hand-overs does. The transaction's BEGIN IMMEDIATE goes in the same trip
-as its first statement (`begin_immediate`), and `OneTripConnection` skips the pool's rollback of a
-connection that has no transaction open (the usual case: the turn committed), which sqlite3 would
-only have found to be a no-op in the thread. A turn is thus as many trips as statements, plus COMMIT. `Database.connect` installs it on each new aiosqlite
-connection (`install`). It leans on aiosqlite's `Connection._execute` (run a function in the
-connection's thread, in 0.17 to 0.22 at least) and on SQLAlchemy's adapted cursor keeping fetched rows
-in `_rows`; `tests/test_storage_turn_cost.py` fails if either stops holding.
+`InlineCursor` and `InlineConnection` run each statement,
+its fetch, the COMMIT and the ROLLBACK directly on the same sqlite3 connection: the same SQL, the same
+transactions (SQLAlchemy still emits BEGIN IMMEDIATE and COMMIT, the BEGIN travelling with the
+transaction's first statement, `begin_immediate`), the same pragmas, so nothing about durability
+changes; only where the call runs does. What that changes:
+
+* **Waiting for the write lock** happens in asyncio (`_waiting_for_the_lock`): SQLite's busy handler
+  would sleep on the loop's thread while the coroutine holding the lock could not run, so connections
+  are opened with no busy timeout and a refused BEGIN, COMMIT or lone statement is tried again after an
+  `asyncio.sleep`, for up to `LOCK_WAIT_S` as the busy timeout used to.
+* **A long statement holds the loop** for its duration. The bot's statements are indexed lookups and
+  small writes; a supervisor's report over a large database runs for milliseconds there. PostgreSQL,
+  the production database, is unaffected (asyncpg never blocks).
+
+aiosqlite still opens and closes each connection in its thread (`check_same_thread=False`: the sqlite3
+module is built serialised, `sqlite3.threadsafety == 3`, and the two never use a connection at once). It
+leans on aiosqlite's connection keeping the sqlite3 one as `_conn` and on SQLAlchemy's adapted cursor
+keeping fetched rows in `_rows`; `SUPPORTED` is False (the stock adapter and a busy timeout then) if
+either moves, and `tests/test_storage_turn_cost.py` fails.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -31,12 +46,19 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.util import EMPTY_DICT
 
+try:
+    from sqlalchemy.util.concurrency import await_
+except ImportError:  # pragma: no cover - SQLAlchemy 2.0 names it await_only
+    from sqlalchemy.util.concurrency import await_only as await_
+
+_T = TypeVar("_T")
+
 BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
 _PENDING = "supportbot_pending_begin"  # set on the aiosqlite connection whose BEGIN waits for a statement
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None) -> tuple[Any, ...]:
-    """In aiosqlite's thread: (begin,) execute, fetch everything, close; what the adapter needs afterwards."""
+    """(BEGIN,) execute, fetch everything, close: what the adapter needs afterwards, in one call."""
     cursor = connection.cursor()
     try:
         if begin is not None:
@@ -54,13 +76,59 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         cursor.close()
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """SQLAlchemy's aiosqlite cursor, executing each statement in a single call to aiosqlite's thread."""
+LOCK_WAIT_S = 30.0
+"""How long a statement waits for another connection's write lock before "database is locked"."""
+
+
+def _commit(connection: sqlite3.Connection) -> None:
+    connection.commit()
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
+
+
+async def _waiting_for_the_lock(
+    call: Callable[..., _T], connection: sqlite3.Connection, *args: Any, retry_unstarted: bool = True
+) -> _T:
+    """Run `call(connection, *args)` on the event loop's thread; while another connection holds SQLite's
+    write lock, wait for it here, in asyncio, and try again.
+
+    SQLite's own busy handler would sleep in this thread, and so block the event loop, whose coroutines
+    may be the very ones holding the lock: the connections are opened with no busy timeout and this
+    loop waits instead. Only what failed before changing anything is tried again: a BEGIN IMMEDIATE (and
+    the statement sent with it), a single statement outside a transaction (`retry_unstarted`; not a
+    batch, part of which may have committed), or a COMMIT (which SQLite leaves open when it is refused).
+    A statement refused in the middle of a transaction raises, as it always did.
+    """
+    delay = 0.0005
+    deadline: float | None = None
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            return call(connection, *args)
+        except sqlite3.OperationalError as error:
+            if call is _commit:
+                retry = _is_busy(error) and connection.in_transaction
+            else:
+                retry = _is_busy(error) and retry_unstarted and not connection.in_transaction
+            if not retry:
+                raise
+            now = loop.time()
+            deadline = now + LOCK_WAIT_S if deadline is None else deadline
+            if now >= deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor, executing each statement (and fetching its rows) on the loop's thread."""
 
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:
-        # No aiosqlite cursor is opened up front (that alone was a trip to the thread).
+        # No aiosqlite cursor is opened: that would be a trip to its thread.
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None  # type: ignore[assignment]
@@ -95,8 +163,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             aiosqlite_connection = self._connection
             begin = getattr(aiosqlite_connection, _PENDING, None)
             setattr(aiosqlite_connection, _PENDING, None)
-            description, rows, rowcount, lastrowid = await aiosqlite_connection._execute(
-                _run, aiosqlite_connection._conn, operation, parameters, many, begin
+            description, rows, rowcount, lastrowid = await _waiting_for_the_lock(
+                _run, aiosqlite_connection._conn, operation, parameters, many, begin,
+                retry_unstarted=not many or begin is not None,
             )
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
@@ -108,7 +177,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         await self._run(operation, seq_of_parameters, True)
 
     async def _async_soft_close(self) -> None:
-        return None  # the sqlite3 cursor was closed in the thread; the rows stay in `_rows`
+        return None  # the sqlite3 cursor was closed in `_run`; the rows stay in `_rows`
 
     def close(self) -> None:
         self._rows.clear()
@@ -117,38 +186,48 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return None
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """The adapted aiosqlite connection whose cursors are `OneTripCursor`s."""
+class InlineConnection(AsyncAdapt_aiosqlite_connection):
+    """The adapted aiosqlite connection whose cursors are `InlineCursor`s and whose COMMIT and ROLLBACK
+    run on the loop's thread too."""
 
     __slots__ = ()
-    _cursor_cls = OneTripCursor
+    _cursor_cls = InlineCursor
 
     def rollback(self) -> None:
         # The pool "resets" every connection it gets back with a rollback, even right after a commit:
-        # a trip to the thread for sqlite3 to find no transaction and do nothing. Skip only that case
-        # (and a BEGIN that never went: no statement followed it).
+        # skip that case (and a BEGIN that never went: no statement followed it).
         connection = self._connection
         setattr(connection, _PENDING, None)
-        if connection._connection is not None and not connection._conn.in_transaction:
+        if connection._connection is None or not connection._conn.in_transaction:
             return
-        super().rollback()
+        try:
+            connection._conn.rollback()
+        except Exception as error:
+            self._handle_exception(error)
 
     def commit(self) -> None:
         connection = self._connection
         if getattr(connection, _PENDING, None) is not None:  # a transaction without a statement
             setattr(connection, _PENDING, None)
             return
-        super().commit()
+        if connection._connection is None:
+            return
+        try:
+            await_(_waiting_for_the_lock(_commit, connection._conn))
+        except Exception as error:
+            self._handle_exception(error)
 
 
 def begin_immediate(connection: Connection) -> None:
     """The engine's `begin` event on SQLite: BEGIN IMMEDIATE, sent with the transaction's first statement.
 
     The same statement in the same order, on the same connection, before anything else of the
-    transaction; it just travels in the first statement's trip to the thread instead of one of its own.
+    transaction; it travels with the first statement, so that a BEGIN refused for another connection's
+    lock is tried again together with it (`_waiting_for_the_lock`), and a transaction that sends no
+    statement sends no BEGIN.
     """
     dbapi_connection = connection.connection.dbapi_connection
-    if isinstance(dbapi_connection, OneTripConnection):
+    if isinstance(dbapi_connection, InlineConnection):
         setattr(dbapi_connection._connection, _PENDING, BEGIN_IMMEDIATE)
     else:
         connection.exec_driver_sql(BEGIN_IMMEDIATE)
@@ -162,7 +241,7 @@ def _internals_present() -> bool:
         return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
 
     return (
-        callable(getattr(aiosqlite.Connection, "_execute", None))
+        isinstance(getattr(aiosqlite.Connection, "_conn", None), property)
         and {"_adapt_connection", "_connection", "_cursor", "_rows", "_soft_closed_memoized"} <= slots(AsyncAdapt_aiosqlite_cursor)
         and {"_execute_mutex", "_connection"} <= slots(AsyncAdapt_aiosqlite_connection)
     )
@@ -174,7 +253,7 @@ if not SUPPORTED:  # pragma: no cover - another aiosqlite or SQLAlchemy: the sto
 
 
 def install(dbapi_connection: Any, _record: Any = None) -> None:
-    """`connect` event: make a new adapted aiosqlite connection hand out one-trip cursors (unless the
+    """`connect` event: make a new adapted aiosqlite connection run its statements inline (unless the
     library internals it needs moved: then the stock adapter stays, `SUPPORTED` is False)."""
     if SUPPORTED and type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
-        dbapi_connection.__class__ = OneTripConnection
+        dbapi_connection.__class__ = InlineConnection
