@@ -105,7 +105,10 @@ def anger_score(text: str | None) -> float:
 
 def _markers(chinese: tuple[str, ...], english: tuple[str, ...], cjk: str, folded: str) -> int:
     """How many of the markers the message has: Chinese ones anywhere, English ones as whole words."""
-    return sum(phrase in cjk for phrase in chinese) + sum(bool(_en(phrase).search(folded)) for phrase in english)
+    # A phrase not in the text at all cannot be a whole word of it: most are ruled out without a regex.
+    return sum(phrase in cjk for phrase in chinese) + sum(
+        phrase in folded and _en(phrase).search(folded) is not None for phrase in english
+    )
 
 
 def is_angry(text: str | None) -> bool:
