@@ -111,7 +111,9 @@ def child(kb_dir: Path, queries_file: Path, cache_dir: Path | None) -> dict:
     import numpy as np
 
     from bot.knowledge import load_knowledge
+    from bot.memory import return_freed_memory
 
+    return_freed_memory()  # as `supportbot` does at start
     out: dict = {}
     start = time.perf_counter()
     kb = load_knowledge(kb_dir)

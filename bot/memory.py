@@ -1,0 +1,48 @@
+"""Memory the process freed goes back to the operating system (glibc), so training does not leave the
+bot's resident size at its worst moment's high-water mark.
+
+glibc serves a large allocation with a mapping of its own and unmaps it when freed, but each time such a
+block is freed it raises the size from which it does so, up to 32 MB (its "dynamic mmap threshold").
+Training the matcher allocates and frees many numpy arrays of a few to tens of megabytes: after the
+first ones most come from the heap, and the heap keeps what was freed. Training on CLINC150 peaked at
+410-440 MB resident while what it held at once never passed about 370 MB.
+
+A fixed threshold of 4 MB keeps the matcher's per-message arrays (a megabyte or two) on the heap, where
+they are reused without a system call, and hands the training's large ones back as soon as they are
+freed: 372-382 MB on CLINC150 (`benchmarks/clinc150.py`, README "Measured accuracy and speed"). The
+`supportbot` command sets it at start; the benchmarks do the same, so they measure the process the bot
+runs. An operator who tunes glibc's allocator (`MALLOC_*` variables, `GLIBC_TUNABLES`) is left alone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+MMAP_THRESHOLD = 4 * 1024 * 1024
+"""Allocations from this size up get a mapping of their own, given back when freed."""
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
+
+
+def return_freed_memory() -> bool:
+    """Fix glibc's mmap threshold at `MMAP_THRESHOLD`; whether it was set (not on another C library, and
+    not when the environment already tunes glibc's allocator)."""
+    if any(name.startswith("MALLOC_") for name in os.environ) or "malloc" in os.environ.get("GLIBC_TUNABLES", ""):
+        return False
+    name = ctypes.util.find_library("c")
+    if name is None or "libc.so" not in name:  # musl, macOS, Windows: another allocator
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    if mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1:
+        log.debug("memory: glibc refused the mmap threshold")
+        return False
+    return True

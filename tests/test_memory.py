@@ -1,0 +1,59 @@
+"""bot/memory.py: memory freed after training goes back to the operating system (glibc's mmap threshold
+fixed instead of rising with every large block freed). Run in fresh processes: it is process-wide."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+# Free a 20 MB block (glibc then serves blocks up to 20 MB from its heap), allocate eight of 10 MB and a
+# small one after them, free the eight: from the heap they stay resident (the small block keeps the heap
+# from shrinking), from mappings of their own they are given back.
+SCRIPT = """
+import sys
+import numpy as np
+from bot.memory import return_freed_memory
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
+
+applied = return_freed_memory() if sys.argv[1] == "on" else False
+first = np.ones(20 * 2**20 // 8)
+del first
+before = rss_mb()
+blocks = [np.ones(10 * 2**20 // 8) for _ in range(8)]
+small = np.ones(2**20 // 8)
+del blocks
+print(applied, rss_mb() - before)
+"""
+
+
+def _run(mode: str) -> tuple[bool, int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    done = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=True)
+    applied, grown = done.stdout.split()
+    return applied == "True", int(grown)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_large_blocks_freed_are_given_back() -> None:
+    applied, grown = _run("on")
+    if not applied:
+        pytest.skip("not glibc")
+    assert grown < 20, f"{grown} MB still resident after freeing 80 MB"
+    # Without it the same allocations stay resident: what the setting is for.
+    _, grown_without = _run("off")
+    assert grown_without > 60, grown_without
+
+
+def test_an_operator_tuned_allocator_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.memory import return_freed_memory
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    assert return_freed_memory() is False
