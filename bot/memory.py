@@ -17,7 +17,6 @@ runs. An operator who tunes glibc's allocator (`MALLOC_*` variables, `GLIBC_TUNA
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
 
@@ -28,21 +27,20 @@ MMAP_THRESHOLD = 4 * 1024 * 1024
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
 
 
-def return_freed_memory() -> bool:
+def fix_mmap_threshold() -> bool:
     """Fix glibc's mmap threshold at `MMAP_THRESHOLD`; whether it was set (not on another C library, and
     not when the environment already tunes glibc's allocator)."""
     if any(name.startswith("MALLOC_") for name in os.environ) or "malloc" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
-    name = ctypes.util.find_library("c")
-    if name is None or "libc.so" not in name:  # musl, macOS, Windows: another allocator
-        return False
     try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
+        libc = ctypes.CDLL(None)  # the C library this process already runs on
+    except OSError:
         return False
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt.restype = ctypes.c_int
-    if mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1:
+    if not hasattr(libc, "gnu_get_libc_version") or not hasattr(libc, "mallopt"):  # musl, macOS, Windows
+        return False
+    libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    libc.mallopt.restype = ctypes.c_int
+    if libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1:
         log.debug("memory: glibc refused the mmap threshold")
         return False
     return True

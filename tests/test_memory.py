@@ -17,13 +17,13 @@ from tests.conftest import ROOT
 SCRIPT = """
 import sys
 import numpy as np
-from bot.memory import return_freed_memory
+from bot.memory import fix_mmap_threshold
 
 def rss_mb():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
 
-applied = return_freed_memory() if sys.argv[1] == "on" else False
+applied = fix_mmap_threshold() if sys.argv[1] == "on" else False
 first = np.ones(20 * 2**20 // 8)
 del first
 before = rss_mb()
@@ -35,7 +35,7 @@ print(applied, rss_mb() - before)
 
 
 def _run(mode: str) -> tuple[bool, int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
     done = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=True)
     applied, grown = done.stdout.split()
     return applied == "True", int(grown)
@@ -52,8 +52,13 @@ def test_large_blocks_freed_are_given_back() -> None:
     assert grown_without > 60, grown_without
 
 
-def test_an_operator_tuned_allocator_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.memory import return_freed_memory
+@pytest.mark.parametrize(("name", "value"), [("MALLOC_ARENA_MAX", "2"), ("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=65536")])
+def test_an_operator_tuned_allocator_is_left_alone(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    from bot import memory
 
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
-    assert return_freed_memory() is False
+    def refuse(*_args: object) -> object:
+        raise AssertionError("mallopt must not be looked up")
+
+    monkeypatch.setenv(name, value)
+    monkeypatch.setattr(memory.ctypes, "CDLL", refuse)
+    assert memory.fix_mmap_threshold() is False

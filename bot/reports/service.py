@@ -84,13 +84,13 @@ class Reports:
         return as_utc(self.clock())
 
     async def channels(self) -> list[str]:
-        async with self.database.sessions() as session:
+        async with self.database.long_read() as session:
             return await repo.channels(session)
 
     async def dashboard(self, period: Period) -> Dashboard:
         """All the figures of `period`, read in one session."""
         start, end, channel = period.start, period.end, period.channel
-        async with self.database.sessions() as session:
+        async with self.database.long_read() as session:
             groups = await repo.outcome_groups(session, start, end, channel)
             reasons = await repo.handoff_reasons(session, start, end, channel)
             scores = await repo.handoff_scores(session, start, end, channel)
@@ -134,11 +134,11 @@ class Reports:
         """The period's conversation-periods, one `ExportRow` each, by conversation id, read page by page
         (the ids once, then `PAGE` conversations per query, so the export streams)."""
         now = self.now()
-        async with self.database.sessions() as session:
+        async with self.database.long_read() as session:
             ids = await repo.conversation_ids(session, period.start, period.end, period.channel)
         for offset in range(0, len(ids), PAGE):
             chunk = ids[offset : offset + PAGE]
-            async with self.database.sessions() as session:
+            async with self.database.long_read() as session:
                 page = await repo.conversation_rows(session, period.start, period.end, chunk)
                 handoffs = await repo.handoffs(session, period.start, period.end, period.channel, chunk)
             first: dict[int, repo.HandoffRow] = {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +112,8 @@ class Database:
             if sqlite_driver.SUPPORTED:
                 # Statements run on the event loop's thread (sqlite_driver): a wait for another writer
                 # happens there, in asyncio, never in SQLite's busy handler, which would block the loop.
-                connect_args.setdefault("timeout", 0)
-                connect_args.setdefault("check_same_thread", False)
+                connect_args["timeout"] = 0
+                connect_args["check_same_thread"] = False
             else:
                 # Wait for a concurrent writer instead of failing at once with "database is locked".
                 connect_args.setdefault("timeout", 30)
@@ -123,7 +125,7 @@ class Database:
         engine_options.setdefault("hide_parameters", True)
         engine = create_async_engine(url, **engine_options)
         if parsed.get_backend_name() == "sqlite":
-            # One trip to aiosqlite's thread per statement (bot/storage/sqlite_driver.py); same SQL, same durability.
+            # Statements on the event loop's thread (bot/storage/sqlite_driver.py); same SQL, same durability.
             event.listen(engine.sync_engine, "connect", sqlite_driver.install)
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -132,6 +134,14 @@ class Database:
             async with engine.begin() as connection:
                 await connection.run_sync(_upgrade)
         return database
+
+    @contextlib.asynccontextmanager
+    async def long_read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads long enough to hold the event loop back (a supervisor's report): on SQLite
+        its statements run in aiosqlite's thread (`sqlite_driver.off_the_loop`), not on the loop's."""
+        with sqlite_driver.off_the_loop():
+            async with self.sessions() as session:
+                yield session
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query (used by /healthz)."""
@@ -160,8 +170,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _wal(cursor: Any) -> None:
     """Put the database in WAL mode (it stays so in the file). Switching needs a moment of exclusive access
     and SQLite may refuse it at once ("database is locked") rather than wait, e.g. while another instance
-    starting at the same time converts or migrates the same new file: look first, and retry briefly."""
-    for attempt in range(50):
+    starting at the same time converts or migrates the same new file: look first, and retry briefly (the
+    inline cursor waits for the lock itself, in asyncio, as for any statement)."""
+    attempts = 1 if isinstance(cursor, sqlite_driver.InlineCursor) else 50
+    for attempt in range(attempts):
         try:
             cursor.execute("PRAGMA journal_mode")
             if str(cursor.fetchone()[0]).lower() == "wal":
@@ -169,13 +181,13 @@ def _wal(cursor: Any) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             return
         except Exception as exc:  # sqlite3.OperationalError, as the async adapter passes it on
-            if "database is locked" not in str(exc) or attempt == 49:
+            if "database is locked" not in str(exc) or attempt == attempts - 1:
                 raise
             time.sleep(0.1)  # only while connecting, and only when another process holds the file
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock up front: concurrent writers wait (busy timeout) instead of
-    # failing with "database is locked" when a read transaction later tries to write. It goes to
-    # SQLite with the transaction's first statement, in one trip to aiosqlite's thread (sqlite_driver).
+    # IMMEDIATE takes the write lock up front: concurrent writers wait for it instead of failing with
+    # "database is locked" when a read transaction later tries to write. It goes to SQLite with the
+    # transaction's first statement (sqlite_driver), which waits for the lock in asyncio.
     sqlite_driver.begin_immediate(connection)

@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -79,6 +81,19 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
 LOCK_WAIT_S = 30.0
 """How long a statement waits for another connection's write lock before "database is locked"."""
 
+_OFF_THE_LOOP: ContextVar[bool] = ContextVar("sqlite_off_the_loop", default=False)
+
+
+@contextlib.contextmanager
+def off_the_loop() -> Iterator[None]:
+    """Statements run in this block (this task) go to aiosqlite's thread, as they all used to: for reads
+    long enough to hold the event loop back (a supervisor's report over months of conversations)."""
+    token = _OFF_THE_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _OFF_THE_LOOP.reset(token)
+
 
 def _commit(connection: sqlite3.Connection) -> None:
     connection.commit()
@@ -89,29 +104,35 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
 
 
 async def _waiting_for_the_lock(
-    call: Callable[..., _T], connection: sqlite3.Connection, *args: Any, retry_unstarted: bool = True
+    aiosqlite_connection: Any, call: Callable[..., _T], *args: Any, commit: bool = False, batch: bool = False
 ) -> _T:
-    """Run `call(connection, *args)` on the event loop's thread; while another connection holds SQLite's
-    write lock, wait for it here, in asyncio, and try again.
+    """Run `call(sqlite3 connection, *args)` on the event loop's thread (in aiosqlite's within `off_the_loop`);
+    while another connection holds SQLite's write lock, wait for it here, in asyncio, and try again.
 
     SQLite's own busy handler would sleep in this thread, and so block the event loop, whose coroutines
     may be the very ones holding the lock: the connections are opened with no busy timeout and this
     loop waits instead. Only what failed before changing anything is tried again: a BEGIN IMMEDIATE (and
-    the statement sent with it), a single statement outside a transaction (`retry_unstarted`; not a
-    batch, part of which may have committed), or a COMMIT (which SQLite leaves open when it is refused).
-    A statement refused in the middle of a transaction raises, as it always did.
+    the statement sent with it) or a single statement, either outside a transaction before and after
+    (not a `batch` outside one, part of which may have committed), or a `commit` (which SQLite leaves
+    open when it is refused). A statement refused in the middle of a transaction raises, as it always did.
     """
+    if not getattr(aiosqlite_connection, "_running", True):  # closing: aiosqlite's own calls refuse too
+        raise ValueError("Connection closed")
+    connection = aiosqlite_connection._conn
     delay = 0.0005
     deadline: float | None = None
     loop = asyncio.get_running_loop()
     while True:
+        started = connection.in_transaction
         try:
+            if _OFF_THE_LOOP.get():
+                return await aiosqlite_connection._execute(call, connection, *args)  # type: ignore[no-any-return]
             return call(connection, *args)
         except sqlite3.OperationalError as error:
-            if call is _commit:
+            if commit:
                 retry = _is_busy(error) and connection.in_transaction
             else:
-                retry = _is_busy(error) and retry_unstarted and not connection.in_transaction
+                retry = _is_busy(error) and not batch and not started and not connection.in_transaction
             if not retry:
                 raise
             now = loop.time()
@@ -163,10 +184,15 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
             aiosqlite_connection = self._connection
             begin = getattr(aiosqlite_connection, _PENDING, None)
             setattr(aiosqlite_connection, _PENDING, None)
-            description, rows, rowcount, lastrowid = await _waiting_for_the_lock(
-                _run, aiosqlite_connection._conn, operation, parameters, many, begin,
-                retry_unstarted=not many or begin is not None,
-            )
+            try:
+                description, rows, rowcount, lastrowid = await _waiting_for_the_lock(
+                    aiosqlite_connection, _run, operation, parameters, many, begin, batch=many and begin is None
+                )
+            except BaseException:
+                if begin is not None and aiosqlite_connection._connection is not None and not aiosqlite_connection._conn.in_transaction:
+                    # The BEGIN did not go: the transaction's next statement still owes it.
+                    setattr(aiosqlite_connection, _PENDING, begin)
+                raise
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
 
@@ -192,6 +218,9 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ()
     _cursor_cls = InlineCursor
+    # A server-side cursor (`stream()`) would skip the BEGIN waiting for the first statement; SQLite reads
+    # every row into memory anyway (aiosqlite's cursor fetches them all), so it gets the same cursor.
+    _ss_cursor_cls = InlineCursor
 
     def rollback(self) -> None:
         # The pool "resets" every connection it gets back with a rollback, even right after a commit:
@@ -213,7 +242,7 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         if connection._connection is None:
             return
         try:
-            await_(_waiting_for_the_lock(_commit, connection._conn))
+            await_(_waiting_for_the_lock(connection, _commit, commit=True))
         except Exception as error:
             self._handle_exception(error)
 
@@ -242,6 +271,7 @@ def _internals_present() -> bool:
 
     return (
         isinstance(getattr(aiosqlite.Connection, "_conn", None), property)
+        and callable(getattr(aiosqlite.Connection, "_execute", None))
         and {"_adapt_connection", "_connection", "_cursor", "_rows", "_soft_closed_memoized"} <= slots(AsyncAdapt_aiosqlite_cursor)
         and {"_execute_mutex", "_connection"} <= slots(AsyncAdapt_aiosqlite_connection)
     )
