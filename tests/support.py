@@ -1,4 +1,5 @@
-"""Helpers shared by the booking and SMS tests: a hand-moved clock and a matcher trained once per session."""
+"""Helpers shared by tests: a hand-moved clock, a matcher trained once per session, a count of trips to
+aiosqlite's thread."""
 
 from __future__ import annotations
 
@@ -75,3 +76,20 @@ def run_supportbot(
         [SUPPORTBOT, *args], check=False, capture_output=True, text=not isinstance(input, bytes),
         cwd=cwd or ROOT, env=environment, input=input, timeout=timeout,
     )
+
+
+class DriverTrips:
+    """Counts the calls run in aiosqlite's thread from now on (bot/storage/sqlite_driver.py runs a turn's
+    statements without one; long reads still go there)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import aiosqlite
+
+        self.count = 0
+        real = aiosqlite.Connection._execute
+
+        async def counted(connection: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await real(connection, fn, *args, **kwargs)
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)

@@ -11,9 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -21,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from bot.storage import database as database_module
 from bot.storage import sqlite_driver
 from bot.storage.database import Database
+from tests.support import DriverTrips
 
 pytestmark = pytest.mark.skipif(not sqlite_driver.SUPPORTED, reason="the stock adapter waits in its own thread")
 
@@ -158,22 +157,14 @@ async def test_a_refused_commit_is_tried_again(path: Path, monkeypatch: pytest.M
 async def test_long_reads_run_in_the_driver_thread(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     # A supervisor's report over months of conversations must not hold the event loop: its session's
     # statements go to aiosqlite's thread; a customer's turn's do not.
-    trips = 0
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal trips
-        trips += 1
-        return await real(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    trips = DriverTrips(monkeypatch)
     async with database.sessions() as session, session.begin():
         await session.execute(text("INSERT INTO notes VALUES ('turn')"))
-    assert trips == 0
+    assert trips.count == 0
     async with database.long_read() as session:
         assert [row[0] for row in await session.execute(text("SELECT who FROM notes"))] == ["turn"]
-    assert trips >= 1
-    trips = 0
+    assert trips.count >= 1
+    trips.count = 0
     async with database.sessions() as session:  # and only inside the block
         await session.execute(text("SELECT who FROM notes"))
-    assert trips == 0
+    assert trips.count == 0

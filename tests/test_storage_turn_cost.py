@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import event
 
@@ -22,6 +21,7 @@ from bot.settings import load_settings
 from bot.storage import messages
 from bot.storage.models import Conversation
 from bot.storage.sqlite_driver import InlineConnection
+from tests.support import DriverTrips
 
 
 @pytest.fixture
@@ -95,26 +95,18 @@ async def test_sqlite_statements_make_no_trip_to_the_driver_thread(sqlite_runtim
 
     runtime = sqlite_runtime
     assert sqlite_driver.SUPPORTED, "aiosqlite or SQLAlchemy moved the internals sqlite_driver.py relies on"
-    trips = 0
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal trips
-        trips += 1
-        return await real(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    trips = DriverTrips(monkeypatch)
     question = _question(runtime)
     await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="1"))
     async with runtime.database.engine.connect() as connection:
         raw = await connection.get_raw_connection()
         assert isinstance(raw.dbapi_connection, InlineConnection)
     sent = _statements(runtime)
-    trips = 0
+    trips.count = 0
     outcome = await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
     assert outcome.replies
     # The turn's statements and its COMMIT ran (and were stored: read back below), none through the thread.
     assert "INSERT" in sent and "COMMIT" in sent, sent
-    assert trips == 0, (trips, sent)
+    assert trips.count == 0, (trips.count, sent)
     transcript = await runtime.store.transcript(outcome.conversation_id)
     assert [m.external_id for m in transcript if m.direction == "in"] == ["1", "2"]
