@@ -7,9 +7,10 @@ Training the matcher allocates and frees many numpy arrays of a few to tens of m
 first ones most come from the heap, and the heap keeps what was freed. Training on CLINC150 peaked at
 410-440 MB resident while what it held at once never passed about 370 MB.
 
-A fixed threshold of 4 MB keeps the matcher's per-message arrays (a megabyte or two) on the heap, where
-they are reused without a system call, and hands the training's large ones back as soon as they are
-freed: 372-382 MB on CLINC150 (`benchmarks/clinc150.py`, README "Measured accuracy and speed"). The
+A fixed threshold of 16 MB hands the training's large arrays back as soon as they are freed and keeps
+smaller ones, the matcher's per-message arrays among them, on the heap, where they are reused without a
+system call: 393-398 MB on CLINC150 (`benchmarks/clinc150.py`, README "Measured accuracy and speed"; 4 MB
+gave 372-382 MB but made training 5,000 intents 18% slower, every large array a fresh mapping). The
 `supportbot` command sets it at start; the benchmarks do the same, so they measure the process the bot
 runs. An operator who tunes glibc's allocator (`MALLOC_*` variables, `GLIBC_TUNABLES`) is left alone.
 """
@@ -22,7 +23,7 @@ import os
 
 log = logging.getLogger(__name__)
 
-MMAP_THRESHOLD = 4 * 1024 * 1024
+MMAP_THRESHOLD = 16 * 1024 * 1024
 """Allocations from this size up get a mapping of their own, given back when freed."""
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
 

@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import ROOT
 
-# Free a 20 MB block (glibc then serves blocks up to 20 MB from its heap), allocate eight of 10 MB and a
-# small one after them, free the eight: from the heap they stay resident (the small block keeps the heap
-# from shrinking), from mappings of their own they are given back.
+# Free a 30 MB block (glibc then serves blocks up to 30 MB from its heap), allocate four of 20 MB and a
+# small one after them, free the four: from the heap they stay resident (the small block keeps the heap
+# from shrinking), from mappings of their own (20 MB is above the fixed threshold) they are given back.
 SCRIPT = """
 import sys
 import numpy as np
@@ -24,10 +24,10 @@ def rss_mb():
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
 
 applied = fix_mmap_threshold() if sys.argv[1] == "on" else False
-first = np.ones(20 * 2**20 // 8)
+first = np.ones(30 * 2**20 // 8)
 del first
 before = rss_mb()
-blocks = [np.ones(10 * 2**20 // 8) for _ in range(8)]
+blocks = [np.ones(20 * 2**20 // 8) for _ in range(4)]
 small = np.ones(2**20 // 8)
 del blocks
 print(applied, rss_mb() - before)
