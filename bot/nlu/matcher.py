@@ -267,8 +267,8 @@ def _calibrate(corpus: Corpus, folds: Iterable[tuple[Fold, Model]]) -> tuple[Con
     # below keep row indices into it, so the signals are held once (32 MB on CLINC150), not twice.
     signal_rows: list[np.ndarray] = []
     row_labels: list[np.ndarray] = []
-    positives: list[tuple[int, np.ndarray]] = []  # (its rows, which candidates are right)
-    negatives: list[int] = []  # examples of held-out intents
+    positives: list[tuple[int, np.ndarray]] = []  # (the text's block of rows, which candidates are right)
+    negatives: list[int] = []  # blocks of examples of held-out intents
     background_negatives: list[int] = []
 
     def score(model: Model, i: int) -> tuple[list[int], np.ndarray]:
@@ -294,14 +294,14 @@ def _calibrate(corpus: Corpus, folds: Iterable[tuple[Fold, Model]]) -> tuple[Con
     signal_rows.clear()
     confidence = ConfidenceModel.fit(features, np.concatenate(row_labels).astype(int), _FALLBACK_CONFIDENCE)
 
-    def ranked(text: int, right: np.ndarray | None) -> tuple[list[float], bool]:
-        conf = confidence(features[bounds[text] : bounds[text + 1]])
+    def ranked(block: int, right: np.ndarray | None) -> tuple[list[float], bool]:
+        conf = confidence(features[bounds[block] : bounds[block + 1]])
         order = np.argsort(-conf, kind="stable")[:MAX_CANDIDATES]
         return [float(conf[i]) for i in order], bool(right[order[0]]) if right is not None else False
 
-    pos = [ranked(text, right) for text, right in positives]
-    neg = [ranked(text, None)[0] for text in negatives]
-    bg_neg = [ranked(text, None)[0] for text in background_negatives]
+    pos = [ranked(block, right) for block, right in positives]
+    neg = [ranked(block, None)[0] for block in negatives]
+    bg_neg = [ranked(block, None)[0] for block in background_negatives]
     threshold = choose_threshold(pos, [neg, bg_neg])
 
     def recall(group: list[list[float]]) -> float:

@@ -9,8 +9,8 @@ when there were four, still 0.19 ms a statement and 0.35 ms a COMMIT when there 
 microseconds (a COMMIT in WAL mode with `synchronous=NORMAL` writes the log without waiting for the
 disk), less than the hand-over that was to keep it off the loop.
 
-`InlineCursor` and `InlineConnection` run each statement,
-its fetch, the COMMIT and the ROLLBACK directly on the same sqlite3 connection: the same SQL, the same
+`InlineCursor` and `InlineConnection` run each statement, its fetch, the COMMIT and the ROLLBACK
+directly on the same sqlite3 connection: the same SQL, the same
 transactions (SQLAlchemy still emits BEGIN IMMEDIATE and COMMIT, the BEGIN travelling with the
 transaction's first statement, `begin_immediate`), the same pragmas, so nothing about durability
 changes; only where the call runs does. What that changes:
@@ -19,9 +19,11 @@ changes; only where the call runs does. What that changes:
   would sleep on the loop's thread while the coroutine holding the lock could not run, so connections
   are opened with no busy timeout and a refused BEGIN, COMMIT or lone statement is tried again after an
   `asyncio.sleep`, for up to `LOCK_WAIT_S` as the busy timeout used to.
-* **A long statement holds the loop** for its duration. The bot's statements are indexed lookups and
-  small writes; a supervisor's report over a large database runs for milliseconds there. PostgreSQL,
-  the production database, is unaffected (asyncpg never blocks).
+* **A long statement holds the loop** for its duration. A turn's statements are indexed lookups and
+  small writes; the supervisors' reports, which read months of conversations, go through
+  `Database.long_read` (`off_the_loop`), whose statements still run in aiosqlite's thread. SQLite's
+  automatic checkpoint (every 1,000 pages of log) runs inside the COMMIT that triggers it, so on the
+  loop too. PostgreSQL, the production database, is unaffected (asyncpg never blocks).
 
 aiosqlite still opens and closes each connection in its thread (`check_same_thread=False`: the sqlite3
 module is built serialised, `sqlite3.threadsafety == 3`, and the two never use a connection at once). It
