@@ -108,15 +108,7 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            connect_args = engine_options.setdefault("connect_args", {})
-            if sqlite_driver.SUPPORTED:
-                # Statements run on the event loop's thread (sqlite_driver): a wait for another writer
-                # happens there, in asyncio, never in SQLite's busy handler, which would block the loop.
-                connect_args["timeout"] = 0
-                connect_args["check_same_thread"] = False
-            else:
-                # Wait for a concurrent writer instead of failing at once with "database is locked".
-                connect_args.setdefault("timeout", 30)
+            sqlite_driver.set_connect_args(engine_options.setdefault("connect_args", {}))
         else:
             engine_options.setdefault("pool_pre_ping", True)
             # A host that drops packets silently fails in seconds, not after the OS's minute-long timeout.

@@ -97,10 +97,6 @@ def off_the_loop() -> Iterator[None]:
         _OFF_THE_LOOP.reset(token)
 
 
-def _commit(connection: sqlite3.Connection) -> None:
-    connection.commit()
-
-
 def _is_busy(error: sqlite3.OperationalError) -> bool:
     return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
 
@@ -244,7 +240,7 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         if connection._connection is None:
             return
         try:
-            await_(_waiting_for_the_lock(connection, _commit, commit=True))
+            await_(_waiting_for_the_lock(connection, sqlite3.Connection.commit, commit=True))
         except Exception as error:
             self._handle_exception(error)
 
@@ -282,6 +278,18 @@ def _internals_present() -> bool:
 SUPPORTED = _internals_present()
 if not SUPPORTED:  # pragma: no cover - another aiosqlite or SQLAlchemy: the stock adapter, slower but right
     logging.getLogger(__name__).warning("sqlite: aiosqlite/SQLAlchemy internals changed; using the stock adapter")
+
+
+def set_connect_args(connect_args: dict[str, Any]) -> None:
+    """The sqlite3 connection's arguments that go with the adapter `install` gives it: inline, no busy
+    timeout (a wait for another writer happens in `_waiting_for_the_lock`, never in SQLite's busy handler,
+    which would block the loop) and use from the loop's thread; with the stock adapter, SQLite's busy
+    handler waits as long, in aiosqlite's thread."""
+    if SUPPORTED:
+        connect_args["timeout"] = 0
+        connect_args["check_same_thread"] = False
+    else:
+        connect_args.setdefault("timeout", LOCK_WAIT_S)
 
 
 def install(dbapi_connection: Any, _record: Any = None) -> None:
