@@ -3,7 +3,8 @@
 A plain FAQ turn of a known customer is one transaction of a few statements (benchmarks/pipeline.py
 reports the same count as `statements_per_update`); the turn's inbound message and replies go in one
 INSERT whose ids must come back in the replies' order; on SQLite no statement goes through aiosqlite's
-thread (bot/storage/sqlite_driver.py).
+thread (bot/storage/sqlite_driver.py); and no statement on that path is rewritten at each execution
+(an IN list of constants is expanded into the SQL every time, plain parameters are compiled once).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from bot.engine import Inbound
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
 from bot.storage import messages
+from bot.storage import telegram_outbox as outbox
+from bot.storage import telegram_queue as updates
 from bot.storage.models import Conversation
 from bot.storage.sqlite_driver import InlineConnection
 from tests.support import DriverTrips
@@ -110,3 +113,41 @@ async def test_sqlite_statements_make_no_trip_to_the_driver_thread(sqlite_runtim
     assert trips.count == 0, (trips.count, sent)
     transcript = await runtime.store.transcript(outcome.conversation_id)
     assert [m.external_id for m in transcript if m.direction == "in"] == ["1", "2"]
+
+
+def _expanded(runtime: Runtime) -> list[str]:
+    """The statements sent from now on whose SQL SQLAlchemy rewrites at each execution ("post-compile"
+    parameters: IN lists), by their first words."""
+    found: list[str] = []
+
+    def check(_conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+        compiled = getattr(context, "compiled", None)
+        if compiled is not None and compiled.post_compile_params:
+            found.append(" ".join(statement.split()[:4]))
+
+    event.listen(runtime.database.engine.sync_engine, "before_cursor_execute", check)
+    return found
+
+
+async def test_a_turn_and_an_updates_bookkeeping_are_compiled_once(runtime: Runtime) -> None:
+    question = _question(runtime)
+    await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="1"))
+    expanded = _expanded(runtime)
+    await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
+    # What every Telegram update goes through besides the turn: stored, its replies queued and marked
+    # sent (several at once), recorded handled.
+    database, now = runtime.database, runtime.clock()
+    async with database.sessions() as session, session.begin():
+        taken = await updates.store_and_claim(session, 1, 42, {"update_id": 1}, "me", now, now)
+    assert isinstance(taken, updates.QueuedUpdate)
+    async with database.sessions() as session, session.begin():
+        ids, leased = await outbox.enqueue_messages(session, 42, "msg:1", [("sendMessage", {"text": "a"}), ("sendMessage", {"text": "b"})], now, "me", now)
+    assert leased and len(ids) == 2
+    async with database.sessions() as session, session.begin():
+        await outbox.mark_sent(session, ids, now)
+        assert await updates.finish_update(session, 1, 42, "me", now) is None
+    assert expanded == []
+    # Both were marked sent: the chat's next message has nothing unsent ahead of it and goes at once.
+    async with database.sessions() as session, session.begin():
+        _, leased = await outbox.enqueue_messages(session, 42, "msg:2", [("sendMessage", {"text": "c"})], now, "me", now)
+    assert leased

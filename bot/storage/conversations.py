@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.storage.database import is_postgresql, session_clock
+from bot.storage.database import is_postgresql, one_of, session_clock
 from bot.storage.handoff import ACTIVE, CUSTOMER, HELD, PENDING, HandoffOutbox
 from bot.storage.models import Conversation, Escalation, Message
 
@@ -36,11 +36,11 @@ class TurnProbe:
 _KEY = (Conversation.channel == bindparam("channel"), Conversation.customer_id == bindparam("customer_id"))
 _FOR_TURN = select(Conversation).where(*_KEY)
 _FOR_TURN_LOCKED = _FOR_TURN.with_for_update()
-_ESCALATED = exists().where(Escalation.conversation_id == Conversation.id, Escalation.status.in_(ACTIVE))
+_ESCALATED = exists().where(Escalation.conversation_id == Conversation.id, one_of(Escalation.status, ACTIVE))
 _UNDELIVERED = exists().where(
     HandoffOutbox.conversation_id == Conversation.id,
     HandoffOutbox.target == CUSTOMER,
-    HandoffOutbox.status.in_((PENDING, HELD)),
+    one_of(HandoffOutbox.status, (PENDING, HELD)),
 )
 _PROBED = select(Conversation, _ESCALATED, _UNDELIVERED).where(*_KEY)
 _PROBE = select(_ESCALATED, _UNDELIVERED).where(Conversation.id == bindparam("conversation_id"))

@@ -7,13 +7,13 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, or_, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
@@ -77,6 +77,14 @@ async def execute(session: AsyncSession, statement: Any, parameters: Any = None)
     handling of a statement (which plain rows do not need) costs as much as the statement itself."""
     connection = await session.connection()
     return await connection.execute(statement, parameters)
+
+
+def one_of(column: Any, values: Sequence[Any]) -> Any:
+    """`column IN (constants)` written as `column = a OR column = b`: an IN list is expanded into the SQL
+    at every execution (SQLAlchemy's "post-compile" step), plain parameters are compiled once and cached.
+    For the few fixed values of a status on a customer's turn, where that expansion cost a fifth of the
+    statement."""
+    return or_(*(column == value for value in values))
 
 
 def is_postgresql(session: AsyncSession) -> bool:

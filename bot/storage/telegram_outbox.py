@@ -210,14 +210,16 @@ async def mark_sent(session: AsyncSession, message_ids: int | Sequence[int], now
     ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
     if not ids:
         return
-    await execute(session, _sent_statement(), {"sent_ids": ids, "at": now})
+    await execute(session, _sent_statement(), [{"sent_id": id_, "at": now} for id_ in ids])
 
 
 @functools.cache
 def _sent_statement() -> Any:
+    # One row per parameter set (sent as one executemany), not `id IN (...)`: an IN list is expanded into
+    # the SQL at every execution, and a turn's replies are nearly always one message.
     return (
         update(_OUTBOX)
-        .where(_OUTBOX.c.id.in_(bindparam("sent_ids", expanding=True)))
+        .where(_OUTBOX.c.id == bindparam("sent_id"))
         .values(status=SENT, sent_at=bindparam("at"), owner=None, lease_until=None, error=None)
     )
 
