@@ -1,5 +1,6 @@
 """bot/memory.py: memory freed after training goes back to the operating system (glibc's mmap threshold
-fixed instead of rising with every large block freed). Run in fresh processes: it is process-wide."""
+fixed instead of rising with every large block freed), and a few megabytes freed at the top of the heap
+stay there for the next message (the trim threshold). Run in fresh processes: it is process-wide."""
 
 from __future__ import annotations
 
@@ -62,3 +63,42 @@ def test_an_operator_tuned_allocator_is_left_alone(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(name, value)
     monkeypatch.setattr(memory.ctypes, "CDLL", refuse)
     assert memory.fix_mmap_threshold() is False
+
+
+# Allocate and free a 3 MB block (from the heap: under the mmap threshold) a hundred times: with the trim
+# threshold at glibc's default for a fixed mmap threshold (128 kB) every free gives the block back and
+# every allocation faults its pages in again; kept, the pages are faulted in once.
+TRIM_SCRIPT = """
+import resource, sys
+import numpy as np
+from bot.memory import fix_mmap_threshold
+
+applied = fix_mmap_threshold() if sys.argv[1] == "on" else False
+if sys.argv[1] == "mmap-only":
+    import ctypes
+    ctypes.CDLL(None).mallopt(-3, 16 * 2**20)
+anchor = np.ones(2**16)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(100):
+    block = np.ones(3 * 2**20 // 8)
+    del block
+print(applied, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_a_few_megabytes_freed_at_the_top_of_the_heap_are_kept_for_reuse() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+
+    def faults(mode: str) -> tuple[bool, int]:
+        done = subprocess.run([sys.executable, "-c", TRIM_SCRIPT, mode], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=True)
+        applied, count = done.stdout.split()
+        return applied == "True", int(count)
+
+    applied, kept = faults("on")
+    if not applied:
+        pytest.skip("not glibc")
+    _, trimmed = faults("mmap-only")
+    pages = 3 * 2**20 // 4096
+    assert kept < 5 * pages, kept  # faulted in about once
+    assert trimmed > 50 * pages, trimmed  # about once a round without the trim threshold

@@ -39,6 +39,25 @@ def test_sparse_weights_score_like_the_dense_product() -> None:
     assert np.allclose(weights.scores(np.array([], dtype=np.int64), np.array([], dtype=np.float32)), 0.0)
 
 
+def test_the_dense_block_read_in_slices_scores_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.nlu import sampled_svm
+
+    rng = np.random.default_rng(3)
+    W = sp.lil_matrix(sp.random(400, 200, density=0.02, random_state=4, dtype=np.float32))
+    for row in range(0, 40, 4):  # ten features weighted for every class: the dense block
+        W[row, :] = rng.uniform(-1, 1, 200)
+    W = sp.csr_matrix(W)
+    idx = np.array([0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 50, 399])
+    values = rng.uniform(0.1, 1.0, len(idx)).astype(np.float32)
+    whole = SparseWeights(W).scores(idx, values)
+    # Three rows of 200 float32 a slice: the ten dense rows in four slices.
+    monkeypatch.setattr(sampled_svm, "GATHER_BYTES", 3 * 200 * 4)
+    sliced = SparseWeights(W)
+    assert sliced.dense.shape[0] == 10
+    assert np.allclose(sliced.scores(idx, values), whole, atol=1e-5)
+    assert np.allclose(whole, W[idx].T @ values, atol=1e-5)
+
+
 def test_large_single_fold_holds_out_a_tenth_of_few_shot_examples() -> None:
     # 1,000 intents of 6 examples: more than `large` examples, so one fold; a tenth of 6 is not a whole
     # example, and holding out none left the confidence model with nothing to learn from.

@@ -33,6 +33,7 @@ TOP_FEATURES = 32  # an intent's strongest features (centroid weight) ...
 PER_FEATURE = 8  # ... each bring this many random texts that have it (whatever their intent)
 DENSE_SHARE = 1 / 16  # a feature weighted for more than this share of the intents is stored densely
 DF_CAP = 100  # features found in more intents than this do not count when looking for neighbours
+GATHER_BYTES = 1 << 20  # the dense block is read for a message in slices of about this size (see `scores`)
 
 
 class SparseWeights:
@@ -60,7 +61,14 @@ class SparseWeights:
         in_dense = rows >= 0
         # einsum, not v @ block: numpy hands the product to a multi-threaded BLAS whose threads wait for
         # each other on a busy machine (milliseconds); einsum's own single-threaded loop takes ~0.2 ms.
-        out = np.einsum("i,ij->j", values[in_dense].astype(np.float32), self.dense[rows[in_dense]])
+        # The message's rows of the dense block are gathered a slice at a time: with thousands of intents
+        # all of them at once is a temporary of several megabytes per message, which glibc would take from
+        # and give back to the system at every message (bot/memory.py); slices stay on the heap, reused.
+        picked, weights = rows[in_dense], values[in_dense].astype(np.float32)
+        step = max(1, GATHER_BYTES // max(1, self.dense.shape[1] * self.dense.itemsize))
+        out = np.zeros(self.shape[1], dtype=np.float32)
+        for start in range(0, len(picked), step):
+            out += np.einsum("i,ij->j", weights[start : start + step], self.dense[picked[start : start + step]])
         idx, values = idx[~in_dense], values[~in_dense]
         starts, ends = self.indptr[idx], self.indptr[idx + 1]
         lengths = ends - starts
