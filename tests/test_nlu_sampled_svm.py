@@ -54,7 +54,16 @@ def test_the_dense_block_read_in_slices_scores_the_same(monkeypatch: pytest.Monk
     monkeypatch.setattr(sampled_svm, "GATHER_BYTES", 3 * 200 * 4)
     sliced = SparseWeights(W)
     assert sliced.dense.shape[0] == 10
+    products: list[int] = []
+    einsum = np.einsum
+
+    def counted(*args: object) -> object:
+        products.append(1)
+        return einsum(*args)
+
+    monkeypatch.setattr(sampled_svm.np, "einsum", counted)
     assert np.allclose(sliced.scores(idx, values), whole, atol=1e-5)
+    assert len(products) == 4
     assert np.allclose(whole, W[idx].T @ values, atol=1e-5)
 
 

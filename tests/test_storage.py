@@ -123,3 +123,17 @@ def test_the_hand_off_tables_know_nothing_of_telegram() -> None:
     telegram = {"desk_chat_id", "topic_id", "card_message_id"}
     assert not telegram & set(Escalation.__table__.columns.keys())
     assert not telegram & set(EscalationView.__dataclass_fields__)
+
+
+def test_one_of_matches_like_in_with_constants() -> None:
+    from sqlalchemy import column, select
+    from sqlalchemy.dialects import sqlite
+
+    from bot.storage.database import one_of
+
+    status = column("status")
+    assert "status = " in str(select(status).where(one_of(status, ("waiting", "assigned"))).compile(dialect=sqlite.dialect()))
+    # No values, no row (as `IN ()`); a string is one value, not its letters.
+    assert str(select(status).where(one_of(status, ())).compile(dialect=sqlite.dialect())).endswith("WHERE 0 = 1")
+    with pytest.raises(TypeError):
+        one_of(status, "waiting")

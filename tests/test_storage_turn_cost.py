@@ -116,8 +116,8 @@ async def test_sqlite_statements_make_no_trip_to_the_driver_thread(sqlite_runtim
 
 
 def _expanded(runtime: Runtime) -> list[str]:
-    """The statements sent from now on whose SQL SQLAlchemy rewrites at each execution ("post-compile"
-    parameters: IN lists), by their first words."""
+    """The statements sent from now on (until the runtime closes) whose SQL SQLAlchemy rewrites at each
+    execution ("post-compile" parameters: IN lists), by their first words."""
     found: list[str] = []
 
     def check(_conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:

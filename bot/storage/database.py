@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, or_, text
+from sqlalchemy import event, false, or_, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
@@ -83,8 +83,10 @@ def one_of(column: Any, values: Sequence[Any]) -> Any:
     """`column IN (constants)` written as `column = a OR column = b`: an IN list is expanded into the SQL
     at every execution (SQLAlchemy's "post-compile" step), plain parameters are compiled once and cached.
     For the few fixed values of a status on a customer's turn, where that expansion cost a fifth of the
-    statement."""
-    return or_(*(column == value for value in values))
+    statement. Like IN, no values match no row."""
+    if isinstance(values, str):
+        raise TypeError("one_of takes a sequence of values, not a string")
+    return or_(*(column == value for value in values)) if values else false()
 
 
 def is_postgresql(session: AsyncSession) -> bool:

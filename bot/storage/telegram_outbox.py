@@ -215,8 +215,8 @@ async def mark_sent(session: AsyncSession, message_ids: int | Sequence[int], now
 
 @functools.cache
 def _sent_statement() -> Any:
-    # One row per parameter set (sent as one executemany), not `id IN (...)`: an IN list is expanded into
-    # the SQL at every execution, and a turn's replies are nearly always one message.
+    # One row per parameter set (an executemany when there are several), not `id IN (...)`: an IN list is
+    # expanded into the SQL at every execution, and a turn's replies are nearly always one message.
     return (
         update(_OUTBOX)
         .where(_OUTBOX.c.id == bindparam("sent_id"))
