@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.memory import fix_mmap_threshold  # noqa: E402
+from bot.memory import fix_malloc_thresholds  # noqa: E402
 from bot.nlu.matcher import IntentMatcher, MatchResult  # noqa: E402
 
 
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="data_full.json from CLINC150")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    fix_mmap_threshold()  # as `supportbot` does at start
+    fix_malloc_thresholds()  # as `supportbot` does at start
     data = json.loads(args.data.read_text(encoding="utf-8"))
 
     train = [(text, intent) for text, intent in data["train"]]

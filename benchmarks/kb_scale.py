@@ -111,9 +111,9 @@ def child(kb_dir: Path, queries_file: Path, cache_dir: Path | None) -> dict:
     import numpy as np
 
     from bot.knowledge import load_knowledge
-    from bot.memory import fix_mmap_threshold
+    from bot.memory import fix_malloc_thresholds
 
-    fix_mmap_threshold()  # as `supportbot` does at start
+    fix_malloc_thresholds()  # as `supportbot` does at start
     out: dict = {}
     start = time.perf_counter()
     kb = load_knowledge(kb_dir)

@@ -35,7 +35,7 @@ from bot.errors import (
 )
 from bot.i18n import text
 from bot.knowledge import KnowledgeError, KnowledgeErrors, load_knowledge
-from bot.memory import fix_mmap_threshold
+from bot.memory import fix_malloc_thresholds
 from bot.observability.logs import configure_logging
 from bot.settings import Settings, SettingsError
 
@@ -318,7 +318,7 @@ def _error(message: object, secrets: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `supportbot` console script."""
-    fix_mmap_threshold()  # before any training: see bot/memory.py
+    fix_malloc_thresholds()  # before any training: see bot/memory.py
     args = build_parser().parse_args(argv)
     try:
         settings = _settings(args)

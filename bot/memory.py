@@ -42,7 +42,7 @@ _M_TRIM_THRESHOLD = -1  # mallopt's parameter numbers, from glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
 
 
-def fix_mmap_threshold() -> bool:
+def fix_malloc_thresholds() -> bool:
     """Fix glibc's mmap threshold at `MMAP_THRESHOLD` and its trim threshold at `TRIM_THRESHOLD`; whether
     the mmap threshold was set (not on another C library, and not when the environment already tunes
     glibc's allocator). A refused trim threshold is only logged: the mmap threshold works without it."""

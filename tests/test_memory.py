@@ -18,13 +18,13 @@ from tests.conftest import ROOT
 SCRIPT = """
 import sys
 import numpy as np
-from bot.memory import fix_mmap_threshold
+from bot.memory import fix_malloc_thresholds
 
 def rss_mb():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
 
-applied = fix_mmap_threshold() if sys.argv[1] == "on" else False
+applied = fix_malloc_thresholds() if sys.argv[1] == "on" else False
 first = np.ones(30 * 2**20 // 8)
 del first
 before = rss_mb()
@@ -35,21 +35,23 @@ print(applied, rss_mb() - before)
 """
 
 
-def _run(mode: str) -> tuple[bool, int]:
+def _run(script: str, mode: str) -> tuple[bool, int]:
+    """Run a script in a fresh Python (the settings are process-wide) with no allocator tuning of the
+    environment's: whether the thresholds were set, and the figure it printed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=True)
-    applied, grown = done.stdout.split()
-    return applied == "True", int(grown)
+    done = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=True)
+    applied, figure = done.stdout.split()
+    return applied == "True", int(figure)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
 def test_large_blocks_freed_are_given_back() -> None:
-    applied, grown = _run("on")
+    applied, grown = _run(SCRIPT, "on")
     if not applied:
         pytest.skip("not glibc")
     assert grown < 20, f"{grown} MB still resident after freeing 80 MB"
     # Without it the same allocations stay resident: what the setting is for.
-    _, grown_without = _run("off")
+    _, grown_without = _run(SCRIPT, "off")
     assert grown_without > 60, grown_without
 
 
@@ -62,7 +64,7 @@ def test_an_operator_tuned_allocator_is_left_alone(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setenv(name, value)
     monkeypatch.setattr(memory.ctypes, "CDLL", refuse)
-    assert memory.fix_mmap_threshold() is False
+    assert memory.fix_malloc_thresholds() is False
 
 
 # Allocate and free a 2 MB block (from the heap: under the mmap threshold) a hundred times: with the trim
@@ -74,7 +76,7 @@ import resource, sys
 import numpy as np
 from bot import memory
 
-applied = memory.fix_mmap_threshold() if sys.argv[1] == "on" else False
+applied = memory.fix_malloc_thresholds() if sys.argv[1] == "on" else False
 if sys.argv[1] == "mmap-only":
     import ctypes
     ctypes.CDLL(None).mallopt(memory._M_MMAP_THRESHOLD, memory.MMAP_THRESHOLD)
@@ -97,17 +99,10 @@ def _transparent_huge_pages_always() -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
 @pytest.mark.skipif(_transparent_huge_pages_always(), reason="huge pages everywhere: a 2 MB block is one fault either way")
 def test_a_few_megabytes_freed_at_the_top_of_the_heap_are_kept_for_reuse() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
-
-    def faults(mode: str) -> tuple[bool, int]:
-        done = subprocess.run([sys.executable, "-c", TRIM_SCRIPT, mode], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=True)
-        applied, count = done.stdout.split()
-        return applied == "True", int(count)
-
-    applied, kept = faults("on")
+    applied, kept = _run(TRIM_SCRIPT, "on")
     if not applied:
         pytest.skip("not glibc")
-    _, trimmed = faults("mmap-only")
+    _, trimmed = _run(TRIM_SCRIPT, "mmap-only")
     pages = 2 * 2**20 // 4096
     assert kept < 5 * pages, kept  # faulted in about once
     assert trimmed > 50 * pages, trimmed  # about once a round without the trim threshold
