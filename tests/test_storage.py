@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from bot.storage import Database, Store
 
@@ -61,6 +63,33 @@ async def test_failed_turn_rolls_back(store: Store) -> None:
             raise RuntimeError("crash in the middle of a turn")
     assert await store.count_messages() == 0
     assert await store.conversation("console", "c2") is None
+
+
+async def test_plain_core_work_is_one_transaction_on_its_own_or_in_a_session(store: Store) -> None:
+    """`Database.run` commits what returns and undoes what raises; `in_session` work belongs to the
+    session's transaction, committed or undone with it."""
+    from bot.storage import telegram_queue
+    from bot.storage.database import in_session
+
+    database, now = store.database, store.database.clock()
+
+    def store_then(connection: Connection, update_id: int, fail: bool) -> list[int]:
+        stored = telegram_queue.store_updates(connection, [(update_id, update_id, {"update_id": update_id})], now)
+        if fail:
+            raise RuntimeError("after the statement")
+        return stored
+
+    assert await database.run(store_then, 1, False) == [1]
+    with pytest.raises(RuntimeError):
+        await database.run(store_then, 2, True)
+    with pytest.raises(RuntimeError):
+        async with database.sessions() as session, session.begin():
+            assert await in_session(session, store_then, 3, False) == [3]
+            raise RuntimeError("the session's transaction fails")
+    async with database.sessions() as session, session.begin():
+        await in_session(session, store_then, 4, False)
+    pending = await database.run(telegram_queue.orphan_updates, now + dt.timedelta(days=1), now + dt.timedelta(days=1))
+    assert sorted(update_id for update_id, _ in pending) == [1, 4]
 
 
 async def test_concurrent_first_messages_make_one_conversation(store: Store) -> None:

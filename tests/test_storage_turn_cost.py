@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 
 from bot.engine import Inbound
 from bot.runtime import Runtime, build_runtime
@@ -137,17 +138,43 @@ async def test_a_turn_and_an_updates_bookkeeping_are_compiled_once(runtime: Runt
     # What every Telegram update goes through besides the turn: stored, its replies queued and marked
     # sent (several at once), recorded handled.
     database, now = runtime.database, runtime.clock()
-    async with database.sessions() as session, session.begin():
-        taken = await updates.store_and_claim(session, 1, 42, {"update_id": 1}, "me", now, now)
+    taken = await database.run(updates.store_and_claim, 1, 42, {"update_id": 1}, "me", now, now)
     assert isinstance(taken, updates.QueuedUpdate)
-    async with database.sessions() as session, session.begin():
-        ids, leased = await outbox.enqueue_messages(session, 42, "msg:1", [("sendMessage", {"text": "a"}), ("sendMessage", {"text": "b"})], now, "me", now)
+    ids, leased = await database.run(outbox.enqueue_messages, 42, "msg:1", [("sendMessage", {"text": "a"}), ("sendMessage", {"text": "b"})], now, "me", now)
     assert leased and len(ids) == 2
-    async with database.sessions() as session, session.begin():
-        await outbox.mark_sent(session, ids, now)
-        assert await updates.finish_update(session, 1, 42, "me", now) is None
+
+    def finish(connection: Connection) -> None:
+        outbox.mark_sent(connection, ids, now)
+        assert updates.finish_update(connection, 1, 42, "me", now) is None
+
+    await database.run(finish)
     assert expanded == []
     # Both were marked sent: the chat's next message has nothing unsent ahead of it and goes at once.
-    async with database.sessions() as session, session.begin():
-        _, leased = await outbox.enqueue_messages(session, 42, "msg:2", [("sendMessage", {"text": "c"})], now, "me", now)
+    _, leased = await database.run(outbox.enqueue_messages, 42, "msg:2", [("sendMessage", {"text": "c"})], now, "me", now)
     assert leased
+
+
+async def test_the_transaction_cost_benchmark_stores_what_it_times(tmp_path: Path) -> None:
+    """benchmarks/transaction_cost.py leans on the inbox's own statements: it must keep running them, both
+    ways, and each of its transactions must commit the update it stores."""
+    import importlib.util
+
+    from sqlalchemy import func, select
+
+    from bot.storage import Database
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "transaction_cost.py"
+    spec = importlib.util.spec_from_file_location("transaction_cost", path)
+    assert spec is not None and spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    url = f"sqlite+aiosqlite:///{tmp_path}/bench.db"
+    result = await benchmark.measure(url, benchmark.TURN)
+    assert {"session_1_us", "run_1_us", "session_3_us", "run_3_us"} <= set(result)
+    database = await Database.connect(url)
+    try:
+        async with database.sessions() as session:
+            stored = await session.scalar(select(func.count()).select_from(updates.TelegramUpdate))
+    finally:
+        await database.close()
+    assert stored == 4 * (benchmark.WARM + benchmark.TURN)  # two ways, two sizes, each transaction one update

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.storage.database import is_postgresql, one_of, session_clock
+from bot.storage.database import execute, is_postgresql, one_of, session_clock
 from bot.storage.handoff import ACTIVE, CUSTOMER, HELD, PENDING, HandoffOutbox
 from bot.storage.models import Conversation, Escalation, Message
 
@@ -99,9 +99,8 @@ async def save_turn(session: AsyncSession, conversation: Conversation, language:
         conversation.language, conversation.low_confidence_streak, conversation.state = language, streak, state
         return
     now = session_clock(session)()
-    connection = await session.connection()
     values = {"language": language, "low_confidence_streak": streak, "state": state}
-    await connection.execute(_SAVE, {"conversation_id": conversation.id, "updated_at": now, **values})
+    await execute(session, _SAVE, {"conversation_id": conversation.id, "updated_at": now, **values})
     for name, value in (*values.items(), ("updated_at", now)):
         set_committed_value(conversation, name, value)
 

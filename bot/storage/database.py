@@ -7,9 +7,9 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -23,12 +23,16 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import greenlet_spawn  # what AsyncSession.run_sync itself runs on (as sqlite_driver's await_)
 
 from bot.clock import Clock, system_clock
 from bot.storage import sqlite_driver
 from bot.storage.models import CLOCK_OPTION
 
 MIGRATIONS = "bot.storage:migrations"
+
+_T = TypeVar("_T")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -75,8 +79,19 @@ def insert_of(dialect: str) -> Any:
 async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
     """Run a Core statement on the session's connection, in its transaction: on a hot path the ORM's
     handling of a statement (which plain rows do not need) costs as much as the statement itself."""
-    connection = await session.connection()
-    return await connection.execute(statement, parameters)
+    return await in_session(session, Connection.execute, statement, parameters)
+
+
+async def in_session(session: AsyncSession, work: Callable[..., _T], *args: Any) -> _T:
+    """`work(connection, *args)`, plain synchronous Core statements, on the session's connection and in its
+    transaction, in one greenlet: each call through the async layer is a greenlet switch of its own
+    (`session.connection()` one, each `execute` another), which on a customer's turn cost more than
+    SQLite's work. See `Database.run` for a whole transaction."""
+    return await session.run_sync(_on_connection, work, *args)
+
+
+def _on_connection(session: Session, work: Callable[..., _T], *args: Any) -> _T:
+    return work(session.connection(), *args)
 
 
 def one_of(column: Any, values: Sequence[Any]) -> Any:
@@ -89,8 +104,10 @@ def one_of(column: Any, values: Sequence[Any]) -> Any:
     return or_(*(column == value for value in values)) if values else false()
 
 
-def is_postgresql(session: AsyncSession) -> bool:
+def is_postgresql(session: AsyncSession | Connection) -> bool:
     """Whether row locks mean anything: SQLite serialises writers (BEGIN IMMEDIATE) and has no FOR UPDATE."""
+    if isinstance(session, Connection):
+        return session.dialect.name == "postgresql"
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
@@ -136,6 +153,22 @@ class Database:
             async with engine.begin() as connection:
                 await connection.run_sync(_upgrade)
         return database
+
+    async def run(self, work: Callable[..., _T], *args: Any) -> _T:
+        """`work(connection, *args)` in one transaction, committed when it returns, rolled back when it
+        raises: plain synchronous Core statements, all run in one greenlet.
+
+        For the short transactions every Telegram update pays (storing it, recording it handled): the
+        async layer switches greenlets for each of a session's calls (begin, connection, each statement,
+        commit, close), which cost more than the statements; one switch for the whole transaction does the
+        same work for about half (bot/storage/telegram_queue.py). Same connection pool, same events (the
+        BEGIN IMMEDIATE on SQLite), same durability.
+        """
+        return await greenlet_spawn(self._in_transaction, work, *args)
+
+    def _in_transaction(self, work: Callable[..., _T], *args: Any) -> _T:
+        with self.engine.sync_engine.begin() as connection:
+            return work(connection, *args)
 
     @contextlib.asynccontextmanager
     async def long_read(self) -> AsyncIterator[AsyncSession]:

@@ -7,7 +7,10 @@ IMMEDIATE` already serialises writers: the functions here do nothing there.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import is_postgresql
@@ -28,7 +31,15 @@ def fold32(value: int) -> int:
 
 async def xact_lock(session: AsyncSession, key: int, sub: int | None = None) -> None:
     """Wait for the advisory lock `key` (or the pair `key`, `sub`) until this transaction ends."""
-    if not is_postgresql(session):
-        return
-    call = func.pg_advisory_xact_lock(key) if sub is None else func.pg_advisory_xact_lock(key, sub)
-    await session.execute(select(call))
+    if is_postgresql(session):
+        await session.execute(_lock_statement(key, sub))
+
+
+def hold_xact_lock(connection: Connection, key: int, sub: int | None = None) -> None:
+    """`xact_lock` for a transaction of plain Core statements (`Database.run`)."""
+    if is_postgresql(connection):
+        connection.execute(_lock_statement(key, sub))
+
+
+def _lock_statement(key: int, sub: int | None) -> Any:
+    return select(func.pg_advisory_xact_lock(key) if sub is None else func.pg_advisory_xact_lock(key, sub))

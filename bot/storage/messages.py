@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.database import dialect_insert, insert_of, session_clock
+from bot.storage.database import dialect_insert, execute, insert_of, session_clock
 from bot.storage.models import Message
 
 _MESSAGES = Message.__table__
@@ -55,8 +55,7 @@ async def insert_turn(
     """
     now = session_clock(session)()
     rows = [{column: row.get(column) for column in _TURN_COLUMNS} | {"created_at": now} for row in (inbound, *replies)]
-    connection = await session.connection()
-    returned = sorted((await connection.execute(_turn_insert(connection.dialect.name), rows)).all())
+    returned = sorted((await execute(session, _turn_insert(session.get_bind().dialect.name), rows)).all())
     inbound_id = next((id_ for id_, direction in returned if direction == inbound["direction"]), None)
     return inbound_id, [id_ for id_, direction in returned if direction != inbound["direction"]]
 

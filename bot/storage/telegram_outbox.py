@@ -3,7 +3,8 @@
 Leased to the instance that queued it, which sends it at once; a reply whose lease ran out (its
 instance died, or a retry is due) is claimed by the sweep of any instance, a chat's oldest unsent
 first, so a customer's replies arrive in order. See bot/storage/telegram_queue.py for the updates'
-side and the rules both queues share.
+side, the rules both queues share, and why their functions take a `Connection` (all but
+`outbox_stats`, which follows the session protocol every outbox offers /metrics).
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
-from bot.storage.database import execute, insert_of, is_postgresql, session_clock
+from bot.storage.database import insert_of, is_postgresql, session_clock
 from bot.storage.models import Base
 from bot.storage.telegram_queue import (
     FAILED,
@@ -81,8 +83,8 @@ class QueuedMessage:
 # -- outbox -------------------------------------------------------------------------------------------
 
 
-async def enqueue_messages(
-    session: AsyncSession,
+def enqueue_messages(
+    connection: Connection,
     chat_id: int,
     source: str | None,
     messages: Sequence[tuple[str, dict[str, Any]]],
@@ -94,11 +96,12 @@ async def enqueue_messages(
     queued them before) and whether `owner` may send them at once.
 
     They are leased to `owner` unless the chat has older messages still unsent (backing off, or left by
-    a dead instance): then they wait, unleased, for the sweep to send them after those, in order.
+    a dead instance): then they wait, unleased, for the sweep to send them after those, in order. In the
+    caller's transaction (a turn's own, through `in_session`).
     """
     if not messages:
         return [], False
-    behind = (await execute(session, _behind_statement(), {"chat": chat_id})).scalar()
+    behind = connection.execute(_behind_statement(), {"chat": chat_id}).scalar()
     lease = {"owner": owner, "lease_until": until} if behind is None else {"owner": None, "lease_until": None}
     rows = [
         {
@@ -107,7 +110,7 @@ async def enqueue_messages(
         }
         for seq, (method, payload) in enumerate(messages)
     ]
-    result = await execute(session, _enqueue_statement(session.get_bind().dialect.name, source is not None), rows)
+    result = connection.execute(_enqueue_statement(connection.dialect.name, source is not None), rows)
     return sorted(result.scalars().all()), behind is None
 
 
@@ -126,91 +129,89 @@ def _enqueue_statement(dialect: str, keyed: bool) -> Any:
     return statement.returning(_OUTBOX.c.id)
 
 
-async def has_source(session: AsyncSession, chat_id: int, source: str) -> bool:
+def has_source(connection: Connection, chat_id: int, source: str) -> bool:
     """Whether the replies to this inbound were queued already."""
-    found = await session.scalar(
-        select(TelegramOutbound.id).where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.source == source).limit(1)
+    found = connection.scalar(
+        select(_OUTBOX.c.id).where(_OUTBOX.c.chat_id == chat_id, _OUTBOX.c.source == source).limit(1)
     )
     return found is not None
 
 
-async def outbound(session: AsyncSession, ids: Sequence[int]) -> list[QueuedMessage]:
+def outbound(connection: Connection, ids: Sequence[int]) -> list[QueuedMessage]:
     """Queued messages by id, in order."""
-    rows = await session.execute(
-        select(TelegramOutbound.id, TelegramOutbound.chat_id, TelegramOutbound.method, TelegramOutbound.payload, TelegramOutbound.attempts)
-        .where(TelegramOutbound.id.in_(list(ids)))
-        .order_by(TelegramOutbound.id)
+    rows = connection.execute(
+        select(_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.method, _OUTBOX.c.payload, _OUTBOX.c.attempts)
+        .where(_OUTBOX.c.id.in_(list(ids)))
+        .order_by(_OUTBOX.c.id)
     )
     return [QueuedMessage(*row) for row in rows.all()]
 
 
-async def orphan_messages(session: AsyncSession, owner: str, now: dt.datetime, until: dt.datetime, limit: int = 50) -> list[QueuedMessage]:
+def orphan_messages(connection: Connection, owner: str, now: dt.datetime, until: dt.datetime, limit: int = 50) -> list[QueuedMessage]:
     """Claim due messages nobody sends (lease ran out), the oldest unsent of each chat only."""
     query = (
-        select(TelegramOutbound.id)
-        .where(TelegramOutbound.status == PENDING, is_free(_OUTBOX, now), ~has_older_pending(_OUTBOX, "id"))
-        .order_by(TelegramOutbound.id)
+        select(_OUTBOX.c.id)
+        .where(_OUTBOX.c.status == PENDING, is_free(_OUTBOX, now), ~has_older_pending(_OUTBOX, "id"))
+        .order_by(_OUTBOX.c.id)
         .limit(limit)
     )
-    if is_postgresql(session):
-        query = query.with_for_update(skip_locked=True, of=TelegramOutbound)
-    return await _claim_messages(session, list((await session.scalars(query)).all()), owner, now, until)
+    if is_postgresql(connection):
+        query = query.with_for_update(skip_locked=True, of=_OUTBOX)
+    return _claim_messages(connection, list(connection.scalars(query).all()), owner, now, until)
 
 
-async def _claim_messages(session: AsyncSession, ids: Sequence[int], owner: str, now: dt.datetime, until: dt.datetime) -> list[QueuedMessage]:
+def _claim_messages(connection: Connection, ids: Sequence[int], owner: str, now: dt.datetime, until: dt.datetime) -> list[QueuedMessage]:
     """Lease the messages still free among `ids` (compare-and-set); the ones this caller got."""
     if not ids:
         return []
-    result = await session.execute(
-        update(TelegramOutbound)
-        .where(TelegramOutbound.id.in_(list(ids)), TelegramOutbound.status == PENDING, is_free(_OUTBOX, now))
-        .values(owner=owner, lease_until=until, attempts=TelegramOutbound.attempts + 1)
-        .returning(TelegramOutbound.id)
-        .execution_options(synchronize_session=False)
+    result = connection.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(list(ids)), _OUTBOX.c.status == PENDING, is_free(_OUTBOX, now))
+        .values(owner=owner, lease_until=until, attempts=_OUTBOX.c.attempts + 1)
+        .returning(_OUTBOX.c.id)
     )
-    return await outbound(session, result.scalars().all())
+    return outbound(connection, result.scalars().all())
 
 
-async def later_messages_of_chat(session: AsyncSession, chat_id: int, after_id: int, owner: str, now: dt.datetime,
-                                 until: dt.datetime) -> list[QueuedMessage]:
+def later_messages_of_chat(
+    connection: Connection, chat_id: int, after_id: int, owner: str, now: dt.datetime, until: dt.datetime
+) -> list[QueuedMessage]:
     """Claim a chat's free pending messages queued after `after_id` (sent next, in order)."""
     query = (
-        select(TelegramOutbound.id)
-        .where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.status == PENDING, TelegramOutbound.id > after_id,
+        select(_OUTBOX.c.id)
+        .where(_OUTBOX.c.chat_id == chat_id, _OUTBOX.c.status == PENDING, _OUTBOX.c.id > after_id,
                is_free(_OUTBOX, now))
-        .order_by(TelegramOutbound.id)
+        .order_by(_OUTBOX.c.id)
     )
-    if is_postgresql(session):
-        query = query.with_for_update(skip_locked=True, of=TelegramOutbound)
-    ids = list((await session.scalars(query)).all())
-    claimed = {m.id: m for m in await _claim_messages(session, ids, owner, now, until)}
+    if is_postgresql(connection):
+        query = query.with_for_update(skip_locked=True, of=_OUTBOX)
+    ids = list(connection.scalars(query).all())
+    claimed = {m.id: m for m in _claim_messages(connection, ids, owner, now, until)}
     run: list[QueuedMessage] = []
     for message_id in ids:  # in order, without a gap: a message someone else holds ends the run
         if message_id not in claimed:
             break
         run.append(claimed.pop(message_id))
     for left in claimed.values():  # claimed past the gap: given back, they go after it
-        await retry_later(session, left.id, now, "waiting behind an earlier message")
+        retry_later(connection, left.id, now, "waiting behind an earlier message")
     return run
 
 
-async def extend_chat_leases(session: AsyncSession, owner: str, chat_id: int, until: dt.datetime) -> None:
+def extend_chat_leases(connection: Connection, owner: str, chat_id: int, until: dt.datetime) -> None:
     """Keep holding the chat's replies this instance is sending until `until` (a paced reply must not be
     sent again by another instance's sweep)."""
-    await session.execute(
-        update(TelegramOutbound)
-        .where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.owner == owner, TelegramOutbound.status == PENDING)
+    connection.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.chat_id == chat_id, _OUTBOX.c.owner == owner, _OUTBOX.c.status == PENDING)
         .values(lease_until=until)
-        .execution_options(synchronize_session=False)
     )
 
 
-async def mark_sent(session: AsyncSession, message_ids: int | Sequence[int], now: dt.datetime) -> None:
+def mark_sent(connection: Connection, message_ids: int | Sequence[int], now: dt.datetime) -> None:
     """Telegram took the message(s)."""
     ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
-    if not ids:
-        return
-    await execute(session, _sent_statement(), [{"sent_id": id_, "at": now} for id_ in ids])
+    if ids:
+        connection.execute(_sent_statement(), [{"sent_id": id_, "at": now} for id_ in ids])
 
 
 @functools.cache
@@ -224,42 +225,39 @@ def _sent_statement() -> Any:
     )
 
 
-async def fail_message(session: AsyncSession, message_id: int, now: dt.datetime, error: str) -> None:
+def fail_message(connection: Connection, message_id: int, now: dt.datetime, error: str) -> None:
     """Telegram refused this one message for good (bad markup, too long...): the chat's others still go."""
-    await session.execute(
-        update(TelegramOutbound)
-        .where(TelegramOutbound.id == message_id, TelegramOutbound.status == PENDING)
+    connection.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == message_id, _OUTBOX.c.status == PENDING)
         .values(status=FAILED, sent_at=now, owner=None, lease_until=None, error=error)
-        .execution_options(synchronize_session=False)
     )
 
 
-async def fail_chat(session: AsyncSession, chat_id: int, from_id: int, now: dt.datetime, error: str) -> None:
+def fail_chat(connection: Connection, chat_id: int, from_id: int, now: dt.datetime, error: str) -> None:
     """The chat cannot get messages (blocked the bot, deleted): this message and the chat's later ones fail."""
-    await session.execute(
-        update(TelegramOutbound)
-        .where(TelegramOutbound.chat_id == chat_id, TelegramOutbound.status == PENDING, TelegramOutbound.id >= from_id)
+    connection.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.chat_id == chat_id, _OUTBOX.c.status == PENDING, _OUTBOX.c.id >= from_id)
         .values(status=FAILED, sent_at=now, owner=None, lease_until=None, error=error)
-        .execution_options(synchronize_session=False)
     )
 
 
-async def retry_later(session: AsyncSession, message_id: int, at: dt.datetime, error: str) -> None:
+def retry_later(connection: Connection, message_id: int, at: dt.datetime, error: str) -> None:
     """A failure that may pass: free the message again at `at` (whoever sweeps then sends it)."""
-    await session.execute(
-        update(TelegramOutbound)
-        .where(TelegramOutbound.id == message_id)
+    connection.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == message_id)
         .values(owner=None, lease_until=at, error=error)
-        .execution_options(synchronize_session=False)
     )
 
 
-async def purge_messages(session: AsyncSession, before: dt.datetime) -> int:
+def purge_messages(connection: Connection, before: dt.datetime) -> int:
     """Forget sent and failed messages older than `before` (the transcript keeps the replies' text)."""
-    result = await session.execute(
-        delete(TelegramOutbound).where(TelegramOutbound.status != PENDING, TelegramOutbound.sent_at < before)
+    result = connection.execute(
+        delete(_OUTBOX).where(_OUTBOX.c.status != PENDING, _OUTBOX.c.sent_at < before)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 async def outbox_stats(session: AsyncSession) -> tuple[int, float | None, int]:

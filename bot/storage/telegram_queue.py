@@ -13,6 +13,12 @@ and a row whose lease ran out (its instance died) is taken by whoever sweeps nex
 LOCKED` on PostgreSQL so sweeping instances never wait on each other. A chat's rows go one at a time,
 oldest first: only a chat's oldest unfinished row may be claimed, so a customer's messages are
 handled, and answered, in order even when they reach different instances.
+
+The functions of both modules are plain synchronous Core statements on a `Connection`, run as one
+transaction by `Database.run` (or inside a turn's session by `in_session`): every update pays for
+storing it, queueing its replies, marking them sent and recording it handled, and through the async
+session each of those calls was a greenlet switch of its own (begin, connection, statement, commit,
+close) costing more than SQLite's work; one switch per transaction does the same for about half.
 """
 
 from __future__ import annotations
@@ -41,11 +47,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.database import execute, insert_of
-from bot.storage.locks import TELEGRAM_CHATS, fold32, xact_lock
+from bot.storage.database import insert_of
+from bot.storage.locks import TELEGRAM_CHATS, fold32, hold_xact_lock
 from bot.storage.models import Base
 
 PENDING = "pending"
@@ -93,8 +99,8 @@ class QueuedUpdate:
 # -- updates ------------------------------------------------------------------------------------------
 
 
-async def store_updates(
-    session: AsyncSession, updates: Sequence[tuple[int, int | None, dict[str, Any]]], now: dt.datetime
+def store_updates(
+    connection: Connection, updates: Sequence[tuple[int, int | None, dict[str, Any]]], now: dt.datetime
 ) -> list[int]:
     """Keep (update_id, chat_id, payload) rows; the ids stored now, without those already known."""
     if not updates:
@@ -103,7 +109,7 @@ async def store_updates(
         {"update_id": update_id, "chat_id": chat_id, "payload": payload, "status": PENDING, "attempts": 0, "received_at": now}
         for update_id, chat_id, payload in updates
     ]
-    result = await execute(session, _store_statement(session.get_bind().dialect.name), rows)
+    result = connection.execute(_store_statement(connection.dialect.name), rows)
     return sorted(result.scalars().all())
 
 
@@ -115,20 +121,18 @@ def _store_statement(dialect: str) -> Any:
     return insert(_UPDATES).on_conflict_do_nothing(index_elements=["update_id"]).returning(_UPDATES.c.update_id)
 
 
-async def store_and_claim(
-    session: AsyncSession, update_id: int, chat_id: int | None, payload: dict[str, Any], owner: str, now: dt.datetime,
+def store_and_claim(
+    connection: Connection, update_id: int, chat_id: int | None, payload: dict[str, Any], owner: str, now: dt.datetime,
     until: dt.datetime,
 ) -> QueuedUpdate | int | None:
     """Keep one update and, in the same statement, take it when `claim_update` would have: the update
     (taken), its id (stored, but its chat has an older update pending or one being handled), or None (a
     redelivery: stored already). One round trip instead of an INSERT and an UPDATE.
     """
-    await lock_chat(session, chat_id)
-    row = (
-        await execute(
-            session, _store_and_claim_statement(session.get_bind().dialect.name),
-            {"stored_id": update_id, "chat": chat_id, "body": payload, "now": now, "taker": owner, "until": until},
-        )
+    lock_chat(connection, chat_id)
+    row = connection.execute(
+        _store_and_claim_statement(connection.dialect.name),
+        {"stored_id": update_id, "chat": chat_id, "body": payload, "now": now, "taker": owner, "until": until},
     ).first()
     if row is None:
         return None
@@ -188,18 +192,18 @@ def has_older_pending(table: Table, key: str) -> Any:
     )
 
 
-async def lock_chat(session: AsyncSession, chat_id: int | None) -> None:
+def lock_chat(connection: Connection, chat_id: int | None) -> None:
     """Serialise claims of one chat's rows until this transaction ends (PostgreSQL; SQLite has one writer).
 
     Without it two instances storing a chat's updates 10 and 11 at once would each find "nothing older
     pending" (neither sees the other's uncommitted row) and handle both at the same time.
     """
     if chat_id is not None:
-        await xact_lock(session, TELEGRAM_CHATS, fold32(chat_id))
+        hold_xact_lock(connection, TELEGRAM_CHATS, fold32(chat_id))
 
 
-async def claim_update(
-    session: AsyncSession, update_id: int, chat_id: int | None, owner: str, now: dt.datetime, until: dt.datetime
+def claim_update(
+    connection: Connection, update_id: int, chat_id: int | None, owner: str, now: dt.datetime, until: dt.datetime
 ) -> QueuedUpdate | None:
     """Take one pending update if it is free, the oldest unfinished one of its chat, and no other update
     of its chat is being handled (a later one may have been stored, and taken, first); None otherwise.
@@ -207,8 +211,8 @@ async def claim_update(
     Under the chat's lock (`lock_chat`), then a compare-and-set: of two instances racing for it, the
     second finds the lease taken (PostgreSQL re-checks the condition after the first commits).
     """
-    await lock_chat(session, chat_id)
-    result = await execute(session, _claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": owner, "new_until": until})
+    lock_chat(connection, chat_id)
+    result = connection.execute(_claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": owner, "new_until": until})
     row = result.first()
     return QueuedUpdate(*row) if row is not None else None
 
@@ -227,27 +231,27 @@ def _claim_statement() -> Any:
     )
 
 
-async def orphan_updates(
-    session: AsyncSession, now: dt.datetime, stored_before: dt.datetime, limit: int = 50
+def orphan_updates(
+    connection: Connection, now: dt.datetime, stored_before: dt.datetime, limit: int = 50
 ) -> list[tuple[int, int | None]]:
     """(update id, chat id) of pending updates nobody handles: leased by an instance whose lease ran out,
     or never taken (the instance that stored it died first, or had no room) and stored before
     `stored_before`. Heads of chats only; each is then claimed with `claim_update`."""
     query = (
-        select(TelegramUpdate.update_id, TelegramUpdate.chat_id)
+        select(_UPDATES.c.update_id, _UPDATES.c.chat_id)
         .where(
-            TelegramUpdate.status == PENDING,
+            _UPDATES.c.status == PENDING,
             ~has_older_pending(_UPDATES, "update_id"),
-            or_(TelegramUpdate.lease_until < now, and_(TelegramUpdate.lease_until.is_(None), TelegramUpdate.received_at < stored_before)),
+            or_(_UPDATES.c.lease_until < now, and_(_UPDATES.c.lease_until.is_(None), _UPDATES.c.received_at < stored_before)),
         )
-        .order_by(TelegramUpdate.update_id)
+        .order_by(_UPDATES.c.update_id)
         .limit(limit)
     )
-    return [(update_id, chat_id) for update_id, chat_id in (await session.execute(query)).all()]
+    return [(update_id, chat_id) for update_id, chat_id in connection.execute(query).all()]
 
 
-async def finish_update(
-    session: AsyncSession, update_id: int, chat_id: int | None, owner: str, now: dt.datetime, status: str = DONE,
+def finish_update(
+    connection: Connection, update_id: int, chat_id: int | None, owner: str, now: dt.datetime, status: str = DONE,
     error: str | None = None,
 ) -> int | None:
     """Mark an update handled (its replies are queued) or failed for good, if `owner` still holds it; the
@@ -257,9 +261,9 @@ async def finish_update(
     instance would be seen by neither (each finding the other's row uncommitted) until the sweep, and
     a sweep claiming this very update would wait for its row while holding the lock this one wants.
     """
-    await lock_chat(session, chat_id)
-    result = await execute(
-        session, _finish_statement(),
+    lock_chat(connection, chat_id)
+    result = connection.execute(
+        _finish_statement(),
         {"finished_id": update_id, "chat": chat_id, "holder": owner, "new_status": status, "at": now, "why": error},
     )
     return result.scalar()
@@ -284,29 +288,23 @@ def _finish_statement() -> Any:
     )
 
 
-async def release_update(session: AsyncSession, update_id: int, owner: str, retry_at: dt.datetime, error: str) -> None:
+def release_update(connection: Connection, update_id: int, owner: str, retry_at: dt.datetime, error: str) -> None:
     """Give an update back after a failure that may pass (the database, the network): retried later."""
-    await session.execute(
-        update(TelegramUpdate)
-        .where(TelegramUpdate.update_id == update_id, TelegramUpdate.owner == owner)
-        .values(owner=None, lease_until=retry_at, error=error)
-        .execution_options(synchronize_session=False)
+    connection.execute(
+        update(_UPDATES).where(_UPDATES.c.update_id == update_id, _UPDATES.c.owner == owner).values(owner=None, lease_until=retry_at, error=error)
     )
 
 
-async def extend_lease(session: AsyncSession, owner: str, update_id: int, until: dt.datetime) -> None:
+def extend_lease(connection: Connection, owner: str, update_id: int, until: dt.datetime) -> None:
     """Keep holding an update being handled until `until` (a slow turn must not be taken over)."""
-    await session.execute(
-        update(TelegramUpdate)
-        .where(TelegramUpdate.update_id == update_id, TelegramUpdate.owner == owner, TelegramUpdate.status == PENDING)
+    connection.execute(
+        update(_UPDATES)
+        .where(_UPDATES.c.update_id == update_id, _UPDATES.c.owner == owner, _UPDATES.c.status == PENDING)
         .values(lease_until=until)
-        .execution_options(synchronize_session=False)
     )
 
 
-async def purge_updates(session: AsyncSession, before: dt.datetime) -> int:
+def purge_updates(connection: Connection, before: dt.datetime) -> int:
     """Forget handled updates older than `before` (Telegram redelivers within hours, not days)."""
-    result = await session.execute(
-        delete(TelegramUpdate).where(TelegramUpdate.status != PENDING, TelegramUpdate.done_at < before)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = connection.execute(delete(_UPDATES).where(_UPDATES.c.status != PENDING, _UPDATES.c.done_at < before))
+    return int(result.rowcount or 0)

@@ -22,6 +22,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels.telegram.bot import create_bot, create_dispatcher
@@ -103,8 +104,8 @@ async def _serve(instance: Instance) -> tuple[web.AppRunner, str]:
 
 
 async def _pending_updates(instance: Instance) -> list[int]:
-    async with instance.runtime.database.sessions() as session:
-        return [update_id for update_id, _ in await telegram_queue.orphan_updates(session, system_clock() + LATER, system_clock() + LATER)]
+    orphans = await instance.runtime.database.run(telegram_queue.orphan_updates, system_clock() + LATER, system_clock() + LATER)
+    return [update_id for update_id, _ in orphans]
 
 
 async def test_an_update_is_stored_before_the_200_and_answered_by_the_surviving_instance(
@@ -218,10 +219,10 @@ async def test_a_message_and_its_replies_to_send_are_one_commit(
     queue_messages = telegram_outbox.enqueue_messages
     failures = [DBAPIError("INSERT INTO telegram_outbox", None, ConnectionError("connection reset"))]
 
-    async def failing_once(*args: Any, **kwargs: Any) -> Any:
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
         if failures:
             raise failures.pop()
-        return await queue_messages(*args, **kwargs)
+        return queue_messages(*args, **kwargs)
 
     monkeypatch.setattr(telegram_outbox, "enqueue_messages", failing_once)
     runner, url = await _serve(instance)
@@ -392,14 +393,17 @@ async def test_finishing_an_update_names_its_own_chats_next(pair: tuple[Instance
     """The chat's next update, not the oldest pending one of any chat (another chat's waits for its own)."""
     instance, _ = pair
     now = system_clock()
-    async with instance.runtime.database.sessions() as session, session.begin():
+
+    def steps(connection: Connection) -> None:
         stored = [(9_000_005, BOB, {"update_id": 9_000_005}), (9_000_010, ADA, {}), (9_000_011, ADA, {}), (9_000_020, None, {})]
-        await telegram_queue.store_updates(session, stored, now)
-        assert await telegram_queue.claim_update(session, 9_000_010, ADA, "me", now, now + LATER) is not None
-        assert await telegram_queue.claim_update(session, 9_000_020, None, "me", now, now + LATER) is not None
-        assert await telegram_queue.finish_update(session, 9_000_010, ADA, "me", now) == 9_000_011
-        assert await telegram_queue.finish_update(session, 9_000_020, None, "me", now) is None  # no chat, no order
-        assert await telegram_queue.finish_update(session, 9_000_005, BOB, "me", now) is None  # not this one's to finish
+        telegram_queue.store_updates(connection, stored, now)
+        assert telegram_queue.claim_update(connection, 9_000_010, ADA, "me", now, now + LATER) is not None
+        assert telegram_queue.claim_update(connection, 9_000_020, None, "me", now, now + LATER) is not None
+        assert telegram_queue.finish_update(connection, 9_000_010, ADA, "me", now) == 9_000_011
+        assert telegram_queue.finish_update(connection, 9_000_020, None, "me", now) is None  # no chat, no order
+        assert telegram_queue.finish_update(connection, 9_000_005, BOB, "me", now) is None  # not this one's to finish
+
+    await instance.runtime.database.run(steps)
 
 
 async def test_a_text_message_costs_three_commits(pair: tuple[Instance, Instance], api: FakeTelegramAPI) -> None:

@@ -28,6 +28,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup, Message
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.backoff import TELEGRAM_REPLY
@@ -36,6 +37,7 @@ from bot.channels.telegram.sweep import Sweep
 from bot.clock import Clock, system_clock
 from bot.storage import Database
 from bot.storage import telegram_outbox as queue
+from bot.storage.database import in_session
 from bot.storage.telegram_outbox import QueuedMessage
 
 log = logging.getLogger(__name__)
@@ -114,18 +116,17 @@ class ReplyOutbox:
         after them, by the sweep) or when `source` queued its messages before."""
         now = self.clock()
         messages = [(SEND_MESSAGE, payload_of(part)) for part in parts]
-        ids, now_ok = await queue.enqueue_messages(session, chat_id, source, messages, now, self.owner, now + self.lease)
+        ids, now_ok = await in_session(session, queue.enqueue_messages, chat_id, source, messages, now, self.owner, now + self.lease)
         if not now_ok:
             return []
         if ids and len(ids) != len(messages):  # a source queues all its messages or none: only the impossible middle
-            return await queue.outbound(session, ids)
+            return await in_session(session, queue.outbound, ids)
         # One multi-row INSERT numbers its rows in order: the ids, sorted, are the messages' own.
         return [QueuedMessage(row_id, chat_id, method, payload, 0) for row_id, (method, payload) in zip(ids, messages, strict=False)]
 
     async def already_queued(self, chat_id: int, source: str) -> bool:
         """Whether the replies to this inbound were queued (a turn handled again must not answer twice)."""
-        async with self.database.sessions() as session:
-            return await queue.has_source(session, chat_id, source)
+        return await self.database.run(queue.has_source, chat_id, source)
 
     async def deliver(self, bot: Bot, rows: Sequence[QueuedMessage]) -> list[Message]:
         """Send queued messages in order (those `enqueue` returned, once their transaction committed): what
@@ -161,8 +162,7 @@ class ReplyOutbox:
                 return None
             self.failed += 1
             log.error("telegram: message %s to chat %s refused (%s); the chat's next messages still go", row.id, row.chat_id, exc.message)
-            async with self.database.sessions() as session, session.begin():
-                await queue.fail_message(session, row.id, self.clock(), f"bad request: {exc.message}")
+            await self.database.run(queue.fail_message, row.id, self.clock(), f"bad request: {exc.message}")
             return DROPPED
         except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
             await self._retry(row, str(exc))
@@ -176,15 +176,13 @@ class ReplyOutbox:
         if unmarked is not None:
             unmarked.append(row.id)
             return message
-        async with self.database.sessions() as session, session.begin():
-            await queue.mark_sent(session, row.id, self.clock())
+        await self.database.run(queue.mark_sent, row.id, self.clock())
         return message
 
     async def _fail(self, row: QueuedMessage, error: str) -> None:
         self.failed += 1
         log.warning("telegram: message %s to chat %s not delivered (%s); the chat's queued messages are dropped", row.id, row.chat_id, error)
-        async with self.database.sessions() as session, session.begin():
-            await queue.fail_chat(session, row.chat_id, row.id, self.clock(), error)
+        await self.database.run(queue.fail_chat, row.chat_id, row.id, self.clock(), error)
 
     async def _retry(self, row: QueuedMessage, error: str) -> None:
         if row.attempts >= GIVE_UP_AFTER:
@@ -192,16 +190,19 @@ class ReplyOutbox:
             return
         delay = TELEGRAM_REPLY.after(row.attempts)
         log.info("telegram: message %s to chat %s will be retried in %s (%s)", row.id, row.chat_id, delay, error)
-        async with self.database.sessions() as session, session.begin():
-            await queue.retry_later(session, row.id, self.clock() + delay, error)
+        await self.database.run(queue.retry_later, row.id, self.clock() + delay, error)
 
     async def _release(self, rows: Sequence[QueuedMessage]) -> None:
         """Give back the leases of messages held behind one that failed (they go after it, later)."""
         if not rows:
             return
-        async with self.database.sessions() as session, session.begin():  # one commit for all of them
+        now = self.clock()
+
+        def release(connection: Connection) -> None:  # one commit for all of them
             for row in rows:
-                await queue.retry_later(session, row.id, self.clock(), "waiting behind an earlier message")
+                queue.retry_later(connection, row.id, now, "waiting behind an earlier message")
+
+        await self.database.run(release)
 
     # -- the sweep --------------------------------------------------------------------------------
 
@@ -211,8 +212,7 @@ class ReplyOutbox:
         if bot is None:
             return 0
         now = self.clock()
-        async with self.database.sessions() as session, session.begin():
-            rows = await queue.orphan_messages(session, self.owner, now, now + self.lease)
+        rows = await self.database.run(queue.orphan_messages, self.owner, now, now + self.lease)
         by_chat: dict[int, list[QueuedMessage]] = {}
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
@@ -220,9 +220,10 @@ class ReplyOutbox:
         for chat_rows in by_chat.values():
             delivered = await self.deliver(bot, chat_rows)
             while len(delivered) == len(chat_rows):  # the whole head went: the chat's next ones follow
-                async with self.database.sessions() as session, session.begin():
-                    now = self.clock()
-                    chat_rows = await queue.later_messages_of_chat(session, chat_rows[0].chat_id, chat_rows[-1].id, self.owner, now, now + self.lease)
+                now = self.clock()
+                chat_rows = await self.database.run(
+                    queue.later_messages_of_chat, chat_rows[0].chat_id, chat_rows[-1].id, self.owner, now, now + self.lease
+                )
                 if not chat_rows:
                     break
                 delivered = await self.deliver(bot, chat_rows)
@@ -230,8 +231,7 @@ class ReplyOutbox:
 
     async def purge(self) -> int:
         """Forget messages sent (or failed) long ago."""
-        async with self.database.sessions() as session, session.begin():
-            return await queue.purge_messages(session, self.clock() - self.keep_for)
+        return await self.database.run(queue.purge_messages, self.clock() - self.keep_for)
 
     def start(self, bot: Bot) -> None:
         """Sweep every few seconds until `stop`."""

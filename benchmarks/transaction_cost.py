@@ -1,0 +1,113 @@
+"""What one short transaction costs through the async session, and as one greenlet (`Database.run`).
+
+Every Telegram update goes through three short transactions (stored; its turn and replies; recorded
+handled with its replies sent). Through an `AsyncSession` each call (begin, the connection, every
+statement, commit, close) crosses from asyncio into SQLAlchemy's synchronous core on a greenlet of its
+own; `Database.run` crosses once for the whole transaction. This times both on the same database, with
+the statement the inbox runs for every update (`telegram_queue.store_and_claim`'s, one new update each
+time) alone, and followed by two claims that find nothing to take, in turns of 200 transactions so
+that a shared machine's load weighs on both alike.
+
+    python benchmarks/transaction_cost.py --json
+    {"database": "sqlite", "session_1_us": ..., "run_1_us": ..., "session_3_us": ..., "run_3_us": ...}
+
+`--database-url` runs it on an empty PostgreSQL database (migrated at start) instead of a temporary
+SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.storage import Database  # noqa: E402
+from bot.storage import telegram_queue as queue  # noqa: E402
+
+TURN = 200
+WARM = 50
+
+
+def _statements(dialect: str, update_id: int, statements: int, now: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """The inbox's store-and-claim of a new update, then `statements - 1` claims that find nothing to take."""
+    store = (queue._store_and_claim_statement(dialect), {
+        "stored_id": update_id, "chat": update_id, "body": {"update_id": update_id}, "now": now, "taker": "bench", "until": now,
+    })
+    claim = (queue._claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": "other", "new_until": now})
+    return [store] + [claim] * (statements - 1)
+
+
+def _run_all(connection: Connection, statements: list[tuple[Any, dict[str, Any]]]) -> None:
+    for statement, parameters in statements:
+        connection.execute(statement, parameters).all()
+
+
+async def measure(database_url: str, transactions: int) -> dict[str, Any]:
+    database = await Database.connect(database_url)
+    dialect = database.engine.dialect.name
+    ids = itertools.count(1)
+    now = database.clock()
+
+    async def through_session(statements: int) -> None:
+        # As async repository code runs them: each statement awaited on the session on its own.
+        async with database.sessions() as session, session.begin():
+            for statement, parameters in _statements(dialect, next(ids), statements, now):
+                (await session.execute(statement, parameters)).all()
+
+    async def as_one_greenlet(statements: int) -> None:
+        await database.run(_run_all, _statements(dialect, next(ids), statements, now))
+
+    ways: dict[str, Callable[[], Awaitable[None]]] = {
+        f"{name}_{statements}_us": (lambda way=way, statements=statements: way(statements))
+        for statements in (1, 3)
+        for name, way in (("session", through_session), ("run", as_one_greenlet))
+    }
+    timings: dict[str, list[float]] = {name: [] for name in ways}
+    try:
+        for way in ways.values():  # warm: statements compiled and cached, connections open
+            for _ in range(WARM):
+                await way()
+        for _ in range(max(1, transactions // TURN)):
+            for name, way in ways.items():
+                started = time.perf_counter()
+                for _ in range(TURN):
+                    await way()
+                timings[name].append((time.perf_counter() - started) / TURN * 1e6)
+    finally:
+        await database.close()
+    result: dict[str, Any] = {"database": database_url.split("+", 1)[0].split(":", 1)[0], "transactions": transactions}
+    result.update({name: round(statistics.median(values), 1) for name, values in timings.items()})
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transactions", type=int, default=4000, help="of each kind")
+    parser.add_argument("--database-url", help="an empty database to use (default: a temporary SQLite file)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="supportbot-bench-") as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+        result = asyncio.run(measure(url, args.transactions))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>16}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
