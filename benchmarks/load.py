@@ -266,8 +266,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--faq", type=int, default=3, help="FAQ questions per customer (default 3)")
     parser.add_argument("--handoff-share", type=float, default=0.25, help="share of customers asking for a person (default 0.25)")
     # Longer than a crash takes to recover from: an update acknowledged by a killed instance is handled by a
-    # survivor's sweep once its 30 s lease ran out (sweeps every 5 s). A customer who wrote again before
-    # that would get the late answer in the next message's window, and the first would count as lost.
+    # survivor's sweep once its 30 s lease ran out (sweeps every 5 s; `--kill-one` kills right after an
+    # acknowledgement, before any renewal). A customer who wrote again before that would get the late
+    # answer in the next message's window, and the first would count as lost.
     parser.add_argument("--turn-timeout", type=float, default=45.0, help="seconds a customer waits for an answer (default 45)")
     parser.add_argument("--handoff-timeout", type=float, default=90.0, help="seconds to wait for a topic or a relay")
     parser.add_argument("--webhook-timeout", type=float, default=15.0, help="seconds before a webhook call counts as failed")

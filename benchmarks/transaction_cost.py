@@ -3,10 +3,13 @@
 Every Telegram update goes through three short transactions (stored; its turn and replies; recorded
 handled with its replies sent). Through an `AsyncSession` each call (begin, the connection, every
 statement, commit, close) crosses from asyncio into SQLAlchemy's synchronous core on a greenlet of its
-own; `Database.run` crosses once for the whole transaction. This times both on the same database, with
-the statement the inbox runs for every update (`telegram_queue.store_and_claim`'s, one new update each
-time) alone, and followed by two claims that find nothing to take, in turns of 200 transactions so
-that a shared machine's load weighs on both alike.
+own; `Database.run` crosses once for the whole transaction. This times one transaction both ways on the
+same database: the inbox's store-and-claim of a new update (`telegram_queue.store_and_claim`) alone, and
+followed by two claims that find nothing to take (`claim_update`), each with its chat's advisory lock on
+PostgreSQL. The "session" way runs them as the async repository functions did before (commit e45fc04):
+the lock through `session.execute`, each statement on `await session.connection()`. The ways take turns,
+200 transactions each, so that a shared machine's load weighs on all alike; the figure is the median
+turn's microseconds per transaction.
 
     python benchmarks/transaction_cost.py --json
     {"database": "sqlite", "session_1_us": ..., "run_1_us": ..., "session_3_us": ..., "run_3_us": ...}
@@ -35,23 +38,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.storage import Database  # noqa: E402
 from bot.storage import telegram_queue as queue  # noqa: E402
+from bot.storage.locks import TELEGRAM_CHATS, fold32, xact_lock  # noqa: E402
 
 TURN = 200
 WARM = 50
 
 
-def _statements(dialect: str, update_id: int, statements: int, now: Any) -> list[tuple[Any, dict[str, Any]]]:
-    """The inbox's store-and-claim of a new update, then `statements - 1` claims that find nothing to take."""
-    store = (queue._store_and_claim_statement(dialect), {
-        "stored_id": update_id, "chat": update_id, "body": {"update_id": update_id}, "now": now, "taker": "bench", "until": now,
-    })
-    claim = (queue._claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": "other", "new_until": now})
-    return [store] + [claim] * (statements - 1)
-
-
-def _run_all(connection: Connection, statements: list[tuple[Any, dict[str, Any]]]) -> None:
-    for statement, parameters in statements:
-        connection.execute(statement, parameters).all()
+def _store_then_claims(connection: Connection, update_id: int, claims: int, now: Any) -> None:
+    """`Database.run`'s way: the functions as they are now, on the transaction's connection."""
+    if queue.store_and_claim(connection, update_id, update_id, {"update_id": update_id}, "bench", now, now) is None:
+        raise RuntimeError("update already stored: the database must be empty")
+    for _ in range(claims):
+        if queue.claim_update(connection, update_id, update_id, "other", now, now) is not None:
+            raise RuntimeError("a claim took the update it should find held")
 
 
 async def measure(database_url: str, transactions: int) -> dict[str, Any]:
@@ -61,13 +60,27 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
     now = database.clock()
 
     async def through_session(statements: int) -> None:
-        # As async repository code runs them: each statement awaited on the session on its own.
+        update_id = next(ids)
         async with database.sessions() as session, session.begin():
-            for statement, parameters in _statements(dialect, next(ids), statements, now):
-                (await session.execute(statement, parameters)).all()
+            await xact_lock(session, TELEGRAM_CHATS, fold32(update_id))
+            connection = await session.connection()
+            stored = await connection.execute(queue._store_and_claim_statement(dialect), {
+                "stored_id": update_id, "chat": update_id, "body": {"update_id": update_id}, "now": now, "taker": "bench",
+                "until": now,
+            })
+            if stored.first() is None:
+                raise RuntimeError("update already stored: the database must be empty")
+            for _ in range(statements - 1):
+                await xact_lock(session, TELEGRAM_CHATS, fold32(update_id))
+                connection = await session.connection()
+                claimed = await connection.execute(
+                    queue._claim_statement(), {"claimed_id": update_id, "now": now, "new_owner": "other", "new_until": now}
+                )
+                if claimed.first() is not None:
+                    raise RuntimeError("a claim took the update it should find held")
 
     async def as_one_greenlet(statements: int) -> None:
-        await database.run(_run_all, _statements(dialect, next(ids), statements, now))
+        await database.run(_store_then_claims, next(ids), statements - 1, now)
 
     ways: dict[str, Callable[[], Awaitable[None]]] = {
         f"{name}_{statements}_us": (lambda way=way, statements=statements: way(statements))

@@ -155,11 +155,12 @@ async def test_a_turn_and_an_updates_bookkeeping_are_compiled_once(runtime: Runt
 
 
 async def test_the_transaction_cost_benchmark_stores_what_it_times(tmp_path: Path) -> None:
-    """benchmarks/transaction_cost.py leans on the inbox's own statements: it must keep running them, both
-    ways, and each of its transactions must commit the update it stores."""
+    """benchmarks/transaction_cost.py leans on the inbox's own statements: both ways must keep running the
+    same ones (a store, then two claims finding nothing), and each transaction must commit its update."""
     import importlib.util
 
     from sqlalchemy import func, select
+    from sqlalchemy.engine import Engine
 
     from bot.storage import Database
 
@@ -168,13 +169,25 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(tmp_path: Pat
     assert spec is not None and spec.loader is not None
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()[:3]))
+
     url = f"sqlite+aiosqlite:///{tmp_path}/bench.db"
-    result = await benchmark.measure(url, benchmark.TURN)
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        result = await benchmark.measure(url, benchmark.TURN)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
     assert {"session_1_us", "run_1_us", "session_3_us", "run_3_us"} <= set(result)
+    transactions = benchmark.WARM + benchmark.TURN  # of each of the four kinds
+    assert sent.count("INSERT INTO telegram_updates") == 4 * transactions
+    assert sent.count("UPDATE telegram_updates SET") == 2 * 2 * transactions  # the 3-statement kinds, both ways
     database = await Database.connect(url)
     try:
         async with database.sessions() as session:
             stored = await session.scalar(select(func.count()).select_from(updates.TelegramUpdate))
     finally:
         await database.close()
-    assert stored == 4 * (benchmark.WARM + benchmark.TURN)  # two ways, two sizes, each transaction one update
+    assert stored == 4 * transactions

@@ -86,7 +86,7 @@ async def in_session(session: AsyncSession, work: Callable[..., _T], *args: Any)
     """`work(connection, *args)`, plain synchronous Core statements, on the session's connection and in its
     transaction, in one greenlet: each call through the async layer is a greenlet switch of its own
     (`session.connection()` one, each `execute` another), which on a customer's turn cost more than
-    SQLite's work. See `Database.run` for a whole transaction."""
+    SQLite's work. See `Database.run` for a whole transaction; `work` reads its results before returning."""
     return await session.run_sync(_on_connection, work, *args)
 
 
@@ -104,11 +104,11 @@ def one_of(column: Any, values: Sequence[Any]) -> Any:
     return or_(*(column == value for value in values)) if values else false()
 
 
-def is_postgresql(session: AsyncSession | Connection) -> bool:
+def is_postgresql(target: AsyncSession | Connection) -> bool:
     """Whether row locks mean anything: SQLite serialises writers (BEGIN IMMEDIATE) and has no FOR UPDATE."""
-    if isinstance(session, Connection):
-        return session.dialect.name == "postgresql"
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
+    if isinstance(target, Connection):
+        return target.dialect.name == "postgresql"
+    return target.bind is not None and target.bind.dialect.name == "postgresql"
 
 
 class Database:
@@ -161,8 +161,9 @@ class Database:
         For the short transactions every Telegram update pays (storing it, recording it handled): the
         async layer switches greenlets for each of a session's calls (begin, connection, each statement,
         commit, close), which cost more than the statements; one switch for the whole transaction does the
-        same work for about half (bot/storage/telegram_queue.py). Same connection pool, same events (the
-        BEGIN IMMEDIATE on SQLite), same durability.
+        same work for about half on SQLite (benchmarks/transaction_cost.py). Same connection pool, same
+        events (the BEGIN IMMEDIATE on SQLite), same durability. `work` must read its results before it
+        returns: the connection goes back to the pool then.
         """
         return await greenlet_spawn(self._in_transaction, work, *args)
 

@@ -36,7 +36,7 @@ async def xact_lock(session: AsyncSession, key: int, sub: int | None = None) -> 
 
 
 def hold_xact_lock(connection: Connection, key: int, sub: int | None = None) -> None:
-    """`xact_lock` for a transaction of plain Core statements (`Database.run`)."""
+    """`xact_lock` for synchronous Core work on a `Connection` (`Database.run`, `in_session`)."""
     if is_postgresql(connection):
         connection.execute(_lock_statement(key, sub))
 

@@ -14,11 +14,12 @@ LOCKED` on PostgreSQL so sweeping instances never wait on each other. A chat's r
 oldest first: only a chat's oldest unfinished row may be claimed, so a customer's messages are
 handled, and answered, in order even when they reach different instances.
 
-The functions of both modules are plain synchronous Core statements on a `Connection`, run as one
-transaction by `Database.run` (or inside a turn's session by `in_session`): every update pays for
-storing it, queueing its replies, marking them sent and recording it handled, and through the async
-session each of those calls was a greenlet switch of its own (begin, connection, statement, commit,
-close) costing more than SQLite's work; one switch per transaction does the same for about half.
+The functions of both modules (but `telegram_outbox.outbox_stats`, which /metrics calls with a session
+like every outbox's) are plain synchronous Core statements on a `Connection`, run as one transaction by
+`Database.run` (or inside a turn's session by `in_session`): every update pays for storing it, queueing
+its replies, marking them sent and recording it handled, and through the async session each of those
+calls was a greenlet switch of its own (begin, connection, statement, commit, close) costing more than
+SQLite's work; one switch per transaction does the same for about half on SQLite.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class UpdateInbox:
         # With every slot busy an update is only stored: the sweep takes it when there is room, so a
         # lease never runs out while its update waits for a slot.
         owner = self.owner if take and not self._slots.locked() else None
-        return await self.database.run(_store, rows, owner, self.clock(), self.lease)
+        return await self.database.run(_store_rows, rows, owner, self.clock(), self.lease)
 
     async def accept(
         self, bot: Bot, updates: Iterable[Mapping[str, Any]], *, parsed: Mapping[int, Update] | None = None
@@ -202,7 +202,7 @@ class UpdateInbox:
         transaction, tried again if the database fails: the next update, if any."""
         for wait in (*FINISH_RETRY, None):
             try:
-                return await self.database.run(_finish, claimed, self.owner, status, sent, error, self.clock(), self.lease)
+                return await self.database.run(_record_handled, claimed, self.owner, status, sent, error, self.clock(), self.lease)
             except Exception:
                 if wait is None:
                     raise
@@ -250,7 +250,7 @@ class UpdateInbox:
 # on every update's path, where the async session's own cost was larger than theirs.
 
 
-def _store(
+def _store_rows(
     connection: Connection, rows: list[tuple[int, int | None, dict[str, Any]]], owner: str | None, now: dt.datetime,
     lease: dt.timedelta,
 ) -> list[QueuedUpdate | int]:
@@ -267,7 +267,7 @@ def _extend_leases(connection: Connection, owner: str, claimed: QueuedUpdate, un
         replies.extend_chat_leases(connection, owner, claimed.chat_id, until)
 
 
-def _finish(
+def _record_handled(
     connection: Connection, claimed: QueuedUpdate, owner: str, status: str, sent: list[int], error: str | None,
     now: dt.datetime, lease: dt.timedelta,
 ) -> QueuedUpdate | None:
