@@ -1,13 +1,15 @@
 """Helpers shared by tests: a hand-moved clock, a matcher trained once per session, a count of trips to
-aiosqlite's thread."""
+aiosqlite's thread, a benchmark script loaded as a module."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,6 +22,17 @@ DEMO_KB = ROOT / "knowledge"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # Wednesday 25 November 2026, 10:30 in Beijing: a working day, no public holiday in the next 7 days.
 WEDNESDAY_MORNING = dt.datetime(2026, 11, 25, 10, 30, tzinfo=SHANGHAI)
+
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """`benchmarks/<name>.py` (a script, not a package) loaded as a module, for tests of its parts."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 _MATCHERS: dict[tuple[str, float | None], IntentMatcher] = {}
 

@@ -22,7 +22,7 @@ from bot.knowledge.faq import load_knowledge
 from bot.nlu.calibrate import decide
 from bot.nlu.evaluate import Case, load_cases, score_cases
 from bot.nlu.matcher import Candidate, IntentMatcher, MatchResult
-from tests.support import run_supportbot
+from tests.support import benchmark_module, run_supportbot
 
 # ----------------------------------------------------------------------------- scripted match results
 
@@ -330,19 +330,8 @@ def test_sweep_matches_a_brute_force_over_thresholds(kb_dir: Path, cases_file: P
 # ---------------------------------------------------- benchmarks/kb_crossval.py (the honest-protocol dev loop)
 
 
-def _kb_crossval_module():  # type: ignore[no-untyped-def]
-    import importlib.util
-
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "kb_crossval.py"
-    spec = importlib.util.spec_from_file_location("kb_crossval", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_kb_crossval_holds_out_examples_and_whole_intents(kb_dir: Path) -> None:
-    module = _kb_crossval_module()
+    module = benchmark_module("kb_crossval")
     kb = load_knowledge(kb_dir)
     reduced = module._without(kb, frozenset({"printer.paper_jam"}), {("warranty.period", "手机保修几年")})
     ids = {e.id for e in reduced.entries}

@@ -25,7 +25,7 @@ from bot.storage import telegram_outbox as outbox
 from bot.storage import telegram_queue as updates
 from bot.storage.models import Conversation
 from bot.storage.sqlite_driver import InlineConnection
-from tests.support import DriverTrips
+from tests.support import DriverTrips, benchmark_module
 
 
 @pytest.fixture
@@ -157,18 +157,12 @@ async def test_a_turn_and_an_updates_bookkeeping_are_compiled_once(runtime: Runt
 async def test_the_transaction_cost_benchmark_stores_what_it_times(tmp_path: Path) -> None:
     """benchmarks/transaction_cost.py leans on the inbox's own statements: both ways must keep running the
     same ones (a store, then two claims finding nothing), and each transaction must commit its update."""
-    import importlib.util
-
     from sqlalchemy import func, select
     from sqlalchemy.engine import Engine
 
     from bot.storage import Database
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "transaction_cost.py"
-    spec = importlib.util.spec_from_file_location("transaction_cost", path)
-    assert spec is not None and spec.loader is not None
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    benchmark = benchmark_module("transaction_cost")
     sent: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
