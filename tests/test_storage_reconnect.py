@@ -1,0 +1,72 @@
+"""PostgreSQL closing the bot's connections (a restart, a terminated backend) costs no customer turn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from bot.storage import Database, Store, telegram_queue
+from tests.conftest import _pg_execute
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def database(postgres_database: str | None) -> AsyncIterator[Database]:
+    if postgres_database is None:
+        pytest.skip("PostgreSQL not reachable (mandatory when CI=true)")
+    await _pg_execute(postgres_database, "DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public")
+    opened = await Database.connect(postgres_database.replace("postgresql://", "postgresql+asyncpg://", 1))
+    yield opened
+    await opened.close()
+
+
+async def _backend(database: Database) -> int:
+    async with database.engine.connect() as connection:
+        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _terminate_all(postgres_database: str) -> int:
+    """What a database restart does to the bot's pooled connections: the server closes every one. Returns
+    once their server processes are gone (their sockets closed), how many there were."""
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    admin = await asyncpg.connect(postgres_database)
+    try:
+        terminated = int(await admin.fetchval(f"SELECT count(pg_terminate_backend(pid)) {others}"))
+        for _ in range(200):
+            if not await admin.fetchval(f"SELECT count(*) {others}"):
+                break
+            await asyncio.sleep(0.05)
+        return terminated
+    finally:
+        await admin.close()
+
+
+async def test_connections_the_server_closed_are_replaced_before_a_turn_uses_them(
+    database: Database, postgres_database: str
+) -> None:
+    store = Store(database)
+    async with store.turn("telegram", "42", language="en") as turn:
+        await turn.record_inbound("text", "before the restart", "en", "m1")
+    before = await _backend(database)
+
+    assert await _terminate_all(postgres_database) >= 1
+    await asyncio.sleep(0.05)  # the event loop reads the closed sockets of the idle pooled connections
+
+    # The turn's session, `Database.run` and a plain connection each take a pooled connection first.
+    async with store.turn("telegram", "42", language="en") as turn:
+        assert await turn.record_inbound("text", "after the restart", "en", "m2") is not None
+
+    def store_update(connection: Connection) -> list[int]:
+        return telegram_queue.store_updates(connection, [(7, 42, {"update_id": 7})], database.clock())
+
+    assert await database.run(store_update) == [7]
+    assert await _backend(database) != before
+    conversation = await store.conversation("telegram", "42")
+    assert conversation is not None
+    assert [m.text for m in await store.transcript(conversation.id)] == ["before the restart", "after the restart"]
