@@ -11,6 +11,11 @@ the lock through `session.execute`, each statement on `await session.connection(
 200 transactions each, so that a shared machine's load weighs on all alike; the figure is the median
 turn's microseconds per transaction.
 
+Two more ways time how a customer's turn opens (`Store.turn`, then a commit with nothing written), for
+one of 50 known customers: `turn_orm_us` as the bot does it, the conversation loaded as the ORM's
+`Conversation` (`conversations.open_turn`), and `turn_core_us` with the same statements in the same
+session read as plain rows, no ORM entity: what taking the turn off the ORM would save at most.
+
     python benchmarks/transaction_cost.py --json
     {"database": "sqlite", "session_1_us": ..., "run_1_us": ..., "session_3_us": ..., "run_3_us": ...}
 
@@ -32,16 +37,25 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.storage import Database  # noqa: E402
+from bot.storage import Database, Store, conversations  # noqa: E402
 from bot.storage import telegram_queue as queue  # noqa: E402
+from bot.storage.database import is_postgresql  # noqa: E402
 from bot.storage.locks import TELEGRAM_CHATS, fold32, xact_lock  # noqa: E402
+from bot.storage.models import Conversation  # noqa: E402
 
 TURN = 200
 WARM = 50
+CUSTOMERS = 50
+
+# `conversations.open_turn`'s statements with the conversation's columns as a plain row.
+_COLUMNS = Conversation.__table__.c
+_ROW_PROBED = select(_COLUMNS, conversations._ESCALATED, conversations._UNDELIVERED).where(*conversations._KEY)
+_ROW_LOCKED = select(_COLUMNS).where(*conversations._KEY).with_for_update()
 
 
 def _store_then_claims(connection: Connection, update_id: int, claims: int, now: Any) -> None:
@@ -82,11 +96,33 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
     async def as_one_greenlet(statements: int) -> None:
         await database.run(_store_then_claims, next(ids), statements - 1, now)
 
+    store, customers = Store(database), itertools.cycle([f"c{n}" for n in range(CUSTOMERS)])
+    for customer in range(CUSTOMERS):  # known customers: their turns load a stored conversation
+        async with store.turn("bench", f"c{customer}", language="en"):
+            pass
+
+    async def turn_through_the_orm() -> None:
+        async with store.turn("bench", next(customers), language="en") as turn:
+            if turn.conversation.id is None:
+                raise RuntimeError("no conversation loaded")
+
+    async def turn_as_rows() -> None:
+        key = {"channel": "bench", "customer_id": next(customers)}
+        async with database.sessions() as session, session.begin():
+            if is_postgresql(session):  # as `open_turn` there: the row locked, then the probe
+                row = (await session.execute(_ROW_LOCKED, key)).first()
+                probe = (await session.execute(conversations._PROBE, {"conversation_id": row.id})).first() if row else None
+            else:
+                row = probe = (await session.execute(_ROW_PROBED, key)).first()
+            if row is None or probe is None:
+                raise RuntimeError("no conversation loaded")
+
     ways: dict[str, Callable[[], Awaitable[None]]] = {
         f"{name}_{statements}_us": (lambda way=way, statements=statements: way(statements))
         for statements in (1, 3)
         for name, way in (("session", through_session), ("run", as_one_greenlet))
     }
+    ways |= {"turn_orm_us": turn_through_the_orm, "turn_core_us": turn_as_rows}
     timings: dict[str, list[float]] = {name: [] for name in ways}
     try:
         for way in ways.values():  # warm: statements compiled and cached, connections open

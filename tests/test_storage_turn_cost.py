@@ -9,6 +9,7 @@ thread (bot/storage/sqlite_driver.py); and no statement on that path is rewritte
 
 from __future__ import annotations
 
+import collections
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,8 @@ async def test_a_turn_and_an_updates_bookkeeping_are_compiled_once(runtime: Runt
 
 async def test_the_transaction_cost_benchmark_stores_what_it_times(tmp_path: Path) -> None:
     """benchmarks/transaction_cost.py leans on the inbox's own statements: both ways must keep running the
-    same ones (a store, then two claims finding nothing), and each transaction must commit its update."""
+    same ones (a store, then two claims finding nothing), and each transaction must commit its update.
+    Its two ways of opening a turn send the same SELECT, read as an ORM entity or as a row."""
     from sqlalchemy import func, select
     from sqlalchemy.engine import Engine
 
@@ -164,9 +166,12 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(tmp_path: Pat
 
     benchmark = benchmark_module("transaction_cost")
     sent: list[str] = []
+    turns: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         sent.append(" ".join(statement.split()[:3]))
+        if "FROM conversations" in statement:
+            turns.append(statement)
 
     url = f"sqlite+aiosqlite:///{tmp_path}/bench.db"
     event.listen(Engine, "before_cursor_execute", count)
@@ -174,8 +179,12 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(tmp_path: Pat
         result = await benchmark.measure(url, benchmark.TURN)
     finally:
         event.remove(Engine, "before_cursor_execute", count)
-    assert {"session_1_us", "run_1_us", "session_3_us", "run_3_us"} <= set(result)
-    transactions = benchmark.WARM + benchmark.TURN  # of each of the four kinds
+    assert {"session_1_us", "run_1_us", "session_3_us", "run_3_us", "turn_orm_us", "turn_core_us"} <= set(result)
+    transactions = benchmark.WARM + benchmark.TURN  # of each of the six kinds
+    # Each customer's first turn found no conversation and created it; the turns timed load it, both ways alike.
+    [(probe, loaded)] = [(text, n) for text, n in collections.Counter(turns).items() if n > benchmark.CUSTOMERS]
+    assert loaded == benchmark.CUSTOMERS + 2 * transactions
+    assert "EXISTS" in probe
     assert sent.count("INSERT INTO telegram_updates") == 4 * transactions
     assert sent.count("UPDATE telegram_updates SET") == 2 * 2 * transactions  # the 3-statement kinds, both ways
     database = await Database.connect(url)
