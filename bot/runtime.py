@@ -66,9 +66,9 @@ class Runtime:
 
         `keep`: what the channel writes in the turn's own transaction (see `KeepWithTurn`).
 
-        The engine's turn commits first; then the hand-off gets its due: the desk is woken, and agent
-        messages the customer has not received yet are delivered (before the channel sends this turn's
-        replies, as the customer would expect). Delivery to channels therefore happens here, after the
+        The engine's turn commits first; then the hand-off gets its due: agent messages the customer has
+        not received yet are delivered (before the channel sends this turn's replies, as the customer
+        would expect). A turn that queued events for the agents' desk woke its worker as it committed. Delivery to channels therefore happens here, after the
         turn and outside the engine. The customer's lock is held across both, so the next message of
         the same customer cannot deliver the same agent messages a second time.
 

@@ -92,6 +92,34 @@ async def test_plain_core_work_is_one_transaction_on_its_own_or_in_a_session(sto
     assert sorted(update_id for update_id, _ in pending) == [1, 4]
 
 
+async def test_a_callback_on_commit_runs_after_a_commit_once_and_never_after_a_rollback(store: Store) -> None:
+    from bot.storage.database import on_commit
+
+    calls: list[str] = []
+
+    def woken() -> None:
+        calls.append("woken")
+
+    def broken() -> None:
+        raise RuntimeError("a callback's own failure")
+
+    async with store.turn("console", "c1", language="en") as turn:
+        on_commit(turn.session, broken)
+        on_commit(turn.session, woken)
+        on_commit(turn.session, woken)
+        await turn.record_inbound("text", "kept", None, "m1")
+        assert calls == []  # not before the commit: what it wrote is not visible yet
+    assert calls == ["woken"]  # once; the broken one was logged and the turn stays committed
+    assert await store.count_messages() == 1
+    with pytest.raises(RuntimeError):
+        async with store.turn("console", "c1", language="en") as turn:
+            on_commit(turn.session, woken)
+            raise RuntimeError("the turn fails")
+    async with store.turn("console", "c1", language="en"):
+        pass  # the failed turn's callback was forgotten with it
+    assert calls == ["woken"]
+
+
 async def test_concurrent_first_messages_make_one_conversation(store: Store) -> None:
     async def first_contact(n: int) -> int:
         async with store.turn("sms", "+8613800000000", language="zh-Hans") as turn:

@@ -28,6 +28,7 @@ from bot.knowledge.hours import ALWAYS_STAFFED, OfficeHours
 from bot.knowledge.policies import Policies
 from bot.settings import Language, Settings
 from bot.storage import handoff as repo
+from bot.storage.database import on_commit
 from bot.storage.handoff import AGENTS
 from bot.storage.models import Escalation
 
@@ -111,9 +112,11 @@ class HandoffCore:
             yield session
 
     def queue_desk(self, session: AsyncSession, escalation: Escalation, kind: str, payload: dict[str, Any] | None = None) -> None:
-        """Write an event for the agents' desk in this transaction (nothing without a desk)."""
+        """Write an event for the agents' desk in this transaction (nothing without a desk); the desk's
+        worker is woken once the transaction commits (on every instance, when they share a Redis)."""
         if self.desk.enabled:
             repo.add_outbox(session, escalation, AGENTS, kind, payload, now=self.now())
+            on_commit(session, self.notify)
 
     async def estimate(self, session: AsyncSession, now: dt.datetime) -> float | None:
         """The measured wait (staffed seconds), None without enough recent data."""

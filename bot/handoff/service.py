@@ -110,9 +110,9 @@ class HandoffService(HandoffCore):
         return await self._survey.handle(ctx, turn, action, text)
 
     async def after_commit(self, conversation_id: int, flush: bool) -> None:
-        """After a customer's turn committed: wake the desk, and deliver agent messages the customer
-        missed (`flush`: the turn's `Outcome.undelivered`). Called by `Runtime.handle`, outside the engine."""
-        self.notify()
+        """After a customer's turn committed: deliver agent messages the customer missed (`flush`: the
+        turn's `Outcome.undelivered`). Called by `Runtime.handle`, outside the engine. (The desk's worker
+        was woken by the commit itself if the turn queued anything for it: `HandoffCore.queue_desk`.)"""
         if flush:
             await self.flush(conversation_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import socket
@@ -32,6 +33,8 @@ from bot.storage import sqlite_driver
 from bot.storage.models import CLOCK_OPTION
 
 MIGRATIONS = "bot.storage:migrations"
+
+log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
@@ -64,6 +67,37 @@ def _upgrade(connection: Connection) -> None:
 def session_clock(session: AsyncSession) -> Clock:
     """The clock of the database a session belongs to, for repository code that needs "now"."""
     return session.info.get(CLOCK_OPTION, system_clock)  # type: ignore[no-any-return]
+
+
+_ON_COMMIT = "supportbot.on_commit"
+
+
+def on_commit(session: AsyncSession | Session, callback: Callable[[], None]) -> None:
+    """Call `callback` once the session's transaction has committed, and not at all if it rolls back.
+
+    For work that must only start when what the transaction wrote is visible to others: waking the
+    agents' desk outbox worker (here and, through Redis, on every instance) when a row was queued for
+    it, not after every transaction that might have queued one. The same callback registered twice in
+    one transaction runs once; one that fails is logged, since the commit it follows already happened.
+    """
+    callbacks: list[Callable[[], None]] = session.info.setdefault(_ON_COMMIT, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for callback in session.info.pop(_ON_COMMIT, ()):
+        try:
+            callback()
+        except Exception:
+            log.exception("a callback after a commit failed")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_rollback(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the session's own transaction, not a savepoint: committed or not, done
+        session.info.pop(_ON_COMMIT, None)
 
 
 def dialect_insert(session: AsyncSession) -> Any:

@@ -41,6 +41,21 @@ async def hand_off(hd: Desk, customer: str = "c1", text: str = "转人工"):  # 
 # -- when the bot hands off --------------------------------------------------------------------------
 
 
+async def test_only_a_turn_that_queued_something_for_the_desk_wakes_its_worker(hd: Desk) -> None:
+    """The wake-up reaches every instance through Redis when they share one, and each then reads the
+    outbox twice: a turn that queued nothing for the agents must not cost them that."""
+    wake = hd.service.wake
+    wake.clear()
+    answered = await hd.say("保修期多长时间")
+    assert answered.handoff is None and not wake.is_set()
+    await hand_off(hd)
+    assert wake.is_set()  # the card for the agents, visible once the turn committed
+    wake.clear()
+    await hd.say("型号是 X20")  # relayed to the agents
+    assert wake.is_set()
+    assert await hd.publish() == ["opened", "message"]
+
+
 async def test_low_confidence_hand_off_queues_with_due_time_and_tells_position(hd: Desk) -> None:
     first = await hd.say("明天北京天气怎么样")
     assert first.handoff is None
