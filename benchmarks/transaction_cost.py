@@ -17,7 +17,8 @@ one of 50 known customers: `turn_orm_us` as the bot does it, the conversation lo
 session read as plain rows, no ORM entity: what taking the turn off the ORM would save at most.
 
     python benchmarks/transaction_cost.py --json
-    {"database": "sqlite", "session_1_us": ..., "run_1_us": ..., "session_3_us": ..., "run_3_us": ...}
+    {"database": "sqlite", "session_1_us": ..., "run_1_us": ..., "session_3_us": ..., "run_3_us": ...,
+     "turn_orm_us": ..., "turn_core_us": ...}
 
 `--database-url` runs it on an empty PostgreSQL database (migrated at start) instead of a temporary
 SQLite file.

@@ -68,9 +68,10 @@ class Runtime:
 
         The engine's turn commits first; then the hand-off gets its due: agent messages the customer has
         not received yet are delivered (before the channel sends this turn's replies, as the customer
-        would expect). A turn that queued events for the agents' desk woke its worker as it committed. Delivery to channels therefore happens here, after the
-        turn and outside the engine. The customer's lock is held across both, so the next message of
-        the same customer cannot deliver the same agent messages a second time.
+        would expect). Delivery to channels therefore happens here, after the turn and outside the
+        engine. The customer's lock is held across both, so the next message of the same customer
+        cannot deliver the same agent messages a second time. (A turn that queued events for the agents'
+        desk woke its worker as it committed: `HandoffCore.queue_desk`.)
 
         Every turn is counted in `metrics` (failed ones too), and the lines logged during it carry its
         conversation id (`bot.observability.logs.turn_context`).
@@ -132,7 +133,7 @@ async def build_runtime(
         centre_ids=[c.id for c in catalog.centres] if catalog is not None else (),
     )
     matcher = load_or_train(knowledge, threshold=settings.match_threshold, cache_dir=cache_dir_for(settings))
-    database = await Database.connect(settings.database_url, clock=clock)
+    database = await Database.connect(settings.database_url, clock=clock, pre_ping=settings.database_pre_ping)
     store = Store(database)
     lifecycle = RepairLifecycle(policies, hours, clock, catalog)
     flows = []

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
 
     knowledge_dir: Path = Path("knowledge")
     database_url: str = "sqlite+aiosqlite:///data/supportbot.db"
+    # PostgreSQL: ask the server before every transaction whether a pooled connection still works
+    # (three round trips each time). Only for networks that drop idle connections without a word (a NAT
+    # or proxy timeout); a restarted server is noticed without it.
+    database_pre_ping: bool = False
     brand_name: str = "Acme Care"
     default_language: Language = "zh-Hans"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from bot.storage import Database, Store, telegram_queue
@@ -50,13 +51,18 @@ async def _terminate_all(postgres_database: str) -> int:
 async def test_connections_the_server_closed_are_replaced_before_a_turn_uses_them(
     database: Database, postgres_database: str
 ) -> None:
+    pooled: list[Any] = []  # every connection given back to the pool (the dead ones will be in there)
+    event.listen(database.engine.sync_engine, "checkin", lambda dbapi_connection, _record: pooled.append(dbapi_connection))
     store = Store(database)
     async with store.turn("telegram", "42", language="en") as turn:
         await turn.record_inbound("text", "before the restart", "en", "m1")
     before = await _backend(database)
 
     assert await _terminate_all(postgres_database) >= 1
-    await asyncio.sleep(0.05)  # the event loop reads the closed sockets of the idle pooled connections
+    for _ in range(200):  # until the event loop has read the server's goodbye on each of them
+        if all(connection.driver_connection.is_closed() for connection in pooled):
+            break
+        await asyncio.sleep(0.05)
 
     # The turn's session, `Database.run` and a plain connection each take a pooled connection first.
     async with store.turn("telegram", "42", language="en") as turn:
@@ -70,3 +76,24 @@ async def test_connections_the_server_closed_are_replaced_before_a_turn_uses_the
     conversation = await store.conversation("telegram", "42")
     assert conversation is not None
     assert [m.text for m in await store.transcript(conversation.id)] == ["before the restart", "after the restart"]
+
+
+async def test_database_pre_ping_asks_the_server_instead(postgres_database: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DATABASE_PRE_PING=true: SQLAlchemy's ping before every transaction (for networks that drop idle
+    connections silently), and no local check; the default is the local check alone."""
+    from bot.settings import load_settings
+    from bot.storage.database import _replace_if_closed
+
+    if postgres_database is None:
+        pytest.skip("PostgreSQL not reachable (mandatory when CI=true)")
+    monkeypatch.setenv("DATABASE_PRE_PING", "true")
+    assert load_settings().database_pre_ping is True
+    url = postgres_database.replace("postgresql://", "postgresql+asyncpg://", 1)
+    for pre_ping in (True, False):
+        database = await Database.connect(url, migrate=False, pre_ping=pre_ping)
+        try:
+            assert database.engine.sync_engine.pool._pre_ping is pre_ping
+            assert event.contains(database.engine.sync_engine, "checkout", _replace_if_closed) is not pre_ping
+            assert await database.ping()
+        finally:
+            await database.close()

@@ -111,7 +111,6 @@ class CustomerDispatch:
                     self.core.queue_desk(
                         session, escalation, events.UNDELIVERED, {"message_id": row.payload.get("message_id"), "reason": reason}
                     )
-        self.core.notify()
 
     def _attachment(self, payload: dict[str, Any], reference: str | None) -> Attachment | None:
         if not reference or payload.get("kind") not in ("photo", "document"):
@@ -184,7 +183,6 @@ class CustomerDispatch:
                     escalation = await repo.get(session, escalation_id)
                     if escalation is not None:
                         self.core.queue_desk(session, escalation, events.STATUS, {"event": "delivered_late", "count": len(sent)})
-            self.core.notify()
         return len(sent)
 
     async def _release(self, ids: list[int]) -> None:

@@ -99,7 +99,8 @@ class AgentOperations:
 
     async def _operate(self, escalation_id: int, work: Work, *, active_only: bool = True) -> OpResult:
         """One operation: the escalation and its conversation locked (in a turn's order), `work` in the
-        same transaction, then what the customer is owed delivered and the desk woken.
+        same transaction, then what the customer is owed delivered (the desk's worker is woken by the
+        commit when `work` queued an event for it: `HandoffCore.queue_desk`).
 
         Gone or finished escalations are answered at once; so is a `work` that owed the customer
         nothing (a refusal, a note). For an agent's message the result is how its delivery went.
@@ -116,7 +117,6 @@ class AgentOperations:
         if not deliveries.channel:
             return result
         code = await self.dispatch.deliver(deliveries)
-        self.core.notify()
         return OpResult(code, result.escalation) if deliveries.agent is not None else result
 
     async def take(self, escalation_id: int, agent: Agent, *, only_waiting: bool = False) -> OpResult:

@@ -12,7 +12,8 @@ Several instances run this worker on one database: each round claims its rows fi
 instance at a time, in order. An instance that dies mid-round leaves rows whose lease runs out after
 `DESK_LEASE`; another instance then posts them (the one post that was under way may appear twice).
 
-`HandoffTasks` runs the worker (woken by the service whenever it queued something) and calls
+`HandoffTasks` runs the worker (woken whenever a transaction that queued something for it commits,
+`HandoffCore.queue_desk`) and calls
 `HandoffService.sweep` every `sweep_every` seconds; both take an injectable clock.
 """
 

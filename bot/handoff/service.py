@@ -127,8 +127,8 @@ class HandoffService(HandoffCore):
         SUPERVISOR_IDS. Idempotent per conversation: an active escalation gets the note (and the higher
         priority) instead of a second escalation. The escalation's id; None for an unknown conversation.
 
-        With `session` it works in the caller's transaction (the caller calls `notify` after the
-        commit); without, in its own, waking the desk. See `bot.handoff.staff`.
+        With `session` it works in the caller's transaction, without in its own; either way the desk's
+        worker is woken when it commits. See `bot.handoff.staff`.
         """
         if session is None:
             return await self._staff.open_now(conversation_id, reason, priority, note, to=to)

@@ -45,8 +45,8 @@ class StaffEscalations:
         to: str | None = None,
     ) -> int | None:
         """Queue the conversation for the agents with `note` (see the module's docstring); the
-        escalation's id, None when the conversation does not exist. Committed by the caller, who wakes
-        the desk afterwards (`HandoffCore.notify`)."""
+        escalation's id, None when the conversation does not exist. Committed by the caller; the commit
+        wakes the desk's worker (`HandoffCore.queue_desk`)."""
         core = self.core
         conversation = await conversations.locked(session, conversation_id)
         if conversation is None:
@@ -81,9 +81,6 @@ class StaffEscalations:
         return escalation.id
 
     async def open_now(self, conversation_id: int, reason: str, priority: int, note: str, *, to: str | None = None) -> int | None:
-        """`open` in a transaction of its own, the desk woken after the commit."""
+        """`open` in a transaction of its own."""
         async with self.core.transaction() as session:
-            escalation_id = await self.open(session, conversation_id, reason, priority, note, to=to)
-        if escalation_id is not None:
-            self.core.notify()
-        return escalation_id
+            return await self.open(session, conversation_id, reason, priority, note, to=to)

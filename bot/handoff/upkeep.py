@@ -54,6 +54,4 @@ async def sweep(core: HandoffCore, dispatch: CustomerDispatch, now: dt.datetime 
         conversations = await repo.customer_retries_due(session, now)
     for conversation_id in conversations:
         await dispatch.flush(conversation_id, held=False)
-    if announced:
-        core.notify()
     return announced

@@ -91,7 +91,6 @@ class Promises:
                 escalation = await self._escalate(session, booking, CALLBACK_MISSED, RAISED, note, to=None)
                 await events.record(session, booking, events.ESCALATED, lc.SYSTEM, now=now,
                                     data={"promise": CALLBACK, "escalation": escalation})
-        context.handoff.notify()
         language = customer_language(booking)
         line = text("promises.customer.callback_missed", language, ticket=booking.ticket)
         return await deliver(context, job, booking, [Reply(line, ReplyKind.INFO, language)], kind="notice")
@@ -123,7 +122,6 @@ class Promises:
                 escalation = await self._escalate(session, booking, REPAIR_OVERDUE, URGENT, note, to=SUPERVISORS)
                 await events.record(session, booking, events.ESCALATED, lc.SYSTEM, now=now,
                                     data={"promise": REPAIR_DAYS, "days": days, "escalation": escalation})
-        context.handoff.notify()
         language = customer_language(booking)
         compensation = context.policies.compensation.get(language) or next(iter(context.policies.compensation.values()), "")
         line = text("promises.customer.repair_overdue", language, ticket=booking.ticket, compensation=compensation)

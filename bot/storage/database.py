@@ -79,6 +79,8 @@ def on_commit(session: AsyncSession | Session, callback: Callable[[], None]) -> 
     agents' desk outbox worker (here and, through Redis, on every instance) when a row was queued for
     it, not after every transaction that might have queued one. The same callback registered twice in
     one transaction runs once; one that fails is logged, since the commit it follows already happened.
+    A savepoint's release is not the commit; a savepoint rolled back does not take back what was
+    registered inside it (at worst a wake-up with nothing new).
     """
     callbacks: list[Callable[[], None]] = session.info.setdefault(_ON_COMMIT, [])
     if callback not in callbacks:
@@ -87,6 +89,8 @@ def on_commit(session: AsyncSession | Session, callback: Callable[[], None]) -> 
 
 @event.listens_for(Session, "after_commit")
 def _run_on_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # SQLAlchemy calls this at a savepoint's release too
+        return
     for callback in session.info.pop(_ON_COMMIT, ()):
         try:
             callback()
@@ -95,7 +99,7 @@ def _run_on_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_on_rollback(session: Session, transaction: Any) -> None:
+def _forget_at_the_end(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the session's own transaction, not a savepoint: committed or not, done
         session.info.pop(_ON_COMMIT, None)
 
@@ -164,8 +168,14 @@ class Database:
         )
 
     @classmethod
-    async def connect(cls, url: str, *, migrate: bool = True, clock: Clock = system_clock, **engine_options: Any) -> Database:
-        """Open the database named by a DATABASE_URL, creating the SQLite file's folder if needed."""
+    async def connect(
+        cls, url: str, *, migrate: bool = True, clock: Clock = system_clock, pre_ping: bool = False, **engine_options: Any
+    ) -> Database:
+        """Open the database named by a DATABASE_URL, creating the SQLite file's folder if needed.
+
+        `pre_ping` (PostgreSQL, the DATABASE_PRE_PING setting): ask the server before every transaction
+        whether a pooled connection still works, for networks that drop idle connections silently (see
+        `_replace_if_closed`); always so with a driver other than asyncpg."""
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
@@ -173,7 +183,7 @@ class Database:
             sqlite_driver.set_connect_args(engine_options.setdefault("connect_args", {}))
         else:
             # asyncpg's own flag tells a closed connection without a round trip (`_replace_if_closed`).
-            engine_options.setdefault("pool_pre_ping", parsed.get_driver_name() != "asyncpg")
+            engine_options.setdefault("pool_pre_ping", pre_ping or parsed.get_driver_name() != "asyncpg")
             # A host that drops packets silently fails in seconds, not after the OS's minute-long timeout.
             engine_options.setdefault("connect_args", {}).setdefault("timeout", 10)
         # A statement's parameters are customers' words and numbers: never in an error's text (or a log).
@@ -184,7 +194,7 @@ class Database:
             event.listen(engine.sync_engine, "connect", sqlite_driver.install)
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        elif not engine_options["pool_pre_ping"]:
+        elif parsed.get_driver_name() == "asyncpg" and not engine_options["pool_pre_ping"]:
             event.listen(engine.sync_engine, "checkout", _replace_if_closed)
         database = cls(engine, clock)
         if migrate:
@@ -239,9 +249,11 @@ def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
     costs no round trip. SQLAlchemy's `pool_pre_ping` asks the server instead, with a BEGIN, an empty
     query and a ROLLBACK: three round trips before every transaction, 1.4 ms of a Telegram update's three
     transactions in `benchmarks/pipeline.py` (README, "Storage"). What this does not catch, the ping
-    would: a connection whose server went away without closing it (its host rebooted), found dead only
-    when written to. Its first statement fails instead, the error invalidates the whole pool, and the
-    callers' own retries (the inbox's, the outbox's, a turn's update handled again) take new connections.
+    would: a connection that looks open here but that the other end no longer knows (its host rebooted,
+    a NAT or proxy dropped it while idle), which answers the first write with a reset. The transaction's
+    first statement fails instead, the error invalidates the whole pool, and the callers' own retries
+    (the inbox's, the outbox's, a turn's update handled again after its lease) take new connections.
+    A deployment behind such a network sets DATABASE_PRE_PING.
     """
     if dbapi_connection.driver_connection.is_closed():
         raise DisconnectionError("the database server closed this connection")

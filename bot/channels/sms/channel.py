@@ -335,8 +335,6 @@ class SmsChannel:
                 await turn.open_escalation("error", 1)
             await turn.record_outbound(ReplyKind.HANDOFF.value, text, language)
             conversation_id = turn.conversation.id
-        if service is not None and hasattr(service, "notify"):
-            service.notify()
         await self.outbox.enqueue(item.from_number, cut(plain(text), language)[0], "notice", conversation_id=conversation_id)
 
     async def language_of(self, number: str) -> Language:
