@@ -62,8 +62,24 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_
         return
     if postgres_database is None:
         pytest.skip("PostgreSQL not reachable (mandatory when CI=true)")
+    yield await _emptied(postgres_database)
+
+
+@pytest.fixture
+async def pg_url(postgres_database: str | None) -> AsyncIterator[str]:
+    """An empty PostgreSQL database (asyncpg URL), for what only exists there (several instances, the
+    pool's reconnects)."""
+    if postgres_database is None:
+        if IN_CI:
+            pytest.fail("PostgreSQL is mandatory in CI")
+        pytest.skip("PostgreSQL not reachable (mandatory when CI=true)")
+    yield await _emptied(postgres_database)
+
+
+async def _emptied(postgres_database: str) -> str:
+    """The test session's PostgreSQL database with an empty schema, as an asyncpg URL."""
     await _pg_execute(postgres_database, "DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public")
-    yield postgres_database.replace("postgresql://", "postgresql+asyncpg://", 1)
+    return postgres_database.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

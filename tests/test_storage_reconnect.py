@@ -12,17 +12,13 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from bot.storage import Database, Store, telegram_queue
-from tests.conftest import _pg_execute
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def database(postgres_database: str | None) -> AsyncIterator[Database]:
-    if postgres_database is None:
-        pytest.skip("PostgreSQL not reachable (mandatory when CI=true)")
-    await _pg_execute(postgres_database, "DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public")
-    opened = await Database.connect(postgres_database.replace("postgresql://", "postgresql+asyncpg://", 1))
+async def database(pg_url: str) -> AsyncIterator[Database]:
+    opened = await Database.connect(pg_url)
     yield opened
     await opened.close()
 
@@ -78,19 +74,16 @@ async def test_connections_the_server_closed_are_replaced_before_a_turn_uses_the
     assert [m.text for m in await store.transcript(conversation.id)] == ["before the restart", "after the restart"]
 
 
-async def test_database_pre_ping_asks_the_server_instead(postgres_database: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_database_pre_ping_asks_the_server_instead(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """DATABASE_PRE_PING=true: SQLAlchemy's ping before every transaction (for networks that drop idle
     connections silently), and no local check; the default is the local check alone."""
     from bot.settings import load_settings
     from bot.storage.database import _replace_if_closed
 
-    if postgres_database is None:
-        pytest.skip("PostgreSQL not reachable (mandatory when CI=true)")
     monkeypatch.setenv("DATABASE_PRE_PING", "true")
     assert load_settings().database_pre_ping is True
-    url = postgres_database.replace("postgresql://", "postgresql+asyncpg://", 1)
     for pre_ping in (True, False):
-        database = await Database.connect(url, migrate=False, pre_ping=pre_ping)
+        database = await Database.connect(pg_url, migrate=False, pre_ping=pre_ping)
         try:
             assert database.engine.sync_engine.pool._pre_ping is pre_ping
             assert event.contains(database.engine.sync_engine, "checkout", _replace_if_closed) is not pre_ping

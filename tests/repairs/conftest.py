@@ -1,5 +1,4 @@
-"""Fixtures the repair lifecycle's end-to-end tests borrow: an empty PostgreSQL database for the
-two-instance topology, and the fake Twilio gateway of the SMS tests."""
+"""Fixtures the repair lifecycle's end-to-end tests borrow: the fake Twilio gateway of the SMS tests
+(the empty PostgreSQL database, `pg_url`, is in tests/conftest.py)."""
 
-from tests.scaleout.conftest import pg_url  # noqa: F401 - a fixture
 from tests.sms.conftest import fake_twilio  # noqa: F401 - a fixture
