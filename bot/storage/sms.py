@@ -7,11 +7,10 @@ lease on it while handling it in-process; `claim_inbox` (at start-up and periodi
 whose lease ran out, so several instances never handle one message twice.
 (provider, external id) is unique, so a gateway retrying the same message is recognised at once.
 
-The outbox is a queue in a table: `unsent_heads` finds the oldest unsent message of each number (a
-number's messages go out in order, one at a time), `claim` marks a due one "sending" with a lease
-(`SmsStore.claim_due` runs both), and the worker then records the result: sent, retry later
-(back-off), failed for good, or suppressed (opted out / blocked). A worker that dies mid-send leaves a
-"sending" row whose lease runs out: it is sent again.
+The outbox is a queue in a table: `claim_due` marks the due ones among each number's oldest unsent
+message (a number's messages go out in order, one at a time) "sending" with a lease, and the worker
+then records the result: sent, retry later (back-off), failed for good, or suppressed (opted out /
+blocked). A worker that dies mid-send leaves a "sending" row whose lease runs out: it is sent again.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.safetext import storable
-from bot.storage.database import dialect_insert, is_postgresql, session_clock
+from bot.storage.database import dialect_insert, is_postgresql, one_of, session_clock
 from bot.storage.models import Base, BotInstance, clock_default
 
 # Inbox statuses
@@ -35,6 +34,7 @@ RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limite
 # Outbox statuses
 PENDING, SENDING, SENT, SUPPRESSED = "pending", "sending", "sent", "suppressed"
 OUTBOX_FAILED = "failed"
+UNSENT = (PENDING, SENDING)  # a "sending" head whose lease ran out is due again: its worker died
 
 
 class SmsInbound(Base):
@@ -139,7 +139,15 @@ def _inbox_item(row: SmsInbound) -> InboxItem:
                      tuple((str(m[0]), str(m[1])) for m in row.media or ()), row.status)
 
 
-def _outbox_item(row: SmsOutbound) -> OutboxItem:
+_OUTBOX_ITEM_COLUMNS = (
+    SmsOutbound.id, SmsOutbound.to_number, SmsOutbound.body, SmsOutbound.template_id, SmsOutbound.template_params,
+    SmsOutbound.kind, SmsOutbound.conversation_id, SmsOutbound.status, SmsOutbound.attempts,
+    SmsOutbound.next_attempt_at, SmsOutbound.last_error, SmsOutbound.provider_id, SmsOutbound.created_at,
+)
+
+
+def _outbox_item(row: Any) -> OutboxItem:
+    """An `SmsOutbound` row, or a row of `_OUTBOX_ITEM_COLUMNS` (what `claim_due` returns), as an item."""
     return OutboxItem(
         row.id, row.to_number, row.body, row.template_id, dict(row.template_params) if row.template_params else None,
         row.kind, row.conversation_id, row.status, row.attempts, as_utc(row.next_attempt_at),  # type: ignore[arg-type]
@@ -268,37 +276,46 @@ async def queued_source(session: AsyncSession, source: str) -> int | None:
     return await session.scalar(select(SmsOutbound.id).where(SmsOutbound.source == source))
 
 
-async def unsent_heads(session: AsyncSession, limit: int | None = None) -> list[tuple[int, str, str, dt.datetime]]:
-    """(id, number, status, due) of the oldest unsent message of each number, oldest first.
+def _heads() -> Any:
+    """The id of each number's oldest unsent message: only that one may go, so a number's messages
+    arrive in order (the next waits while the head is being sent or backing off)."""
+    return select(func.min(SmsOutbound.id)).where(one_of(SmsOutbound.status, UNSENT)).group_by(SmsOutbound.to_number)
 
-    Only a number's oldest unsent message may go: a number's messages arrive in order. `due` is as
-    stored (naive on SQLite), so `claim` can compare it with the row unchanged.
+
+async def next_due(session: AsyncSession) -> dt.datetime | None:
+    """When the next message can go: the earliest due time among each number's oldest unsent message."""
+    due = await session.scalar(select(func.min(SmsOutbound.next_attempt_at)).where(SmsOutbound.id.in_(_heads())))
+    return as_utc(due)
+
+
+async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime, limit: int) -> list[OutboxItem]:
+    """Mark up to `limit` due messages "sending" until `until` (a lease: after it, another worker sends
+    the message again), only each number's oldest unsent one; what this caller got, oldest first.
+
+    The due heads are read with SKIP LOCKED, so a message another instance is claiming at this moment is
+    left to it, and one it claimed since this statement began is read as it is now (PostgreSQL re-reads
+    a locked row's current version), no longer due: two workers never take the same message and never
+    spend a transaction trying. SQLite's writers take turns (BEGIN IMMEDIATE).
     """
     query = (
-        select(SmsOutbound.id, SmsOutbound.to_number, SmsOutbound.status, SmsOutbound.next_attempt_at)
-        .where(SmsOutbound.status.in_((PENDING, SENDING)))
+        select(SmsOutbound.id)
+        .where(SmsOutbound.id.in_(_heads()), one_of(SmsOutbound.status, UNSENT), SmsOutbound.next_attempt_at <= as_utc(now))
         .order_by(SmsOutbound.id)
+        .limit(limit)
     )
-    if limit is not None:
-        query = query.limit(limit)
-    heads: dict[str, tuple[int, str, str, dt.datetime]] = {}
-    for row_id, number, status, due in (await session.execute(query)).all():
-        heads.setdefault(number, (row_id, number, status, due))
-    return list(heads.values())
-
-
-async def claim(session: AsyncSession, row_id: int, status: str, due: dt.datetime, until: dt.datetime) -> OutboxItem | None:
-    """Mark one message "sending" until `until`, if it is still as it was read (status and due time);
-    None when another worker took it first (compare-and-set)."""
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True, of=SmsOutbound)
+    ids = list(await session.scalars(query))
+    if not ids:
+        return []
     result = await session.execute(
         update(SmsOutbound)
-        .where(SmsOutbound.id == row_id, SmsOutbound.status == status, SmsOutbound.next_attempt_at == due)
-        .values(status=SENDING, next_attempt_at=until, attempts=SmsOutbound.attempts + 1)
+        .where(SmsOutbound.id.in_(ids))
+        .values(status=SENDING, next_attempt_at=as_utc(until), attempts=SmsOutbound.attempts + 1)
+        .returning(*_OUTBOX_ITEM_COLUMNS)
+        .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    item = await session.get(SmsOutbound, row_id)
-    return _outbox_item(item) if item is not None else None
+    return sorted((_outbox_item(row) for row in result.all()), key=lambda item: item.id)
 
 
 async def finish_outbound(session: AsyncSession, outbox_id: int, **values: Any) -> None:

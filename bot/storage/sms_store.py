@@ -82,26 +82,14 @@ class SmsStore:
             return await sms.queued_source(session, source)
 
     async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 50) -> list[OutboxItem]:
-        """The oldest unsent message of each number, when it is due, marked "sending" until now + lease.
+        """The oldest unsent message of each number, when it is due, marked "sending" until now + lease
+        (`sms.claim_due`: of several workers claiming together, each message goes to one).
 
         A number whose oldest unsent message is not due yet (backing off) sends nothing newer meanwhile,
-        so a number's messages arrive in order. Each claim is its own short transaction (a
-        compare-and-set): two workers never both take the same row.
+        so a number's messages arrive in order.
         """
-        now = as_utc(now)
-        async with self._read() as session:
-            heads = await sms.unsent_heads(session, limit * 20)
-        claimed: list[OutboxItem] = []
-        for row_id, _number, status, due in heads:
-            if as_utc(due) > now:
-                continue
-            async with self.database.sessions() as session, session.begin():
-                item = await sms.claim(session, row_id, status, due, now + lease)
-            if item is not None:
-                claimed.append(item)
-            if len(claimed) >= limit:
-                break
-        return claimed
+        async with self.database.sessions() as session, session.begin():
+            return await sms.claim_due(session, now, as_utc(now) + lease, limit)
 
     async def mark_sent(self, outbox_id: int, provider_id: str | None, now: dt.datetime) -> None:
         await self._finish(outbox_id, status=SENT, provider_id=provider_id, sent_at=as_utc(now), last_error=None)
@@ -127,8 +115,7 @@ class SmsStore:
     async def next_due(self) -> dt.datetime | None:
         """When the next message can go: the earliest due time among each number's oldest unsent message."""
         async with self._read() as session:
-            heads = await sms.unsent_heads(session)
-        return min((as_utc(due) for *_, due in heads), default=None)
+            return await sms.next_due(session)
 
     async def set_opted_out(self, number: str, opted_out: bool) -> None:
         """STOP (True) or START (False); opting out also drops a pending MORE."""

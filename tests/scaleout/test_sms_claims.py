@@ -2,8 +2,9 @@
 
 A received message is leased to the instance that stored it; a replay (at start, then every minute)
 takes only messages whose lease ran out or whose instance is gone, each by one instance. The outbox's
-claim (compare-and-set on status and due time) gives each message to one worker, and a claim whose
-worker died is taken again once its lease ran out.
+claim (the due heads read with SKIP LOCKED, then leased) gives each message to one worker without a
+worker spending a statement on a message another took, and a claim whose worker died is taken again
+once its lease ran out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import event
 
 from bot.instances import InstanceRegistry
 from bot.storage import Database
@@ -123,3 +125,44 @@ async def test_two_outbox_workers_claim_each_message_once_and_a_dead_workers_cla
     again = await asyncio.gather(store_b.claim_due(clock.now, lease), store_a.claim_due(clock.now, lease))
     assert sorted(item.id for items in again for item in items) == sorted(ids)
     assert all(item.status == SENDING and item.attempts == 2 for items in again for item in items)
+
+
+async def test_outbox_workers_racing_never_spend_an_update_on_a_message_the_other_took(databases, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    """Two instances' workers wake for the same new replies all the time under load: a claim that reads a
+    message the other is taking must skip it, not try it and fail (a transaction per miss, measured as
+    the whole difference in statements per message between one and two instances in benchmarks/load.py)."""
+    a, b = databases
+    store_a, store_b = SmsStore(a), SmsStore(b)
+    numbers = [f"+86139000{n:05d}" for n in range(60)]
+    for number in numbers:
+        await store_a.enqueue(number, "answer", "reply", now=clock.now)
+    updated: list[int] = []
+
+    def count_updates(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE sms_outbox"):
+            updated.append(cursor.rowcount)
+
+    for database in databases:
+        event.listen(database.engine.sync_engine, "after_cursor_execute", count_updates)
+    lease = dt.timedelta(seconds=60)
+    claimed: list[int] = []
+    while len(claimed) < len(numbers):
+        rounds = await asyncio.gather(*(store.claim_due(clock.now, lease, limit=7) for store in (store_a, store_b) * 3))
+        claimed += [item.id for items in rounds for item in items]
+    assert len(claimed) == len(set(claimed)) == len(numbers)
+    assert updated and 0 not in updated and sum(updated) == len(numbers)
+
+
+async def test_a_claim_is_one_transaction(databases, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    a, _ = databases
+    store = SmsStore(a)
+    for n in range(8):
+        await store.enqueue(NUMBERS[n % len(NUMBERS)], f"answer {n}", "reply", now=clock.now)
+    statements: list[str] = []
+    event.listen(a.engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: statements.append(statement.split(None, 1)[0]))
+    event.listen(a.engine.sync_engine, "commit", lambda conn: statements.append("COMMIT"))
+    items = await store.claim_due(clock.now, dt.timedelta(seconds=60))
+    assert [item.to_number for item in items] == NUMBERS  # each number's oldest, oldest first
+    assert [item.body for item in items] == [f"answer {n}" for n in range(4)]
+    assert statements == ["SELECT", "UPDATE", "COMMIT"]
