@@ -133,7 +133,10 @@ async def build_runtime(
         centre_ids=[c.id for c in catalog.centres] if catalog is not None else (),
     )
     matcher = load_or_train(knowledge, threshold=settings.match_threshold, cache_dir=cache_dir_for(settings))
-    database = await Database.connect(settings.database_url, clock=clock, pre_ping=settings.database_pre_ping)
+    database = await Database.connect(
+        settings.database_url, clock=clock, pre_ping=settings.database_pre_ping,
+        pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow,
+    )
     store = Store(database)
     lifecycle = RepairLifecycle(policies, hours, clock, catalog)
     flows = []

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # (three round trips each time). Only for networks that drop idle connections without a word (a NAT
     # or proxy timeout); a restarted server is noticed without it.
     database_pre_ping: bool = False
+    # PostgreSQL: connections each instance keeps open, and how many more it may open for a burst (closed
+    # again when they come back: each one opened costs a server process and its caches and prepared
+    # statements built again). Size + overflow, times the instances, must stay under the server's
+    # max_connections (100 by default).
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
+    database_max_overflow: int = Field(default=10, ge=0, le=1000)
     brand_name: str = "Acme Care"
     default_language: Language = "zh-Hans"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -169,13 +169,16 @@ class Database:
 
     @classmethod
     async def connect(
-        cls, url: str, *, migrate: bool = True, clock: Clock = system_clock, pre_ping: bool = False, **engine_options: Any
+        cls, url: str, *, migrate: bool = True, clock: Clock = system_clock, pre_ping: bool = False,
+        pool_size: int = 20, max_overflow: int = 10, **engine_options: Any
     ) -> Database:
         """Open the database named by a DATABASE_URL, creating the SQLite file's folder if needed.
 
         `pre_ping` (PostgreSQL, the DATABASE_PRE_PING setting): ask the server before every transaction
         whether a pooled connection still works, for networks that drop idle connections silently (see
-        `_replace_if_closed`); always so with a driver other than asyncpg."""
+        `_replace_if_closed`); always so with a driver other than asyncpg. `pool_size` / `max_overflow`
+        (PostgreSQL, DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW): connections kept open, and opened for a
+        burst and closed when returned."""
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
@@ -186,6 +189,10 @@ class Database:
             engine_options.setdefault("pool_pre_ping", pre_ping or parsed.get_driver_name() != "asyncpg")
             # A host that drops packets silently fails in seconds, not after the OS's minute-long timeout.
             engine_options.setdefault("connect_args", {}).setdefault("timeout", 10)
+            # SQLAlchemy's default keeps 5 and closes each connection opened beyond them when it comes
+            # back: with more customers at once, a server process started every few transactions.
+            engine_options.setdefault("pool_size", pool_size)
+            engine_options.setdefault("max_overflow", max_overflow)
         # A statement's parameters are customers' words and numbers: never in an error's text (or a log).
         engine_options.setdefault("hide_parameters", True)
         engine = create_async_engine(url, **engine_options)
