@@ -12,7 +12,9 @@ retries what failed, as Telegram and Twilio do.
 
 Reported: throughput_per_s (messages in answered or relayed, per second of driving), p50_ms / p99_ms
 (webhook first sent -> message out at a fake), duplicates, lost (see benchmarks/loadkit/report.py), and
-scaling = throughput(N) / throughput(1). Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and
+scaling = throughput(N) / throughput(1); per phase, where the CPU went (milliseconds per message answered
+in the instances, PostgreSQL, Redis, this driver and the rest of the machine: benchmarks/loadkit/cpu.py)
+PostgreSQL transactions per message and connections opened. Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and
 Redis at 127.0.0.1:6379.
 """
 
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from loadkit.cpu import CpuMeter, per_message
 from loadkit.driver import (
     AGENT_IDS,
     AGENTS_CHAT_ID,
@@ -129,6 +132,8 @@ async def run_phase(args: argparse.Namespace, postgres: Postgres, name: str, cou
                 tg_customers=args.telegram, sms_customers=args.sms, faq_per_customer=args.faq, handoff_share=args.handoff_share,
                 turn_timeout=args.turn_timeout, handoff_timeout=args.handoff_timeout, seed=args.seed, on_accepted=on_accepted,
             )
+            meter = CpuMeter(lambda: [i.process.pid for i in instances if i.process is not None])
+            meter.start()
             started = time.monotonic()
             driving = await driver.run()
             verdict = judge(stats.inbounds, outbox)
@@ -136,6 +141,9 @@ async def run_phase(args: argparse.Namespace, postgres: Postgres, name: str, cou
             while verdict.lost and time.monotonic() < drain_deadline:  # late answers still count as answers
                 await asyncio.sleep(1.0)
                 verdict = judge(stats.inbounds, outbox)
+            cpu = per_message(meter.stop(), verdict.answered, os.cpu_count() or 1)
+        await asyncio.gather(*(instance.stop() for instance in instances))  # their server processes report on exit
+        transactions, connections = await postgres.activity(database)
         # Throughput over the time answers were flowing: from the first message in to the last answer,
         # not the customers' final timeouts waiting for answers that never came; an answer that only
         # came during the drain still counts, but does not stretch the time.
@@ -158,6 +166,12 @@ async def run_phase(args: argparse.Namespace, postgres: Postgres, name: str, cou
             "p50_ms": _round(percentile(verdict.latencies_ms, 50)),
             "p99_ms": _round(percentile(verdict.latencies_ms, 99)),
             "by_channel": _by_channel(stats, verdict, busy),
+            # CPU milliseconds per message answered, by process (benchmarks/loadkit/cpu.py), over the
+            # driving and the drain; PostgreSQL transactions per message and connections opened (each a
+            # server process started) over the whole phase.
+            "cpu_per_message": cpu,
+            "transactions_per_message": round(transactions / verdict.answered, 2) if verdict.answered else None,
+            "connections_opened": connections,
             # Two instances handling the same hand-off each open a topic: the agents see the customer twice.
             "extra_topics": sum(n - 1 for n in Counter(t.name.split(" ", 1)[-1] for t in api.topics.values()).values() if n > 1),
             "webhook_retries": stats.retries,
@@ -249,6 +263,10 @@ async def _cancellable(work: Any) -> Any:
 def _table(result: dict[str, Any]) -> str:
     rows = [("", "1 instance", f"{result['instances']} instances")]
     for key in ("messages", "accepted", "answered", "throughput_per_s", "p50_ms", "p99_ms", "lost", "duplicates", "webhook_retries", "turn_timeouts", "killed"):
+        rows.append((key, *(str(p[key]) for p in result["phases"])))
+    for key in ("instances_ms", "postgresql_ms", "redis_ms", "driver_ms", "other_ms", "machine_busy"):
+        rows.append((f"cpu {key}", *(str((p["cpu_per_message"] or {}).get(key)) for p in result["phases"])))
+    for key in ("transactions_per_message", "connections_opened"):
         rows.append((key, *(str(p[key]) for p in result["phases"])))
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)) for row in rows]

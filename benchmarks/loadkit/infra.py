@@ -54,6 +54,19 @@ class Postgres:
         base = self.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
         return f"{base}/{name}"
 
+    async def activity(self, name: str) -> tuple[int, int]:
+        """(transactions committed or rolled back, connections opened) in database `name` so far. Read
+        once its clients have disconnected: a server process reports its counts when idle for a while or
+        when it exits."""
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            row = await conn.fetchrow(
+                "SELECT xact_commit + xact_rollback, sessions FROM pg_stat_database WHERE datname = $1", name
+            )
+        finally:
+            await conn.close()
+        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
     async def drop_all(self) -> None:
         conn = await asyncpg.connect(self.admin_url)
         try:
