@@ -294,15 +294,12 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
 
     The due heads are read with SKIP LOCKED, so a message another instance is claiming at this moment is
     left to it, and one it claimed since this statement began is read as it is now (PostgreSQL re-reads
-    a locked row's current version), no longer due: two workers never take the same message and never
-    spend a transaction trying. SQLite's writers take turns (BEGIN IMMEDIATE).
+    a locked row's current version), no longer due: two workers never take the same message, and a
+    message the other took costs no statement (a claim that finds nothing still costs its one read).
+    SQLite's writers take turns (BEGIN IMMEDIATE).
     """
-    query = (
-        select(SmsOutbound.id)
-        .where(SmsOutbound.id.in_(_heads()), one_of(SmsOutbound.status, UNSENT), SmsOutbound.next_attempt_at <= as_utc(now))
-        .order_by(SmsOutbound.id)
-        .limit(limit)
-    )
+    due = (one_of(SmsOutbound.status, UNSENT), SmsOutbound.next_attempt_at <= as_utc(now))
+    query = select(SmsOutbound.id).where(SmsOutbound.id.in_(_heads()), *due).order_by(SmsOutbound.id).limit(limit)
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True, of=SmsOutbound)
     ids = list(await session.scalars(query))
@@ -310,7 +307,7 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
         return []
     result = await session.execute(
         update(SmsOutbound)
-        .where(SmsOutbound.id.in_(ids))
+        .where(SmsOutbound.id.in_(ids), *due)  # held by this transaction; re-checked all the same
         .values(status=SENDING, next_attempt_at=as_utc(until), attempts=SmsOutbound.attempts + 1)
         .returning(*_OUTBOX_ITEM_COLUMNS)
         .execution_options(synchronize_session=False)
@@ -334,6 +331,13 @@ async def outbox(session: AsyncSession, number: str | None = None, status: str |
 
 
 # -- contacts -------------------------------------------------------------------------------------
+
+
+async def save_more(session: AsyncSession, number: str, text: str | None, language: str | None,
+                    options_sent: int | None = None) -> None:
+    """Keep the rest of a long reply for MORE (None clears it), and how many of its options were sent."""
+    await upsert_contact(session, number, more_text=text, more_language=language if text else None,
+                         more_options_sent=options_sent if text else None)
 
 
 async def upsert_contact(session: AsyncSession, number: str, **values: Any) -> None:

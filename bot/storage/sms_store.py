@@ -128,8 +128,8 @@ class SmsStore:
 
     async def save_more(self, number: str, text: str | None, language: str | None, options_sent: int | None = None) -> None:
         """Keep the rest of a long reply for MORE (None clears it), and how many of its options were sent."""
-        await self._contact(number, more_text=text, more_language=language if text else None,
-                            more_options_sent=options_sent if text else None)
+        async with self.database.sessions() as session, session.begin():
+            await sms.save_more(session, number, text, language, options_sent)
 
     async def _contact(self, number: str, **values: Any) -> None:
         async with self.database.sessions() as session, session.begin():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
 from bot.channels.sms.messages import say
@@ -138,6 +141,33 @@ async def test_engine_failure_keeps_the_message_and_hands_it_to_people(harness: 
     assert [m.text for m in await harness.runtime.store.transcript(conversation.id)][0] == "我的打印机卡纸了"
     [escalation] = await harness.runtime.store.queue()
     assert escalation.reason == "error" and escalation.customer_id == CUSTOMER
+
+
+async def test_an_instance_killed_right_after_a_turn_still_owes_nothing_and_loses_nothing(harness: SmsHarness, fake_twilio, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The process dies the moment the engine's turn committed, before anything after it runs. The replay
+    after the restart finds the message handled (a redelivery: answered once, not twice), and the answer
+    it is owed was queued in the turn's own transaction, so it still goes out. Queued after the turn, it
+    was lost: a SIGKILLed instance under load left 11 such customers unanswered (benchmarks/load.py)."""
+    handle = harness.runtime.handle
+
+    async def handle_then_die(*args: Any, **kwargs: Any) -> Any:
+        await handle(*args, **kwargs)
+        raise asyncio.CancelledError  # SIGKILL: nothing after the turn runs
+
+    monkeypatch.setattr(harness.runtime, "handle", handle_then_die)
+    await harness.sms("保修期多久")
+    await harness.channel.idle()
+    assert fake_twilio.bodies_to(CUSTOMER) == [] and [i.status for i in await harness.store.inbox()] == ["received"]
+    again, client = await open_harness(harness.runtime.settings.database_url, fake_twilio)
+    try:
+        await again.channel.start()
+        await again.flush()
+        assert [i.status for i in await again.store.inbox()] == [DONE]
+        [answer] = fake_twilio.bodies_to(CUSTOMER)
+        assert "保修" in answer
+    finally:
+        await client.close()
+        await again.runtime.close()
 
 
 async def test_messages_received_before_a_restart_are_handled_after_it(harness: SmsHarness, fake_twilio) -> None:  # type: ignore[no-untyped-def]

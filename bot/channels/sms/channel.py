@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.sms import messages
 from bot.channels.sms.keywords import Keyword, booking_request, keyword, menu_word
@@ -30,9 +31,10 @@ from bot.channels.sms.render import SmsText, cut, cut_reply, plain, render_repli
 from bot.channels.sms.templates import booking_template
 from bot.engine.choices import typed_number
 from bot.engine.context import TurnContext
-from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Outcome, ReplyKind
+from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, KeepWithTurn, Outcome, ReplyKind
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
+from bot.storage import sms as sms_repo
 from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, InboxItem
 from bot.storage.sms_store import SmsStore
 
@@ -215,10 +217,7 @@ class SmsChannel:
             await self._more(item, None, unsent=typed_number(text))
             return DONE
         # Through the runtime, not the engine: agent messages the customer missed are delivered after the turn.
-        outcome = await self.runtime.handle(await self._inbound(item))
-        if outcome.duplicate:
-            return DONE
-        await self._send_outcome(number, outcome)
+        await self.runtime.handle(await self._inbound(item), keep=self._keep_reply(number))
         return DONE
 
     async def _inbound(self, item: InboxItem) -> Inbound:
@@ -243,14 +242,24 @@ class SmsChannel:
 
     # -- answering --------------------------------------------------------------------------------
 
-    async def _send_outcome(self, number: str, outcome: Outcome) -> None:
-        rendered = render_replies(outcome.replies)
-        if not rendered.text:
-            await self.sms.save_more(number, None, None)
-            return
-        template = await booking_template(self.runtime, number, outcome.replies)
-        await self.send_rendered(number, rendered, "reply", outcome.language, template=template,
-                                 conversation_id=outcome.conversation_id)
+    def _keep_reply(self, number: str) -> KeepWithTurn:
+        """The turn's answer queued in the turn's own transaction (`KeepWithTurn`): the customer's message,
+        the conversation's new state and the SMS it is owed commit together. Queued after the turn, an
+        instance killed in between left a handled message with no answer queued, and the replay of the
+        message found it handled (a redelivery) and sent nothing."""
+
+        async def keep(session: AsyncSession, outcome: Outcome) -> None:
+            rendered = render_replies(outcome.replies)
+            if not rendered.text:
+                await sms_repo.save_more(session, number, None, None)
+                return
+            template = await booking_template(self.runtime, number, outcome.replies, session)
+            page = cut_reply(rendered, outcome.language)
+            await sms_repo.save_more(session, number, page.rest, outcome.language, page.options_sent)
+            await self.outbox.enqueue_in(session, number, page.head, "reply", template=template,
+                                         conversation_id=outcome.conversation_id)
+
+        return keep
 
     async def send_rendered(self, number: str, rendered: SmsText, kind: str, language: Language, *,
                             template: Template | None = None, conversation_id: int | None = None,

@@ -17,7 +17,11 @@ from collections.abc import Awaitable, Callable
 
 from bot.backoff import SMS_SEND, Backoff
 from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, can_carry
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.clock import system_clock
+from bot.storage import sms
+from bot.storage.database import on_commit
 from bot.storage.sms import OutboxItem
 from bot.storage.sms_store import SmsStore
 
@@ -69,6 +73,18 @@ class Outbox:
             now=self.clock(), source=source,
         )
         self.wake()
+        return outbox_id
+
+    async def enqueue_in(self, session: AsyncSession, to: str, body: str, kind: str, *, template: Template | None = None,
+                         conversation_id: int | None = None) -> int:
+        """`enqueue` in the caller's transaction (a turn's own: see `SmsChannel._keep_reply`); the worker
+        is woken once that transaction committed."""
+        outbox_id = await sms.enqueue(
+            session, to, body, kind, template_id=template.id if template else None,
+            template_params=dict(template.params) if template else None, conversation_id=conversation_id,
+            now=self.clock(),
+        )
+        on_commit(session, self.wake)
         return outbox_id
 
     def wake(self) -> None:

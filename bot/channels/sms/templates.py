@@ -12,6 +12,8 @@ import datetime as dt
 import logging
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.channels.sms.providers import Template
 from bot.clock import as_utc
 from bot.engine.types import Reply
@@ -34,18 +36,25 @@ def replied_ticket(replies: tuple[Reply, ...]) -> tuple[str, str | None] | None:
     return None
 
 
-async def booking_template(runtime: Any, number: str, replies: tuple[Reply, ...]) -> Template | None:
-    """booking.confirmed for the reply that confirms a new booking, booking.status for any other about one."""
+async def booking_template(runtime: Any, number: str, replies: tuple[Reply, ...],
+                           session: AsyncSession | None = None) -> Template | None:
+    """booking.confirmed for the reply that confirms a new booking, booking.status for any other about one.
+
+    `session`: the turn's own, when the reply is queued in it (a booking made in this turn is not
+    committed yet, so another session would not see it)."""
     found = replied_ticket(replies)
     if found is None:
         return None
     ticket, key = found
-    try:
-        async with runtime.database.sessions() as session:
-            booking = await booking_for(session, ticket, CHANNEL, number)
-    except Exception:  # noqa: BLE001 - the template is an extra: never lose the reply over it
-        log.warning("sms: could not look up ticket %s for a template", ticket, exc_info=True)
-        return None
+    if session is not None:
+        booking = await booking_for(session, ticket, CHANNEL, number)
+    else:
+        try:
+            async with runtime.database.sessions() as own:
+                booking = await booking_for(own, ticket, CHANNEL, number)
+        except Exception:  # noqa: BLE001 - the template is an extra: never lose the reply over it
+            log.warning("sms: could not look up ticket %s for a template", ticket, exc_info=True)
+            return None
     if booking is None:
         return None
     zone = _centre_zone(runtime, booking.centre_id)
