@@ -13,7 +13,7 @@ retries what failed, as Telegram and Twilio do.
 Reported: throughput_per_s (messages in answered or relayed, per second of driving), p50_ms / p99_ms
 (webhook first sent -> message out at a fake), duplicates, lost (see benchmarks/loadkit/report.py), and
 scaling = throughput(N) / throughput(1); per phase, where the CPU went (milliseconds per message answered
-in the instances, PostgreSQL, Redis, this driver and the rest of the machine: benchmarks/loadkit/cpu.py)
+in the instances, PostgreSQL, Redis, this driver and the rest of the machine: benchmarks/loadkit/cpu.py),
 PostgreSQL transactions per message and connections opened. Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and
 Redis at 127.0.0.1:6379.
 """
@@ -134,14 +134,17 @@ async def run_phase(args: argparse.Namespace, postgres: Postgres, name: str, cou
             )
             meter = CpuMeter(lambda: [i.process.pid for i in instances if i.process is not None])
             meter.start()
-            started = time.monotonic()
-            driving = await driver.run()
-            verdict = judge(stats.inbounds, outbox)
-            drain_deadline = time.monotonic() + args.drain
-            while verdict.lost and time.monotonic() < drain_deadline:  # late answers still count as answers
-                await asyncio.sleep(1.0)
+            try:
+                started = time.monotonic()
+                driving = await driver.run()
                 verdict = judge(stats.inbounds, outbox)
-            cpu = per_message(meter.stop(), verdict.answered, os.cpu_count() or 1)
+                drain_deadline = time.monotonic() + args.drain
+                while verdict.lost and time.monotonic() < drain_deadline:  # late answers still count as answers
+                    await asyncio.sleep(1.0)
+                    verdict = judge(stats.inbounds, outbox)
+            finally:
+                seconds = meter.stop()
+            cpu = per_message(seconds, verdict.answered, os.cpu_count() or 1)
         await asyncio.gather(*(instance.stop() for instance in instances))  # their server processes report on exit
         transactions, connections = await postgres.activity(database)
         # Throughput over the time answers were flowing: from the first message in to the last answer,

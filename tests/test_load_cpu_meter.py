@@ -6,10 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from tests.support import benchmark_module
 
 cpu = benchmark_module("loadkit/cpu")
+linux_only = pytest.mark.skipif(not Path("/proc/stat").exists(), reason="the meter reads Linux's /proc")
 
 SPIN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
 
@@ -20,6 +24,7 @@ def _spin_here(seconds: float) -> None:
         pass
 
 
+@linux_only
 def test_an_instance_started_during_the_window_and_this_driver_are_counted_apart() -> None:
     pids: list[int] = []
     meter = cpu.CpuMeter(lambda: pids, interval=0.05)

@@ -7,8 +7,9 @@ leaving it to a separate `top`. Linux only (read from /proc); elsewhere the figu
 Every process's CPU time (user + system, all its threads) is read every `interval` seconds in a thread
 of this process; a process's share is its last reading minus its first (or minus nothing when it started
 during the window). PostgreSQL's server processes are told by their name; a backend that starts and
-ends between two readings is not seen, so its CPU lands in "other" with the kernel's own work and the
-machine's other services. "driver" is this process: the balancer, every customer, both fake APIs and
+ends between two readings is not seen, and a process's last half second before it exits is not read,
+so that CPU lands in "other" with the kernel's own work and the machine's other services. Time the
+hypervisor gave to other guests (steal) is not counted as busy. "driver" is this process: the balancer, every customer, both fake APIs and
 this meter.
 """
 
@@ -24,21 +25,23 @@ PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _process_cpu(pid: str) -> tuple[str, float] | None:
-    """(command name, CPU seconds so far) of one process; None when it is gone or unreadable."""
+def _process_cpu(pid: str) -> tuple[str, str, float] | None:
+    """(command name, start time, CPU seconds so far) of one process; None when it is gone or unreadable.
+    The start time tells a process from a later one that was given the same pid."""
     try:
         stat = (PROC / pid / "stat").read_text()
-    except OSError:
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return name, fields[19], (int(fields[11]) + int(fields[12])) / TICKS  # starttime; utime + stime
+    except (OSError, ValueError, IndexError):
         return None
-    name = stat[stat.index("(") + 1 : stat.rindex(")")]
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return name, (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def _machine_cpu() -> tuple[float, float]:
-    """(all CPU seconds, idle + iowait seconds) of the machine since boot, over every core."""
-    values = [int(v) for v in (PROC / "stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(values) / TICKS, (values[3] + values[4]) / TICKS
+def _machine_busy() -> float:
+    """CPU seconds the machine has worked since boot, over every core: user, nice, system, irq and
+    softirq (guest time is inside user already; idle, iowait and steal are not work done here)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in (PROC / "stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / TICKS
 
 
 class CpuMeter:
@@ -48,18 +51,18 @@ class CpuMeter:
         self.instance_pids = instance_pids
         self.interval = interval
         self.available = (PROC / "stat").exists()
-        self._first: dict[str, float] = {}
-        self._last: dict[str, tuple[str, float]] = {}
+        self._first: dict[tuple[str, str], float] = {}  # (pid, start time): CPU seconds at the first reading
+        self._last: dict[tuple[str, str], tuple[str, float]] = {}  # (pid, start time): name, CPU seconds
         self._instances: set[str] = set()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = 0.0
-        self._machine_start = (0.0, 0.0)
+        self._machine_start = 0.0
 
     def start(self) -> None:
         if not self.available:
             return
-        self._machine_start = _machine_cpu()
+        self._machine_start = _machine_busy()
         self._started = time.monotonic()
         self._read(first=True)
         self._thread = threading.Thread(target=self._run, name="cpu-meter", daemon=True)
@@ -77,9 +80,10 @@ class CpuMeter:
             reading = _process_cpu(entry)
             if reading is None:
                 continue
+            name, started, seconds = reading
             if first:
-                self._first[entry] = reading[1]
-            self._last[entry] = reading
+                self._first[entry, started] = seconds
+            self._last[entry, started] = (name, seconds)
 
     def stop(self) -> dict[str, float] | None:
         """CPU seconds by kind over the window, its wall seconds and the machine's busy seconds; None off Linux."""
@@ -89,12 +93,11 @@ class CpuMeter:
         self._thread.join()
         self._read(first=False)
         wall = time.monotonic() - self._started
-        total, idle = _machine_cpu()
-        busy = (total - self._machine_start[0]) - (idle - self._machine_start[1])
+        busy = _machine_busy() - self._machine_start
         kinds = {"instances": 0.0, "postgresql": 0.0, "redis": 0.0, "driver": 0.0}
         me = str(os.getpid())
-        for pid, (name, seconds) in self._last.items():
-            used = seconds - self._first.get(pid, 0.0)
+        for (pid, started), (name, seconds) in self._last.items():
+            used = seconds - self._first.get((pid, started), 0.0)
             if pid in self._instances:
                 kinds["instances"] += used
             elif pid == me:

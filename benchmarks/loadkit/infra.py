@@ -54,18 +54,26 @@ class Postgres:
         base = self.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
         return f"{base}/{name}"
 
-    async def activity(self, name: str) -> tuple[int, int]:
-        """(transactions committed or rolled back, connections opened) in database `name` so far. Read
-        once its clients have disconnected: a server process reports its counts when idle for a while or
-        when it exits."""
+    async def activity(self, name: str, wait: float = 10.0) -> tuple[int, int | None]:
+        """(transactions committed or rolled back, connections opened) in database `name` so far; the
+        second is None before PostgreSQL 14. A server process reports its counts when it exits, so this
+        first waits (up to `wait` seconds) until the database has no connection left."""
         conn = await asyncpg.connect(self.admin_url)
         try:
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name
+            ):
+                await asyncio.sleep(0.1)
+            sessions = "sessions" if conn.get_server_version().major >= 14 else "NULL"
             row = await conn.fetchrow(
-                "SELECT xact_commit + xact_rollback, sessions FROM pg_stat_database WHERE datname = $1", name
+                f"SELECT xact_commit + xact_rollback, {sessions} FROM pg_stat_database WHERE datname = $1", name
             )
         finally:
             await conn.close()
-        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+        if row is None:
+            return 0, None
+        return int(row[0]), None if row[1] is None else int(row[1])
 
     async def drop_all(self) -> None:
         conn = await asyncpg.connect(self.admin_url)

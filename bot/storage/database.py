@@ -191,8 +191,7 @@ class Database:
             engine_options.setdefault("connect_args", {}).setdefault("timeout", 10)
             # SQLAlchemy's default keeps 5 and closes each connection opened beyond them when it comes
             # back: with more customers at once, a server process started every few transactions.
-            engine_options.setdefault("pool_size", pool_size)
-            engine_options.setdefault("max_overflow", max_overflow)
+            engine_options.update(pool_size=pool_size, max_overflow=max_overflow)
         # A statement's parameters are customers' words and numbers: never in an error's text (or a log).
         engine_options.setdefault("hide_parameters", True)
         engine = create_async_engine(url, **engine_options)

@@ -153,6 +153,20 @@ async def test_outbox_workers_racing_never_spend_an_update_on_a_message_the_othe
     assert updated and 0 not in updated and sum(updated) == len(numbers)
 
 
+async def test_a_claim_skips_a_message_another_worker_holds_instead_of_waiting_for_it(databases, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    """SKIP LOCKED, not a plain FOR UPDATE: a worker in the middle of claiming (its row locked, not yet
+    committed) must not hold up the other worker's claim of every other number."""
+    a, b = databases
+    store_a, store_b = SmsStore(a), SmsStore(b)
+    for number in NUMBERS:
+        await store_a.enqueue(number, "answer", "reply", now=clock.now)
+    async with a.sessions() as session, session.begin():
+        [held] = await sms_repo.claim_due(session, clock.now, clock.now + dt.timedelta(seconds=60), 1)  # not committed
+        others = await asyncio.wait_for(store_b.claim_due(clock.now, dt.timedelta(seconds=60)), timeout=5)
+        assert sorted(item.to_number for item in others) == sorted(set(NUMBERS) - {held.to_number})
+    assert await store_b.claim_due(clock.now, dt.timedelta(seconds=60)) == []  # committed: taken
+
+
 async def test_a_claim_is_one_transaction(databases, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     a, _ = databases
     store = SmsStore(a)
