@@ -15,10 +15,10 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.backoff import SMS_SEND, Backoff
-from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, can_carry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.backoff import SMS_SEND, Backoff
+from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, can_carry
 from bot.clock import system_clock
 from bot.storage import sms
 from bot.storage.database import on_commit
