@@ -100,3 +100,22 @@ async def test_an_agents_reply_in_the_telegram_topic_goes_out_as_sms(tmp_path, f
             await bot.session.close()
             await client.close()
             await harness.runtime.close()
+
+
+async def test_agent_messages_the_customer_missed_go_out_before_the_bots_answer(harness: SmsHarness) -> None:
+    """The bot's answer is queued with its turn, except when agent messages are waiting for the customer:
+    those are delivered after the turn, and a number's SMS go out in the order queued, so the answer is
+    queued after them (and its MORE, not theirs, is what MORE continues)."""
+    escalation_id = await _escalate(harness)
+    await harness.runtime.store.set_blocked("sms", CUSTOMER, True)
+    held = await harness.runtime.handoff.agent_message(escalation_id, AGENT, text="您的电脑修好了", external_id="tg:9")
+    assert held.code == "held", held.code
+    await harness.runtime.store.set_blocked("sms", CUSTOMER, False)
+    assert (await harness.runtime.handoff.give_back(escalation_id, AGENT)).ok
+    await harness.flush()
+    before = len(harness.fake.bodies_to(CUSTOMER))
+    await harness.sms("保修期多久")
+    await harness.flush()
+    after = harness.fake.bodies_to(CUSTOMER)[before:]
+    assert any("您的电脑修好了" in body for body in after)
+    assert "保修" in after[-1] and not any("保修" in body for body in after[:-1])

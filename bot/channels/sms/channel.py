@@ -217,7 +217,11 @@ class SmsChannel:
             await self._more(item, None, unsent=typed_number(text))
             return DONE
         # Through the runtime, not the engine: agent messages the customer missed are delivered after the turn.
-        await self.runtime.handle(await self._inbound(item), keep=self._keep_reply(number))
+        outcome = await self.runtime.handle(await self._inbound(item), keep=self._keep_reply(number))
+        if outcome.undelivered and not outcome.duplicate:
+            # Held agent messages went out first (the runtime, after the turn); the answer follows them.
+            async with self.runtime.database.sessions() as session, session.begin():
+                await self._queue_reply(session, number, outcome)
         return DONE
 
     async def _inbound(self, item: InboxItem) -> Inbound:
@@ -246,20 +250,29 @@ class SmsChannel:
         """The turn's answer queued in the turn's own transaction (`KeepWithTurn`): the customer's message,
         the conversation's new state and the SMS it is owed commit together. Queued after the turn, an
         instance killed in between left a handled message with no answer queued, and the replay of the
-        message found it handled (a redelivery) and sent nothing."""
+        message found it handled (a redelivery) and sent nothing.
+
+        Except when agent messages the customer has not received are waiting: the runtime delivers those
+        after the turn, and a number's SMS go out in the order queued, so the answer is queued after
+        them (`_process`), as the customer expects, with its MORE kept last."""
 
         async def keep(session: AsyncSession, outcome: Outcome) -> None:
-            rendered = render_replies(outcome.replies)
-            if not rendered.text:
-                await sms_repo.save_more(session, number, None, None)
-                return
-            template = await booking_template(self.runtime, number, outcome.replies, session)
-            page = cut_reply(rendered, outcome.language)
-            await sms_repo.save_more(session, number, page.rest, outcome.language, page.options_sent)
-            await self.outbox.enqueue_in(session, number, page.head, "reply", template=template,
-                                         conversation_id=outcome.conversation_id)
+            if not outcome.undelivered:
+                await self._queue_reply(session, number, outcome)
 
         return keep
+
+    async def _queue_reply(self, session: AsyncSession, number: str, outcome: Outcome) -> None:
+        """A turn's replies as one SMS (the rest kept for MORE), queued in the caller's transaction."""
+        rendered = render_replies(outcome.replies)
+        if not rendered.text:
+            await sms_repo.save_more(session, number, None, None)
+            return
+        template = await booking_template(self.runtime, number, outcome.replies, session)
+        page = cut_reply(rendered, outcome.language)
+        await sms_repo.save_more(session, number, page.rest, outcome.language, page.options_sent)
+        await self.outbox.enqueue_in(session, number, page.head, "reply", template=template,
+                                     conversation_id=outcome.conversation_id)
 
     async def send_rendered(self, number: str, rendered: SmsText, kind: str, language: Language, *,
                             template: Template | None = None, conversation_id: int | None = None,

@@ -40,29 +40,30 @@ async def booking_template(runtime: Any, number: str, replies: tuple[Reply, ...]
                            session: AsyncSession | None = None) -> Template | None:
     """booking.confirmed for the reply that confirms a new booking, booking.status for any other about one.
 
-    `session`: the turn's own, when the reply is queued in it (a booking made in this turn is not
-    committed yet, so another session would not see it)."""
+    `session`: the caller's, when the reply is queued in it (a booking made in a turn not committed yet
+    is seen only there); the lookup runs in a savepoint, so a failure undoes nothing of the caller's."""
     found = replied_ticket(replies)
     if found is None:
         return None
     ticket, key = found
-    if session is not None:
-        booking = await booking_for(session, ticket, CHANNEL, number)
-    else:
-        try:
+    try:
+        if session is not None:
+            async with session.begin_nested():
+                booking = await booking_for(session, ticket, CHANNEL, number)
+        else:
             async with runtime.database.sessions() as own:
                 booking = await booking_for(own, ticket, CHANNEL, number)
-        except Exception:  # noqa: BLE001 - the template is an extra: never lose the reply over it
-            log.warning("sms: could not look up ticket %s for a template", ticket, exc_info=True)
+        if booking is None:
             return None
-    if booking is None:
+        zone = _centre_zone(runtime, booking.centre_id)
+        start, end = as_utc(booking.slot_start).astimezone(zone), as_utc(booking.slot_end).astimezone(zone)
+        when = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+        if booking.status == BOOKED and key == CONFIRMATION_KEY:
+            return Template("booking.confirmed", {"ticket": booking.ticket, "when": when, "centre": _centre_name(runtime, booking)})
+        return Template("booking.status", {"ticket": booking.ticket, "status": booking.status, "when": when})
+    except Exception:  # noqa: BLE001 - the template is an extra: never lose the reply (or its turn) over it
+        log.warning("sms: could not make a template for ticket %s", ticket, exc_info=True)
         return None
-    zone = _centre_zone(runtime, booking.centre_id)
-    start, end = as_utc(booking.slot_start).astimezone(zone), as_utc(booking.slot_end).astimezone(zone)
-    when = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
-    if booking.status == BOOKED and key == CONFIRMATION_KEY:
-        return Template("booking.confirmed", {"ticket": booking.ticket, "when": when, "centre": _centre_name(runtime, booking)})
-    return Template("booking.status", {"ticket": booking.ticket, "status": booking.status, "when": when})
 
 
 def _catalog(runtime: Any) -> Any:
