@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,9 @@ async def test_the_sms_outbox_lag_and_failures(runtime: Runtime, clock: Clock) -
     async with runtime.database.sessions() as session, session.begin():
         first = await sms_repo.enqueue(session, "+8613800138000", "one", "reply")
         await sms_repo.enqueue(session, "+8613800138001", "two", "reply")
-        await sms_repo.finish_outbound(session, first, status=sms_repo.OUTBOX_FAILED)
+        (claimed,) = await sms_repo.claim_due(session, clock(), clock() + dt.timedelta(minutes=1), 1)
+        assert claimed.id == first
+        assert await sms_repo.finish_outbound(session, claimed, status=sms_repo.OUTBOX_FAILED)
     clock.advance(minutes=2)
     async with runtime.database.sessions() as session, session.begin():
         await sms_repo.enqueue(session, "+8613800138002", "three", "reply")

@@ -315,9 +315,22 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
     return sorted((_outbox_item(row) for row in result.all()), key=lambda item: item.id)
 
 
-async def finish_outbound(session: AsyncSession, outbox_id: int, **values: Any) -> None:
-    """Record what came of sending one message (sent, retry at, failed, suppressed)."""
-    await session.execute(update(SmsOutbound).where(SmsOutbound.id == outbox_id).values(**values))
+async def finish_outbound(session: AsyncSession, claimed: OutboxItem, **values: Any) -> bool:
+    """Record what came of sending one claimed message (sent, retry at, failed, suppressed); False when
+    the claim is no longer this caller's and nothing was recorded.
+
+    A claim is its message "sending" at its attempt number (`claim_due` counts one per claim). A worker
+    whose lease ran out mid-send (a stalled provider call, a paused process) finds another worker's later
+    claim, or its result, in the row: overwriting it would undo a delivery already recorded (a retry
+    after "sent" sends the message again) or release a message another worker is sending.
+    """
+    result = await session.execute(
+        update(SmsOutbound)
+        .where(SmsOutbound.id == claimed.id, SmsOutbound.status == SENDING, SmsOutbound.attempts == claimed.attempts)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
 
 
 async def outbox(session: AsyncSession, number: str | None = None, status: str | None = None) -> list[OutboxItem]:

@@ -91,21 +91,24 @@ class SmsStore:
         async with self.database.sessions() as session, session.begin():
             return await sms.claim_due(session, now, as_utc(now) + lease, limit)
 
-    async def mark_sent(self, outbox_id: int, provider_id: str | None, now: dt.datetime) -> None:
-        await self._finish(outbox_id, status=SENT, provider_id=provider_id, sent_at=as_utc(now), last_error=None)
+    # What came of a claimed message (`claim_due`). Each records only while the claim is still this
+    # worker's (`sms.finish_outbound`); False when another worker has taken the message since.
 
-    async def mark_retry(self, outbox_id: int, error: str, due: dt.datetime) -> None:
-        await self._finish(outbox_id, status=PENDING, next_attempt_at=as_utc(due), last_error=error[:2000])
+    async def mark_sent(self, claimed: OutboxItem, provider_id: str | None, now: dt.datetime) -> bool:
+        return await self._finish(claimed, status=SENT, provider_id=provider_id, sent_at=as_utc(now), last_error=None)
 
-    async def mark_failed(self, outbox_id: int, error: str) -> None:
-        await self._finish(outbox_id, status=OUTBOX_FAILED, last_error=error[:2000])
+    async def mark_retry(self, claimed: OutboxItem, error: str, due: dt.datetime) -> bool:
+        return await self._finish(claimed, status=PENDING, next_attempt_at=as_utc(due), last_error=error[:2000])
 
-    async def mark_suppressed(self, outbox_id: int, reason: str) -> None:
-        await self._finish(outbox_id, status=SUPPRESSED, last_error=reason)
+    async def mark_failed(self, claimed: OutboxItem, error: str) -> bool:
+        return await self._finish(claimed, status=OUTBOX_FAILED, last_error=error[:2000])
 
-    async def _finish(self, outbox_id: int, **values: Any) -> None:
+    async def mark_suppressed(self, claimed: OutboxItem, reason: str) -> bool:
+        return await self._finish(claimed, status=SUPPRESSED, last_error=reason)
+
+    async def _finish(self, claimed: OutboxItem, **values: Any) -> bool:
         async with self.database.sessions() as session, session.begin():
-            await sms.finish_outbound(session, outbox_id, **values)
+            return await sms.finish_outbound(session, claimed, **values)
 
     async def outbox(self, number: str | None = None, status: str | None = None) -> list[OutboxItem]:
         """Queued and sent messages, oldest first (tests, operators)."""

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from bot.storage import Database
 from bot.storage.database import alembic_config
 from bot.storage.models import Base
-from bot.storage.sms import PENDING, SENDING
+from bot.storage.sms import PENDING, SENDING, SENT
 from bot.storage.sms_store import SmsStore
 
 SMS_TABLES = {"sms_inbox", "sms_outbox", "sms_contacts"}
@@ -62,8 +62,9 @@ async def test_claiming_is_per_number_in_order_and_exclusive(database_url: str) 
         first = await store.claim_due(NOW, lease)
         assert [m.id for m in first] == [a1, b1] and all(m.status == SENDING and m.attempts == 1 for m in first)
         assert await store.claim_due(NOW, lease) == []  # leased: nobody else takes them
-        await store.mark_sent(a1, "SM1", NOW)
-        await store.mark_retry(b1, "down", NOW + dt.timedelta(seconds=5))
+        claimed = {m.id: m for m in first}
+        assert await store.mark_sent(claimed[a1], "SM1", NOW)
+        assert await store.mark_retry(claimed[b1], "down", NOW + dt.timedelta(seconds=5))
         assert [m.id for m in await store.claim_due(NOW, lease)] == [a2]
         assert await store.next_due() == NOW + dt.timedelta(seconds=5)  # b1 due before a2's lease ends
         # A worker that died mid-send: the lease runs out and the message is taken again.
@@ -71,6 +72,31 @@ async def test_claiming_is_per_number_in_order_and_exclusive(database_url: str) 
         assert {m.id for m in retaken} == {a2, b1}
         assert {m.id: m.attempts for m in retaken} == {a2: 2, b1: 2}
         assert [m.status for m in await store.outbox(status=PENDING)] == []
+    finally:
+        await database.close()
+
+
+async def test_a_worker_whose_lease_ran_out_records_nothing_over_the_next_claim(database_url: str) -> None:
+    """A stalled worker finishing late must not undo what the worker that took the message over recorded:
+    a retry written over "sent" would send the message again."""
+    database = await Database.connect(database_url)
+    store = SmsStore(database)
+    try:
+        queued = await store.enqueue("+8613800000003", "late", "reply", now=NOW)
+        lease = dt.timedelta(seconds=60)
+        (stalled,) = await store.claim_due(NOW, lease)
+        (taken_over,) = await store.claim_due(NOW + dt.timedelta(seconds=61), lease)
+        assert stalled.id == taken_over.id == queued and (stalled.attempts, taken_over.attempts) == (1, 2)
+        # While the second worker sends it, the first one's late result is not recorded...
+        assert not await store.mark_retry(stalled, "timed out", NOW + dt.timedelta(seconds=90))
+        assert [(m.status, m.attempts) for m in await store.outbox()] == [(SENDING, 2)]
+        assert await store.mark_sent(taken_over, "SM2", NOW + dt.timedelta(seconds=62))
+        # ...nor after it: "sent" stays, and nothing is due again.
+        assert not await store.mark_failed(stalled, "gave up")
+        assert not await store.mark_sent(taken_over, "SM2", NOW + dt.timedelta(seconds=63))  # recorded once
+        (row,) = await store.outbox()
+        assert (row.status, row.provider_id, row.last_error) == (SENT, "SM2", None)
+        assert await store.claim_due(NOW + dt.timedelta(hours=1), lease) == [] and await store.next_due() is None
     finally:
         await database.close()
 

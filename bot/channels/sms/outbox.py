@@ -107,17 +107,17 @@ class Outbox:
         try:
             if item.kind not in ALWAYS_SENT:
                 if await self.store.is_opted_out(item.to_number):
-                    await self.store.mark_suppressed(item.id, "opted out")
+                    await self.store.mark_suppressed(item, "opted out")
                     return
                 if self.is_blocked is not None and await self.is_blocked(item.to_number):
-                    await self.store.mark_suppressed(item.id, "blocked")
+                    await self.store.mark_suppressed(item, "blocked")
                     return
             template = Template(item.template_id, item.template_params or {}) if item.template_id else None
             message = OutgoingSms(item.to_number, item.body, template)
             if not can_carry(self.provider, message):
                 log.warning("sms: outbox %s (%s) needs a free-text gateway; %s only sends templates",
                             item.id, item.kind, self.provider.name)
-                await self.store.mark_failed(item.id, f"{self.provider.name} cannot send free text")
+                await self.store.mark_failed(item, f"{self.provider.name} cannot send free text")
                 return
             provider_id = await self.provider.send(message)
         except SendError as exc:
@@ -127,7 +127,12 @@ class Outbox:
             log.exception("sms: sending outbox %s failed unexpectedly", item.id)
             await self._failed(item, SendError(f"{exc.__class__.__name__}: {exc}"))
             return
-        await self.store.mark_sent(item.id, provider_id, self.clock())
+        if not await self.store.mark_sent(item, provider_id, self.clock()):
+            # The lease ran out while the provider took the message, and another worker has taken it since
+            # (and may send it again): kept as that worker records it, not overwritten from here.
+            log.warning("sms: outbox %s was sent as %s after its lease of %ss ran out; another worker holds it now",
+                        item.id, provider_id, self.lease.total_seconds())
+            return
         log.info("sms: sent outbox %s (%s) to %s as %s", item.id, item.kind, item.to_number, provider_id)
 
     async def _failed(self, item: OutboxItem, error: SendError) -> None:
@@ -135,18 +140,18 @@ class Outbox:
         if error.opted_out:
             log.info("sms: %s has unsubscribed at the provider; marking opted out", item.to_number)
             await self.store.set_opted_out(item.to_number, True)
-            await self.store.mark_suppressed(item.id, str(error))
+            await self.store.mark_suppressed(item, str(error))
         elif error.permanent:
             log.warning("sms: outbox %s to %s failed for good: %s", item.id, item.to_number, error)
-            await self.store.mark_failed(item.id, str(error))
+            await self.store.mark_failed(item, str(error))
         elif now - item.created_at > self.max_age:
             log.error("sms: outbox %s to %s given up after %s attempts: %s", item.id, item.to_number, item.attempts, error)
-            await self.store.mark_failed(item.id, f"gave up: {error}")
+            await self.store.mark_failed(item, f"gave up: {error}")
         else:
             wait = self.delay(item.attempts)
             log.warning("sms: outbox %s to %s not sent (attempt %s), retrying in %.0fs: %s",
                         item.id, item.to_number, item.attempts, wait, error)
-            await self.store.mark_retry(item.id, str(error), now + dt.timedelta(seconds=wait))
+            await self.store.mark_retry(item, str(error), now + dt.timedelta(seconds=wait))
 
     # -- the background worker --------------------------------------------------------------------
 
