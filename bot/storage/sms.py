@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, or_, select, update
+from sqlalchemy import (
+    JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, literal, or_, select, union_all, update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.safetext import storable
 from bot.storage.database import dialect_insert, is_postgresql, one_of, session_clock
-from bot.storage.models import Base, BotInstance, clock_default
+from bot.storage.models import Base, BotInstance, Conversation, clock_default
 
 # Inbox statuses
 RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limited", "skipped"
@@ -35,6 +37,8 @@ RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limite
 PENDING, SENDING, SENT, SUPPRESSED = "pending", "sending", "sent", "suppressed"
 OUTBOX_FAILED = "failed"
 UNSENT = (PENDING, SENDING)  # a "sending" head whose lease ran out is due again: its worker died
+# The `Conversation.channel` of SMS customers (their customer id is the phone number).
+CONVERSATION_CHANNEL = "sms"
 
 
 class SmsInbound(Base):
@@ -132,6 +136,9 @@ class OutboxItem:
     last_error: str | None
     provider_id: str | None
     created_at: dt.datetime
+    # Set by `claim_due`: why this message must not go out now ("opted out": the number sent STOP;
+    # "blocked": its conversation is blocked), read in the claim's transaction. None: nothing stops it.
+    withheld: str | None = None
 
 
 def _inbox_item(row: SmsInbound) -> InboxItem:
@@ -312,7 +319,27 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
         .returning(*_OUTBOX_ITEM_COLUMNS)
         .execution_options(synchronize_session=False)
     )
-    return sorted((_outbox_item(row) for row in result.all()), key=lambda item: item.id)
+    claimed = sorted((_outbox_item(row) for row in result.all()), key=lambda item: item.id)
+    withheld = await _withheld(session, {item.to_number for item in claimed})
+    return [replace(item, withheld=withheld[item.to_number]) if item.to_number in withheld else item for item in claimed]
+
+
+async def _withheld(session: AsyncSession, numbers: set[str]) -> dict[str, str]:
+    """Which of these numbers must get nothing now, and why: opted out (STOP), or their conversation is
+    blocked. Read in the claim's transaction, one statement for the whole batch, not two reads a message.
+    (A number both opted out and blocked reads "opted out".)"""
+    if not numbers:
+        return {}
+    opted_out = select(SmsContact.number, literal("opted out").label("reason")).where(
+        SmsContact.number.in_(numbers), SmsContact.opted_out.is_(True)
+    )
+    blocked = select(Conversation.customer_id, literal("blocked").label("reason")).where(
+        Conversation.channel == CONVERSATION_CHANNEL, Conversation.customer_id.in_(numbers), Conversation.blocked.is_(True)
+    )
+    reasons: dict[str, str] = {}
+    for number, reason in (await session.execute(union_all(blocked, opted_out))).all():
+        reasons[number] = reason  # opted out last: it wins
+    return reasons
 
 
 async def finish_outbound(session: AsyncSession, claimed: OutboxItem, **values: Any) -> bool:

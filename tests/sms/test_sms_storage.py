@@ -14,6 +14,7 @@ from bot.storage.database import alembic_config
 from bot.storage.models import Base
 from bot.storage.sms import PENDING, SENDING, SENT
 from bot.storage.sms_store import SmsStore
+from bot.storage.store import Store
 
 SMS_TABLES = {"sms_inbox", "sms_outbox", "sms_contacts"}
 NOW = dt.datetime(2026, 11, 25, 2, 30, tzinfo=dt.UTC)
@@ -72,6 +73,31 @@ async def test_claiming_is_per_number_in_order_and_exclusive(database_url: str) 
         assert {m.id for m in retaken} == {a2, b1}
         assert {m.id: m.attempts for m in retaken} == {a2: 2, b1: 2}
         assert [m.status for m in await store.outbox(status=PENDING)] == []
+    finally:
+        await database.close()
+
+
+async def test_a_claim_says_which_messages_must_not_go_and_why(database_url: str) -> None:
+    """Opted out and blocked numbers are read in the claim's own transaction, for the whole batch."""
+    database = await Database.connect(database_url)
+    store, conversations = SmsStore(database), Store(database)
+    try:
+        free, stopped, blocked, both = (f"+861380000001{n}" for n in range(4))
+        for number in (free, stopped, blocked, both):
+            async with conversations.turn("sms", number, language="zh-Hans"):
+                pass
+            await store.enqueue(number, "hi", "reply", now=NOW)
+        await store.set_opted_out(stopped, True)
+        await store.set_opted_out(both, True)
+        await conversations.set_blocked("sms", blocked, True)
+        await conversations.set_blocked("sms", both, True)
+        async with conversations.turn("telegram", free, language="zh-Hans"):
+            pass
+        await conversations.set_blocked("telegram", free, True)  # another channel's customer of that id
+        claimed = await store.claim_due(NOW, dt.timedelta(seconds=60))
+        assert {m.to_number: m.withheld for m in claimed} == {
+            free: None, stopped: "opted out", blocked: "blocked", both: "opted out",
+        }
     finally:
         await database.close()
 

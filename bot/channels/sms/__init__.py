@@ -60,11 +60,8 @@ def build_sms(runtime: Any, provider: SmsProvider | None = None, **outbox_option
         provider = NoProvider()
     store = SmsStore(runtime.database)
 
-    async def is_blocked(number: str) -> bool:
-        return await runtime.store.is_blocked(CHANNEL, number)
-
     outbox_options.setdefault("clock", runtime.clock)  # the bot's one clock, unless a test moves its own
-    outbox = Outbox(store, provider, is_blocked=is_blocked, **outbox_options)
+    outbox = Outbox(store, provider, **outbox_options)
     channel = SmsChannel(runtime, outbox, store, rate_limit_per_hour=settings.sms_rate_limit_per_hour)
     _register_delivery(channel)
     return channel

@@ -35,12 +35,12 @@ from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, 
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
 from bot.storage import sms as sms_repo
-from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, InboxItem
+from bot.storage.sms import CONVERSATION_CHANNEL, DONE, FAILED, LIMITED, SKIPPED, InboxItem
 from bot.storage.sms_store import SmsStore
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "sms"
+CHANNEL = CONVERSATION_CHANNEL
 RATE_WINDOW = dt.timedelta(hours=1)
 REPLAY_EVERY = 60.0  # seconds between looks for messages an instance that died left unprocessed
 _MEDIA_KINDS = {"image": InboundKind.PHOTO, "video": InboundKind.VIDEO, "audio": InboundKind.VOICE}

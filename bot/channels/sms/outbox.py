@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +38,6 @@ class Outbox:
         store: SmsStore,
         provider: SmsProvider,
         *,
-        is_blocked: Callable[[str], Awaitable[bool]] | None = None,
         base_delay: float = 5.0,
         max_delay: float = 900.0,
         max_age: dt.timedelta = dt.timedelta(hours=48),
@@ -49,7 +48,6 @@ class Outbox:
     ) -> None:
         self.store = store
         self.provider = provider
-        self.is_blocked = is_blocked
         self.backoff = SMS_SEND if (base_delay, max_delay) == (5.0, 900.0) else Backoff.doubling(base_delay, max_delay)
         self.max_age = max_age
         self.lease = lease
@@ -105,13 +103,9 @@ class Outbox:
 
     async def _send(self, item: OutboxItem) -> None:
         try:
-            if item.kind not in ALWAYS_SENT:
-                if await self.store.is_opted_out(item.to_number):
-                    await self.store.mark_suppressed(item, "opted out")
-                    return
-                if self.is_blocked is not None and await self.is_blocked(item.to_number):
-                    await self.store.mark_suppressed(item, "blocked")
-                    return
+            if item.withheld and item.kind not in ALWAYS_SENT:
+                await self.store.mark_suppressed(item, item.withheld)
+                return
             template = Template(item.template_id, item.template_params or {}) if item.template_id else None
             message = OutgoingSms(item.to_number, item.body, template)
             if not can_carry(self.provider, message):

@@ -18,10 +18,9 @@ from bot.channels.sms.providers import Template
 from bot.clock import as_utc
 from bot.engine.types import Reply
 from bot.storage.booking import BOOKED, BOOKING_TICKETS, booking_for
+from bot.storage.sms import CONVERSATION_CHANNEL as CHANNEL
 
 log = logging.getLogger(__name__)
-
-CHANNEL = "sms"
 
 
 CONFIRMATION_KEY = "booking.booked"  # the catalog line that confirms a new booking
