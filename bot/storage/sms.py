@@ -236,12 +236,23 @@ async def inbox(session: AsyncSession, number: str | None = None) -> list[InboxI
     return [_inbox_item(r) for r in await session.scalars(query)]
 
 
-async def received_since(session: AsyncSession, number: str, since: dt.datetime, *, before_id: int | None = None) -> int:
-    """How many messages this number sent since `since` (those up to `before_id` when given)."""
-    query = select(func.count(SmsInbound.id)).where(SmsInbound.from_number == number, SmsInbound.received_at >= as_utc(since))
+@dataclass(frozen=True)
+class Sender:
+    """What handling a number's message needs to know about the number first."""
+
+    recent: int  # messages it sent in the rate window (`sender`'s `since`), this one included
+    opted_out: bool  # it sent STOP (and not START since)
+
+
+async def sender(session: AsyncSession, number: str, since: dt.datetime, *, before_id: int | None = None) -> Sender:
+    """How many messages this number sent since `since` (those up to `before_id` when given) and whether
+    it opted out: one statement, since every inbound message needs both."""
+    count = select(func.count(SmsInbound.id)).where(SmsInbound.from_number == number, SmsInbound.received_at >= as_utc(since))
     if before_id is not None:
-        query = query.where(SmsInbound.id <= before_id)
-    return int(await session.scalar(query) or 0)
+        count = count.where(SmsInbound.id <= before_id)
+    opted_out = select(SmsContact.opted_out).where(SmsContact.number == number)
+    row = (await session.execute(select(count.scalar_subquery(), opted_out.scalar_subquery()))).one()
+    return Sender(int(row[0] or 0), bool(row[1]))
 
 
 # -- outbox ---------------------------------------------------------------------------------------
@@ -303,7 +314,8 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
     left to it, and one it claimed since this statement began is read as it is now (PostgreSQL re-reads
     a locked row's current version), no longer due: two workers never take the same message, and a
     message the other took costs no statement (a claim that finds nothing still costs its one read).
-    SQLite's writers take turns (BEGIN IMMEDIATE).
+    SQLite's writers take turns (BEGIN IMMEDIATE). Each item's `withheld` says whether its number opted
+    out or is blocked (`_withheld`: one more read for the batch).
     """
     due = (one_of(SmsOutbound.status, UNSENT), SmsOutbound.next_attempt_at <= as_utc(now))
     query = select(SmsOutbound.id).where(SmsOutbound.id.in_(_heads()), *due).order_by(SmsOutbound.id).limit(limit)

@@ -16,7 +16,7 @@ from bot.clock import as_utc
 from bot.storage import sms
 from bot.storage.database import Database
 from bot.storage.instances import FRESH
-from bot.storage.sms import OUTBOX_FAILED, PENDING, SENT, SUPPRESSED, InboxItem, OutboxItem
+from bot.storage.sms import OUTBOX_FAILED, PENDING, SENT, SUPPRESSED, InboxItem, OutboxItem, Sender
 
 
 INBOX_LEASE = dt.timedelta(minutes=5)
@@ -63,10 +63,11 @@ class SmsStore:
         async with self._read() as session:
             return await sms.inbox(session, number)
 
-    async def received_since(self, number: str, since: dt.datetime, *, before_id: int | None = None) -> int:
-        """How many messages this number sent since `since` (those up to `before_id` when given)."""
+    async def sender(self, number: str, since: dt.datetime, *, before_id: int | None = None) -> Sender:
+        """How many messages this number sent since `since` (those up to `before_id` when given), and
+        whether it opted out (`sms.sender`: one read for both)."""
         async with self._read() as session:
-            return await sms.received_since(session, number, since, before_id=before_id)
+            return await sms.sender(session, number, since, before_id=before_id)
 
     async def enqueue(self, to_number: str, body: str, kind: str, *, template_id: str | None = None,
                       template_params: dict[str, str] | None = None, conversation_id: int | None = None,

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from bot.storage import Database
 from bot.storage.database import alembic_config
 from bot.storage.models import Base
-from bot.storage.sms import PENDING, SENDING, SENT
+from bot.storage.sms import PENDING, SENDING, SENT, Sender
 from bot.storage.sms_store import SmsStore
 from bot.storage.store import Store
 
@@ -145,7 +145,10 @@ async def test_contacts_and_inbox(database_url: str) -> None:
         [item, _] = await store.pending_inbox()
         assert item.body == "hi\ufffdthere"
         since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-        assert await store.received_since(number, since) == 2
-        assert await store.received_since(number, since, before_id=first) == 1
+        assert await store.sender(number, since) == Sender(recent=2, opted_out=False)
+        assert await store.sender(number, since, before_id=first) == Sender(recent=1, opted_out=False)
+        await store.set_opted_out(number, True)
+        assert await store.sender(number, since) == Sender(recent=2, opted_out=True)
+        assert await store.sender("+8613800000999", since) == Sender(recent=0, opted_out=False)  # never wrote
     finally:
         await database.close()

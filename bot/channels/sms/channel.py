@@ -187,9 +187,9 @@ class SmsChannel:
 
     async def _process(self, item: InboxItem, started: dt.datetime) -> str:
         number, text = item.from_number, item.body
-        recent = await self.sms.received_since(number, started - RATE_WINDOW, before_id=item.id)
-        if recent > self.rate_limit:
-            return await self._limited(item, recent)
+        sender = await self.sms.sender(number, started - RATE_WINDOW, before_id=item.id)
+        if sender.recent > self.rate_limit:
+            return await self._limited(item, sender.recent)
         hit = keyword(text) if not item.media else None
         if hit is not None and hit.keyword is Keyword.STOP:
             await self.sms.set_opted_out(number, True)
@@ -202,7 +202,7 @@ class SmsChannel:
             await self._reply_keyword(item, "opt_in", hit.language or "en", kind="opt_in")
             log.info("sms: %s opted in again", number)
             return DONE
-        if await self.sms.is_opted_out(number):
+        if sender.opted_out:  # read with the rate count: STOP and START, which change it, returned above
             # Kept for the transcript; nothing is sent to an opted-out number but the opt-out confirmation.
             await self.store.record_unanswered(CHANNEL, number, kind="text", text=text, external_id=item.external_id,
                                                language=self.settings.default_language)
