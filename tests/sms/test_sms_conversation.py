@@ -145,10 +145,10 @@ async def test_engine_failure_keeps_the_message_and_hands_it_to_people(harness: 
 
 async def test_an_instance_killed_right_after_a_turn_still_owes_nothing_and_loses_nothing(harness: SmsHarness, fake_twilio, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The process dies once the turn is done (`Runtime.handle` returned), before anything after it runs:
-    the answer it is owed is already queued, committed with the turn. The replay after the restart finds
-    the message handled (a redelivery: answered once, not twice), and the queued answer goes out.
-    Queued after the turn, it was lost: a SIGKILLed instance under load left 11 such customers
-    unanswered (benchmarks/load.py)."""
+    the answer it is owed is already queued and the message recorded as handled, committed with the
+    turn, so nothing is replayed after the restart, and the queued answer goes out once. Queued after
+    the turn, it was lost: a SIGKILLed instance under load left 11 such customers unanswered
+    (benchmarks/load.py)."""
     handle = harness.runtime.handle
 
     async def handle_then_die(*args: Any, **kwargs: Any) -> Any:
@@ -158,7 +158,7 @@ async def test_an_instance_killed_right_after_a_turn_still_owes_nothing_and_lose
     monkeypatch.setattr(harness.runtime, "handle", handle_then_die)
     await harness.sms("保修期多久")
     await harness.channel.idle()
-    assert [i.status for i in await harness.store.inbox()] == ["received"]
+    assert [i.status for i in await harness.store.inbox()] == [DONE]
     [queued] = await harness.store.outbox(CUSTOMER)
     assert queued.status == "pending" and "保修" in queued.body
     again, client = await open_harness(harness.runtime.settings.database_url, fake_twilio)
@@ -166,6 +166,9 @@ async def test_an_instance_killed_right_after_a_turn_still_owes_nothing_and_lose
         await again.channel.start()
         await again.flush()
         assert [i.status for i in await again.store.inbox()] == [DONE]
+        conversation = await again.runtime.store.conversation("sms", CUSTOMER)
+        assert conversation is not None  # the message and its answer, not replayed:
+        assert [m.direction for m in await again.runtime.store.transcript(conversation.id)] == ["in", "out"]
         [answer] = fake_twilio.bodies_to(CUSTOMER)
         assert "保修" in answer
     finally:

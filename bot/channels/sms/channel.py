@@ -31,7 +31,7 @@ from bot.channels.sms.render import SmsText, cut, cut_reply, plain, render_repli
 from bot.channels.sms.templates import booking_template
 from bot.engine.choices import typed_number
 from bot.engine.context import TurnContext
-from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, KeepWithTurn, Outcome, ReplyKind
+from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Outcome, ReplyKind
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
 from bot.storage import sms as sms_repo
@@ -176,7 +176,8 @@ class SmsChannel:
         started = self.runtime.clock()
         try:
             status = await self._process(item, started)
-            await self.sms.finish_inbound(item.id, status)
+            if status is not None:  # None: recorded in the turn's own transaction (`_KeepReply`)
+                await self.sms.finish_inbound(item.id, status)
         except Exception as exc:  # noqa: BLE001 - the message must not be lost: hand it to people
             log.exception("sms: handling message %s from %s failed", item.id, item.from_number)
             try:
@@ -185,7 +186,8 @@ class SmsChannel:
             except Exception:  # noqa: BLE001 - the database itself is away: the row stays "received"
                 log.exception("sms: could not record the failure of message %s; it is retried at the next start", item.id)
 
-    async def _process(self, item: InboxItem, started: dt.datetime) -> str:
+    async def _process(self, item: InboxItem, started: dt.datetime) -> str | None:
+        """Handle the message; how its handling ended, or None when the turn recorded that itself."""
         number, text = item.from_number, item.body
         sender = await self.sms.sender(number, started - RATE_WINDOW, before_id=item.id)
         if sender.recent > self.rate_limit:
@@ -217,12 +219,13 @@ class SmsChannel:
             await self._more(item, None, unsent=typed_number(text))
             return DONE
         # Through the runtime, not the engine: agent messages the customer missed are delivered after the turn.
-        outcome = await self.runtime.handle(await self._inbound(item), keep=self._keep_reply(number))
+        keep = _KeepReply(self, item)
+        outcome = await self.runtime.handle(await self._inbound(item), keep=keep)
         if outcome.undelivered and not outcome.duplicate:
             # Held agent messages went out first (the runtime, after the turn); the answer follows them.
             async with self.runtime.database.sessions() as session, session.begin():
                 await self._queue_reply(session, number, outcome)
-        return DONE
+        return None if keep.finished else DONE
 
     async def _inbound(self, item: InboxItem) -> Inbound:
         """The engine's view of the message: text, or a photo / file, or a booking / menu keyword."""
@@ -245,22 +248,6 @@ class SmsChannel:
         )
 
     # -- answering --------------------------------------------------------------------------------
-
-    def _keep_reply(self, number: str) -> KeepWithTurn:
-        """The turn's answer queued in the turn's own transaction (`KeepWithTurn`): the customer's message,
-        the conversation's new state and the SMS it is owed commit together. Queued after the turn, an
-        instance killed in between left a handled message with no answer queued, and the replay of the
-        message found it handled (a redelivery) and sent nothing.
-
-        Except when agent messages the customer has not received are waiting: the runtime delivers those
-        after the turn, and a number's SMS go out in the order queued, so the answer is queued after
-        them (`_process`), as the customer expects, with its MORE kept last."""
-
-        async def keep(session: AsyncSession, outcome: Outcome) -> None:
-            if not outcome.undelivered:
-                await self._queue_reply(session, number, outcome)
-
-        return keep
 
     async def _queue_reply(self, session: AsyncSession, number: str, outcome: Outcome) -> None:
         """A turn's replies as one SMS (the rest kept for MORE), queued in the caller's transaction."""
@@ -375,3 +362,28 @@ class SmsChannel:
             language = await self.language_of(number)
         return await self.send_rendered(number, SmsText(plain(text)), kind, language,  # type: ignore[arg-type]
                                         conversation_id=conversation_id, source=source)
+
+
+class _KeepReply:
+    """What an SMS turn keeps in its own transaction (`KeepWithTurn`): the answer queued, and the message
+    recorded as handled. The customer's message, the conversation's new state, the SMS it is owed and
+    the end of the inbox row's handling commit together: queued after the turn, an instance killed in
+    between left a handled message with no answer queued (its replay found a redelivery and sent
+    nothing), or an answered message still "received" (replayed for nothing, one more commit a message).
+
+    Except when agent messages the customer has not received are waiting: the runtime delivers those
+    after the turn, and a number's SMS go out in the order queued, so the answer is queued after them
+    (`SmsChannel._process`), as the customer expects, with its MORE kept last; the inbox row is then
+    recorded after that."""
+
+    def __init__(self, channel: SmsChannel, item: InboxItem) -> None:
+        self.channel = channel
+        self.item = item
+        self.finished = False  # the inbox row was recorded "done" in the turn's transaction
+
+    async def __call__(self, session: AsyncSession, outcome: Outcome) -> None:
+        if outcome.undelivered:
+            return
+        await self.channel._queue_reply(session, self.item.from_number, outcome)
+        await sms_repo.finish_inbound(session, self.item.id, DONE)
+        self.finished = True
