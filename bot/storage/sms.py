@@ -185,9 +185,10 @@ async def receive(session: AsyncSession, provider: str, external_id: str, from_n
 
 
 async def finish_inbound(session: AsyncSession, inbox_id: int, status: str, error: str | None = None) -> None:
-    """Record how handling an inbound message ended (done, failed, limited, skipped)."""
+    """Record how handling an inbound message ended (done, failed, limited, skipped), once: a message
+    its turn already recorded handled stays so (a failure after the turn committed is not its failure)."""
     await session.execute(
-        update(SmsInbound).where(SmsInbound.id == inbox_id)
+        update(SmsInbound).where(SmsInbound.id == inbox_id, SmsInbound.status == RECEIVED)
         .values(status=status, error=error[:2000] if error else None, processed_at=session_clock(session)())
     )
 
@@ -350,7 +351,8 @@ async def _withheld(session: AsyncSession, numbers: set[str]) -> dict[str, str]:
     )
     reasons: dict[str, str] = {}
     for number, reason in (await session.execute(union_all(blocked, opted_out))).all():
-        reasons[number] = reason  # opted out last: it wins
+        if reason == "opted out" or number not in reasons:
+            reasons[number] = reason
     return reasons
 
 
@@ -369,7 +371,7 @@ async def finish_outbound(session: AsyncSession, claimed: OutboxItem, **values: 
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def outbox(session: AsyncSession, number: str | None = None, status: str | None = None) -> list[OutboxItem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
 
 from bot.channels.sms import NoProvider, OutgoingSms, Template, TwilioProvider, build_sms
 from bot.channels.sms.outbox import Outbox
@@ -176,3 +177,26 @@ def test_outgoing_message_shape() -> None:
     message = OutgoingSms("+8613800138000", "hi", Template("sms.help"))
     assert message.template and message.template.params == {}
     assert dt.timedelta(hours=48) == Outbox.__init__.__kwdefaults__["max_age"]
+
+
+async def test_a_send_that_outlived_its_lease_leaves_the_message_to_the_worker_that_took_it(
+    harness: SmsHarness, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The provider took longer than the lease (a stalled call, a paused process) and another worker
+    claimed the message meanwhile: this worker's "sent" is not written over that worker's claim."""
+    outbox = harness.channel.outbox
+    provider_send = outbox.provider.send
+
+    async def slow_send(message: OutgoingSms) -> str:
+        harness.clock.advance(seconds=61)  # the lease ran out while the provider had the message
+        [taken] = await harness.store.claim_due(harness.clock.now, dt.timedelta(seconds=60))  # another worker
+        assert taken.attempts == 2
+        return await provider_send(message)
+
+    outbox.provider.send = slow_send  # type: ignore[method-assign]
+    await harness.channel.send_text(CUSTOMER, "hello", kind="agent")
+    with caplog.at_level("WARNING", logger="bot.channels.sms.outbox"):
+        await harness.flush()
+    [row] = await harness.outbox(CUSTOMER)
+    assert (row.status, row.attempts, row.provider_id) == ("sending", 2, None)  # the other worker's claim stands
+    assert any("after its lease" in r.getMessage() for r in caplog.records)

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from bot.storage import Database
 from bot.storage.database import alembic_config
 from bot.storage.models import Base
-from bot.storage.sms import PENDING, SENDING, SENT, Sender
+from bot.storage.sms import DONE, FAILED, PENDING, SENDING, SENT, Sender
 from bot.storage.sms_store import SmsStore
 from bot.storage.store import Store
 
@@ -150,5 +150,9 @@ async def test_contacts_and_inbox(database_url: str) -> None:
         await store.set_opted_out(number, True)
         assert await store.sender(number, since) == Sender(recent=2, opted_out=True)
         assert await store.sender("+8613800000999", since) == Sender(recent=0, opted_out=False)  # never wrote
+        # How handling ended is recorded once: a failure after the turn recorded it handled is not its own.
+        await store.finish_inbound(first, DONE)
+        await store.finish_inbound(first, FAILED, "the connection broke after the commit")
+        assert [(i.id, i.status) for i in await store.inbox(number)][0] == (first, DONE)
     finally:
         await database.close()

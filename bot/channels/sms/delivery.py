@@ -21,6 +21,7 @@ from bot.channels.sms.templates import booking_template
 from bot.engine.types import Reply
 from bot.handoff.delivery import AgentMessage, CustomerUnreachable, DeliveryFailed
 from bot.settings import LANGUAGES
+from bot.storage.sms import CONVERSATION_CHANNEL
 
 if TYPE_CHECKING:
     from bot.channels.sms.channel import SmsChannel
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 class SmsDelivery:
     """The SMS channel's `CustomerDelivery`."""
 
-    channel = "sms"
+    channel = CONVERSATION_CHANNEL
 
     def __init__(self, sms: SmsChannel) -> None:
         self.sms = sms
@@ -37,7 +38,7 @@ class SmsDelivery:
     async def _check(self, customer_id: str) -> None:
         if await self.sms.sms.is_opted_out(customer_id):
             raise CustomerUnreachable(f"{customer_id} unsubscribed from SMS (STOP); they can write START to subscribe again")
-        if await self.sms.store.is_blocked("sms", customer_id):
+        if await self.sms.store.is_blocked(CONVERSATION_CHANNEL, customer_id):
             raise CustomerUnreachable(f"{customer_id} is blocked")
 
     async def send_replies(self, customer_id: str, replies: Sequence[Reply], *, source: str | None = None) -> None:

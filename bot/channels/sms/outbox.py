@@ -3,8 +3,8 @@
 Every SMS the bot sends is first a row in `sms_outbox` (see bot/storage/sms.py), so a provider outage
 or a restart loses nothing: the worker retries each message at 5 s, 10 s, 20 s ... up to 15 minutes
 apart until the provider takes it, and gives up (status "failed", logged) only on a permanent error or
-after `max_age` (48 hours: an answer that late helps nobody). Just before sending, an opted-out or
-blocked number gets nothing but the opt-out confirmation (the rest is marked "suppressed").
+after `max_age` (48 hours: an answer that late helps nobody). When a message is taken for sending, an
+opted-out or blocked number gets nothing but the opt-out confirmation (the rest is marked "suppressed").
 """
 
 from __future__ import annotations
@@ -74,13 +74,13 @@ class Outbox:
         return outbox_id
 
     async def enqueue_in(self, session: AsyncSession, to: str, body: str, kind: str, *, template: Template | None = None,
-                         conversation_id: int | None = None) -> int:
-        """`enqueue` in the caller's transaction (a turn's own: see `SmsChannel._keep_reply`); the worker
+                         conversation_id: int | None = None, source: str | None = None) -> int:
+        """`enqueue` in the caller's transaction (a turn's own: see `_KeepReply` in channel.py); the worker
         is woken once that transaction committed."""
         outbox_id = await sms.enqueue(
             session, to, body, kind, template_id=template.id if template else None,
             template_params=dict(template.params) if template else None, conversation_id=conversation_id,
-            now=self.clock(),
+            now=self.clock(), source=source,
         )
         on_commit(session, self.wake)
         return outbox_id
