@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
 
 from bot.channels.sms.delivery import SmsDelivery
 from bot.handoff.delivery import AgentMessage, Attachment, CustomerUnreachable
 from bot.handoff.service import Agent
 from bot.storage.sms import DONE
-from tests.sms.conftest import CUSTOMER, SmsHarness, open_harness
+from tests.sms.conftest import CUSTOMER, SmsHarness
 
 AGENT = Agent("9001", "Wang")
 
@@ -125,48 +122,3 @@ async def test_agent_messages_the_customer_missed_go_out_before_the_bots_answer(
     assert "保修" in after[-1] and not any("保修" in body for body in after[:-1])
     assert (await harness.store.inbox())[-1].status == DONE  # recorded after the answer was queued
 
-
-async def _customer_with_a_held_agent_message(harness: SmsHarness) -> None:
-    escalation_id = await _escalate(harness)
-    await harness.runtime.store.set_blocked("sms", CUSTOMER, True)
-    held = await harness.runtime.handoff.agent_message(escalation_id, AGENT, text="您的电脑修好了", external_id="tg:9")
-    assert held.code == "held", held.code
-    await harness.runtime.store.set_blocked("sms", CUSTOMER, False)
-    assert (await harness.runtime.handoff.give_back(escalation_id, AGENT)).ok
-    await harness.flush()
-
-
-async def test_killed_before_the_answer_after_waiting_agent_messages_the_replay_queues_it(
-    harness: SmsHarness, fake_twilio, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-) -> None:
-    """With agent messages waiting, the answer is queued after the turn (see above). An instance killed
-    in between leaves the message "received"; its replay after the restart is a redelivery, which
-    answers nothing by itself: the answer stored with the turn is queued then, once."""
-    await _customer_with_a_held_agent_message(harness)
-    handle = harness.runtime.handle
-
-    async def handle_then_die(*args: Any, **kwargs: Any) -> Any:
-        await handle(*args, **kwargs)
-        raise asyncio.CancelledError  # SIGKILL: nothing after the turn runs
-
-    monkeypatch.setattr(harness.runtime, "handle", handle_then_die)
-    before = len(harness.fake.bodies_to(CUSTOMER))
-    await harness.sms("保修期多久")
-    await harness.channel.idle()
-    assert (await harness.store.inbox())[-1].status == "received"
-    assert not any("保修" in m.body for m in await harness.store.outbox(CUSTOMER))  # the answer was never queued
-    again, client = await open_harness(harness.runtime.settings.database_url, fake_twilio)
-    try:
-        await again.channel.start()
-        await again.flush()
-        assert (await again.store.inbox())[-1].status == DONE
-        after = fake_twilio.bodies_to(CUSTOMER)[before:]
-        assert any("您的电脑修好了" in body for body in after)
-        assert sum("保修" in body for body in after) == 1 and "保修" in after[-1]
-        # Handled once more (a replay, again a redelivery): the answer queued before is not queued twice.
-        await again.channel.process((await again.store.inbox())[-1])
-        await again.flush()
-        assert sum("保修" in body for body in fake_twilio.bodies_to(CUSTOMER)[before:]) == 1
-    finally:
-        await client.close()
-        await again.runtime.close()

@@ -221,29 +221,11 @@ class SmsChannel:
         # Through the runtime, not the engine: agent messages the customer missed are delivered after the turn.
         keep = _KeepReply(self, item)
         outcome = await self.runtime.handle(await self._inbound(item), keep=keep)
-        if outcome.duplicate:
-            await self._answer_again_if_unsent(item)
-        elif outcome.undelivered:
+        if outcome.undelivered and not outcome.duplicate:
             # Held agent messages went out first (the runtime, after the turn); the answer follows them.
             async with self.runtime.database.sessions() as session, session.begin():
-                await self._queue_reply(session, item, outcome)
+                await self._queue_reply(session, number, outcome)
         return None if keep.finished else DONE
-
-    async def _answer_again_if_unsent(self, item: InboxItem) -> None:
-        """A message handled before whose answer was never queued: its instance died between the turn and
-        queueing the answer after agent messages that were waiting (`_KeepReply`). The stored replies
-        go out now, as one text; an answer queued before (its source is this message) is not queued twice."""
-        source = _answer_source(item)
-        if await self.sms.queued_source(source) is not None:
-            return
-        stored = await self.store.replies_to(CHANNEL, item.from_number, item.external_id)
-        text = "\n".join(row.text for row in stored if row.text)
-        if not text:
-            return
-        log.info("sms: the answer to message %s was stored but never queued; queueing it now", item.id)
-        language = stored[-1].language if stored[-1].language in LANGUAGES else await self.language_of(item.from_number)
-        await self.send_rendered(item.from_number, SmsText(plain(text)), "reply", language,  # type: ignore[arg-type]
-                                 conversation_id=stored[-1].conversation_id, source=source)
 
     async def _inbound(self, item: InboxItem) -> Inbound:
         """The engine's view of the message: text, or a photo / file, or a booking / menu keyword."""
@@ -267,10 +249,8 @@ class SmsChannel:
 
     # -- answering --------------------------------------------------------------------------------
 
-    async def _queue_reply(self, session: AsyncSession, item: InboxItem, outcome: Outcome) -> None:
-        """A turn's replies as one SMS (the rest kept for MORE), queued in the caller's transaction, keyed
-        by the message they answer (`_answer_source`)."""
-        number = item.from_number
+    async def _queue_reply(self, session: AsyncSession, number: str, outcome: Outcome) -> None:
+        """A turn's replies as one SMS (the rest kept for MORE), queued in the caller's transaction."""
         rendered = render_replies(outcome.replies)
         if not rendered.text:
             await sms_repo.save_more(session, number, None, None)
@@ -279,7 +259,7 @@ class SmsChannel:
         page = cut_reply(rendered, outcome.language)
         await sms_repo.save_more(session, number, page.rest, outcome.language, page.options_sent)
         await self.outbox.enqueue_in(session, number, page.head, "reply", template=template,
-                                     conversation_id=outcome.conversation_id, source=_answer_source(item))
+                                     conversation_id=outcome.conversation_id)
 
     async def send_rendered(self, number: str, rendered: SmsText, kind: str, language: Language, *,
                             template: Template | None = None, conversation_id: int | None = None,
@@ -394,8 +374,10 @@ class _KeepReply:
     Except when agent messages the customer has not received are waiting: the runtime delivers those
     after the turn, and a number's SMS go out in the order queued, so the answer is queued after them
     (`SmsChannel._process`), as the customer expects, with its MORE kept last; the inbox row is then
-    recorded after that. An instance killed in between leaves the row "received": its replay is a
-    redelivery, and the answer is queued from the stored replies then (`_answer_again_if_unsent`)."""
+    recorded after that. (An instance killed between that turn and the answer leaves the row
+    "received"; its replay is a redelivery, which sends nothing: that answer is lost. Keeping it needs
+    the rendered answer stored with the turn, to be queued after the agent messages by whichever
+    instance gets there: not done yet.)"""
 
     def __init__(self, channel: SmsChannel, item: InboxItem) -> None:
         self.channel = channel
@@ -405,11 +387,6 @@ class _KeepReply:
     async def __call__(self, session: AsyncSession, outcome: Outcome) -> None:
         if outcome.undelivered:
             return
-        await self.channel._queue_reply(session, self.item, outcome)
+        await self.channel._queue_reply(session, self.item.from_number, outcome)
         await sms_repo.finish_inbound(session, self.item.id, DONE)
         self.finished = True
-
-
-def _answer_source(item: InboxItem) -> str:
-    """The outbox key of the answer to an inbound message: queued once, however often it is handled."""
-    return f"sms-answer:{item.id}"

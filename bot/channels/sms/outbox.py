@@ -74,13 +74,13 @@ class Outbox:
         return outbox_id
 
     async def enqueue_in(self, session: AsyncSession, to: str, body: str, kind: str, *, template: Template | None = None,
-                         conversation_id: int | None = None, source: str | None = None) -> int:
+                         conversation_id: int | None = None) -> int:
         """`enqueue` in the caller's transaction (a turn's own: see `_KeepReply` in channel.py); the worker
         is woken once that transaction committed."""
         outbox_id = await sms.enqueue(
             session, to, body, kind, template_id=template.id if template else None,
             template_params=dict(template.params) if template else None, conversation_id=conversation_id,
-            now=self.clock(), source=source,
+            now=self.clock(),
         )
         on_commit(session, self.wake)
         return outbox_id
