@@ -22,6 +22,7 @@ from bot.handoff.desk import RecordingDesk
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
 from bot.storage import sms as sms_repo
+from bot.storage import sms_outbox
 from tests.support import Clock
 
 
@@ -112,14 +113,14 @@ async def test_metrics_count_turns_confidence_and_handoffs_and_read_the_queue(ru
 
 async def test_the_sms_outbox_lag_and_failures(runtime: Runtime, clock: Clock) -> None:
     async with runtime.database.sessions() as session, session.begin():
-        first = await sms_repo.enqueue(session, "+8613800138000", "one", "reply")
-        await sms_repo.enqueue(session, "+8613800138001", "two", "reply")
-        (claimed,) = await sms_repo.claim_due(session, clock(), clock() + dt.timedelta(minutes=1), 1)
+        first = await sms_outbox.enqueue(session, "+8613800138000", "one", "reply")
+        await sms_outbox.enqueue(session, "+8613800138001", "two", "reply")
+        (claimed,) = await sms_outbox.claim_due(session, clock(), clock() + dt.timedelta(minutes=1), 1)
         assert claimed.id == first
-        assert await sms_repo.finish_outbound(session, claimed, status=sms_repo.OUTBOX_FAILED)
+        assert await sms_outbox.finish_outbound(session, claimed, status=sms_repo.OUTBOX_FAILED)
     clock.advance(minutes=2)
     async with runtime.database.sessions() as session, session.begin():
-        await sms_repo.enqueue(session, "+8613800138002", "three", "reply")
+        await sms_outbox.enqueue(session, "+8613800138002", "three", "reply")
     async with client_for(runtime) as client:
         samples = await scrape(client)
     sms = (("outbox", "sms"),)

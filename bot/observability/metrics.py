@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector
 from bot.storage.handoff import outbox_stats as handoff_outbox_stats
 from bot.storage.jobs import outbox_stats as jobs_stats
 from bot.storage.handoff import queue_stats
-from bot.storage.sms import outbox_stats as sms_outbox_stats
+from bot.storage.sms_outbox import outbox_stats as sms_outbox_stats
 from bot.storage.telegram_outbox import outbox_stats as telegram_outbox_stats
 
 log = logging.getLogger(__name__)

@@ -1,35 +1,29 @@
-"""SMS channel storage: the inbox (every message the gateway posted), the outbox (every SMS to send,
-retried until the provider takes it) and per-number flags (opted out, the rest of a long reply).
+"""SMS channel storage: the tables (inbox, outbox, per-number flags), the inbox (every message the gateway
+posted) and the per-number flags (opted out, the rest of a long reply). The outbox's queue is
+`bot.storage.sms_outbox`.
 
 The inbox row is written before the webhook is acknowledged: a message the gateway delivered is never
 lost, even if the process dies before the engine has handled it. The instance that stored it holds a
 lease on it while handling it in-process; `claim_inbox` (at start-up and periodically) takes only rows
 whose lease ran out, so several instances never handle one message twice.
 (provider, external id) is unique, so a gateway retrying the same message is recognised at once.
-
-The outbox is a queue in a table: `claim_due` marks the due ones among each number's oldest unsent
-message (a number's messages go out in order, one at a time) "sending" with a lease, and the worker
-then records the result: sent, retry later (back-off), failed for good, or suppressed (opted out /
-blocked). A worker that dies mid-send leaves a "sending" row whose lease runs out: it is sent again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, literal, or_, select, union_all, update,
-)
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import as_utc
 from bot.safetext import storable
-from bot.storage.database import dialect_insert, is_postgresql, one_of, session_clock
-from bot.storage.models import Base, BotInstance, Conversation, clock_default
+from bot.storage.database import dialect_insert, is_postgresql, session_clock
+from bot.storage.models import Base, BotInstance, clock_default
 
 # Inbox statuses
 RECEIVED, DONE, FAILED, LIMITED, SKIPPED = "received", "done", "failed", "limited", "skipped"
@@ -121,45 +115,9 @@ class InboxItem:
     status: str
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    to_number: str
-    body: str
-    template_id: str | None
-    template_params: dict[str, str] | None
-    kind: str
-    conversation_id: int | None
-    status: str
-    attempts: int
-    next_attempt_at: dt.datetime
-    last_error: str | None
-    provider_id: str | None
-    created_at: dt.datetime
-    # Set by `claim_due`: why this message must not go out now ("opted out": the number sent STOP;
-    # "blocked": its conversation is blocked), read in the claim's transaction. None: nothing stops it.
-    withheld: str | None = None
-
-
 def _inbox_item(row: SmsInbound) -> InboxItem:
     return InboxItem(row.id, row.provider, row.external_id, row.from_number, row.to_number, row.body or "",
                      tuple((str(m[0]), str(m[1])) for m in row.media or ()), row.status)
-
-
-_OUTBOX_ITEM_COLUMNS = (
-    SmsOutbound.id, SmsOutbound.to_number, SmsOutbound.body, SmsOutbound.template_id, SmsOutbound.template_params,
-    SmsOutbound.kind, SmsOutbound.conversation_id, SmsOutbound.status, SmsOutbound.attempts,
-    SmsOutbound.next_attempt_at, SmsOutbound.last_error, SmsOutbound.provider_id, SmsOutbound.created_at,
-)
-
-
-def _outbox_item(row: Any) -> OutboxItem:
-    """An `SmsOutbound` row, or a row of `_OUTBOX_ITEM_COLUMNS` (what `claim_due` returns), as an item."""
-    return OutboxItem(
-        row.id, row.to_number, row.body, row.template_id, dict(row.template_params) if row.template_params else None,
-        row.kind, row.conversation_id, row.status, row.attempts, as_utc(row.next_attempt_at),  # type: ignore[arg-type]
-        row.last_error, row.provider_id, as_utc(row.created_at),  # type: ignore[arg-type]
-    )
 
 
 # -- inbox ----------------------------------------------------------------------------------------
@@ -256,134 +214,6 @@ async def sender(session: AsyncSession, number: str, since: dt.datetime, *, befo
     return Sender(int(row[0] or 0), bool(row[1]))
 
 
-# -- outbox ---------------------------------------------------------------------------------------
-
-
-async def enqueue(session: AsyncSession, to_number: str, body: str, kind: str, *, template_id: str | None = None,
-                  template_params: dict[str, str] | None = None, conversation_id: int | None = None,
-                  now: dt.datetime | None = None, source: str | None = None) -> int:
-    """Queue one SMS, due at once; its id.
-
-    `source` keys the message (e.g. "job:12"): queued once however often the caller runs (a job run
-    again after a crash); a second enqueue with the same source queues nothing and returns the first's id.
-    """
-    now = as_utc(now or session_clock(session)())
-    values: dict[str, Any] = {
-        "to_number": to_number, "body": body, "kind": kind, "template_id": template_id,
-        "template_params": template_params, "conversation_id": conversation_id, "status": PENDING, "attempts": 0,
-        "next_attempt_at": now, "created_at": now, "source": source,
-    }
-    if source is None:
-        row = SmsOutbound(**values)
-        session.add(row)
-        await session.flush()
-        return row.id
-    statement = (
-        dialect_insert(session)(SmsOutbound).values(**values)
-        .on_conflict_do_nothing(index_elements=["source"])
-        .returning(SmsOutbound.id)
-    )
-    row_id = await session.scalar(statement)
-    if row_id is None:  # queued before under this source
-        row_id = await session.scalar(select(SmsOutbound.id).where(SmsOutbound.source == source))
-    assert row_id is not None
-    return int(row_id)
-
-
-async def queued_source(session: AsyncSession, source: str) -> int | None:
-    """The id of the message queued under `source`, if any."""
-    return await session.scalar(select(SmsOutbound.id).where(SmsOutbound.source == source))
-
-
-def _heads() -> Any:
-    """The id of each number's oldest unsent message: only that one may go, so a number's messages
-    arrive in order (the next waits while the head is being sent or backing off)."""
-    return select(func.min(SmsOutbound.id)).where(one_of(SmsOutbound.status, UNSENT)).group_by(SmsOutbound.to_number)
-
-
-async def next_due(session: AsyncSession) -> dt.datetime | None:
-    """When the next message can go: the earliest due time among each number's oldest unsent message."""
-    due = await session.scalar(select(func.min(SmsOutbound.next_attempt_at)).where(SmsOutbound.id.in_(_heads())))
-    return as_utc(due)
-
-
-async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime, limit: int) -> list[OutboxItem]:
-    """Mark up to `limit` due messages "sending" until `until` (a lease: after it, another worker sends
-    the message again), only each number's oldest unsent one; what this caller got, oldest first.
-
-    The due heads are read with SKIP LOCKED, so a message another instance is claiming at this moment is
-    left to it, and one it claimed since this statement began is read as it is now (PostgreSQL re-reads
-    a locked row's current version), no longer due: two workers never take the same message, and a
-    message the other took costs no statement (a claim that finds nothing still costs its one read).
-    SQLite's writers take turns (BEGIN IMMEDIATE). Each item's `withheld` says whether its number opted
-    out or is blocked (`_withheld`: one more read for the batch).
-    """
-    due = (one_of(SmsOutbound.status, UNSENT), SmsOutbound.next_attempt_at <= as_utc(now))
-    query = select(SmsOutbound.id).where(SmsOutbound.id.in_(_heads()), *due).order_by(SmsOutbound.id).limit(limit)
-    if is_postgresql(session):
-        query = query.with_for_update(skip_locked=True, of=SmsOutbound)
-    ids = list(await session.scalars(query))
-    if not ids:
-        return []
-    result = await session.execute(
-        update(SmsOutbound)
-        .where(SmsOutbound.id.in_(ids), *due)  # held by this transaction; re-checked all the same
-        .values(status=SENDING, next_attempt_at=as_utc(until), attempts=SmsOutbound.attempts + 1)
-        .returning(*_OUTBOX_ITEM_COLUMNS)
-        .execution_options(synchronize_session=False)
-    )
-    claimed = sorted((_outbox_item(row) for row in result.all()), key=lambda item: item.id)
-    withheld = await _withheld(session, {item.to_number for item in claimed})
-    return [replace(item, withheld=withheld[item.to_number]) if item.to_number in withheld else item for item in claimed]
-
-
-async def _withheld(session: AsyncSession, numbers: set[str]) -> dict[str, str]:
-    """Which of these numbers must get nothing now, and why: opted out (STOP), or their conversation is
-    blocked. Read in the claim's transaction, one statement for the whole batch, not two reads a message.
-    (A number both opted out and blocked reads "opted out".)"""
-    if not numbers:
-        return {}
-    opted_out = select(SmsContact.number, literal("opted out").label("reason")).where(
-        SmsContact.number.in_(numbers), SmsContact.opted_out.is_(True)
-    )
-    blocked = select(Conversation.customer_id, literal("blocked").label("reason")).where(
-        Conversation.channel == CONVERSATION_CHANNEL, Conversation.customer_id.in_(numbers), Conversation.blocked.is_(True)
-    )
-    reasons: dict[str, str] = {}
-    for number, reason in (await session.execute(union_all(blocked, opted_out))).all():
-        if reason == "opted out" or number not in reasons:
-            reasons[number] = reason
-    return reasons
-
-
-async def finish_outbound(session: AsyncSession, claimed: OutboxItem, **values: Any) -> bool:
-    """Record what came of sending one claimed message (sent, retry at, failed, suppressed); False when
-    the claim is no longer this caller's and nothing was recorded.
-
-    A claim is its message "sending" at its attempt number (`claim_due` counts one per claim). A worker
-    whose lease ran out mid-send (a stalled provider call, a paused process) finds another worker's later
-    claim, or its result, in the row: overwriting it would undo a delivery already recorded (a retry
-    after "sent" sends the message again) or release a message another worker is sending.
-    """
-    result = await session.execute(
-        update(SmsOutbound)
-        .where(SmsOutbound.id == claimed.id, SmsOutbound.status == SENDING, SmsOutbound.attempts == claimed.attempts)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def outbox(session: AsyncSession, number: str | None = None, status: str | None = None) -> list[OutboxItem]:
-    """Queued and sent messages, oldest first (tests, operators)."""
-    query = select(SmsOutbound).order_by(SmsOutbound.id)
-    if number is not None:
-        query = query.where(SmsOutbound.to_number == number)
-    if status is not None:
-        query = query.where(SmsOutbound.status == status)
-    return [_outbox_item(r) for r in await session.scalars(query)]
-
-
 # -- contacts -------------------------------------------------------------------------------------
 
 
@@ -432,20 +262,3 @@ async def options_sent(session: AsyncSession, number: str) -> int | None:
         select(SmsContact.more_text, SmsContact.more_options_sent).where(SmsContact.number == number)
     )).first()
     return row.more_options_sent if row is not None and row.more_text else None
-
-
-# -- figures for /metrics -------------------------------------------------------------------------
-
-
-async def outbox_stats(session: AsyncSession) -> tuple[int, float | None, int]:
-    """(unsent messages, age in seconds of the oldest one or None, messages failed for good) of the SMS
-    outbox: what /metrics reports as the "sms" outbox. "Sending" counts as unsent until the provider took it."""
-    unsent, oldest = (
-        await session.execute(
-            select(func.count(), func.min(SmsOutbound.created_at)).where(SmsOutbound.status.in_((PENDING, SENDING)))
-        )
-    ).one()
-    failed = await session.scalar(select(func.count()).select_from(SmsOutbound).where(SmsOutbound.status == OUTBOX_FAILED))
-    start = as_utc(oldest)
-    age = None if start is None else max(0.0, (as_utc(session_clock(session)()) - start).total_seconds())  # type: ignore[operator]
-    return int(unsent), age, int(failed or 0)

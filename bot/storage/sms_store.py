@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
-from bot.storage import sms
+from bot.storage import sms, sms_outbox
 from bot.storage.database import Database
 from bot.storage.instances import FRESH
-from bot.storage.sms import OUTBOX_FAILED, PENDING, SENT, SUPPRESSED, InboxItem, OutboxItem, Sender
+from bot.storage.sms import OUTBOX_FAILED, PENDING, SENT, SUPPRESSED, InboxItem, Sender
+from bot.storage.sms_outbox import OutboxItem
 
 
 INBOX_LEASE = dt.timedelta(minutes=5)
@@ -72,28 +73,28 @@ class SmsStore:
     async def enqueue(self, to_number: str, body: str, kind: str, *, template_id: str | None = None,
                       template_params: dict[str, str] | None = None, conversation_id: int | None = None,
                       now: dt.datetime | None = None, source: str | None = None) -> int:
-        """Queue one SMS; it is due at once. With `source`, once per source (see `sms.enqueue`)."""
+        """Queue one SMS; it is due at once. With `source`, once per source (see `sms_outbox.enqueue`)."""
         async with self.database.sessions() as session, session.begin():
-            return await sms.enqueue(session, to_number, body, kind, template_id=template_id, template_params=template_params,
+            return await sms_outbox.enqueue(session, to_number, body, kind, template_id=template_id, template_params=template_params,
                                      conversation_id=conversation_id, now=now, source=source)
 
     async def queued_source(self, source: str) -> int | None:
         """The id of the SMS queued under `source` (None: nothing was)."""
         async with self._read() as session:
-            return await sms.queued_source(session, source)
+            return await sms_outbox.queued_source(session, source)
 
     async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 50) -> list[OutboxItem]:
         """The oldest unsent message of each number, when it is due, marked "sending" until now + lease
-        (`sms.claim_due`: of several workers claiming together, each message goes to one).
+        (`sms_outbox.claim_due`: of several workers claiming together, each message goes to one).
 
         A number whose oldest unsent message is not due yet (backing off) sends nothing newer meanwhile,
         so a number's messages arrive in order.
         """
         async with self.database.sessions() as session, session.begin():
-            return await sms.claim_due(session, now, as_utc(now) + lease, limit)
+            return await sms_outbox.claim_due(session, now, as_utc(now) + lease, limit)
 
     # What came of a claimed message (`claim_due`). Each records only while the claim is still this
-    # worker's (`sms.finish_outbound`); False when another worker has taken the message since.
+    # worker's (`sms_outbox.finish_outbound`); False when another worker has taken the message since.
 
     async def mark_sent(self, claimed: OutboxItem, provider_id: str | None, now: dt.datetime) -> bool:
         return await self._finish(claimed, status=SENT, provider_id=provider_id, sent_at=as_utc(now), last_error=None)
@@ -109,17 +110,17 @@ class SmsStore:
 
     async def _finish(self, claimed: OutboxItem, **values: Any) -> bool:
         async with self.database.sessions() as session, session.begin():
-            return await sms.finish_outbound(session, claimed, **values)
+            return await sms_outbox.finish_outbound(session, claimed, **values)
 
     async def outbox(self, number: str | None = None, status: str | None = None) -> list[OutboxItem]:
         """Queued and sent messages, oldest first (tests, operators)."""
         async with self._read() as session:
-            return await sms.outbox(session, number, status)
+            return await sms_outbox.outbox(session, number, status)
 
     async def next_due(self) -> dt.datetime | None:
         """When the next message can go: the earliest due time among each number's oldest unsent message."""
         async with self._read() as session:
-            return await sms.next_due(session)
+            return await sms_outbox.next_due(session)
 
     async def set_opted_out(self, number: str, opted_out: bool) -> None:
         """STOP (True) or START (False); opting out also drops a pending MORE."""

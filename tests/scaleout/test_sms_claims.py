@@ -19,6 +19,7 @@ from sqlalchemy import event
 from bot.instances import InstanceRegistry
 from bot.storage import Database
 from bot.storage import sms as sms_repo
+from bot.storage import sms_outbox
 from bot.storage.sms import DONE, SENDING
 from bot.storage.sms_store import INBOX_LEASE, SmsStore
 from tests.fakes.sms_provider import FakeTwilio
@@ -161,7 +162,7 @@ async def test_a_claim_skips_a_message_another_worker_holds_instead_of_waiting_f
     for number in NUMBERS:
         await store_a.enqueue(number, "answer", "reply", now=clock.now)
     async with a.sessions() as session, session.begin():
-        [held] = await sms_repo.claim_due(session, clock.now, clock.now + dt.timedelta(seconds=60), 1)  # not committed
+        [held] = await sms_outbox.claim_due(session, clock.now, clock.now + dt.timedelta(seconds=60), 1)  # not committed
         others = await asyncio.wait_for(store_b.claim_due(clock.now, dt.timedelta(seconds=60)), timeout=5)
         assert sorted(item.to_number for item in others) == sorted(set(NUMBERS) - {held.to_number})
     assert await store_b.claim_due(clock.now, dt.timedelta(seconds=60)) == []  # committed: taken

@@ -28,7 +28,8 @@ from bot.channels.sms import SmsChannel, build_sms, sms_routes
 from bot.channels.sms.signature import json_signature
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
-from bot.storage.sms import PENDING, SENDING, OutboxItem
+from bot.storage.sms import PENDING, SENDING
+from bot.storage.sms_outbox import OutboxItem
 from bot.storage.sms_store import SmsStore
 from tests.support import DEMO_KB, SHANGHAI, WEDNESDAY_MORNING, Clock, use_cached_matcher  # noqa: F401
 from tests.fakes.sms_provider import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio

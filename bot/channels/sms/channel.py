@@ -256,10 +256,18 @@ class SmsChannel:
             await sms_repo.save_more(session, number, None, None)
             return
         template = await booking_template(self.runtime, number, outcome.replies, session)
-        page = cut_reply(rendered, outcome.language)
-        await sms_repo.save_more(session, number, page.rest, outcome.language, page.options_sent)
-        await self.outbox.enqueue_in(session, number, page.head, "reply", template=template,
-                                     conversation_id=outcome.conversation_id)
+        await self._queue_pages(session, number, rendered, "reply", outcome.language, template=template,
+                                conversation_id=outcome.conversation_id)
+
+    async def _queue_pages(self, session: AsyncSession, number: str, rendered: SmsText, kind: str, language: Language, *,
+                           template: Template | None = None, conversation_id: int | None = None,
+                           source: str | None = None) -> int:
+        """A rendered turn in the caller's transaction: its first page queued, the rest kept for MORE with
+        how many options were sent; the first page's outbox id."""
+        page = cut_reply(rendered, language)
+        await sms_repo.save_more(session, number, page.rest, language, page.options_sent)
+        return await self.outbox.enqueue_in(session, number, page.head, kind, template=template,
+                                            conversation_id=conversation_id, source=source)
 
     async def send_rendered(self, number: str, rendered: SmsText, kind: str, language: Language, *,
                             template: Template | None = None, conversation_id: int | None = None,
@@ -274,10 +282,9 @@ class SmsChannel:
             queued = await self.sms.queued_source(source)
             if queued is not None:
                 return queued
-        page = cut_reply(rendered, language)
-        await self.sms.save_more(number, page.rest, language, page.options_sent)
-        return await self.outbox.enqueue(number, page.head, kind, template=template, conversation_id=conversation_id,
-                                         source=source)
+        async with self.runtime.database.sessions() as session, session.begin():
+            return await self._queue_pages(session, number, rendered, kind, language, template=template,
+                                           conversation_id=conversation_id, source=source)
 
     async def _names_an_unsent_option(self, item: InboxItem) -> bool:
         """A digit for an option of the last reply that is still waiting behind MORE: it must not act."""

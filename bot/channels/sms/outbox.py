@@ -1,6 +1,6 @@
 """The outbox worker: sends queued SMS through the provider, retrying with exponential back-off.
 
-Every SMS the bot sends is first a row in `sms_outbox` (see bot/storage/sms.py), so a provider outage
+Every SMS the bot sends is first a row in `sms_outbox` (see bot/storage/sms_outbox.py), so a provider outage
 or a restart loses nothing: the worker retries each message at 5 s, 10 s, 20 s ... up to 15 minutes
 apart until the provider takes it, and gives up (status "failed", logged) only on a permanent error or
 after `max_age` (48 hours: an answer that late helps nobody). When a message is taken for sending, an
@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.backoff import SMS_SEND, Backoff
 from bot.channels.sms.providers import OutgoingSms, SendError, SmsProvider, Template, can_carry
 from bot.clock import system_clock
-from bot.storage import sms
+from bot.storage import sms_outbox
 from bot.storage.database import on_commit
-from bot.storage.sms import OutboxItem
+from bot.storage.sms_outbox import OutboxItem
 from bot.storage.sms_store import SmsStore
 
 log = logging.getLogger(__name__)
@@ -74,13 +74,13 @@ class Outbox:
         return outbox_id
 
     async def enqueue_in(self, session: AsyncSession, to: str, body: str, kind: str, *, template: Template | None = None,
-                         conversation_id: int | None = None) -> int:
+                         conversation_id: int | None = None, source: str | None = None) -> int:
         """`enqueue` in the caller's transaction (a turn's own: see `_KeepReply` in channel.py); the worker
         is woken once that transaction committed."""
-        outbox_id = await sms.enqueue(
+        outbox_id = await sms_outbox.enqueue(
             session, to, body, kind, template_id=template.id if template else None,
             template_params=dict(template.params) if template else None, conversation_id=conversation_id,
-            now=self.clock(),
+            now=self.clock(), source=source,
         )
         on_commit(session, self.wake)
         return outbox_id
