@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.backoff import AGENT_MESSAGE
 from bot.engine.messages import say
@@ -23,7 +26,8 @@ from bot.handoff.core import HandoffCore
 from bot.handoff.delivery import AgentMessage, Attachment, CustomerUnreachable
 from bot.storage import conversations, messages
 from bot.storage import handoff as repo
-from bot.storage.handoff import DONE, HELD, PENDING
+from bot.settings import Language
+from bot.storage.handoff import DONE, HELD, PENDING, HandoffOutbox
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,14 @@ class PendingDeliveries:
     customer_id: str = ""
     replies: list[Reply] = field(default_factory=list)
     agent: tuple[int, AgentMessage] | None = None  # (outbox row id, message)
+
+
+@dataclass(frozen=True)
+class Missed:
+    """Agent messages a customer has not received, claimed for delivery, oldest first."""
+
+    messages: list[tuple[int, AgentMessage]]  # (outbox row id, message)
+    while_away: Reply | None  # said before them when some were held (the customer was away)
 
 
 class CustomerDispatch:
@@ -136,36 +148,23 @@ class CustomerDispatch:
             conversation = await conversations.get(session, conversation_id)
             if not rows or conversation is None:
                 return 0
-            items = []
-            for row in rows:
-                message = await messages.get(session, row.payload.get("message_id"))
-                items.append((row.id, row.status, row.escalation_id, message.text if message else None, message.attachment if message else None, dict(row.payload)))
             channel, customer_id, language = conversation.channel, conversation.customer_id, conversation.language
+            missed = await self._missed(session, rows, language)  # type: ignore[arg-type]
         deliverer = self.core.deliveries.get(channel)
         if deliverer is None:
-            await self._release([outbox_id for outbox_id, *_ in items])
+            await self._release([row_id for row_id, _ in missed.messages])
             return 0
         sent: list[int] = []
-        escalations: set[int] = set()
         try:
-            if any(status == HELD for _, status, *_ in items):
-                await deliverer.send_replies(customer_id, [Reply(say("handoff.while_away", language), ReplyKind.INFO, language)])  # type: ignore[arg-type]
-            for outbox_id, _, escalation_id, text, reference, payload in items:
-                message = AgentMessage(
-                    escalation_id=escalation_id,
-                    language=language,  # type: ignore[arg-type]
-                    text=text,
-                    attachment=self._attachment(payload, reference),
-                    agent_name=payload.get("agent"),
-                    message_id=payload.get("message_id"),
-                )
+            if missed.while_away is not None:
+                await deliverer.send_replies(customer_id, [missed.while_away])
+            for outbox_id, message in missed.messages:
                 await deliverer.send_agent_message(customer_id, message)
                 sent.append(outbox_id)
-                escalations.add(escalation_id)
         except Exception as exc:  # noqa: BLE001 - still unreachable: keep the rest, try again later
             log.info("undelivered agent messages for conversation %s still not delivered: %s", conversation_id, exc)
             async with self.core.transaction() as session:
-                for outbox_id, *_ in items:
+                for outbox_id, _ in missed.messages:
                     row = await repo.outbox_row(session, outbox_id)
                     if row is not None and outbox_id not in sent:
                         row.claimed_by = row.lease_until = None
@@ -174,16 +173,53 @@ class CustomerDispatch:
                         row.not_before = self.core.now() + AGENT_MESSAGE.after(row.attempts)
         if sent:
             async with self.core.transaction() as session:
-                for outbox_id in sent:
-                    row = await repo.outbox_row(session, outbox_id)
-                    if row is not None:
-                        row.status, row.done_at = DONE, self.core.now()
-                        row.claimed_by = row.lease_until = None
-                for escalation_id in escalations:
-                    escalation = await repo.get(session, escalation_id)
-                    if escalation is not None:
-                        self.core.queue_desk(session, escalation, events.STATUS, {"event": "delivered_late", "count": len(sent)})
+                await self._delivered(session, sent)
         return len(sent)
+
+    async def take_missed(self, session: AsyncSession, conversation_id: int, language: Language) -> Missed:
+        """The agent messages this customer missed, recorded delivered in the caller's transaction, which
+        must queue them for the customer before it commits (`flush` for a channel whose sending is a
+        row in this database: SMS queues them in its outbox). The customer just wrote: held and pending
+        rows go, in order, up to one another instance is delivering. One commit then holds the messages
+        queued, their rows done and the turn's answer queued after them: all of it, or none."""
+        now = self.core.now()
+        rows = await repo.claim_undelivered(session, conversation_id, holder=self._holder, now=now,
+                                            until=now + DELIVERY_LEASE, held=True)
+        missed = await self._missed(session, rows, language)
+        if rows:
+            await self._delivered(session, [row.id for row in rows])
+        return missed
+
+    async def _missed(self, session: AsyncSession, rows: Sequence[HandoffOutbox], language: Language) -> Missed:
+        """Claimed rows as the messages to send, with the line saying they were written while away."""
+        messages_: list[tuple[int, AgentMessage]] = []
+        for row in rows:
+            payload = dict(row.payload)
+            message = await messages.get(session, payload.get("message_id"))
+            messages_.append((row.id, AgentMessage(
+                escalation_id=row.escalation_id,
+                language=language,
+                text=message.text if message else None,
+                attachment=self._attachment(payload, message.attachment if message else None),
+                agent_name=payload.get("agent"),
+                message_id=payload.get("message_id"),
+            )))
+        away = any(row.status == HELD for row in rows)
+        return Missed(messages_, Reply(say("handoff.while_away", language), ReplyKind.INFO, language) if away else None)
+
+    async def _delivered(self, session: AsyncSession, outbox_ids: Sequence[int]) -> None:
+        """Record agent messages delivered (late), and tell their escalations' desks."""
+        escalations: set[int] = set()
+        for outbox_id in outbox_ids:
+            row = await repo.outbox_row(session, outbox_id)
+            if row is not None:
+                row.status, row.done_at = DONE, self.core.now()
+                row.claimed_by = row.lease_until = None
+                escalations.add(row.escalation_id)
+        for escalation_id in escalations:
+            escalation = await repo.get(session, escalation_id)
+            if escalation is not None:
+                self.core.queue_desk(session, escalation, events.STATUS, {"event": "delivered_late", "count": len(outbox_ids)})
 
     async def _release(self, ids: list[int]) -> None:
         async with self.core.transaction() as session:

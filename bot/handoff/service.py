@@ -39,11 +39,12 @@ from bot.handoff import upkeep, vip
 from bot.handoff.acks import ANGER_STATE
 from bot.handoff.core import HandoffCore
 from bot.handoff.delivery import Attachment
-from bot.handoff.dispatch import FIRST_TRY_GRACE, RETRY_BACKOFF, CustomerDispatch
+from bot.handoff.dispatch import FIRST_TRY_GRACE, RETRY_BACKOFF, CustomerDispatch, Missed
 from bot.handoff.operations import Agent, AgentOperations, AgentWriting, OpResult
 from bot.handoff.staff import SUPERVISORS, StaffEscalations
 from bot.handoff.survey import COMMENT_LIMIT, SURVEY_TTL, Survey, parse_score
 from bot.handoff.waiting import WaitingCustomer
+from bot.settings import Language
 from bot.storage.handoff import ACTIVE, EscalationNote, EscalationView
 from bot.storage.handoff_stats import DayStats
 from bot.storage.models import Escalation
@@ -183,6 +184,11 @@ class HandoffService(HandoffCore):
     async def flush(self, conversation_id: int, *, held: bool = True) -> int:
         """Deliver the agent messages this customer has not got yet, oldest first; how many went."""
         return await self._dispatch.flush(conversation_id, held=held)
+
+    async def take_missed(self, session: AsyncSession, conversation_id: int, language: Language) -> Missed:
+        """The agent messages this customer missed, recorded delivered in the caller's transaction, which
+        queues them (a channel whose sending is a row in this database: see `CustomerDispatch.take_missed`)."""
+        return await self._dispatch.take_missed(session, conversation_id, language)
 
     # -- the queue, statistics, the periodic sweep --------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.sms.delivery import SmsDelivery
+from bot.engine.messages import say
 from bot.handoff.delivery import AgentMessage, Attachment, CustomerUnreachable
 from bot.handoff.service import Agent
 from bot.storage.sms import DONE
@@ -103,22 +104,47 @@ async def test_an_agents_reply_in_the_telegram_topic_goes_out_as_sms(tmp_path, f
             await harness.runtime.close()
 
 
-async def test_agent_messages_the_customer_missed_go_out_before_the_bots_answer(harness: SmsHarness) -> None:
-    """The bot's answer is queued with its turn, except when agent messages are waiting for the customer:
-    those are delivered after the turn, and a number's SMS go out in the order queued, so the answer is
-    queued after them (and its MORE, not theirs, is what MORE continues)."""
+async def _agent_message_held(harness: SmsHarness, text: str) -> None:
+    """An agent wrote while the number could not be reached; the escalation is back with the bot."""
     escalation_id = await _escalate(harness)
     await harness.runtime.store.set_blocked("sms", CUSTOMER, True)
-    held = await harness.runtime.handoff.agent_message(escalation_id, AGENT, text="您的电脑修好了", external_id="tg:9")
+    held = await harness.runtime.handoff.agent_message(escalation_id, AGENT, text=text, external_id="tg:9")
     assert held.code == "held", held.code
     await harness.runtime.store.set_blocked("sms", CUSTOMER, False)
     assert (await harness.runtime.handoff.give_back(escalation_id, AGENT)).ok
     await harness.flush()
+
+
+async def test_agent_messages_the_customer_missed_go_out_before_the_bots_answer(harness: SmsHarness) -> None:
+    """A number's SMS go out in the order queued: the agent messages the customer missed are queued in
+    the turn, before its answer (whose MORE, not theirs, is what MORE continues)."""
+    await _agent_message_held(harness, "您的电脑修好了")
     before = len(harness.fake.bodies_to(CUSTOMER))
     await harness.sms("保修期多久")
     await harness.flush()
     after = harness.fake.bodies_to(CUSTOMER)[before:]
-    assert any("您的电脑修好了" in body for body in after)
-    assert "保修" in after[-1] and not any("保修" in body for body in after[:-1])
-    assert (await harness.store.inbox())[-1].status == DONE  # recorded after the answer was queued
+    assert [say("handoff.while_away", "zh-Hans"), "您的电脑修好了"] == after[:2]
+    assert len(after) == 3 and "保修" in after[-1]
+    assert (await harness.store.inbox())[-1].status == DONE
+
+
+async def test_missed_agent_messages_and_the_answer_commit_with_the_turn(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An instance killed right after the turn's commit loses nothing: the agent messages, the answer
+    after them and the message's end were all written by that one commit, and nothing is left for the
+    runtime's delivery after the turn (which the kill skips: made a no-op here)."""
+    await _agent_message_held(harness, "您的电脑修好了")
+    queued_before = len(await harness.store.outbox(CUSTOMER))
+
+    async def killed(conversation_id: int, flush: bool) -> None:
+        return None
+
+    monkeypatch.setattr(harness.runtime.handoff, "after_commit", killed)
+    await harness.sms("保修期多久")
+    await harness.channel.idle()
+    queued = [(item.kind, item.body) for item in (await harness.store.outbox(CUSTOMER))[queued_before:]]
+    assert queued[:2] == [("handoff", say("handoff.while_away", "zh-Hans")), ("agent", "您的电脑修好了")]
+    assert len(queued) == 3 and queued[2][0] == "reply" and "保修" in queued[2][1]
+    assert (await harness.store.inbox())[-1].status == DONE
+    conversation = await harness.runtime.store.conversation("sms", CUSTOMER)
+    assert conversation is not None and await harness.runtime.handoff.flush(conversation.id) == 0  # nothing left owed
 

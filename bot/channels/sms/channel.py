@@ -24,6 +24,7 @@ import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.sms import messages
+from bot.channels.sms.delivery import agent_text
 from bot.channels.sms.keywords import Keyword, booking_request, keyword, menu_word
 from bot.channels.sms.outbox import Outbox
 from bot.channels.sms.providers import Template
@@ -32,8 +33,10 @@ from bot.channels.sms.templates import booking_template
 from bot.engine.choices import typed_number
 from bot.engine.context import TurnContext
 from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, Outcome, ReplyKind
+from bot.handoff.dispatch import Missed
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
+from bot.storage import conversations
 from bot.storage import sms as sms_repo
 from bot.storage.sms import CONVERSATION_CHANNEL, DONE, FAILED, LIMITED, SKIPPED, InboxItem
 from bot.storage.sms_store import SmsStore
@@ -220,11 +223,7 @@ class SmsChannel:
             return DONE
         # Through the runtime, not the engine: agent messages the customer missed are delivered after the turn.
         keep = _KeepReply(self, item)
-        outcome = await self.runtime.handle(await self._inbound(item), keep=keep)
-        if outcome.undelivered and not outcome.duplicate:
-            # Held agent messages went out first (the runtime, after the turn); the answer follows them.
-            async with self.runtime.database.sessions() as session, session.begin():
-                await self._queue_reply(session, number, outcome)
+        await self.runtime.handle(await self._inbound(item), keep=keep)
         return None if keep.finished else DONE
 
     async def _inbound(self, item: InboxItem) -> Inbound:
@@ -258,6 +257,15 @@ class SmsChannel:
         template = await booking_template(self.runtime, number, outcome.replies, session)
         await self._queue_pages(session, number, rendered, "reply", outcome.language, template=template,
                                 conversation_id=outcome.conversation_id)
+
+    async def _queue_missed(self, session: AsyncSession, number: str, missed: Missed, language: Language) -> None:
+        """Agent messages the customer missed, queued in the caller's transaction (see `_KeepReply`)."""
+        if missed.while_away is not None:
+            await self._queue_pages(session, number, render_replies([missed.while_away]), "handoff", language)
+        for _, message in missed.messages:
+            text = agent_text(message)
+            if text.strip():
+                await self._queue_pages(session, number, SmsText(plain(text)), "agent", language)
 
     async def _queue_pages(self, session: AsyncSession, number: str, rendered: SmsText, kind: str, language: Language, *,
                            template: Template | None = None, conversation_id: int | None = None,
@@ -378,13 +386,9 @@ class _KeepReply:
     between left a handled message with no answer queued (its replay found a redelivery and sent
     nothing), or an answered message still "received" (replayed for nothing, one more commit a message).
 
-    Except when agent messages the customer has not received are waiting: the runtime delivers those
-    after the turn, and a number's SMS go out in the order queued, so the answer is queued after them
-    (`SmsChannel._process`), as the customer expects, with its MORE kept last; the inbox row is then
-    recorded after that. (An instance killed between that turn and the answer leaves the row
-    "received"; its replay is a redelivery, which sends nothing: that answer is lost. Keeping it needs
-    the rendered answer stored with the turn, to be queued after the agent messages by whichever
-    instance gets there: not done yet.)"""
+    Agent messages the customer has not received yet go first, as the customer expects: a number's SMS
+    go out in the order queued, so they are taken here (`take_missed`: their rows recorded delivered in
+    this transaction) and queued before the answer, whose MORE is then the one kept."""
 
     def __init__(self, channel: SmsChannel, item: InboxItem) -> None:
         self.channel = channel
@@ -392,8 +396,11 @@ class _KeepReply:
         self.finished = False  # the inbox row was recorded "done" in the turn's transaction
 
     async def __call__(self, session: AsyncSession, outcome: Outcome) -> None:
-        if outcome.undelivered:
-            return
-        await self.channel._queue_reply(session, self.item.from_number, outcome)
+        number = self.item.from_number
+        if outcome.undelivered and not await conversations.is_blocked(session, CHANNEL, number):
+            # (Blocked: left to the runtime's flush after the turn, which holds them for the agents.)
+            missed = await self.channel.runtime.handoff.take_missed(session, outcome.conversation_id, outcome.language)
+            await self.channel._queue_missed(session, number, missed, outcome.language)
+        await self.channel._queue_reply(session, number, outcome)
         await sms_repo.finish_inbound(session, self.item.id, DONE)
         self.finished = True

@@ -58,9 +58,7 @@ class SmsDelivery:
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
         await self._check(customer_id)
-        text = message.text or ""
-        if message.attachment is not None:
-            text = (text + "\n" if text else "") + message.attachment.placeholder(message.language)
+        text = agent_text(message)
         if text.strip():
             await self._queue(customer_id, text, "agent", message.language)
 
@@ -69,6 +67,14 @@ class SmsDelivery:
             await self.sms.send_text(customer_id, text, kind=kind, language=language)
         except Exception as exc:  # noqa: BLE001 - the outbox table did not take it: the service retries
             raise DeliveryFailed(f"could not queue the SMS: {exc}") from exc
+
+
+def agent_text(message: AgentMessage) -> str:
+    """An agent's message as SMS text: an attachment cannot travel, its one-line placeholder does."""
+    text = message.text or ""
+    if message.attachment is not None:
+        text = (text + "\n" if text else "") + message.attachment.placeholder(message.language)
+    return text
 
 
 def register(sms: SmsChannel, registry: Any) -> SmsDelivery | None:
