@@ -24,11 +24,10 @@ import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.sms import messages
-from bot.channels.sms.delivery import agent_text
 from bot.channels.sms.keywords import Keyword, booking_request, keyword, menu_word
 from bot.channels.sms.outbox import Outbox
 from bot.channels.sms.providers import Template
-from bot.channels.sms.render import SmsText, cut, cut_reply, plain, render_replies
+from bot.channels.sms.render import SmsText, agent_text, cut, cut_reply, plain, render_replies
 from bot.channels.sms.templates import booking_template
 from bot.engine.choices import typed_number
 from bot.engine.context import TurnContext

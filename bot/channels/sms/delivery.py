@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.channels.sms.render import render_replies
+from bot.channels.sms.render import agent_text, render_replies
 from bot.channels.sms.templates import booking_template
 from bot.engine.types import Reply
 from bot.handoff.delivery import AgentMessage, CustomerUnreachable, DeliveryFailed
@@ -67,14 +67,6 @@ class SmsDelivery:
             await self.sms.send_text(customer_id, text, kind=kind, language=language)
         except Exception as exc:  # noqa: BLE001 - the outbox table did not take it: the service retries
             raise DeliveryFailed(f"could not queue the SMS: {exc}") from exc
-
-
-def agent_text(message: AgentMessage) -> str:
-    """An agent's message as SMS text: an attachment cannot travel, its one-line placeholder does."""
-    text = message.text or ""
-    if message.attachment is not None:
-        text = (text + "\n" if text else "") + message.attachment.placeholder(message.language)
-    return text
 
 
 def register(sms: SmsChannel, registry: Any) -> SmsDelivery | None:
