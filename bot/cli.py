@@ -44,7 +44,7 @@ SECRET_SETTINGS = ("BOT_TOKEN", "WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "SMS_WEBH
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    """Validate every knowledge file (FAQ, lexicon, catalog, hours) and summarise them; all problems at once.
+    """Validate every knowledge file (FAQ, lexicon, off-topic list, catalog, hours) and summarise them; all problems at once.
 
     Warnings (too few example questions, no holiday calendar for the coming weeks) are printed to
     stderr and do not fail the check.
@@ -94,6 +94,8 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     if knowledge.forms:
         forms = ", ".join(f"{form.id}: {len(form.fields)} questions" for form in knowledge.forms)
         print(f"forms: {len(knowledge.forms)} ({forms})")
+    if knowledge.off_topic:
+        print(f"off topic: {len(knowledge.off_topic)} messages the bot will not answer from the FAQ (off_topic.yaml)")
     if catalog is None:
         print("booking: off (add products.yaml and service_centers.yaml to enable it)")
     else:

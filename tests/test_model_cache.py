@@ -84,6 +84,9 @@ def test_a_changed_knowledge_base_retrains(tmp_path: Path) -> None:
     lexicon = tmp_path / "kb" / "lexicon.yaml"
     lexicon.write_text("- [光猫, modem]\n", encoding="utf-8")
     assert cache_key(load_knowledge(tmp_path / "kb")) != cache_key(changed), "the operator's lexicon counts"
+    with_lexicon = load_knowledge(tmp_path / "kb")
+    (tmp_path / "kb" / "off_topic.yaml").write_text("- 帮我订一张机票\n", encoding="utf-8")
+    assert cache_key(load_knowledge(tmp_path / "kb")) != cache_key(with_lexicon), "the off-topic list counts"
 
 
 def test_a_change_to_the_matcher_code_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -337,3 +337,19 @@ def test_empty_cases_file(tmp_path: Path) -> None:
     cases.write_text("\n# nothing\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no cases"):
         load_cases(cases)
+
+
+def test_the_operators_off_topic_messages_stop_near_misses_being_answered(small_kb: Path) -> None:
+    """A car battery is not this desk's battery: answered from the FAQ until the operator lists such
+    messages as off topic; the desk's own battery question is still answered."""
+    near_miss, ours = "How much is a car battery?", "换电池多少钱"
+    before = IntentMatcher.from_knowledge(load_knowledge(small_kb))
+    assert before.match(near_miss).decision == "answer"
+    (small_kb / "off_topic.yaml").write_text(
+        "- 汽车电瓶多少钱\n- 电动车换电池多少钱\n- How much does a car battery cost?\n- 电动自行车电池多少钱一块\n",
+        encoding="utf-8",
+    )
+    after = IntentMatcher.from_knowledge(load_knowledge(small_kb))
+    assert after.match(near_miss).decision != "answer"
+    result = after.match(ours)
+    assert result.decision == "answer" and result.best is not None and result.best.intent_id == "battery.price"

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
 from bot.knowledge.forms import FORM_FLOW, FormSpec, load_forms
 from bot.knowledge.lexicon import load_lexicon
+from bot.knowledge.off_topic import load_off_topic, off_topic_warnings
 from bot.knowledge.smalltalk import merge_builtins
 from bot.knowledge.yamlfile import LINE_KEY, key_line, line_of, read_yaml
 from bot.settings import LANGUAGES, Language
@@ -92,6 +93,8 @@ class KnowledgeBase:
     warnings: tuple[KnowledgeError, ...] = ()
     # The operator's forms (knowledge/forms/*.yaml); each is also an entry whose flow is "form".
     forms: tuple[FormSpec, ...] = ()
+    # Messages that are none of the desk's business (knowledge/off_topic.yaml): the matcher's out-of-scope class.
+    off_topic: tuple[str, ...] = ()
 
     def form(self, form_id: str) -> FormSpec | None:
         """The form `form_id`, if the knowledge base (still) has it."""
@@ -294,6 +297,8 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         entries.append(seen[form.id])
     synonyms, lexicon_errors = load_lexicon(directory)
     errors += lexicon_errors
+    off_topic, off_topic_errors = load_off_topic(directory)
+    errors += off_topic_errors
     if errors:
         raise KnowledgeErrors(errors)
     warnings = [
@@ -325,8 +330,11 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         for m in merges
     ]
     entries += builtin
+    own_texts = ((e.id, text) for e in entries for text in (*e.questions, *e.keywords, *e.title.values()))
+    warnings += off_topic_warnings(directory, own_texts, off_topic)
     return KnowledgeBase(
-        directory=directory, entries=tuple(entries), synonyms=tuple(synonyms), warnings=tuple(warnings), forms=tuple(forms)
+        directory=directory, entries=tuple(entries), synonyms=tuple(synonyms), warnings=tuple(warnings), forms=tuple(forms),
+        off_topic=tuple(off_topic),
     )
 
 

@@ -4,7 +4,8 @@ Training a large knowledge base takes tens of seconds; loading the fitted object
 The cache file is named by a hash of everything training depends on (`cache_key`):
 
 * the knowledge base's content as the matcher reads it (every entry's id, questions, keywords, titles,
-  answers, and the synonym groups), plus the bytes of its FAQ and lexicon files;
+  answers, the synonym groups and the off-topic messages), plus the bytes of its FAQ, lexicon and
+  off-topic files;
 * the matcher's code and resources: every file of the `bot.nlu` package but the report-only modules
   (so a change to features.py, a new feature family or a new data file retrains), and the versions of the libraries whose objects
   are stored (scikit-learn, numpy, scipy) or that shape the features (rapidfuzz, pypinyin, opencc, ...);
@@ -82,8 +83,10 @@ def _knowledge_digest(h: Any, kb: KnowledgeBase) -> None:
         h.update(repr(record).encode("utf-8") + b"\n")
     for group in kb.synonyms:
         h.update(repr(sorted(group)).encode("utf-8") + b"\n")
+    h.update(repr(kb.off_topic).encode("utf-8") + b"\n")
     directory = Path(kb.directory)
-    files = [*sorted((directory / "faq").glob("*.y*ml")), directory / "lexicon.yaml", directory / "lexicon.yml"]
+    files = [*sorted((directory / "faq").glob("*.y*ml")), directory / "lexicon.yaml", directory / "lexicon.yml",
+             directory / "off_topic.yaml", directory / "off_topic.yml"]
     for path in files:
         if path.is_file():
             h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())

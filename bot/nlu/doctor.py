@@ -57,6 +57,7 @@ from rapidfuzz import fuzz, process
 
 from bot.i18n import text as catalog_text
 from bot.knowledge.faq import MAX_QUESTIONS, MIN_QUESTIONS
+from bot.nlu.background import CLOSE
 from bot.nlu.calibrate import plan_folds
 from bot.nlu.language import detect_language
 from bot.nlu.matcher import Candidate, IntentMatcher
@@ -71,7 +72,7 @@ __all__ = ["NEAR_DUPLICATE", "REPORT_VERSION", "diagnose", "render"]
 REPORT_VERSION = 1
 # fuzz.ratio (0-100) on normalised text at or above which two examples say the same thing: the matcher's
 # own notion of "close" (a background sentence this close to an operator's text is dropped).
-NEAR_DUPLICATE = 85
+NEAR_DUPLICATE = CLOSE
 SEED = 13
 _CHUNK = 2000  # rows per rapidfuzz cdist call: bounded memory on knowledge bases of thousands of intents
 

@@ -26,12 +26,11 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
+from bot.nlu.background import known_texts, load_background, unlike
 from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, Fold, choose_threshold, decide, plan_folds
 from bot.nlu.features import Featurizer, has_han, vectorize_one
 from bot.nlu.model import BACKGROUND, MAX_CHARS, SIGNALS, Corpus, Item, Model, n_distinct
@@ -82,13 +81,6 @@ class MatchResult:
         return self.candidates[0] if self.candidates else None
 
 
-def load_background() -> list[str]:
-    """The shipped background sentences: generic, off-topic messages in three languages."""
-    path = resources.files("bot.nlu.data").joinpath("background.txt")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
 class IntentMatcher:
     """Ranks the knowledge base's intents for a message and decides whether to answer (see module doc)."""
 
@@ -106,7 +98,8 @@ class IntentMatcher:
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase, threshold: float | None = None) -> IntentMatcher:
         """Train on a knowledge base: questions, plus keywords, titles and answers as weaker evidence,
-        the synonym lexicon, and the shipped background sentences as the out-of-scope class."""
+        the synonym lexicon, and the shipped background sentences with the operator's off-topic
+        messages (`knowledge/off_topic.yaml`) as the out-of-scope class."""
         examples = [(q, entry.id) for entry in kb.entries for q in entry.questions]
         evidence: list[tuple[str, str, float]] = []
         for entry in kb.entries:
@@ -117,7 +110,8 @@ class IntentMatcher:
         # (the built-ins' and every knowledge base's answers do, English-only ones included).
         own = (q for e in kb.operator_entries for q in e.questions if q not in e.merged_questions)
         return cls.fit(
-            examples, evidence=evidence, synonyms=kb.synonyms, background=load_background(), threshold=threshold,
+            examples, evidence=evidence, synonyms=kb.synonyms, background=load_background() + list(kb.off_topic),
+            threshold=threshold,
             gloss=has_han(own),
         )
 
@@ -146,8 +140,8 @@ class IntentMatcher:
         featurizer = Featurizer(synonyms=tuple(synonyms), gloss=gloss)
         items = [Item(text, label, WEIGHT_QUESTION, True, "example") for text, label in examples]
         items += [Item(text, label, weight, weight >= 0.5, "evidence") for text, label, weight in evidence]
-        known = {normalize(item.text) for item in items}
-        items += [Item(text, BACKGROUND, WEIGHT_QUESTION, False, "background") for text in _background_unlike(background or (), known)]
+        known = known_texts(item.text for item in items)
+        items += [Item(text, BACKGROUND, WEIGHT_QUESTION, False, "background") for text in unlike(background or (), known)]
         corpus = Corpus(featurizer, items)
         del items
         if len(set(corpus.labels)) < 2:
@@ -219,20 +213,6 @@ def _clip(value: float) -> float:
     if math.isnan(value):
         return 0.0
     return min(1.0, max(0.0, value))
-
-
-def _background_unlike(background: Sequence[str], known: set[str]) -> list[str]:
-    """Background sentences minus those close to one of the operator's own texts (they would fight it)."""
-    texts = sorted(t for t in known if t)
-    kept = []
-    for sentence in background:
-        norm = normalize(sentence)
-        if not norm:
-            continue
-        if texts and process.extractOne(norm, texts, scorer=fuzz.ratio, processor=None, score_cutoff=85):
-            continue
-        kept.append(sentence)
-    return kept
 
 
 def _fold_models(corpus: Corpus, c: float, seed: int, *, then: Callable[[], None]) -> Iterator[tuple[Fold, Model]]:
