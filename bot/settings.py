@@ -18,6 +18,9 @@ LANGUAGES: tuple[Language, ...] = ("zh-Hans", "zh-Hant", "en")
 
 
 STAFF_TOKEN_MIN = 16
+# PostgreSQL connection pool per instance (DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW; see Settings).
+DATABASE_POOL_SIZE = 20
+DATABASE_MAX_OVERFLOW = 10
 # Settings never repeated in an error message: their values are secrets.
 SECRET_FIELDS = frozenset({"BOT_TOKEN", "WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "SMS_WEBHOOK_SECRET", "STAFF_API_TOKEN"})
 
@@ -41,8 +44,8 @@ class Settings(BaseSettings):
     # again when they come back: each one opened costs a server process and its caches and prepared
     # statements built again). Size + overflow, times the instances, must stay under the server's
     # max_connections (100 by default).
-    database_pool_size: int = Field(default=20, ge=1, le=1000)
-    database_max_overflow: int = Field(default=10, ge=0, le=1000)
+    database_pool_size: int = Field(default=DATABASE_POOL_SIZE, ge=1, le=1000)
+    database_max_overflow: int = Field(default=DATABASE_MAX_OVERFLOW, ge=0, le=1000)
     brand_name: str = "Acme Care"
     default_language: Language = "zh-Hans"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import greenlet_spawn  # what AsyncSession.run_sync itself runs on (as sqlite_driver's await_)
 
 from bot.clock import Clock, system_clock
+from bot.settings import DATABASE_MAX_OVERFLOW, DATABASE_POOL_SIZE
 from bot.storage import sqlite_driver
 from bot.storage.models import CLOCK_OPTION
 
@@ -170,7 +171,7 @@ class Database:
     @classmethod
     async def connect(
         cls, url: str, *, migrate: bool = True, clock: Clock = system_clock, pre_ping: bool = False,
-        pool_size: int = 20, max_overflow: int = 10, **engine_options: Any
+        pool_size: int = DATABASE_POOL_SIZE, max_overflow: int = DATABASE_MAX_OVERFLOW, **engine_options: Any
     ) -> Database:
         """Open the database named by a DATABASE_URL, creating the SQLite file's folder if needed.
 
