@@ -82,7 +82,8 @@ class Engine:
         written in the turn's transaction once the turn is done; not for a redelivery).
 
         Delivers nothing: agent messages the customer has not received yet are only reported
-        (`Outcome.undelivered`); `Runtime.handle` delivers them once the turn committed.
+        (`Outcome.undelivered`); `Runtime.handle` delivers them once the turn committed, unless the
+        channel's `keep` took them into the turn's transaction (SMS).
         """
         async with self._locks.hold((inbound.channel, inbound.customer_id)):
             return await self._handle(inbound, keep)

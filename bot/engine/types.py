@@ -137,11 +137,13 @@ class Outcome:
     # A person handles the conversation: the message went to them and the bot may have nothing to say.
     relayed: bool = False
     # Agent messages this customer has not received yet (held while unreachable, or still failing). The
-    # engine only reports them; `Runtime.handle` delivers them after the turn committed.
+    # engine only reports them; `Runtime.handle` delivers them after the turn committed (SMS's `keep`
+    # queues them in the turn's own transaction instead, before its answer).
     undelivered: bool = False
 
 
 # What a channel keeps in the turn's own transaction, given the turn's session and what the engine
-# answered: Telegram queues the replies it will send, so that the message, the conversation's new state
-# and the replies to send are committed together (or not at all), in one commit instead of two.
+# answered: Telegram and SMS queue the replies they will send (SMS also the agent messages the customer
+# missed, before them), so that the message, the conversation's new state and the replies to send are
+# committed together (or not at all), in one commit instead of two.
 KeepWithTurn = Callable[["AsyncSession", Outcome], Awaitable[None]]

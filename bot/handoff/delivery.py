@@ -32,10 +32,7 @@ Example (an SMS channel)::
             await self.sms.send(customer_id, text, source=source)   # queued once per source
 
         async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
-            text = message.text or ""
-            if message.attachment is not None:
-                text = (text + "\\n" if text else "") + message.attachment.placeholder(message.language)
-            await self.sms.send(customer_id, text)
+            await self.sms.send(customer_id, message.as_text())   # a photo becomes "[The agent sent a photo]"
 
     runtime.deliveries.register(SmsDelivery(...))   # or DeliveryRegistry.register(...) on the registry in use
 """
@@ -95,6 +92,15 @@ class AgentMessage:
     attachment: Attachment | None = None
     agent_name: str | None = None  # first name of the agent; channels may show it, need not
     message_id: int | None = None  # the stored `messages` row: a channel that stores may key on it (sent once)
+
+    def as_text(self) -> str:
+        """The message as text alone, for a channel that cannot carry the file: its text, then the
+        attachment's one-line placeholder ("[The agent sent a photo]")."""
+        text = self.text or ""
+        if self.attachment is None:
+            return text
+        line = self.attachment.placeholder(self.language)
+        return f"{text}\n{line}" if text else line
 
 
 @runtime_checkable

@@ -3,7 +3,8 @@
 An agents' operation collects `PendingDeliveries` inside its transaction; `CustomerDispatch.deliver`
 sends them once it committed, through the channel's `CustomerDelivery` (bot.handoff.delivery). An agent
 message that cannot be delivered is held (unreachable, no channel in this process) or retried with
-backoff (a temporary failure), and the agents are told; `flush` delivers what a customer missed.
+backoff (a temporary failure), and the agents are told; `flush` delivers what a customer missed
+(`take_missed`, inside the customer's turn, for a channel that queues in this database).
 Every send is preceded by a claim on its outbox rows (see `bot.storage.handoff_outbox`): with several
 instances on one database a customer gets each agent message once.
 """
@@ -177,11 +178,12 @@ class CustomerDispatch:
         return len(sent)
 
     async def take_missed(self, session: AsyncSession, conversation_id: int, language: Language) -> Missed:
-        """The agent messages this customer missed, recorded delivered in the caller's transaction, which
-        must queue them for the customer before it commits (`flush` for a channel whose sending is a
-        row in this database: SMS queues them in its outbox). The customer just wrote: held and pending
-        rows go, in order, up to one another instance is delivering. One commit then holds the messages
-        queued, their rows done and the turn's answer queued after them: all of it, or none."""
+        """What `flush` does, for a channel whose sending is itself a row in this database (SMS queues
+        its outbox): the agent messages this customer missed, recorded delivered in the caller's
+        transaction, which must queue them before it commits. The customer just wrote, so held and
+        pending rows go, oldest first, stopping at the first row another instance is delivering. One
+        commit then holds the messages queued, their rows done and the turn's answer queued after
+        them: all of it, or none."""
         now = self.core.now()
         rows = await repo.claim_undelivered(session, conversation_id, holder=self._holder, now=now,
                                             until=now + DELIVERY_LEASE, held=True)

@@ -115,7 +115,7 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
     a locked row's current version), no longer due: two workers never take the same message, and a
     message the other took costs no statement (a claim that finds nothing still costs its one read).
     SQLite's writers take turns (BEGIN IMMEDIATE). Each item's `withheld` says whether its number opted
-    out or is blocked (`_withheld`: one more read for the batch).
+    out or is blocked (`withheld`: one more read for the batch).
     """
     due = (one_of(SmsOutbound.status, UNSENT), SmsOutbound.next_attempt_at <= as_utc(now))
     query = select(SmsOutbound.id).where(SmsOutbound.id.in_(_heads()), *due).order_by(SmsOutbound.id).limit(limit)
@@ -132,13 +132,14 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
         .execution_options(synchronize_session=False)
     )
     claimed = sorted((_outbox_item(row) for row in result.all()), key=lambda item: item.id)
-    withheld = await _withheld(session, {item.to_number for item in claimed})
-    return [replace(item, withheld=withheld[item.to_number]) if item.to_number in withheld else item for item in claimed]
+    reasons = await withheld(session, {item.to_number for item in claimed})
+    return [replace(item, withheld=reasons[item.to_number]) if item.to_number in reasons else item for item in claimed]
 
 
-async def _withheld(session: AsyncSession, numbers: set[str]) -> dict[str, str]:
+async def withheld(session: AsyncSession, numbers: set[str]) -> dict[str, str]:
     """Which of these numbers must get nothing now, and why: opted out (STOP), or their conversation is
-    blocked. Read in the claim's transaction, one statement for the whole batch, not two reads a message.
+    blocked. Read in the caller's transaction (a claim's: one statement for the whole batch, not two
+    reads a message; an SMS turn's, before it takes agent messages to queue).
     (A number both opted out and blocked reads "opted out".)"""
     if not numbers:
         return {}

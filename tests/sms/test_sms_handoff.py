@@ -8,6 +8,7 @@ from bot.channels.sms.delivery import SmsDelivery
 from bot.engine.messages import say
 from bot.handoff.delivery import AgentMessage, Attachment, CustomerUnreachable
 from bot.handoff.service import Agent
+from bot.storage import handoff as handoff_repo
 from bot.storage.sms import DONE
 from tests.sms.conftest import CUSTOMER, SmsHarness
 
@@ -148,3 +149,29 @@ async def test_missed_agent_messages_and_the_answer_commit_with_the_turn(harness
     conversation = await harness.runtime.store.conversation("sms", CUSTOMER)
     assert conversation is not None and await harness.runtime.handoff.flush(conversation.id) == 0  # nothing left owed
 
+
+
+async def test_a_number_that_opted_out_during_the_turn_keeps_its_agent_messages_held(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The turn reads whether the number may get SMS in its own transaction before it takes the agent
+    messages: a STOP recorded after the message was first looked at (here: the provider refusing the
+    number, as Twilio's 21610 does) leaves them held for the agents, not recorded delivered and then
+    suppressed by the outbox."""
+    await _agent_message_held(harness, "您的电脑修好了")
+    conversation = await harness.runtime.store.conversation("sms", CUSTOMER)
+    assert conversation is not None
+    store = harness.channel.sms
+    first_look = store.sender
+
+    async def opted_out_after_the_first_look(number, since, *, before_id=None):  # type: ignore[no-untyped-def]
+        seen = await first_look(number, since, before_id=before_id)
+        await store.set_opted_out(number, True)
+        return seen
+
+    monkeypatch.setattr(store, "sender", opted_out_after_the_first_look)
+    queued_before = len(await harness.store.outbox(CUSTOMER))
+    await harness.sms("保修期多久")
+    await harness.channel.idle()
+    assert [item.kind for item in (await harness.store.outbox(CUSTOMER))[queued_before:]] == ["reply"]  # withheld when sent
+    async with harness.runtime.database.sessions() as session:
+        [row] = await handoff_repo.undelivered(session, conversation.id)
+    assert row.status == "held"

@@ -67,9 +67,7 @@ class ConsoleDelivery:
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
         self._check(customer_id)
-        text = message.text or ""
-        if message.attachment is not None:
-            text = f"{text}\n{message.attachment.placeholder(message.language)}".strip()
+        text = message.as_text()
         self.stdout.write(f"{message.agent_name or 'agent'}> {text}\n\n")
         self.stdout.flush()
 

@@ -27,7 +27,7 @@ from bot.channels.sms import messages
 from bot.channels.sms.keywords import Keyword, booking_request, keyword, menu_word
 from bot.channels.sms.outbox import Outbox
 from bot.channels.sms.providers import Template
-from bot.channels.sms.render import SmsText, agent_text, cut, cut_reply, plain, render_replies
+from bot.channels.sms.render import SmsText, cut, cut_reply, plain, render_replies
 from bot.channels.sms.templates import booking_template
 from bot.engine.choices import typed_number
 from bot.engine.context import TurnContext
@@ -35,8 +35,8 @@ from bot.engine.types import Action, ActionKind, Handoff, Inbound, InboundKind, 
 from bot.handoff.dispatch import Missed
 from bot.nlu.language import detect_language
 from bot.settings import LANGUAGES, Language
-from bot.storage import conversations
 from bot.storage import sms as sms_repo
+from bot.storage import sms_outbox
 from bot.storage.sms import CONVERSATION_CHANNEL, DONE, FAILED, LIMITED, SKIPPED, InboxItem
 from bot.storage.sms_store import SmsStore
 
@@ -220,7 +220,7 @@ class SmsChannel:
         if await self._names_an_unsent_option(item):
             await self._more(item, None, unsent=typed_number(text))
             return DONE
-        # Through the runtime, not the engine: agent messages the customer missed are delivered after the turn.
+        # Through the runtime, not the engine: it holds the customer's turn lock and counts the turn.
         keep = _KeepReply(self, item)
         await self.runtime.handle(await self._inbound(item), keep=keep)
         return None if keep.finished else DONE
@@ -262,7 +262,7 @@ class SmsChannel:
         if missed.while_away is not None:
             await self._queue_pages(session, number, render_replies([missed.while_away]), "handoff", language)
         for _, message in missed.messages:
-            text = agent_text(message)
+            text = message.as_text()  # as `SmsDelivery.send_agent_message` renders it (through `send_text`)
             if text.strip():
                 await self._queue_pages(session, number, SmsText(plain(text)), "agent", language)
 
@@ -396,8 +396,9 @@ class _KeepReply:
 
     async def __call__(self, session: AsyncSession, outcome: Outcome) -> None:
         number = self.item.from_number
-        if outcome.undelivered and not await conversations.is_blocked(session, CHANNEL, number):
-            # (Blocked: left to the runtime's flush after the turn, which holds them for the agents.)
+        if outcome.undelivered and not await sms_outbox.withheld(session, {number}):
+            # Read in this transaction, as `SmsDelivery` checks before it queues. (Opted out or blocked
+            # meanwhile: left to the runtime's flush after the turn, which holds them for the agents.)
             missed = await self.channel.runtime.handoff.take_missed(session, outcome.conversation_id, outcome.language)
             await self.channel._queue_missed(session, number, missed, outcome.language)
         await self.channel._queue_reply(session, number, outcome)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.channels.sms.render import agent_text, render_replies
+from bot.channels.sms.render import render_replies
 from bot.channels.sms.templates import booking_template
 from bot.engine.types import Reply
 from bot.handoff.delivery import AgentMessage, CustomerUnreachable, DeliveryFailed
@@ -58,7 +58,7 @@ class SmsDelivery:
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
         await self._check(customer_id)
-        text = agent_text(message)
+        text = message.as_text()
         if text.strip():
             await self._queue(customer_id, text, "agent", message.language)
 

@@ -19,7 +19,6 @@ from typing import NamedTuple
 from bot.channels.sms.messages import say
 from bot.channels.sms.segments import gsm_friendly, segment_count
 from bot.engine.types import Reply
-from bot.handoff.delivery import AgentMessage
 from bot.settings import Language
 
 MAX_SEGMENTS = 3
@@ -166,10 +165,3 @@ def _break_before(text: str, limit: int) -> int:
             return space + 1
     return limit
 
-
-def agent_text(message: AgentMessage) -> str:
-    """An agent's message as SMS text: an attachment cannot travel, its one-line placeholder does."""
-    text = message.text or ""
-    if message.attachment is not None:
-        text = (text + "\n" if text else "") + message.attachment.placeholder(message.language)
-    return text

@@ -33,10 +33,7 @@ class WebDelivery:
         await self._store(customer_id, reply_events(replies, "bot", source))
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
-        body = message.text or ""
-        if message.attachment is not None:  # the agents' file stays on their side; the visitor is told
-            line = message.attachment.placeholder(message.language)
-            body = f"{body}\n{line}" if body else line
+        body = message.as_text()  # the agents' file stays on their side; the visitor is told
         if not body.strip():
             return
         payload = {"sender": "agent", "text": body, "kind": "agent", "options": [], "agent": message.agent_name or ""}
