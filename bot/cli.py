@@ -95,7 +95,7 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         forms = ", ".join(f"{form.id}: {len(form.fields)} questions" for form in knowledge.forms)
         print(f"forms: {len(knowledge.forms)} ({forms})")
     if knowledge.off_topic:
-        print(f"off topic: {len(knowledge.off_topic)} messages the bot will not answer from the FAQ (off_topic.yaml)")
+        print(f"off topic: {len(knowledge.off_topic)} messages the bot will not answer from the FAQ")
     if catalog is None:
         print("booking: off (add products.yaml and service_centers.yaml to enable it)")
     else:

@@ -183,23 +183,34 @@ def test_libyaml_and_the_python_reader_read_a_file_alike(tmp_path: Path) -> None
 def test_the_operators_off_topic_list_is_loaded_and_validated(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", GOOD_ENTRY)
     assert load_knowledge(tmp_path).off_topic == ()
-    (tmp_path / "off_topic.yaml").write_text("- 帮我订一张机票\n- can you lend me money\n- 2024\n", encoding="utf-8")
-    assert load_knowledge(tmp_path).off_topic == ("帮我订一张机票", "can you lend me money", "2024")
-    (tmp_path / "off_topic.yaml").write_text("- 帮我订一张机票\n- {text: 天气}\n-\n- " + "长" * 501 + "\n", encoding="utf-8")
+    (tmp_path / "off_topic.yaml").write_text(
+        "- 帮我订一张机票\n- can you lend me money\n- no\n- 12:30\n- 0123\n- '天气: 晴'\n", encoding="utf-8"
+    )
+    # Read as written: not YAML 1.1's false, 750 and 83.
+    assert load_knowledge(tmp_path).off_topic == ("帮我订一张机票", "can you lend me money", "no", "12:30", "0123", "天气: 晴")
+    (tmp_path / "off_topic.yaml").write_text(
+        "- 帮我订一张机票\n- {text: 天气?}\n-\n- " + "长" * 501 + "\n- 天气: 晴\n", encoding="utf-8"
+    )
     errors = errors_of(tmp_path)
-    assert any("off_topic.yaml:2" in e and "item #2 must be a message" in e for e in errors), errors
+    assert any("off_topic.yaml:2" in e and "item #2 must be a message on its own" in e for e in errors), errors
     assert any("off_topic.yaml:3" in e and "item #3 must be a message" in e for e in errors), errors
     assert any("off_topic.yaml:4" in e and "item #4 is longer than 500 characters" in e for e in errors), errors
+    assert any("off_topic.yaml:5" in e and "item #5 must be a message on its own (quote it" in e for e in errors), errors
     (tmp_path / "off_topic.yaml").write_text("weather: 天气\n", encoding="utf-8")
     assert any("off_topic.yaml:1" in e and "YAML list of customer messages" in e for e in errors_of(tmp_path))
-    (tmp_path / "off_topic.yaml").write_text("- [帮我订\n", encoding="utf-8")
-    assert any("off_topic.yaml:" in e for e in errors_of(tmp_path))
+    (tmp_path / "off_topic.yaml").write_text("- 订机票\n- [帮我订\n", encoding="utf-8")
+    assert any("off_topic.yaml:3" in e and "invalid YAML" in e for e in errors_of(tmp_path)), errors_of(tmp_path)
+    (tmp_path / "off_topic.yaml").write_text("- 订机票\n", encoding="utf-8")
+    (tmp_path / "off_topic.yml").write_text("- 订酒店\n", encoding="utf-8")
+    assert any("off_topic.yml" in e and "keep one off-topic file" in e for e in errors_of(tmp_path))
 
 
-def test_an_off_topic_message_that_would_fight_an_example_is_left_out_and_said(tmp_path: Path) -> None:
+def test_an_off_topic_message_that_would_fight_an_intent_is_left_out_and_said(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", GOOD_ENTRY)
-    (tmp_path / "off_topic.yaml").write_text("- 保修多久啊\n- 帮我订一张机票\n", encoding="utf-8")
+    (tmp_path / "off_topic.yaml").write_text("- 帮我订一张机票\n- 保修多久啊\n- two years!\n- '!!!'\n", encoding="utf-8")
     kb = load_knowledge(tmp_path)
-    assert kb.off_topic == ("保修多久啊", "帮我订一张机票")  # kept as written; the matcher leaves the first out
-    [warning] = [str(w) for w in kb.warnings if "off_topic.yaml" in str(w.file)]
-    assert "[a.one]" in warning and "'保修多久啊' is too close to '保修多久'" in warning
+    assert kb.off_topic == ("帮我订一张机票",)  # what the matcher trains
+    warnings = [str(w) for w in kb.warnings if "off_topic.yaml" in str(w.file)]
+    assert any("off_topic.yaml:2:" in w and "'保修多久啊' is too close to '保修多久' (intent a.one)" in w for w in warnings), warnings
+    assert any("off_topic.yaml:3:" in w and "'two years' (intent a.one)" in w for w in warnings), warnings  # an answer
+    assert any("off_topic.yaml:4:" in w and "has no words to match" in w for w in warnings), warnings

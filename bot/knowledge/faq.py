@@ -32,7 +32,7 @@ from typing import Any, Literal
 from bot.knowledge.errors import KnowledgeError, KnowledgeErrors
 from bot.knowledge.forms import FORM_FLOW, FormSpec, load_forms
 from bot.knowledge.lexicon import load_lexicon
-from bot.knowledge.off_topic import load_off_topic, off_topic_warnings
+from bot.knowledge.off_topic import load_off_topic, unlike_intents
 from bot.knowledge.smalltalk import merge_builtins
 from bot.knowledge.yamlfile import LINE_KEY, key_line, line_of, read_yaml
 from bot.settings import LANGUAGES, Language
@@ -75,6 +75,17 @@ class FaqEntry:
         """The answer in one language, with the operator's brand name filled in."""
         return self.answer[language].replace("{brand}", brand)
 
+    @property
+    def trained_answers(self) -> tuple[str, ...]:
+        """The answers as the matcher trains on them: evidence for the entry, no brand in them."""
+        return tuple(a.replace("{brand}", " ") for a in self.answer.values())
+
+    @property
+    def trained_texts(self) -> tuple[str, ...]:
+        """Every text the matcher trains for this entry (questions; keywords, titles and answers as
+        weaker evidence): what an out-of-scope sentence must not be close to."""
+        return (*self.questions, *self.keywords, *self.title.values(), *self.trained_answers)
+
     def title_in(self, language: Language) -> str:
         """A short label for buttons and "did you mean" questions; falls back to an example question."""
         if language in self.title:
@@ -93,7 +104,8 @@ class KnowledgeBase:
     warnings: tuple[KnowledgeError, ...] = ()
     # The operator's forms (knowledge/forms/*.yaml); each is also an entry whose flow is "form".
     forms: tuple[FormSpec, ...] = ()
-    # Messages that are none of the desk's business (knowledge/off_topic.yaml): the matcher's out-of-scope class.
+    # Messages that are none of the desk's business (knowledge/off_topic.yaml), but those too close to
+    # an intent's own text (`kb check` warns of them): trained as the matcher's out-of-scope class.
     off_topic: tuple[str, ...] = ()
 
     def form(self, form_id: str) -> FormSpec | None:
@@ -330,11 +342,12 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         for m in merges
     ]
     entries += builtin
-    own_texts = ((e.id, text) for e in entries for text in (*e.questions, *e.keywords, *e.title.values()))
-    warnings += off_topic_warnings(directory, own_texts, off_topic)
+    # One close to an intent's own text would fight it: left out, and said.
+    trained, left_out = unlike_intents(off_topic, ((e.id, text) for e in entries for text in e.trained_texts))
+    warnings += left_out
     return KnowledgeBase(
         directory=directory, entries=tuple(entries), synonyms=tuple(synonyms), warnings=tuple(warnings), forms=tuple(forms),
-        off_topic=tuple(off_topic),
+        off_topic=tuple(trained),
     )
 
 

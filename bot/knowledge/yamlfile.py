@@ -133,12 +133,9 @@ class _LineLoader(
 
 def read_yaml(path: Path) -> tuple[Any, list[KnowledgeError]]:
     """Parse one file; a syntax error becomes a KnowledgeError with its line instead of an exception."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [KnowledgeError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    except OSError as exc:
-        return None, [KnowledgeError(path, None, f"cannot read: {exc.strerror}")]
+    text, errors = _read_text(path)
+    if text is None:
+        return None, errors
     if _FastLineLoader is not None:
         try:
             return yaml.load(text, Loader=_FastLineLoader), []  # noqa: S506 - a safe constructor
@@ -146,13 +143,37 @@ def read_yaml(path: Path) -> tuple[Any, list[KnowledgeError]]:
             pass
     try:
         return yaml.load(text, Loader=_LineLoader), []  # noqa: S506 - a safe constructor
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        return None, [KnowledgeError(path, line, f"invalid YAML: {problem}")]
     except yaml.YAMLError as exc:
-        return None, [KnowledgeError(path, None, f"invalid YAML: {exc}")]
+        return None, [_syntax_error(path, exc)]
+
+
+def compose_yaml(path: Path) -> tuple[yaml.Node | None, list[KnowledgeError]]:
+    """One file's node tree: each value's text as written and its line, before YAML 1.1 reads `no` as
+    false, `12:30` as 750 or `0123` as 83. For files whose values are all texts (a list of messages)."""
+    text, errors = _read_text(path)
+    if text is None:
+        return None, errors
+    try:
+        return yaml.compose(text, Loader=_LineLoader), []  # noqa: S506 - composing builds no objects
+    except yaml.YAMLError as exc:
+        return None, [_syntax_error(path, exc)]
+
+
+def _read_text(path: Path) -> tuple[str | None, list[KnowledgeError]]:
+    try:
+        return path.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [KnowledgeError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except OSError as exc:
+        return None, [KnowledgeError(path, None, f"cannot read: {exc.strerror}")]
+
+
+def _syntax_error(path: Path, exc: yaml.YAMLError) -> KnowledgeError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        return KnowledgeError(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}")
+    return KnowledgeError(path, None, f"invalid YAML: {exc}")
 
 
 def line_of(value: Any) -> int | None:

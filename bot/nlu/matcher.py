@@ -105,7 +105,7 @@ class IntentMatcher:
         for entry in kb.entries:
             evidence += [(k, entry.id, WEIGHT_KEYWORD) for k in entry.keywords]
             evidence += [(t, entry.id, WEIGHT_TITLE) for t in entry.title.values()]
-            evidence += [(a.replace("{brand}", " "), entry.id, WEIGHT_ANSWER) for a in entry.answer.values()]
+            evidence += [(a, entry.id, WEIGHT_ANSWER) for a in entry.trained_answers]
         # Glosses bridge customers' Chinese and English: on when the operator's own questions have Chinese
         # (the built-ins' and every knowledge base's answers do, English-only ones included).
         own = (q for e in kb.operator_entries for q in e.questions if q not in e.merged_questions)
