@@ -68,7 +68,8 @@ class Runtime:
 
         The engine's turn commits first; then the hand-off gets its due: agent messages the customer has
         not received yet are delivered (before the channel sends this turn's replies, as the customer
-        would expect). Delivery to channels therefore happens here, after the turn and outside the
+        would expect). SMS's `keep` queues them in the turn's own transaction instead; the flush here
+        then finds nothing, or, when the number may not get SMS, holds them for the agents. Delivery to channels therefore happens here, after the turn and outside the
         engine. The customer's lock is held across both, so the next message of the same customer
         cannot deliver the same agent messages a second time. (A turn that queued events for the agents'
         desk woke its worker as it committed: `HandoffCore.queue_desk`.)

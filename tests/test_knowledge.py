@@ -189,11 +189,13 @@ def test_the_operators_off_topic_list_is_loaded_and_validated(tmp_path: Path) ->
     # Read as written: not YAML 1.1's false, 750 and 83.
     assert load_knowledge(tmp_path).off_topic == ("帮我订一张机票", "can you lend me money", "no", "12:30", "0123", "天气: 晴")
     (tmp_path / "off_topic.yaml").write_text(
-        "- 帮我订一张机票\n- {text: 天气?}\n-\n- " + "长" * 501 + "\n- 天气: 晴\n", encoding="utf-8"
+        "- 帮我订一张机票\n- {text: 天气?}\n-\n- " + "长" * 501 + "\n- 天气: 晴\n- null\n- ''\n", encoding="utf-8"
     )
     errors = errors_of(tmp_path)
     assert any("off_topic.yaml:2" in e and "item #2 must be a message on its own" in e for e in errors), errors
-    assert any("off_topic.yaml:3" in e and "item #3 must be a message" in e for e in errors), errors
+    assert any("off_topic.yaml:3" in e and "item #3 is empty" in e for e in errors), errors
+    assert any("off_topic.yaml:6" in e and "item #6 is empty" in e for e in errors), errors
+    assert any("off_topic.yaml:7" in e and "item #7 is empty" in e for e in errors), errors
     assert any("off_topic.yaml:4" in e and "item #4 is longer than 500 characters" in e for e in errors), errors
     assert any("off_topic.yaml:5" in e and "item #5 must be a message on its own (quote it" in e for e in errors), errors
     (tmp_path / "off_topic.yaml").write_text("weather: 天气\n", encoding="utf-8")

@@ -353,3 +353,21 @@ def test_the_operators_off_topic_messages_stop_near_misses_being_answered(small_
     assert after.match(near_miss).decision != "answer"
     result = after.match(ours)
     assert result.decision == "answer" and result.best is not None and result.best.intent_id == "battery.price"
+
+
+def test_the_texts_an_off_topic_message_is_checked_against_are_the_texts_the_matcher_trains(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kb check` leaves out (and warns of) an off-topic message close to `FaqEntry.trained_texts`; the
+    matcher drops a background sentence close to what it trains: the two lists must be the same."""
+    kb = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
+    trained: dict[str, set[str]] = {}
+
+    def capture(cls, examples, *, evidence=(), **_options):  # type: ignore[no-untyped-def]
+        for text, intent in examples:
+            trained.setdefault(intent, set()).add(text)
+        for text, intent, _weight in evidence:
+            trained.setdefault(intent, set()).add(text)
+        return None
+
+    monkeypatch.setattr(IntentMatcher, "fit", classmethod(capture))
+    IntentMatcher.from_knowledge(kb)
+    assert trained == {entry.id: set(entry.trained_texts) for entry in kb.entries}

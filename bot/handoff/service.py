@@ -112,8 +112,9 @@ class HandoffService(HandoffCore):
 
     async def after_commit(self, conversation_id: int, flush: bool) -> None:
         """After a customer's turn committed: deliver agent messages the customer missed (`flush`: the
-        turn's `Outcome.undelivered`). Called by `Runtime.handle`, outside the engine. (The desk's worker
-        was woken by the commit itself if the turn queued anything for it: `HandoffCore.queue_desk`.)"""
+        turn's `Outcome.undelivered`). Called by `Runtime.handle`, outside the engine. (SMS's turn has
+        queued them itself, `take_missed`, unless the number may not get SMS: this then holds them. The
+        desk's worker was woken by the commit itself if the turn queued anything for it: `HandoffCore.queue_desk`.)"""
         if flush:
             await self.flush(conversation_id)
 

@@ -26,6 +26,7 @@ from bot.nlu.normalize import normalize
 
 FILE_NAMES = ("off_topic.yaml", "off_topic.yml")
 MAX_LENGTH = 500  # characters: a customer message, not a document
+_NULL = "tag:yaml.org,2002:null"  # an empty item (`-`, `- ~`, `- null`): no message
 
 
 class OffTopic(NamedTuple):
@@ -46,11 +47,14 @@ def parse_off_topic(path: Path, root: yaml.Node | None) -> tuple[list[OffTopic],
     errors: list[KnowledgeError] = []
     for position, node in enumerate(root.value, start=1):
         line = node.start_mark.line + 1
-        text = node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
-        if not text:
+        if not isinstance(node, yaml.ScalarNode):
             errors.append(KnowledgeError(
                 path, line, f"item #{position} must be a message on its own (quote it if it has ': ' or starts with '[' or '{{')",
             ))
+            continue
+        text = "" if node.tag == _NULL else node.value.strip()
+        if not text:
+            errors.append(KnowledgeError(path, line, f"item #{position} is empty"))
         elif len(text) > MAX_LENGTH:
             errors.append(KnowledgeError(path, line, f"item #{position} is longer than {MAX_LENGTH} characters"))
         else:

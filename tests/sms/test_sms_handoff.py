@@ -150,7 +150,6 @@ async def test_missed_agent_messages_and_the_answer_commit_with_the_turn(harness
     assert conversation is not None and await harness.runtime.handoff.flush(conversation.id) == 0  # nothing left owed
 
 
-
 async def test_a_number_that_opted_out_during_the_turn_keeps_its_agent_messages_held(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The turn reads whether the number may get SMS in its own transaction before it takes the agent
     messages: a STOP recorded after the message was first looked at (here: the provider refusing the

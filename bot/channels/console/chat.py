@@ -67,7 +67,7 @@ class ConsoleDelivery:
 
     async def send_agent_message(self, customer_id: str, message: AgentMessage) -> None:
         self._check(customer_id)
-        text = message.as_text()
+        text = message.as_text().strip()
         self.stdout.write(f"{message.agent_name or 'agent'}> {text}\n\n")
         self.stdout.flush()
 
