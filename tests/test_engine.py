@@ -248,3 +248,20 @@ async def test_every_reply_of_a_conversation_names_its_catalog_message(runtime: 
     ]
     assert all((r.key is None) == (r.intent_id is not None or r.handoff is not None and r.handoff.reason == "human") for r in replies)
     assert "queue" in replies[-1].text and replies[-1].values == {}
+
+
+async def test_a_message_like_the_operators_off_topic_ones_is_not_answered_from_the_faq(database_url: str, small_kb: Path) -> None:
+    """The operator lists car batteries as none of the desk's business: the customer who asks about one
+    is asked to rephrase (and handed to a person if it goes on), not told the phone battery's price."""
+    (small_kb / "off_topic.yaml").write_text(
+        "- 汽车电瓶多少钱\n- 电动车换电池多少钱\n- How much does a car battery cost?\n- 电动自行车电池多少钱一块\n",
+        encoding="utf-8",
+    )
+    runtime = await build_runtime(load_settings(database_url=database_url, knowledge_dir=small_kb))
+    try:
+        [reply] = (await runtime.engine.handle(said("How much is a car battery?"))).replies
+        assert reply.kind is ReplyKind.NOT_UNDERSTOOD
+        [reply] = (await runtime.engine.handle(said("How much is a new battery?"))).replies
+        assert (reply.kind, reply.intent_id) == (ReplyKind.ANSWER, "battery.price")
+    finally:
+        await runtime.close()
