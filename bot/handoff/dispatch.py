@@ -25,9 +25,9 @@ from bot.engine.types import Reply, ReplyKind
 from bot.handoff import desk as events
 from bot.handoff.core import HandoffCore
 from bot.handoff.delivery import AgentMessage, Attachment, CustomerUnreachable
+from bot.settings import Language
 from bot.storage import conversations, messages
 from bot.storage import handoff as repo
-from bot.settings import Language
 from bot.storage.handoff import DONE, HELD, PENDING, HandoffOutbox
 
 log = logging.getLogger(__name__)
