@@ -36,6 +36,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.knowledge.off_topic import FILE_NAMES as OFF_TOPIC_FILES
+
 if TYPE_CHECKING:
     from bot.knowledge.faq import KnowledgeBase
     from bot.nlu.matcher import IntentMatcher
@@ -86,7 +88,7 @@ def _knowledge_digest(h: Any, kb: KnowledgeBase) -> None:
     h.update(repr(kb.off_topic).encode("utf-8") + b"\n")
     directory = Path(kb.directory)
     files = [*sorted((directory / "faq").glob("*.y*ml")), directory / "lexicon.yaml", directory / "lexicon.yml",
-             directory / "off_topic.yaml", directory / "off_topic.yml"]
+             *(directory / name for name in OFF_TOPIC_FILES)]
     for path in files:
         if path.is_file():
             h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())

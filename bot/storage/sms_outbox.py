@@ -84,7 +84,7 @@ async def enqueue(session: AsyncSession, to_number: str, body: str, kind: str, *
     )
     row_id = await session.scalar(statement)
     if row_id is None:  # queued before under this source
-        row_id = await session.scalar(select(SmsOutbound.id).where(SmsOutbound.source == source))
+        row_id = await queued_source(session, source)
     assert row_id is not None
     return int(row_id)
 

@@ -75,8 +75,9 @@ class SmsStore:
                       now: dt.datetime | None = None, source: str | None = None) -> int:
         """Queue one SMS; it is due at once. With `source`, once per source (see `sms_outbox.enqueue`)."""
         async with self.database.sessions() as session, session.begin():
-            return await sms_outbox.enqueue(session, to_number, body, kind, template_id=template_id, template_params=template_params,
-                                     conversation_id=conversation_id, now=now, source=source)
+            return await sms_outbox.enqueue(session, to_number, body, kind, template_id=template_id,
+                                            template_params=template_params, conversation_id=conversation_id, now=now,
+                                            source=source)
 
     async def queued_source(self, source: str) -> int | None:
         """The id of the SMS queued under `source` (None: nothing was)."""
@@ -126,6 +127,11 @@ class SmsStore:
         """STOP (True) or START (False); opting out also drops a pending MORE."""
         async with self.database.sessions() as session, session.begin():
             await sms.set_opted_out(session, number, opted_out)
+
+    async def withheld(self, number: str) -> str | None:
+        """Why nothing may be sent to this number now ("opted out", "blocked"), or None (`sms_outbox.withheld`)."""
+        async with self._read() as session:
+            return (await sms_outbox.withheld(session, {number})).get(number)
 
     async def is_opted_out(self, number: str) -> bool:
         async with self._read() as session:

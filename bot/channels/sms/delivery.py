@@ -36,10 +36,11 @@ class SmsDelivery:
         self.sms = sms
 
     async def _check(self, customer_id: str) -> None:
-        if await self.sms.sms.is_opted_out(customer_id):
+        reason = await self.sms.sms.withheld(customer_id)  # the rule the outbox applies when it sends
+        if reason == "opted out":
             raise CustomerUnreachable(f"{customer_id} unsubscribed from SMS (STOP); they can write START to subscribe again")
-        if await self.sms.store.is_blocked(CONVERSATION_CHANNEL, customer_id):
-            raise CustomerUnreachable(f"{customer_id} is blocked")
+        if reason is not None:
+            raise CustomerUnreachable(f"{customer_id} is {reason}")
 
     async def send_replies(self, customer_id: str, replies: Sequence[Reply], *, source: str | None = None) -> None:
         await self._check(customer_id)

@@ -164,4 +164,3 @@ def _break_before(text: str, limit: int) -> int:
         if space > 0:
             return space + 1
     return limit
-
