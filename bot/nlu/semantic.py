@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from bot.nlu.table_rows import rows_on_demand
+
 __all__ = ["DIM", "MEANING_CHARS", "CorpusEmbedding", "MeaningColumns", "SemanticIndex", "embed"]
 
 DIM = 512
@@ -80,6 +82,8 @@ def _load() -> Any:
     # core that the other instance or the training holds made a 2 ms message take 190 ms.
     backend._threadpool = None
     threadpool_limits(limits=1, user_api="blas")
+    # The backend indexes its embedding table as `table[piece_ids]`: only the rows texts use stay in memory.
+    backend.table = rows_on_demand(backend.table)
     return backend
 
 
