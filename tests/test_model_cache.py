@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.faq import load_knowledge
-from bot.nlu import cache
+from bot.nlu import cache, semantic
 from bot.nlu.cache import cache_key, load_or_train
 from bot.nlu.matcher import IntentMatcher
 
@@ -63,6 +63,19 @@ def test_unchanged_knowledge_loads_the_same_matcher_without_training(tmp_path: P
     assert again["hit"] is True
     assert _verdicts(loaded) == _verdicts(trained)
     assert loaded.threshold == trained.calibrated_threshold
+
+
+def test_the_encoder_is_loaded_before_the_cached_model_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the encoder holds its whole table for a moment: before a large model is in memory, not on top of it."""
+    kb = load_knowledge(_kb(tmp_path / "kb"))
+    load_or_train(kb, cache_dir=tmp_path / "cache")
+    order: list[str] = []
+    monkeypatch.setattr(semantic, "load_encoder", lambda: order.append("encoder"))
+    read = cache._read
+    monkeypatch.setattr(cache, "_read", lambda *args: (order.append("model"), read(*args))[1])
+    report: dict[str, object] = {}
+    load_or_train(kb, cache_dir=tmp_path / "cache", report=report)
+    assert report["hit"] is True and order == ["encoder", "model"]
 
 
 def test_threshold_is_applied_after_loading(tmp_path: Path, no_training) -> None:  # type: ignore[no-untyped-def]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.knowledge.off_topic import FILE_NAMES as OFF_TOPIC_FILES
+from bot.nlu import semantic
 
 if TYPE_CHECKING:
     from bot.knowledge.faq import KnowledgeBase
@@ -232,6 +233,7 @@ def load_or_train(
     path = _path(Path(cache_dir), key)
     report["key_s"] = round(time.perf_counter() - start, 3)
     start = time.perf_counter()
+    semantic.load_encoder()  # its load-time peak before the model is in memory, not on top of it
     matcher = _read(path, key)
     if matcher is not None:
         matcher.threshold = matcher.calibrated_threshold if threshold is None else float(threshold)

@@ -24,7 +24,7 @@ import numpy as np
 
 from bot.nlu.table_rows import rows_on_demand
 
-__all__ = ["DIM", "MEANING_CHARS", "CorpusEmbedding", "MeaningColumns", "SemanticIndex", "embed"]
+__all__ = ["DIM", "MEANING_CHARS", "CorpusEmbedding", "MeaningColumns", "SemanticIndex", "embed", "load_encoder"]
 
 DIM = 512
 # Only a message's first MEANING_CHARS characters are embedded: the encoder's cost grows with the length
@@ -62,6 +62,13 @@ def _shared_encoder() -> Any:
     return _encoder
 
 
+def load_encoder() -> None:
+    """Load the process's encoder now if it is not loaded yet. Loading holds its whole embedding table for
+    a moment (see `_load`): the model cache calls this before it reads a large trained model, so that
+    moment comes while the process is still small."""
+    _shared_encoder()
+
+
 def _load() -> Any:
     """The encoder, with Google's sentencepiece (C++) as its tokenizer instead of the package's pure-Python
     port: the same pieces for any non-empty text (the port reproduces sentencepiece; empty texts, which the
@@ -83,6 +90,7 @@ def _load() -> Any:
     backend._threadpool = None
     threadpool_limits(limits=1, user_api="blas")
     # The backend indexes its embedding table as `table[piece_ids]`: only the rows texts use stay in memory.
+    # (The backend has built the whole table by now; it is freed here.)
     backend.table = rows_on_demand(backend.table)
     return backend
 

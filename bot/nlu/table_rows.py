@@ -1,21 +1,21 @@
 """The sentence encoder's embedding table, on disk, a row brought into memory the first time a text uses it.
 
-The encoder's table has a row for each of its 128,000 word pieces, in sixteen languages: 65 MB of uint8
-that the encoder package holds in memory whole. A support desk's texts use a few thousand of them (all of
-CLINC150's 23,700 English queries: 6,583; the demo knowledge base and its cases: under 2,000), so each
-bot process held some 60 MB it never read. `rows_on_demand` writes the table to an unnamed temporary
-file once, when the encoder loads, and `RowsOnDemand` keeps in memory only the rows that a text has
-used, read from the file when first needed.
+The encoder's table has a row for each word piece of sixteen languages, and the encoder package holds it
+in memory whole, while a support desk's texts use a few per cent of the pieces. `rows_on_demand` writes
+the table to an unnamed temporary file once, when the encoder loads, and `RowsOnDemand` keeps in memory
+only the rows that a text has used, read from the file when first needed (README, "The encoder's table
+on disk", has the figures).
 
 The file is written through to the disk and then dropped from the kernel's page cache, so the memory is
-given back, not moved into the cache: the rows read later come back from the disk (a training reads its
-corpus's rows once, in order, which the kernel's read-ahead serves in a few tens of milliseconds; a
-message afterwards seldom needs a new row). A `TMPDIR` on a RAM file system (tmpfs) keeps the file in
-memory however it is written: there the table costs what it did before, plus the rows read.
+given back rather than moved into the cache; the rows read later come back from the disk, with the
+kernel's read-ahead (each batch of rows is read in row order). A `TMPDIR` on a RAM file system (tmpfs)
+keeps the file in memory however it is written: there the table costs what it did before, plus the rows
+read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -24,7 +24,7 @@ from typing import IO
 
 import numpy as np
 
-__all__ = ["RowsOnDemand", "rows_on_demand"]
+__all__ = ["FIRST_CAPACITY", "RowsOnDemand", "rows_on_demand"]
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,10 @@ FIRST_CAPACITY = 1024  # rows; the store doubles as texts bring new pieces
 
 class RowsOnDemand:
     """A read-only 2-D table whose rows are read from `file` when first asked for: `table[ids]`, with
-    `ids` a 1-D array of row numbers (what the encoder does with its table, and all this supports).
+    `ids` a 1-D integer array of row numbers (what the encoder does with its table, and all this supports).
 
     Several threads may read at once (a corpus is embedded on two, a message meanwhile on the event
-    loop): rows are added under a lock.
+    loop): rows are read from the file outside any lock, and stored and published under one.
     """
 
     def __init__(self, file: IO[bytes], shape: tuple[int, int], dtype: np.dtype) -> None:
@@ -59,9 +59,9 @@ class RowsOnDemand:
         return self._count
 
     def __getitem__(self, ids: np.ndarray) -> np.ndarray:
-        ids = np.asarray(ids, dtype=np.int64)
-        if ids.ndim != 1 or (len(ids) and (ids.min() < 0 or ids.max() >= self._rows)):
-            raise IndexError(f"row numbers must be a 1-D array within 0..{self._rows - 1}")
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or (len(ids) and (ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= self._rows)):
+            raise IndexError(f"rows are asked for as a 1-D integer array within 0..{self._rows - 1}")
         slots = self._slot[ids]
         if (slots < 0).any():
             self._read(np.unique(ids[slots < 0]))
@@ -71,42 +71,51 @@ class RowsOnDemand:
         return self._store[slots]
 
     def _read(self, ids: np.ndarray) -> None:
+        """Read the rows `ids` (sorted, distinct) from the file and publish those still missing."""
+        rows = np.empty((len(ids), self._width), dtype=self._dtype)
+        fd = self._file.fileno()
+        # Outside the lock: a message on the event loop needing one new row does not wait for a training
+        # thread's batch. Two threads may read a row twice; only one stores it.
+        for n, row in enumerate(ids.tolist()):
+            data = os.pread(fd, self._row_bytes, row * self._row_bytes)
+            if len(data) != self._row_bytes:
+                raise OSError(f"short read at row {row} of the table's file ({len(data)} of {self._row_bytes} bytes)")
+            rows[n] = np.frombuffer(data, dtype=self._dtype)
         with self._lock:
-            ids = ids[self._slot[ids] < 0]  # another thread may have read some meanwhile
+            missing = self._slot[ids] < 0  # another thread may have stored some meanwhile
+            ids, rows = ids[missing], rows[missing]
             if not len(ids):
                 return
             store, first = self._store, self._count
             if first + len(ids) > len(store):
                 store = np.empty((max(2 * len(store), first + len(ids)), self._width), dtype=self._dtype)
                 store[:first] = self._store[:first]
-            fd = self._file.fileno()
-            for n, row in enumerate(ids.tolist()):  # in row order, ids being sorted: read-ahead helps
-                data = os.pread(fd, self._row_bytes, row * self._row_bytes)
-                if len(data) != self._row_bytes:
-                    raise OSError(f"the table's file ends before row {row}")
-                store[first + n] = np.frombuffer(data, dtype=self._dtype)
+            store[first:first + len(ids)] = rows
             self._store = store
             self._count = first + len(ids)
             self._slot[ids] = np.arange(first, first + len(ids), dtype=np.int32)
 
     def close(self) -> None:
-        """Delete the file (the table can no longer read new rows)."""
-        self._file.close()
+        """Delete the file (no new row can be read afterwards)."""
+        with self._lock:
+            self._file.close()
 
 
 def rows_on_demand(table: np.ndarray) -> RowsOnDemand | np.ndarray:
     """`table` moved to a temporary file and read back a row at a time; `table` itself when that cannot
-    be done (no temporary directory can be written, a disk full, a system without `pread`): the memory
-    is then kept, as before, and a warning says why."""
+    be done (no temporary directory can be written, a full disk, a system without `pread` such as
+    Windows): the memory is then kept, as before, and a warning says why."""
+    if table.ndim != 2 or table.dtype.hasobject:
+        raise TypeError(f"a 2-D table of numbers is expected, not {table.ndim}-D {table.dtype}")
     if not hasattr(os, "pread"):
-        return _kept(table, "this system cannot read a file at an offset (os.pread)")
+        return _left_in_memory(table, "this system cannot read a file at an offset (os.pread)")
     data = np.ascontiguousarray(table)
     try:
         file = tempfile.TemporaryFile(prefix="supportbot-table-")
     except OSError as exc:
-        return _kept(table, f"no temporary file: {exc}")
+        return _left_in_memory(table, f"no temporary file: {exc}")
     try:
-        file.write(memoryview(data).cast("B"))
+        file.write(data.reshape(-1).view(np.uint8))
         file.flush()
         written = os.fstat(file.fileno()).st_size
         if written != data.nbytes:
@@ -115,11 +124,12 @@ def rows_on_demand(table: np.ndarray) -> RowsOnDemand | np.ndarray:
         if hasattr(os, "posix_fadvise"):  # ... and can be given back now
             os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     except OSError as exc:
-        file.close()
-        return _kept(table, f"writing it to {tempfile.gettempdir()} failed: {exc}")
+        with contextlib.suppress(OSError):  # closing flushes what is buffered, and fails the same way
+            file.close()
+        return _left_in_memory(table, f"writing it to {tempfile.gettempdir()} failed: {exc}")
     return RowsOnDemand(file, data.shape, data.dtype)
 
 
-def _kept(table: np.ndarray, why: str) -> np.ndarray:
+def _left_in_memory(table: np.ndarray, why: str) -> np.ndarray:
     log.warning("a %.0f MB table stays in memory whole: %s", table.nbytes / 2**20, why)
     return table
