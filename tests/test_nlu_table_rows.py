@@ -129,6 +129,13 @@ def test_without_a_temporary_file_the_table_stays_in_memory(
     assert "stays in memory whole" in caplog.text and "Permission denied" in caplog.text
 
 
+def test_a_table_that_is_not_2d_numbers_stays_in_memory(caplog: pytest.LogCaptureFixture) -> None:
+    for table in (np.zeros(10, dtype=np.uint8), np.empty((2, 2), dtype=object)):
+        with caplog.at_level(logging.WARNING, logger=table_rows.__name__):
+            assert rows_on_demand(table) is table
+    assert "2-D table of numbers" in caplog.text
+
+
 @pytest.mark.parametrize("rows", [10, 10000])  # within the file's buffer (fails at the flush), and past it
 def test_a_full_disk_keeps_the_table_in_memory_instead_of_a_short_file(
     rows: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture

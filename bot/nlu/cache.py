@@ -234,6 +234,8 @@ def load_or_train(
     report["key_s"] = round(time.perf_counter() - start, 3)
     start = time.perf_counter()
     semantic.load_encoder()  # its load-time peak before the model is in memory, not on top of it
+    report["encoder_s"] = round(time.perf_counter() - start, 3)
+    start = time.perf_counter()
     matcher = _read(path, key)
     if matcher is not None:
         matcher.threshold = matcher.calibrated_threshold if threshold is None else float(threshold)

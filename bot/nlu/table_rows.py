@@ -96,9 +96,9 @@ class RowsOnDemand:
             self._slot[ids] = np.arange(first, first + len(ids), dtype=np.int32)
 
     def close(self) -> None:
-        """Delete the file (no new row can be read afterwards)."""
-        with self._lock:
-            self._file.close()
+        """Delete the file: no new row can be read afterwards. Only when no thread reads (rows are read
+        from the file outside the lock; the process's encoder never closes its table)."""
+        self._file.close()
 
 
 def rows_on_demand(table: np.ndarray) -> RowsOnDemand | np.ndarray:
@@ -106,7 +106,7 @@ def rows_on_demand(table: np.ndarray) -> RowsOnDemand | np.ndarray:
     be done (no temporary directory can be written, a full disk, a system without `pread` such as
     Windows): the memory is then kept, as before, and a warning says why."""
     if table.ndim != 2 or table.dtype.hasobject:
-        raise TypeError(f"a 2-D table of numbers is expected, not {table.ndim}-D {table.dtype}")
+        return _left_in_memory(table, f"rows are read back for a 2-D table of numbers, not {table.ndim}-D {table.dtype}")
     if not hasattr(os, "pread"):
         return _left_in_memory(table, "this system cannot read a file at an offset (os.pread)")
     data = np.ascontiguousarray(table)
