@@ -112,3 +112,35 @@ def test_falls_back_to_linear_svc_if_liblinear_entry_point_changes(monkeypatch: 
     values = np.ones(30, dtype=np.float32)
     assert np.allclose(direct.scores(probe, values), fallback.scores(probe, values), atol=2e-3)
     assert np.allclose(direct_bias, fallback_bias, atol=2e-3)
+
+
+@pytest.mark.parametrize("gather", ["scipy's row gather", "fancy indexing"])
+def test_a_problems_rows_are_the_corpus_rows_in_its_dtypes(gather: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.nlu import sampled_svm
+
+    if gather == "fancy indexing":
+        monkeypatch.setattr(sampled_svm, "_csr_row_index", None)
+    X = sp.random(60, 25, density=0.15, format="lil", random_state=4, dtype=np.float32)
+    X[[5, 17], :] = 0  # rows with no entry at all
+    X = sp.csr_matrix(X)
+    for rows in (np.array([0, 5, 6, 17, 59]), np.arange(60), np.array([17]), np.array([], dtype=np.int64)):
+        sub = sampled_svm._rows(X, rows)
+        assert sub.shape == (len(rows), 25)
+        assert sub.dtype == np.float32 and sub.indices.dtype == X.indices.dtype and sub.indptr.dtype == X.indptr.dtype
+        assert np.array_equal(sub.toarray(), X[rows].toarray())
+
+
+def test_a_float32_corpus_trains_the_same_weights_as_float64() -> None:
+    # The corpus is float32; liblinear reads it into doubles itself, so nothing is converted per problem.
+    rng = np.random.default_rng(5)
+    X64 = sp.random(300, 80, density=0.1, format="csr", random_state=6, dtype=np.float64)
+    X32 = X64.astype(np.float32)
+    X64 = X32.astype(np.float64)  # the same values in both
+    y = rng.integers(0, 6, 300)
+    weights = rng.uniform(0.3, 1.0, 300)
+    w32, b32 = fit_sampled_ovr(X32, y, 6, weights, 1.0, 1e-4)
+    w64, b64 = fit_sampled_ovr(X64, y, 6, weights, 1.0, 1e-4)
+    probe = np.arange(80)
+    values = np.ones(80, dtype=np.float32)
+    assert np.array_equal(w32.scores(probe, values), w64.scores(probe, values))
+    assert np.array_equal(b32, b64)

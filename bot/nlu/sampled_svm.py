@@ -22,8 +22,16 @@ matrix product.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
+
+try:  # scipy's own row gather, called without the index checks of `matrix[rows]` (see _rows)
+    from scipy.sparse._sparsetools import csr_row_index as _csr_row_index
+except ImportError:  # pragma: no cover - another scipy: `matrix[rows]`, the same rows, slower
+    _csr_row_index = None
 
 __all__ = ["DF_CAP", "NEIGHBOURS", "SHARED", "SparseWeights", "fit_sampled_ovr"]
 
@@ -125,8 +133,6 @@ def fit_sampled_ovr(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, s
     near = neighbours(matrix, labels, n_classes)
     strongest = _top_features(matrix, labels, n_classes, limit=sparse_columns)
     having = _rows_having(matrix, rng)
-    lookup = np.full(matrix.shape[1], -1, dtype=np.int64)  # global feature -> column of the current problem
-    seen = np.zeros(matrix.shape[1], dtype=bool)
     cols_out: list[np.ndarray] = []
     vals_out: list[np.ndarray] = []
     classes_out: list[np.ndarray] = []
@@ -140,17 +146,13 @@ def fit_sampled_ovr(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, s
         if y.min() == y.max():  # no negative (or no positive): a constant score
             bias[k] = 1.0 if y[0] else -1.0
             continue
-        sub = matrix[rows]
-        seen[sub.indices] = True
-        used = np.flatnonzero(seen)  # the problem's own columns: its weights stay small and sparse
-        seen[used] = False
-        lookup[used] = np.arange(len(used))
-        sub = sp.csr_matrix((sub.data.astype(np.float64), lookup[sub.indices].astype(np.int32), sub.indptr),
-                            shape=(len(rows), len(used)))
-        lookup[used] = -1
-        w, bias[k] = _binary_svm(sub, y, c, tol, sample_weight[rows])
+        # The problem keeps the corpus's columns and its float32 values (liblinear reads either, into
+        # doubles): renumbering the columns a problem uses and converting its values cost more than
+        # liblinear's weight vector as wide as the corpus, and gave the same weights (a column no row of
+        # the problem has keeps weight 0).
+        w, bias[k] = _binary_svm(_rows(matrix, rows), y, c, tol, sample_weight[rows])
         nz = np.flatnonzero(np.abs(w) > 1e-6)  # liblinear leaves numerical dust (1e-18) on many features
-        cols_out.append(used[nz].astype(np.int32))
+        cols_out.append(nz.astype(np.int32))
         vals_out.append(w[nz].astype(np.float32))
         classes_out.append(np.full(len(nz), k, dtype=np.int32))
     if cols_out:
@@ -161,6 +163,26 @@ def fit_sampled_ovr(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, s
         cols = vals = cls = np.zeros(0)
     weights = sp.csr_matrix((vals, (cols, cls)), shape=(matrix.shape[1], n_classes), dtype=np.float32)
     return SparseWeights(weights), bias
+
+
+def _rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """`matrix[rows]` for valid `rows`, in the matrix's own dtypes.
+
+    scipy's fancy indexing checks its index before it gathers, which costs more than the gather itself
+    for one small problem; thousands of problems add it up. The gather is scipy's own.
+    """
+    if _csr_row_index is None:
+        return matrix[rows]
+    starts = matrix.indptr[rows]
+    indptr = np.zeros(len(rows) + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(matrix.indptr[rows + 1] - starts, out=indptr[1:])
+    indices = np.empty(indptr[-1], dtype=matrix.indices.dtype)
+    data = np.empty(indptr[-1], dtype=matrix.data.dtype)
+    try:
+        _csr_row_index(len(rows), rows.astype(matrix.indices.dtype), matrix.indptr, matrix.indices, matrix.data, indices, data)
+    except (TypeError, ValueError):  # another scipy's signature
+        return matrix[rows]
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), matrix.shape[1]))
 
 
 def _binary_svm(x: sp.csr_matrix, y: np.ndarray, c: float, tol: float, weight: np.ndarray) -> tuple[np.ndarray, float]:
@@ -180,13 +202,19 @@ def _binary_svm(x: sp.csr_matrix, y: np.ndarray, c: float, tol: float, weight: n
 
 
 def _liblinear_direct(x: sp.csr_matrix, y: np.ndarray, c: float, tol: float, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    train_wrap, solver = _liblinear_entry()
+    raw, _ = train_wrap(x, y, True, solver, tol, 1.0, c, np.ones(2), 2000, 0, 0.1, weight)
+    return raw[0, :-1], float(raw[0, -1])
+
+
+@functools.cache
+def _liblinear_entry() -> tuple[Callable[..., tuple[np.ndarray, np.ndarray]], int]:
+    """liblinear's training function and LinearSVC's solver, looked up once (not once per problem)."""
     from sklearn.svm import _liblinear
     from sklearn.svm._base import _get_liblinear_solver_type
 
-    solver = _get_liblinear_solver_type("ovr", "l2", "squared_hinge", True)
     _liblinear.set_verbosity_wrap(0)
-    raw, _ = _liblinear.train_wrap(x, y, True, solver, tol, 1.0, c, np.ones(2), 2000, 0, 0.1, weight)
-    return raw[0, :-1], float(raw[0, -1])
+    return _liblinear.train_wrap, _get_liblinear_solver_type("ovr", "l2", "squared_hinge", True)
 
 
 def _group(labels: np.ndarray, n_classes: int) -> list[np.ndarray]:
