@@ -11,6 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md LICENSE NOTICE ./
+COPY licenses ./licenses
 COPY bot ./bot
 RUN pip install . && useradd --create-home --uid 10001 supportbot && mkdir /data && chown supportbot /data
 COPY knowledge ./knowledge

