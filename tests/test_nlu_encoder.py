@@ -65,3 +65,26 @@ def test_pieces_past_the_limit_are_projected_at_each_use_and_embed_the_same(
     assert encoder.pieces_kept == 5
     assert np.array_equal(encoder.encode(TEXTS), expected)
     assert encoder.pieces_kept == 5
+
+
+def test_pieces_kept_ahead_are_the_rows_a_text_would_have_computed(encoder: PieceProjectingBackend) -> None:
+    expected = encoder.encode(TEXTS)
+    computed = dict(encoder._projected)
+    encoder._projected = {}
+    encoder.keep_pieces(TEXTS)
+    assert set(encoder._projected) == set(computed)
+    assert all(np.array_equal(encoder._projected[p], computed[p]) for p in computed)
+    assert np.array_equal(encoder.encode(TEXTS), expected)
+    encoder.keep_pieces(TEXTS)  # nothing new
+    assert set(encoder._projected) == set(computed)
+
+
+def test_a_matcher_from_the_model_cache_has_its_examples_pieces_projected(encoder: PieceProjectingBackend) -> None:
+    from bot.nlu.matcher import IntentMatcher
+
+    matcher = IntentMatcher.fit([("my screen is cracked", "screen"), ("the battery drains fast", "battery"),
+                                 ("屏幕碎了", "screen"), ("电池不耐用", "battery")], background=["tell me a joke"])
+    encoder._projected = {}
+    matcher.warm_up()
+    for text in ("my screen is cracked", "电池不耐用"):
+        assert set(encoder.sp.encode(text, out_type=int)) <= set(encoder._projected)

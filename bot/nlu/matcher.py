@@ -35,7 +35,7 @@ from bot.nlu.calibrate import DEFAULT_THRESHOLD, ConfidenceModel, Fold, choose_t
 from bot.nlu.features import Featurizer, has_han, vectorize_one
 from bot.nlu.model import BACKGROUND, MAX_CHARS, SIGNALS, Corpus, Item, Model, n_distinct
 from bot.nlu.normalize import normalize
-from bot.nlu.semantic import embed
+from bot.nlu.semantic import embed, keep_pieces
 
 if TYPE_CHECKING:
     from bot.knowledge.faq import KnowledgeBase
@@ -198,10 +198,12 @@ class IntentMatcher:
         return decide([c.confidence for c in candidates], t)  # type: ignore[return-value]
 
     def warm_up(self) -> None:
-        """Build what matching builds lazily (the dictionary glosses, the sentence encoder), so a matcher
-        loaded from the model cache does not make its first customer wait for it."""
+        """Build what matching builds lazily (the dictionary glosses, the sentence encoder, the encoder's
+        first layer for the word pieces of the examples), so a matcher loaded from the model cache does
+        not make its first customers wait for it."""
         self._featurizer("保修 warranty")
         embed(["保修 warranty"])
+        keep_pieces(text for texts in self._model.examples.values() for text in texts)
 
     @property
     def intents(self) -> list[str]:

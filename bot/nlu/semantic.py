@@ -16,7 +16,7 @@ base swapped in live does not load it again); matchers store only the embeddings
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from bot.nlu.table_rows import rows_on_demand
 
-__all__ = ["DIM", "MEANING_CHARS", "CorpusEmbedding", "MeaningColumns", "SemanticIndex", "embed", "load_encoder"]
+__all__ = ["DIM", "MEANING_CHARS", "CorpusEmbedding", "MeaningColumns", "SemanticIndex", "embed", "keep_pieces", "load_encoder"]
 
 DIM = 512
 # Only a message's first MEANING_CHARS characters are embedded: the encoder's cost grows with the length
@@ -95,6 +95,11 @@ def _load() -> Any:
     # (The backend has built the whole table by now; it is freed here.)
     backend.table = rows_on_demand(backend.table)
     return backend
+
+
+def keep_pieces(texts: Iterable[str]) -> None:
+    """Compute now what embedding `texts` would compute once per word piece (see bot/nlu/encoder.py)."""
+    _shared_encoder().keep_pieces(texts)
 
 
 def embed(texts: Sequence[str], out: np.ndarray | None = None) -> np.ndarray:
