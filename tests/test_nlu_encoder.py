@@ -47,7 +47,17 @@ def test_embeddings_are_the_packages_to_a_millionth(encoder: PieceProjectingBack
     assert np.allclose(alone, ours, rtol=0, atol=1e-6)
 
 
-def test_a_pieces_row_is_the_same_whichever_text_asked_for_it_first(encoder: PieceProjectingBackend) -> None:
+def test_a_pieces_row_is_the_same_whichever_text_asked_for_it_first(
+    encoder: PieceProjectingBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    products: list[int] = []  # rows of each first-layer product: a kept row is always a product of one
+    project_batch = encoder._project_batch
+
+    def counted(emb: np.ndarray) -> np.ndarray:
+        products.append(len(emb))
+        return project_batch(emb)
+
+    monkeypatch.setattr(encoder, "_project_batch", counted)
     first = encoder.encode(TEXTS)
     kept = dict(encoder._projected)
     pieces = {p for text in TEXTS for p in encoder.sp.encode(text, out_type=int, add_bos=True, add_eos=True)}
@@ -59,6 +69,7 @@ def test_a_pieces_row_is_the_same_whichever_text_asked_for_it_first(encoder: Pie
     assert set(encoder._projected) == pieces
     assert all(np.array_equal(encoder._projected[p], kept[p]) for p in pieces)
     assert np.array_equal(encoder.encode(TEXTS), first)
+    assert products and set(products) == {1}
 
 
 def test_pieces_past_the_limit_are_projected_with_their_batch_and_not_kept(
@@ -82,7 +93,10 @@ def test_kept_rows_cannot_be_changed_by_a_batch(encoder: PieceProjectingBackend)
         row += 1.0
 
 
-def test_two_threads_embedding_a_corpus_keep_the_rows_and_embeddings_of_one(encoder: PieceProjectingBackend) -> None:
+def test_two_threads_embedding_a_corpus_keep_the_rows_and_embeddings_of_one(
+    encoder: PieceProjectingBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "_SLICE", 8)  # thirty slices that the two threads take in turns
     corpus = [f"{text} {n}" for n in range(40) for text in TEXTS[:6]]
     one_thread = semantic.CorpusEmbedding(corpus, helper=False).finish().copy()
     kept = dict(encoder._projected)
@@ -115,6 +129,8 @@ def test_a_matcher_from_the_model_cache_has_its_examples_pieces_projected(
     kb = load_knowledge(KNOWLEDGE)
     load_or_train(kb, cache_dir=tmp_path)  # trains and writes the cache
     encoder._projected = {}
-    load_or_train(kb, cache_dir=tmp_path)  # a start from the cache
+    report: dict[str, object] = {}
+    load_or_train(kb, cache_dir=tmp_path, report=report)  # a start from the cache
+    assert report["hit"] is True
     for text in ("屏幕碎了怎么办", "手机进水了"):
         assert set(encoder.sp.encode(text, out_type=int)) <= set(encoder._projected)

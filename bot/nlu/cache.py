@@ -239,7 +239,7 @@ def load_or_train(
     matcher = _read(path, key)
     if matcher is not None:
         matcher.threshold = matcher.calibrated_threshold if threshold is None else float(threshold)
-        matcher.warm_up()  # tables built lazily (the dictionary glosses) are built now, not at the first message
+        matcher.warm_up()  # what matching builds lazily (glosses, the examples' encoder pieces) is built now
         report.update(hit=True, load_s=round(time.perf_counter() - start, 3), path=str(path))
         log.info("matcher loaded from the model cache %s", path)
         try:

@@ -153,7 +153,8 @@ def fit_sampled_ovr(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, s
         # The problem keeps the corpus's column numbers and float32 values, which liblinear reads as they
         # are: the same weights as a problem renumbered to its own columns and converted to float64, for
         # less work (both cost a pass over the corpus's width per problem: renumbering, or liblinear's
-        # weight vector; on the 5,000-intent benchmark the fit took 11.9 s this way, 14.4 s renumbered).
+        # weight vector). One fit of the 5,000-intent benchmark (its calibration model, 4,505 problems)
+        # took 11.9 s this way, 14.4 s renumbered.
         w, bias[k] = _binary_svm(_rows(matrix, rows), y, c, tol, sample_weight[rows])
         nz = np.flatnonzero(np.abs(w) > 1e-6)  # liblinear leaves numerical dust (1e-18) on many features
         cols_out.append(nz.astype(np.int32))
@@ -170,8 +171,9 @@ def fit_sampled_ovr(matrix: sp.csr_matrix, labels: np.ndarray, n_classes: int, s
 
 
 def _as_liblinear_reads(matrix: sp.spmatrix) -> sp.csr_matrix:
-    """`matrix` as CSR with float32 or float64 values and int32 indices: what liblinear's entry point reads
-    without a conversion (anything else would make every problem fall back to LinearSVC)."""
+    """`matrix` as CSR with float32 or float64 values (liblinear's entry point reads no other, and every
+    problem would fall back to LinearSVC) and int32 indices when they fit (it reads no other either; a
+    matrix too large for them keeps int64, and `_rows` gives each small problem int32 again)."""
     matrix = sp.csr_matrix(matrix)
     if matrix.dtype not in (np.float32, np.float64):
         matrix = matrix.astype(np.float64)
@@ -182,7 +184,7 @@ def _as_liblinear_reads(matrix: sp.spmatrix) -> sp.csr_matrix:
 
 
 def _rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
-    """`matrix[rows]`, in the matrix's own dtypes.
+    """`matrix[rows]`, with the matrix's value dtype (and scipy's choice of index dtype: int32 if it fits).
 
     scipy's fancy indexing checks its index before it gathers, which costs more than the gather itself
     for one small problem; thousands of problems add it up. The gather is scipy's own.

@@ -88,7 +88,7 @@ def _load() -> Any:
     # knowledge base training in a thread) restore each other's limits in the wrong order. Instead the
     # BLAS libraries loaded by now (numpy's, which the encoder uses) run on one thread from here on: the
     # encoder's matrices are small (one message, a few hundred texts), and BLAS threads waiting for a
-    # core that the other instance or the training holds made a 2 ms message take 190 ms.
+    # core that the other instance or the training holds made a message take up to 190 ms.
     backend._threadpool = None
     threadpool_limits(limits=1, user_api="blas")
     # The backend indexes its embedding table as `table[piece_ids]`: only the rows texts use stay in memory.
