@@ -71,14 +71,16 @@ class PieceProjectingBackend(port.NumpyBackend):
         room = max(0, PIECES_KEPT - len(self._projected))
         # With more pieces than room, the lowest ids are kept: sentencepiece numbers pieces roughly by frequency.
         pieces = np.array([p for p in pieces.tolist() if p not in self._projected][:room], dtype=np.int64)
-        if not len(pieces):
-            return
+        if len(pieces):
+            self._project(pieces, self._dequantise(pieces, np.empty((len(pieces), port._EMB_DIM), dtype=np.float32)))
+
+    def _dequantise(self, pieces: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The embedding-table rows of `pieces` as float32, written into `out` (shape (len(pieces), 512))."""
         chunk = pieces % port._NUM_CHUNKS
-        emb = self.table[pieces].astype(np.float32)  # dequantised as _encode_batch does, element by element
-        emb *= self.scale[chunk, None]
-        emb += self.lo[chunk, None]
-        for at, piece in enumerate(pieces.tolist()):
-            self._projected[piece] = self._project_one(emb[at : at + 1])
+        np.copyto(out, self.table[pieces])
+        out *= self.scale[chunk, None]
+        out += self.lo[chunk, None]
+        return out
 
     def _project(self, pieces: np.ndarray, emb: np.ndarray) -> np.ndarray:
         """The first layer's output for each piece id in `pieces`, whose dequantised embeddings are the
@@ -122,11 +124,7 @@ class PieceProjectingBackend(port.NumpyBackend):
         # feats holds [raw embedding | cnn order 2 | order 3 | order 5] so the
         # branches are written in place instead of concatenated afterwards.
         feats = np.empty((n_tokens, self._feat_dim), dtype=np.float32)
-        emb = feats[:, : port._EMB_DIM]
-        chunk = flat % port._NUM_CHUNKS
-        np.copyto(emb, self.table[flat])
-        emb *= self.scale[chunk, None]
-        emb += self.lo[chunk, None]
+        emb = self._dequantise(flat, feats[:, : port._EMB_DIM])
 
         # The port computes `layernorm(emb @ proj_W + proj_b)` here, for every token.
         x = self._project(flat, emb)
