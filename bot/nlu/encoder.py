@@ -9,9 +9,8 @@ for every token of every text: about a quarter of the encoder's arithmetic. `Pie
 keeps each piece's projected row once computed (about 3 KB a piece, up to PIECES_KEPT pieces: the
 5,000-intent benchmark's examples have about 5,000 distinct pieces, all of CLINC150's 23,700 queries
 about 6,600; customers' messages add theirs until the limit) and runs the rest of the port's forward
-pass unchanged: a message takes about 17% less time, a corpus about 16% (README, "Training and
-encoding cost"; the rest of the pass is gathers and small steps that the arithmetic saved does not
-shorten). Once PIECES_KEPT pieces are kept, a new piece is projected with its batch's other
+pass unchanged: a message and a corpus each take about 16% less time (benchmarks/encoder.py; the rest
+of the pass is gathers and small steps that the arithmetic saved does not shorten). Once PIECES_KEPT pieces are kept, a new piece is projected with its batch's other
 unkept pieces, as the port does, and not kept: about as fast as the port.
 
 A kept row is computed alone, never in a batch: a BLAS product's rows depend, in their last bits, on
