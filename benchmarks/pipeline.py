@@ -9,7 +9,8 @@ pays; `ratio_to_floor` (whole bot / floor) is what durability and the conversati
 Two more runs split the cost: the engine alone (no Telegram), and the channel alone (the engine
 replaced by a canned answer). The runs take turns, 100 updates each, so that on a shared machine every
 figure is taken under the same load. `statements_per_update` counts the SQL statements a whole-bot turn sends
-(BEGIN and COMMIT included), in a short pass after the timed ones.
+(BEGIN and COMMIT included), in a short pass after the timed ones. `matcher_ms_bot` and `matcher_ms_floor`
+are what one call of the same matcher on the same messages costs inside each (see `MatcherClock`).
 
     python benchmarks/pipeline.py --json
     {"updates_per_s": ..., "floor_updates_per_s": ..., "ratio_to_floor": ..., "p99_ms": ..., ...}
@@ -249,6 +250,37 @@ class RoundTrips:
         return self.count / len(updates)
 
 
+class MatcherClock:
+    """Times every `match` call of the runtime's matcher, under the label of the run feeding it.
+
+    The floor bot and the whole bot call the same matcher on the same messages; what one call costs in
+    each (`matcher_ms_bot`, `matcher_ms_floor`) tells how much of the gap is the matcher itself running
+    colder between the whole bot's other work (its arrays out of the CPU's caches), not storage or aiogram.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.label: str | None = None
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        matcher = runtime.matcher
+        match = matcher.match
+
+        def timed(text: str) -> Any:
+            started = time.perf_counter()
+            try:
+                return match(text)
+            finally:
+                if self.label is not None:
+                    self.seconds[self.label] = self.seconds.get(self.label, 0.0) + time.perf_counter() - started
+                    self.calls[self.label] = self.calls.get(self.label, 0) + 1
+
+        matcher.match = timed  # type: ignore[method-assign]  # the instance's, for this benchmark's process only
+
+    def per_call_ms(self, label: str) -> float | None:
+        calls = self.calls.get(label, 0)
+        return round(self.seconds[label] / calls * 1000, 3) if calls else None
+
+
 class CannedEngine:
     """Stands in for the engine in the channel-only run: one short answer with feedback buttons."""
 
@@ -277,6 +309,7 @@ async def run(messages: int, customers: int, warmup: int, database_url: str | No
         )
         runtime = await build_runtime(settings)
         round_trips = RoundTrips(runtime)
+        matcher_clock = MatcherClock(runtime)
         try:
             texts = questions(runtime)
             session = LocalSession()
@@ -318,16 +351,20 @@ async def run(messages: int, customers: int, warmup: int, database_url: str | No
             for at in range(0, messages, CHUNK):
                 chunk = slice(at, at + CHUNK)
                 requests_before = session.requests
+                matcher_clock.label = "bot"
                 took, lat = await feed(dispatcher, bot, updates[chunk])
                 requests += session.requests - requests_before
                 seconds += took
                 latencies += lat
+                matcher_clock.label = None
                 took, lat = await feed(echo, bot, updates[chunk])
                 echo_seconds += took
                 echo_latencies += lat
+                matcher_clock.label = "floor"
                 took, lat = await feed(floor, bot, updates[chunk])
                 floor_seconds += took
                 floor_latencies += lat
+                matcher_clock.label = None
                 took, lat = await feed(channel_dispatcher, bot, channel_updates[chunk])
                 channel_seconds += took
                 channel_latencies += lat
@@ -370,6 +407,8 @@ async def run(messages: int, customers: int, warmup: int, database_url: str | No
         "channel_only_ratio": round((messages / channel_seconds) / echo_per_s, 4),
         "channel_only_p99_ms": round(p99(channel_latencies), 3),
         "statements_per_update": round(statements, 2),
+        "matcher_ms_bot": matcher_clock.per_call_ms("bot"),
+        "matcher_ms_floor": matcher_clock.per_call_ms("floor"),
         "bot_api_requests_per_update": round(requests / messages, 2),
         "stored_messages": stored,
         "errors": channel.stats.errors,
