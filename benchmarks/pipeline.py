@@ -409,6 +409,7 @@ async def run(messages: int, customers: int, warmup: int, database_url: str | No
         "statements_per_update": round(statements, 2),
         "matcher_ms_bot": matcher_clock.per_call_ms("bot"),
         "matcher_ms_floor": matcher_clock.per_call_ms("floor"),
+        "matcher_calls_per_update": round(matcher_clock.calls.get("bot", 0) / messages, 2),
         "bot_api_requests_per_update": round(requests / messages, 2),
         "stored_messages": stored,
         "errors": channel.stats.errors,

@@ -6,9 +6,12 @@ with the first statement and is not counted apart)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from bot.channels.telegram import inbox
+from bot.storage.telegram_queue import DONE, PENDING, QueuedUpdate
 from tests.support import benchmark_module
 
 
@@ -24,5 +27,22 @@ async def test_the_bound_keeps_every_reply_and_drops_only_the_update_rows() -> N
         assert variant["errors"] == 0
         assert variant["bot_api_requests_per_update"] == 1.0
         assert variant["matcher_ms_bot"] > 0 and variant["matcher_ms_floor"] > 0  # the matcher's clock saw both runs
-    assert bound["answered"] == as_is["answered"]
+    assert bound["answered_runs"] == as_is["answered_runs"]
+    assert as_is["matcher_calls_per_update"] == bound["matcher_calls_per_update"] == 1.0  # one match a FAQ message
     assert as_is["statements_per_update"] - bound["statements_per_update"] == pytest.approx(3)
+
+
+async def test_the_bound_reports_an_update_that_failed_instead_of_dropping_it() -> None:
+    module = benchmark_module("pipeline_bounds")
+    marked: list[list[int]] = []
+
+    class Database:
+        async def run(self, work: object, sent: list[int], now: object) -> None:
+            marked.append(sent)
+
+    inbox_of_a_run = SimpleNamespace(database=Database(), clock=lambda: None)
+    with module.without_update_rows() as failed:
+        claimed = QueuedUpdate(7, 70, {}, 1)
+        await inbox.UpdateInbox._finish(inbox_of_a_run, claimed, DONE, [1], None)
+        await inbox.UpdateInbox._finish(inbox_of_a_run, QueuedUpdate(8, 70, {}, 1), PENDING, [], "TimeoutError")
+    assert failed == [8] and marked == [[1], []]  # replies are marked sent either way
