@@ -13,8 +13,8 @@ like this: an update acknowledged before it is stored is lost when its instance 
 What the bound also leaves out, none of which a benchmark of plain FAQ messages reaches: redeliveries are
 not recognised, a failed update is not released for a retry (a run where one fails is refused), and a
 chat's next update is not claimed by whoever finishes one (the benchmark feeds a chat's updates one
-after the other anyway).
-The patch is on the class, so the benchmark's channel-only run goes without update rows too.
+after the other anyway). The patch is on the class, so the benchmark's channel-only run goes without
+update rows too.
 
     python benchmarks/pipeline_bounds.py --json --messages 2000 --rounds 4
     {"as_is": {"ratio_to_floor": ..., ...}, "without_update_rows": {"ratio_to_floor": ..., ...}, ...}
@@ -23,10 +23,10 @@ SQLite only (the database of the 0.5 target). Each round runs both variants, in 
 alternates (as is first, then last, ...; an even --rounds balances it), so a machine whose load drifts
 weighs on both alike; every figure is the median over the rounds. Compare the ratios, taken within each
 run as pipeline.py takes them, rather than the rates, which follow the machine's drift between runs.
-Every variant must answer
-every update with one Bot API request: a variant that sent fewer would measure less work, not a
-cheaper turn (`tests/test_pipeline_bounds.py` checks it, and that the bound sends exactly the update's
-INSERT, its COMMIT and the UPDATE recording it handled fewer: three statements on SQLite).
+Every variant must answer every update with one Bot API request: a variant that sent fewer would
+measure less work, not a cheaper turn (`tests/test_pipeline_bounds.py` checks it, and that the bound
+sends exactly the update's INSERT, its COMMIT and the UPDATE recording it handled fewer: three
+statements on SQLite).
 """
 
 from __future__ import annotations

@@ -42,7 +42,6 @@ async def test_the_bound_reports_an_update_that_failed_instead_of_dropping_it() 
 
     inbox_of_a_run = SimpleNamespace(database=Database(), clock=lambda: None)
     with module.without_update_rows() as failed:
-        claimed = QueuedUpdate(7, 70, {}, 1)
-        await inbox.UpdateInbox._finish(inbox_of_a_run, claimed, DONE, [1], None)
+        await inbox.UpdateInbox._finish(inbox_of_a_run, QueuedUpdate(7, 70, {}, 1), DONE, [1], None)
         await inbox.UpdateInbox._finish(inbox_of_a_run, QueuedUpdate(8, 70, {}, 1), PENDING, [], "TimeoutError")
     assert failed == [8] and marked == [[1], []]  # replies are marked sent either way
