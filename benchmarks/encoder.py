@@ -31,14 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
+PRODUCTS = 34  # kb_scale's 5,000 intents: CLINC150's 150, each cloned for 34 products (the last ones fewer)
 
 
 def messages(data: Path, n: int, seed: int = 7) -> list[str]:
-    """`n` CLINC150 test questions, each about one of a few made-up products (as kb_scale's queries)."""
+    """`n` CLINC150 test questions, each about one of the 5,000-intent knowledge base's products, written
+    with kb_scale's own templates."""
+    from kb_scale import mention, product  # benchmarks/kb_scale.py, next to this script
+
     tests = [text for text, intent in json.loads(data.read_text(encoding="utf-8"))["test"] if intent != "oos"]
     rng = random.Random(seed)
-    products = [f"Acme {kind} {k}" for kind in ("Phone", "Laptop", "Tablet", "Printer", "Watch") for k in (1, 2, 3)]
-    return [f"about the {rng.choice(products)}, {rng.choice(tests)}" for _ in range(n)]
+    return [mention(rng.choice(tests), product(rng.randrange(PRODUCTS)), k) for k in range(n)]
 
 
 def run(texts: list[str]) -> dict[str, Any]:
