@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.sms.channel import TURNS_AT_ONCE
 from bot.channels.sms.messages import say
 from bot.channels.sms.segments import segment_count
 from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, SUPPRESSED
@@ -126,6 +127,38 @@ async def test_rate_limit_per_number(tmp_path, fake_twilio) -> None:  # type: ig
     finally:
         await client.close()
         await h.runtime.close()
+
+
+async def test_many_numbers_at_once_are_handled_a_bounded_number_at_a_time(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Hundreds of customers texting at once do not all open a turn (and take a database connection)
+    together: `TURNS_AT_ONCE` are handled, the rest wait their turn, and every one is answered."""
+    numbers = [f"+86139{n:08d}" for n in range(TURNS_AT_ONCE + 4)]
+    handle = harness.runtime.engine.handle
+    inside, most, release = 0, 0, asyncio.Event()
+
+    async def slow(inbound, keep=None):  # type: ignore[no-untyped-def]
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        await release.wait()
+        try:
+            return await handle(inbound, keep=keep)
+        finally:
+            inside -= 1
+
+    monkeypatch.setattr(harness.runtime.engine, "handle", slow)
+    for number in numbers:
+        await harness.sms("保修期多久", number)
+    for _ in range(200):  # bounded: until every slot is taken
+        if inside == TURNS_AT_ONCE:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # room for a turn past the bound to start, if one could
+    assert (inside, most) == (TURNS_AT_ONCE, TURNS_AT_ONCE)
+    release.set()
+    await harness.flush()
+    assert sorted(m.to for m in harness.fake.messages) == sorted(numbers)
+    assert {item.status for item in await harness.store.inbox()} == {DONE}
 
 
 async def test_engine_failure_keeps_the_message_and_hands_it_to_people(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -155,6 +155,38 @@ async def test_the_background_worker_sends_and_survives_an_outage(harness: SmsHa
     assert [m.body for m in fake.messages] == ["first", "second", "third"]
 
 
+async def test_a_slow_send_holds_back_only_its_own_number(harness: SmsHarness) -> None:
+    """The worker keeps sending while one provider call hangs: messages claimed with it, and ones queued
+    after it, go out; the hanging number's next message waits for its first (a number's order)."""
+    fake = harness.fake
+    provider = TwilioProvider(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, api_url=fake.api_url)
+    provider_send = provider.send
+    release = asyncio.Event()
+
+    async def send(message: OutgoingSms) -> str:
+        if message.body == "HK first":
+            await release.wait()  # a provider call that hangs
+        return await provider_send(message)
+
+    provider.send = send  # type: ignore[method-assign]
+    outbox = Outbox(harness.store, provider, poll=0.05)
+    await outbox.enqueue(HK, "HK first", "agent")
+    await outbox.enqueue(HK, "HK second", "agent")
+    await outbox.enqueue(CUSTOMER, "CN first", "agent")
+    outbox.start()
+    try:
+        await fake.wait_for(lambda: len(fake.messages) == 1)
+        await outbox.enqueue(CUSTOMER, "CN second", "agent")  # queued while HK's call still hangs
+        await fake.wait_for(lambda: len(fake.messages) == 2)
+        assert [m.body for m in fake.messages] == ["CN first", "CN second"]
+        release.set()
+        await fake.wait_for(lambda: len(fake.messages) == 4)
+    finally:
+        await outbox.stop()
+    assert [m.body for m in fake.messages if m.to == HK] == ["HK first", "HK second"]
+    assert not await harness.unsent()
+
+
 async def test_no_provider_configured_keeps_messages_waiting(harness: SmsHarness) -> None:
     outbox = Outbox(harness.store, NoProvider(), clock=harness.clock)
     await outbox.enqueue(CUSTOMER, "hello", "reply")

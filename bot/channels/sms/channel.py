@@ -80,11 +80,18 @@ class IncomingSms:
     media: tuple[tuple[str, str], ...] = ()  # (url, content type) of MMS attachments
 
 
+# Messages handled at once (different numbers: one number's messages wait for each other anyway).
+# Each holds a database connection for its turn: left unbounded, hundreds of customers writing at once
+# queue for the pool (20 + 10) ahead of the outbox worker, whose replies then wait seconds to be
+# recorded sent and the next ones to be claimed, while the turns themselves go no faster.
+TURNS_AT_ONCE = 16
+
+
 class SmsChannel:
     """Receives SMS for the engine and queues its replies; also sends agents' replies (`send_text`)."""
 
     def __init__(self, runtime: Any, outbox: Outbox, store: SmsStore, *, rate_limit_per_hour: int = 30,
-                 region: str = "CN") -> None:
+                 region: str = "CN", concurrency: int = TURNS_AT_ONCE) -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.settings = runtime.settings
@@ -95,6 +102,7 @@ class SmsChannel:
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._replayer: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(concurrency)  # messages handled at once (different numbers)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -171,7 +179,8 @@ class SmsChannel:
     async def _after(self, previous: asyncio.Task[None] | None, item: InboxItem) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
-        await self.process(item)
+        async with self._slots:
+            await self.process(item)
 
     async def process(self, item: InboxItem) -> None:
         """Handle one stored message; whatever happens, it ends up answered or with people."""

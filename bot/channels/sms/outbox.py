@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 
@@ -150,19 +151,43 @@ class Outbox:
     # -- the background worker --------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Send until stopped: at once when woken, else when the next retry is due (at most `poll` apart)."""
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                if await self.run_once():
-                    continue
-                due = await self.store.next_due()
-            except Exception:  # noqa: BLE001 - the database is away: try again later
-                log.exception("sms: outbox worker error")
-                due = None
-            wait = self.poll if due is None else max(0.0, min(self.poll, (due - self.clock()).total_seconds()))
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+        """Send until stopped, with up to `batch` messages in flight: more are claimed as those finish, so
+        a slow send holds back only its own number, not the messages claimed with it. When nothing is
+        due, sleep until woken (a message queued, a send finished) or the next retry is due (at most
+        `poll` apart). Sends in flight when it stops are finished first (`stop` bounds the wait)."""
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                wait = self.poll
+                try:
+                    room = self.batch - len(sending)
+                    # Claim in chunks, not one message per freed slot: a claim is a transaction of its own.
+                    if room >= max(1, self.batch // 2) or (room > 0 and not sending):
+                        items = await self.store.claim_due(self.clock(), self.lease, room)
+                        for item in items:
+                            task = asyncio.create_task(self._send(item), name=f"sms-send-{item.id}")
+                            sending.add(task)
+                            task.add_done_callback(functools.partial(self._sent, sending))
+                        if not items and not sending:
+                            due = await self.store.next_due()
+                            if due is not None:
+                                wait = max(0.0, min(self.poll, (due - self.clock()).total_seconds()))
+                except Exception:  # noqa: BLE001 - the database is away: try again later
+                    log.exception("sms: outbox worker error")
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+        finally:
+            if sending:
+                await asyncio.gather(*sending, return_exceptions=True)
+
+    def _sent(self, sending: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+        """A send finished: its slot is free (wake the worker); an error past `_send`'s own handling (the
+        database failing to record it) is logged, and the message's lease sends it again later."""
+        sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("sms: an outbox send failed", exc_info=task.exception())
+        self.wake()
 
     def start(self) -> None:
         if self._task is None or self._task.done():
