@@ -22,7 +22,8 @@ from bot.storage.sms_outbox import OutboxItem
 
 INBOX_LEASE = dt.timedelta(minutes=5)
 """How long an instance holds a received message it handles in-process: handling takes seconds (a turn,
-one number's messages one after another); after this another instance's replay takes it (it died)."""
+one number's messages one after another, a wait for one of `TURNS_AT_ONCE` places); after this another
+instance's replay takes it (it died). This instance's own replay skips the messages it still holds."""
 
 
 class SmsStore:

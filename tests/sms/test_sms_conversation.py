@@ -10,7 +10,8 @@ import pytest
 from bot.channels.sms.channel import TURNS_AT_ONCE
 from bot.channels.sms.messages import say
 from bot.channels.sms.segments import segment_count
-from bot.storage.sms import DONE, FAILED, LIMITED, SKIPPED, SUPPRESSED
+from bot.storage.sms import DONE, FAILED, LIMITED, RECEIVED, SKIPPED, SUPPRESSED
+from bot.storage.sms_store import INBOX_LEASE
 from tests.sms.conftest import CUSTOMER, SmsHarness, open_harness
 
 HK = "+85291234567"
@@ -129,36 +130,83 @@ async def test_rate_limit_per_number(tmp_path, fake_twilio) -> None:  # type: ig
         await h.runtime.close()
 
 
+class HeldTurns:
+    """Stands in for the engine's `handle`: every turn waits for `release`, counting how many are inside."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.inside = self.most = self.calls = 0
+        self.full, self.release = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, inbound: Any, keep: Any = None) -> Any:
+        self.calls += 1
+        self.inside += 1
+        self.most = max(self.most, self.inside)
+        if self.inside == TURNS_AT_ONCE:
+            self.full.set()
+        await self.release.wait()
+        try:
+            return await self.handle(inbound, keep=keep)
+        finally:
+            self.inside -= 1
+
+
 async def test_many_numbers_at_once_are_handled_a_bounded_number_at_a_time(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Hundreds of customers texting at once do not all open a turn (and take a database connection)
     together: `TURNS_AT_ONCE` are handled, the rest wait their turn, and every one is answered."""
     numbers = [f"+86139{n:08d}" for n in range(TURNS_AT_ONCE + 4)]
-    handle = harness.runtime.engine.handle
-    inside, most, release = 0, 0, asyncio.Event()
-
-    async def slow(inbound, keep=None):  # type: ignore[no-untyped-def]
-        nonlocal inside, most
-        inside += 1
-        most = max(most, inside)
-        await release.wait()
-        try:
-            return await handle(inbound, keep=keep)
-        finally:
-            inside -= 1
-
-    monkeypatch.setattr(harness.runtime.engine, "handle", slow)
-    for number in numbers:
-        await harness.sms("保修期多久", number)
-    for _ in range(200):  # bounded: until every slot is taken
-        if inside == TURNS_AT_ONCE:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)  # room for a turn past the bound to start, if one could
-    assert (inside, most) == (TURNS_AT_ONCE, TURNS_AT_ONCE)
-    release.set()
+    turns = HeldTurns(harness.runtime.engine.handle)
+    monkeypatch.setattr(harness.runtime.engine, "handle", turns)
+    try:
+        for number in numbers:
+            await harness.sms("保修期多久", number)
+        await asyncio.wait_for(turns.full.wait(), 10)
+        await asyncio.sleep(0.05)  # room for a turn past the bound to start, if one could
+        assert (turns.inside, turns.most) == (TURNS_AT_ONCE, TURNS_AT_ONCE)
+    finally:
+        turns.release.set()
     await harness.flush()
     assert sorted(m.to for m in harness.fake.messages) == sorted(numbers)
     assert {item.status for item in await harness.store.inbox()} == {DONE}
+
+
+async def test_a_message_waiting_for_a_place_past_its_lease_is_not_replayed_by_its_own_instance(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The replay takes received messages whose lease ran out; this instance's own, still waiting for a
+    place (or being handled), are not queued a second time."""
+    numbers = [f"+86139{n:08d}" for n in range(TURNS_AT_ONCE + 1)]
+    turns = HeldTurns(harness.runtime.engine.handle)
+    monkeypatch.setattr(harness.runtime.engine, "handle", turns)
+    try:
+        for number in numbers:
+            await harness.sms("保修期多久", number)
+        await asyncio.wait_for(turns.full.wait(), 10)
+        harness.clock.advance(seconds=INBOX_LEASE.total_seconds() + 60)
+        assert await harness.channel.replay() == len(numbers)  # leased again, to this instance
+    finally:
+        turns.release.set()
+    await harness.flush()
+    assert turns.calls == len(numbers)
+    assert sorted(m.to for m in harness.fake.messages) == sorted(numbers)
+
+
+async def test_stopping_leaves_messages_still_waiting_for_a_place_for_a_replay(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A stopping instance finishes the turns it started and starts no more: the message still waiting
+    stays "received", for the replay of this instance's next start or of another instance."""
+    numbers = [f"+86139{n:08d}" for n in range(TURNS_AT_ONCE + 1)]
+    turns = HeldTurns(harness.runtime.engine.handle)
+    monkeypatch.setattr(harness.runtime.engine, "handle", turns)
+    try:
+        for number in numbers:
+            await harness.sms("保修期多久", number)
+        await asyncio.wait_for(turns.full.wait(), 10)
+        stopping = asyncio.create_task(harness.channel.stop())
+        await asyncio.sleep(0)
+    finally:
+        turns.release.set()
+    await stopping
+    statuses = sorted(item.status for item in await harness.store.inbox())
+    assert statuses == [DONE] * TURNS_AT_ONCE + [RECEIVED]
+    assert turns.calls == TURNS_AT_ONCE
 
 
 async def test_engine_failure_keeps_the_message_and_hands_it_to_people(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]

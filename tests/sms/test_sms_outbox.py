@@ -169,7 +169,7 @@ async def test_a_slow_send_holds_back_only_its_own_number(harness: SmsHarness) -
         return await provider_send(message)
 
     provider.send = send  # type: ignore[method-assign]
-    outbox = Outbox(harness.store, provider, poll=0.05)
+    outbox = Outbox(harness.store, provider, poll=30)  # only its wake-ups can make it send in time
     await outbox.enqueue(HK, "HK first", "agent")
     await outbox.enqueue(HK, "HK second", "agent")
     await outbox.enqueue(CUSTOMER, "CN first", "agent")
@@ -182,9 +182,32 @@ async def test_a_slow_send_holds_back_only_its_own_number(harness: SmsHarness) -
         release.set()
         await fake.wait_for(lambda: len(fake.messages) == 4)
     finally:
+        release.set()
         await outbox.stop()
     assert [m.body for m in fake.messages if m.to == HK] == ["HK first", "HK second"]
     assert not await harness.unsent()
+
+
+async def test_a_provider_call_that_hangs_is_given_up_well_inside_the_lease(harness: SmsHarness) -> None:
+    """A call still hanging when the lease ran out would be claimed and sent again: it is given up at
+    half the lease and retried with the usual back-off instead."""
+    provider = TwilioProvider(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, api_url=harness.fake.api_url)
+    hang = asyncio.Event()
+
+    async def send(message: OutgoingSms) -> str:
+        await hang.wait()
+        raise AssertionError("never answered")
+
+    provider.send = send  # type: ignore[method-assign]
+    outbox = Outbox(harness.store, provider, lease=dt.timedelta(seconds=0.1), clock=harness.clock)
+    await outbox.enqueue(CUSTOMER, "hello", "agent")
+    try:
+        assert await outbox.run_once() == 1
+    finally:
+        await provider.close()
+    [item] = await harness.unsent()
+    assert item.status == PENDING and item.attempts == 1 and "did not answer in" in (item.last_error or "")
+    assert item.next_attempt_at > harness.clock.now  # backing off, not due again at once
 
 
 async def test_no_provider_configured_keeps_messages_waiting(harness: SmsHarness) -> None:

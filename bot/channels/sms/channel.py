@@ -5,7 +5,8 @@
                         STOP / START / HELP / MORE, rate limit, opt-out ◀──┘ (handled here)
 
 A number is a conversation: customer id = the number in E.164 (phonenumbers), channel "sms". One
-number's messages are processed one at a time in the order received; different numbers concurrently.
+number's messages are processed one at a time in the order received; different numbers concurrently,
+up to `TURNS_AT_ONCE` (the others wait, stored, for a place).
 A message the gateway delivers twice (same MessageSid) is stored once and answered once.
 If the engine fails on a message, the message is still kept in the transcript and handed to people
 (an escalation with reason "error"), and the customer is told a person will reply.
@@ -81,9 +82,9 @@ class IncomingSms:
 
 
 # Messages handled at once (different numbers: one number's messages wait for each other anyway).
-# Each holds a database connection for its turn: left unbounded, hundreds of customers writing at once
-# queue for the pool (20 + 10) ahead of the outbox worker, whose replies then wait seconds to be
-# recorded sent and the next ones to be claimed, while the turns themselves go no faster.
+# Each turn holds a database connection: left unbounded, hundreds of customers writing at once queue for
+# the pool (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, 20 + 10) ahead of the outbox worker, whose replies
+# then wait seconds to be recorded sent and the next ones to be claimed, while the turns go no faster.
 TURNS_AT_ONCE = 16
 
 
@@ -91,7 +92,7 @@ class SmsChannel:
     """Receives SMS for the engine and queues its replies; also sends agents' replies (`send_text`)."""
 
     def __init__(self, runtime: Any, outbox: Outbox, store: SmsStore, *, rate_limit_per_hour: int = 30,
-                 region: str = "CN", concurrency: int = TURNS_AT_ONCE) -> None:
+                 region: str = "CN") -> None:
         self.runtime = runtime
         self.store = runtime.store
         self.settings = runtime.settings
@@ -102,13 +103,16 @@ class SmsChannel:
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._replayer: asyncio.Task[None] | None = None
-        self._slots = asyncio.Semaphore(concurrency)  # messages handled at once (different numbers)
+        self._slots = asyncio.Semaphore(TURNS_AT_ONCE)
+        self._scheduled: set[int] = set()  # inbox ids with a task here, handled or waiting for a place
+        self._stopping = False
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Start the outbox worker and handle what was received but nobody processed (before a restart,
         or on an instance that died); then keep looking for such messages every `REPLAY_EVERY` seconds."""
+        self._stopping = False
         self.outbox.start()
         await self.replay()
         if self._replayer is None or self._replayer.done():
@@ -122,7 +126,8 @@ class SmsChannel:
         if pending:
             log.info("sms: resuming %s message(s) received but not processed", len(pending))
         for item in pending:
-            self._schedule(item)
+            if item.id not in self._scheduled:  # still waiting here for a place: its lease ran out meanwhile
+                self._schedule(item)
         return len(pending)
 
     async def _replay_loop(self) -> None:
@@ -134,7 +139,9 @@ class SmsChannel:
                 log.warning("sms: looking for messages to resume failed", exc_info=True)
 
     async def stop(self) -> None:
-        """Let messages being processed finish (bounded), then stop the outbox worker."""
+        """Let messages being processed finish (bounded), then stop the outbox worker. Messages still
+        waiting for a place are left for a replay."""
+        self._stopping = True
         if self._replayer is not None:
             self._replayer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -168,9 +175,11 @@ class SmsChannel:
         task = asyncio.create_task(self._after(previous, item), name=f"sms-{item.id}")
         self._tails[item.from_number] = task
         self._tasks.add(task)
+        self._scheduled.add(item.id)
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
+            self._scheduled.discard(item.id)
             if self._tails.get(item.from_number) is finished:
                 del self._tails[item.from_number]
 
@@ -180,6 +189,8 @@ class SmsChannel:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         async with self._slots:
+            if self._stopping:  # left "received": replayed once its lease runs out, here or elsewhere
+                return
             await self.process(item)
 
     async def process(self, item: InboxItem) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import functools
 import logging
 from collections.abc import Callable
 
@@ -57,6 +56,7 @@ class Outbox:
         self.clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()  # the worker's sends in flight
         self._stopping = False
 
     # -- queueing ---------------------------------------------------------------------------------
@@ -114,7 +114,13 @@ class Outbox:
                             item.id, item.kind, self.provider.name)
                 await self.store.mark_failed(item, f"{self.provider.name} cannot send free text")
                 return
-            provider_id = await self.provider.send(message)
+            try:
+                # Well inside the lease: a call still hanging when it ran out would be claimed and sent
+                # again, by another instance or by this worker itself.
+                async with asyncio.timeout(self.lease.total_seconds() / 2):
+                    provider_id = await self.provider.send(message)
+            except TimeoutError:
+                raise SendError(f"{self.provider.name} did not answer in {self.lease.total_seconds() / 2:.0f}s") from None
         except SendError as exc:
             await self._failed(item, exc)
             return
@@ -152,24 +158,23 @@ class Outbox:
 
     async def run(self) -> None:
         """Send until stopped, with up to `batch` messages in flight: more are claimed as those finish, so
-        a slow send holds back only its own number, not the messages claimed with it. When nothing is
+        a slow send holds back its own number, not the messages claimed with it. When nothing more is
         due, sleep until woken (a message queued, a send finished) or the next retry is due (at most
         `poll` apart). Sends in flight when it stops are finished first (`stop` bounds the wait)."""
-        sending: set[asyncio.Task[None]] = set()
         try:
             while not self._stopping:
                 self._wake.clear()
                 wait = self.poll
                 try:
-                    room = self.batch - len(sending)
-                    # Claim in chunks, not one message per freed slot: a claim is a transaction of its own.
-                    if room >= max(1, self.batch // 2) or (room > 0 and not sending):
+                    room = self.batch - len(self._sending)
+                    # Claim in chunks, not one message per freed place: a claim is a transaction of its own.
+                    if room >= max(1, self.batch // 2) or (room > 0 and not self._sending):
                         items = await self.store.claim_due(self.clock(), self.lease, room)
                         for item in items:
                             task = asyncio.create_task(self._send(item), name=f"sms-send-{item.id}")
-                            sending.add(task)
-                            task.add_done_callback(functools.partial(self._sent, sending))
-                        if not items and not sending:
+                            self._sending.add(task)
+                            task.add_done_callback(self._sent)
+                        if len(items) < room:  # all that is due went: sleep until the next retry is
                             due = await self.store.next_due()
                             if due is not None:
                                 wait = max(0.0, min(self.poll, (due - self.clock()).total_seconds()))
@@ -177,14 +182,18 @@ class Outbox:
                     log.exception("sms: outbox worker error")
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+        except asyncio.CancelledError:
+            for task in self._sending:  # `stop` ran out of patience: their leases send them again
+                task.cancel()
+            raise
         finally:
-            if sending:
-                await asyncio.gather(*sending, return_exceptions=True)
+            if self._sending:
+                await asyncio.gather(*self._sending, return_exceptions=True)
 
-    def _sent(self, sending: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
-        """A send finished: its slot is free (wake the worker); an error past `_send`'s own handling (the
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        """A send finished: its place is free (wake the worker); an error past `_send`'s own handling (the
         database failing to record it) is logged, and the message's lease sends it again later."""
-        sending.discard(task)
+        self._sending.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("sms: an outbox send failed", exc_info=task.exception())
         self.wake()
