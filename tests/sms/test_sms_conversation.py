@@ -1,8 +1,10 @@
-"""Conversations by SMS: FAQ, STOP / START / HELP in three languages, MORE, rate limit, failures, restarts."""
+"""Conversations by SMS: FAQ, STOP / START / HELP in three languages, MORE, rate limit, many numbers at once, failures, restarts."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -151,58 +153,54 @@ class HeldTurns:
             self.inside -= 1
 
 
-async def test_many_numbers_at_once_are_handled_a_bounded_number_at_a_time(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Hundreds of customers texting at once do not all open a turn (and take a database connection)
-    together: `TURNS_AT_ONCE` are handled, the rest wait their turn, and every one is answered."""
-    numbers = [f"+86139{n:08d}" for n in range(TURNS_AT_ONCE + 4)]
+@contextlib.asynccontextmanager
+async def every_place_taken(harness: SmsHarness, monkeypatch: pytest.MonkeyPatch, numbers: list[str]) -> AsyncIterator[HeldTurns]:
+    """A message from each number, with the engine held until every place is taken; released on leaving."""
     turns = HeldTurns(harness.runtime.engine.handle)
     monkeypatch.setattr(harness.runtime.engine, "handle", turns)
     try:
         for number in numbers:
             await harness.sms("保修期多久", number)
         await asyncio.wait_for(turns.full.wait(), 10)
-        await asyncio.sleep(0.05)  # room for a turn past the bound to start, if one could
-        assert (turns.inside, turns.most) == (TURNS_AT_ONCE, TURNS_AT_ONCE)
+        yield turns
     finally:
         turns.release.set()
+
+
+def several_numbers(count: int) -> list[str]:
+    return [f"+86139{n:08d}" for n in range(count)]
+
+
+async def test_many_numbers_at_once_are_handled_a_bounded_number_at_a_time(harness: SmsHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hundreds of customers texting at once do not all open a turn (and take a database connection)
+    together: `TURNS_AT_ONCE` are handled, the rest wait their turn, and every one is answered."""
+    numbers = several_numbers(TURNS_AT_ONCE + 4)
+    async with every_place_taken(harness, monkeypatch, numbers) as turns:
+        await asyncio.sleep(0.05)  # room for a turn past the bound to start, if one could
+        assert (turns.inside, turns.most) == (TURNS_AT_ONCE, TURNS_AT_ONCE)
     await harness.flush()
     assert sorted(m.to for m in harness.fake.messages) == sorted(numbers)
     assert {item.status for item in await harness.store.inbox()} == {DONE}
 
 
-async def test_a_message_waiting_for_a_place_past_its_lease_is_not_replayed_by_its_own_instance(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_a_message_waiting_for_a_place_past_its_lease_is_not_replayed_by_its_own_instance(harness: SmsHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     """The replay takes received messages whose lease ran out; this instance's own, still waiting for a
     place (or being handled), are not queued a second time."""
-    numbers = [f"+86139{n:08d}" for n in range(TURNS_AT_ONCE + 1)]
-    turns = HeldTurns(harness.runtime.engine.handle)
-    monkeypatch.setattr(harness.runtime.engine, "handle", turns)
-    try:
-        for number in numbers:
-            await harness.sms("保修期多久", number)
-        await asyncio.wait_for(turns.full.wait(), 10)
+    numbers = several_numbers(TURNS_AT_ONCE + 1)
+    async with every_place_taken(harness, monkeypatch, numbers) as turns:
         harness.clock.advance(seconds=INBOX_LEASE.total_seconds() + 60)
         assert await harness.channel.replay() == len(numbers)  # leased again, to this instance
-    finally:
-        turns.release.set()
     await harness.flush()
     assert turns.calls == len(numbers)
     assert sorted(m.to for m in harness.fake.messages) == sorted(numbers)
 
 
-async def test_stopping_leaves_messages_still_waiting_for_a_place_for_a_replay(harness: SmsHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_stopping_leaves_messages_still_waiting_for_a_place_for_a_replay(harness: SmsHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     """A stopping instance finishes the turns it started and starts no more: the message still waiting
     stays "received", for the replay of this instance's next start or of another instance."""
-    numbers = [f"+86139{n:08d}" for n in range(TURNS_AT_ONCE + 1)]
-    turns = HeldTurns(harness.runtime.engine.handle)
-    monkeypatch.setattr(harness.runtime.engine, "handle", turns)
-    try:
-        for number in numbers:
-            await harness.sms("保修期多久", number)
-        await asyncio.wait_for(turns.full.wait(), 10)
+    async with every_place_taken(harness, monkeypatch, several_numbers(TURNS_AT_ONCE + 1)) as turns:
         stopping = asyncio.create_task(harness.channel.stop())
-        await asyncio.sleep(0)
-    finally:
-        turns.release.set()
+        await asyncio.sleep(0)  # the stop has begun before the held turns go on
     await stopping
     statuses = sorted(item.status for item in await harness.store.inbox())
     assert statuses == [DONE] * TURNS_AT_ONCE + [RECEIVED]
