@@ -187,6 +187,17 @@ async def claim_inbox(session: AsyncSession, *, holder: str, now: dt.datetime, u
     return [_inbox_item(r) for r in rows]
 
 
+async def renew_inbox(session: AsyncSession, inbox_id: int, *, holder: str, until: dt.datetime) -> bool:
+    """Extend `holder`'s lease on a received message it is about to handle; False when the message is no
+    longer its own to handle (handled, or taken by another instance's replay once the lease ran out)."""
+    result = await session.execute(
+        update(SmsInbound)
+        .where(SmsInbound.id == inbox_id, SmsInbound.status == RECEIVED, SmsInbound.claimed_by == holder)
+        .values(lease_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def inbox(session: AsyncSession, number: str | None = None) -> list[InboxItem]:
     """Every received message (of one number), oldest first (tests, operators)."""
     query = select(SmsInbound).order_by(SmsInbound.id)

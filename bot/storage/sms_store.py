@@ -22,8 +22,9 @@ from bot.storage.sms_outbox import OutboxItem
 
 INBOX_LEASE = dt.timedelta(minutes=5)
 """How long an instance holds a received message it handles in-process: handling takes seconds (a turn,
-one number's messages one after another, a wait for one of `TURNS_AT_ONCE` places); after this another
-instance's replay takes it (it died). This instance's own replay skips the messages it still holds."""
+one number's messages one after another, a wait for one of `TURNS_AT_ONCE` places: renewed when that
+wait was long); after this another instance's replay takes it (it died). This instance's own replay
+skips the messages it still holds."""
 
 
 class SmsStore:
@@ -51,6 +52,12 @@ class SmsStore:
         async with self.database.sessions() as session, session.begin():
             return await sms.claim_inbox(session, holder=self.database.instance, now=now, until=now + INBOX_LEASE,
                                          fresh_since=now - FRESH, limit=limit)
+
+    async def renew_inbox(self, inbox_id: int) -> bool:
+        """Lease a received message to this instance for another `INBOX_LEASE`, if it still holds it."""
+        until = as_utc(self.database.clock()) + INBOX_LEASE
+        async with self.database.sessions() as session, session.begin():
+            return await sms.renew_inbox(session, inbox_id, holder=self.database.instance, until=until)
 
     async def finish_inbound(self, inbox_id: int, status: str, error: str | None = None) -> None:
         async with self.database.sessions() as session, session.begin():

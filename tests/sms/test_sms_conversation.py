@@ -12,6 +12,7 @@ import pytest
 from bot.channels.sms.channel import TURNS_AT_ONCE
 from bot.channels.sms.messages import say
 from bot.channels.sms.segments import segment_count
+from bot.storage import sms as sms_repo
 from bot.storage.sms import DONE, FAILED, LIMITED, RECEIVED, SKIPPED, SUPPRESSED
 from bot.storage.sms_store import INBOX_LEASE
 from tests.sms.conftest import CUSTOMER, SmsHarness, open_harness
@@ -189,10 +190,26 @@ async def test_a_message_waiting_for_a_place_past_its_lease_is_not_replayed_by_i
     numbers = several_numbers(TURNS_AT_ONCE + 1)
     async with every_place_taken(harness, monkeypatch, numbers) as turns:
         harness.clock.advance(seconds=INBOX_LEASE.total_seconds() + 60)
-        assert await harness.channel.replay() == len(numbers)  # leased again, to this instance
+        assert await harness.channel.replay() == 0  # all still held here: leased again, not queued again
     await harness.flush()
     assert turns.calls == len(numbers)
     assert sorted(m.to for m in harness.fake.messages) == sorted(numbers)
+
+
+async def test_a_message_another_instance_took_while_it_waited_for_a_place_is_left_to_it(harness: SmsHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wait for a place longer than the lease: another instance's replay took the message meanwhile,
+    so this instance, when a place frees up, finds it no longer its own and leaves it (one answer)."""
+    numbers = several_numbers(TURNS_AT_ONCE + 1)
+    async with every_place_taken(harness, monkeypatch, numbers) as turns:
+        harness.clock.advance(seconds=INBOX_LEASE.total_seconds() + 60)
+        now = harness.clock.now
+        async with harness.runtime.database.sessions() as session, session.begin():
+            taken = await sms_repo.claim_inbox(session, holder="another instance", now=now, until=now + INBOX_LEASE)
+        assert len(taken) == len(numbers)
+    await harness.flush()
+    assert turns.calls == TURNS_AT_ONCE  # those already handled here went on; the waiting one did not
+    [left] = [item for item in await harness.store.inbox() if item.status == RECEIVED]
+    assert left.from_number == numbers[-1]
 
 
 async def test_stopping_leaves_messages_still_waiting_for_a_place_for_a_replay(harness: SmsHarness, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.channels.sms import NoProvider, OutgoingSms, Template, TwilioProvider, build_sms
+from bot.channels.sms import NoProvider, OutgoingSms, SendError, Template, TwilioProvider, build_sms
 from bot.channels.sms.outbox import Outbox
 from bot.storage.sms import OUTBOX_FAILED, PENDING, SENT, SUPPRESSED
 from tests.fakes.sms_provider import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
@@ -188,6 +188,36 @@ async def test_a_slow_send_holds_back_only_its_own_number(harness: SmsHarness) -
     assert not await harness.unsent()
 
 
+async def test_a_retry_due_while_a_send_hangs_goes_out_without_waiting_for_it(harness: SmsHarness) -> None:
+    """A message refused once backs off briefly; the worker sends it again when it is due, not when the
+    hanging call beside it ends (nor at its 30 s poll)."""
+    fake = harness.fake
+    provider = TwilioProvider(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, api_url=fake.api_url)
+    provider_send = provider.send
+    release = asyncio.Event()
+    refused: list[str] = []
+
+    async def send(message: OutgoingSms) -> str:
+        if message.body == "HK":
+            await release.wait()  # a provider call that hangs
+        elif not refused:
+            refused.append(message.body)
+            raise SendError("busy, try again")  # refused once, retried after a short back-off
+        return await provider_send(message)
+
+    provider.send = send  # type: ignore[method-assign]
+    outbox = Outbox(harness.store, provider, base_delay=0.01, max_delay=0.05, poll=30)
+    await outbox.enqueue(HK, "HK", "agent")
+    await outbox.enqueue(CUSTOMER, "CN", "agent")
+    outbox.start()
+    try:
+        await fake.wait_for(lambda: len(fake.messages) == 1)
+        assert refused == ["CN"] and [m.body for m in fake.messages] == ["CN"]
+    finally:
+        release.set()
+        await outbox.stop()
+
+
 async def test_a_provider_call_that_hangs_is_given_up_well_inside_the_lease(harness: SmsHarness) -> None:
     """A call still hanging when the lease ran out would be claimed and sent again: it is given up at
     half the lease and retried with the usual back-off instead."""
@@ -206,7 +236,7 @@ async def test_a_provider_call_that_hangs_is_given_up_well_inside_the_lease(harn
     finally:
         await provider.close()
     [item] = await harness.unsent()
-    assert item.status == PENDING and item.attempts == 1 and "did not answer in" in (item.last_error or "")
+    assert item.status == PENDING and item.attempts == 1 and "did not answer in 0.05s" in (item.last_error or "")
     assert item.next_attempt_at > harness.clock.now  # backing off, not due again at once
 
 

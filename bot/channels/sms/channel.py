@@ -39,7 +39,7 @@ from bot.settings import LANGUAGES, Language
 from bot.storage import sms as sms_repo
 from bot.storage import sms_outbox
 from bot.storage.sms import CONVERSATION_CHANNEL, DONE, FAILED, LIMITED, SKIPPED, InboxItem
-from bot.storage.sms_store import SmsStore
+from bot.storage.sms_store import INBOX_LEASE, SmsStore
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,9 @@ class IncomingSms:
 # the pool (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, 20 + 10) ahead of the outbox worker, whose replies
 # then wait seconds to be recorded sent and the next ones to be claimed, while the turns go no faster.
 TURNS_AT_ONCE = 16
+# A message that waited longer than this for a place renews its lease (`INBOX_LEASE`) before its turn,
+# so another instance's replay does not take it while it is handled here.
+RENEW_AFTER = INBOX_LEASE / 4
 
 
 class SmsChannel:
@@ -122,12 +125,12 @@ class SmsChannel:
         """Process received messages nobody handles: only those whose lease ran out or whose instance is
         gone (`SmsStore.claim_inbox`), leased to this instance first, so a message another live instance
         is handling is never taken and instances replaying together take each message once."""
-        pending = await self.sms.claim_inbox()
+        # Those still waiting here for a place (their lease ran out meanwhile) are leased again, not queued twice.
+        pending = [item for item in await self.sms.claim_inbox() if item.id not in self._scheduled]
         if pending:
             log.info("sms: resuming %s message(s) received but not processed", len(pending))
         for item in pending:
-            if item.id not in self._scheduled:  # still waiting here for a place: its lease ran out meanwhile
-                self._schedule(item)
+            self._schedule(item)
         return len(pending)
 
     async def _replay_loop(self) -> None:
@@ -172,7 +175,7 @@ class SmsChannel:
 
     def _schedule(self, item: InboxItem) -> None:
         previous = self._tails.get(item.from_number)
-        task = asyncio.create_task(self._after(previous, item), name=f"sms-{item.id}")
+        task = asyncio.create_task(self._after(previous, item, self.runtime.clock()), name=f"sms-{item.id}")
         self._tails[item.from_number] = task
         self._tasks.add(task)
         self._scheduled.add(item.id)
@@ -185,13 +188,25 @@ class SmsChannel:
 
         task.add_done_callback(done)
 
-    async def _after(self, previous: asyncio.Task[None] | None, item: InboxItem) -> None:
+    async def _after(self, previous: asyncio.Task[None] | None, item: InboxItem, queued: dt.datetime) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         async with self._slots:
             if self._stopping:  # left "received": replayed once its lease runs out, here or elsewhere
                 return
+            if self.runtime.clock() - queued > RENEW_AFTER and not await self._still_ours(item):
+                return
             await self.process(item)
+
+    async def _still_ours(self, item: InboxItem) -> bool:
+        """After a long wait for a place: renew the message's lease, unless another instance took it."""
+        try:
+            if await self.sms.renew_inbox(item.id):
+                return True
+            log.info("sms: message %s from %s is handled elsewhere since its lease ran out", item.id, item.from_number)
+        except Exception:  # noqa: BLE001 - the database is away: the message stays "received", for a replay
+            log.warning("sms: could not renew the lease of message %s", item.id, exc_info=True)
+        return False
 
     async def process(self, item: InboxItem) -> None:
         """Handle one stored message; whatever happens, it ends up answered or with people."""

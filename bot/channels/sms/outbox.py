@@ -120,7 +120,7 @@ class Outbox:
                 async with asyncio.timeout(self.lease.total_seconds() / 2):
                     provider_id = await self.provider.send(message)
             except TimeoutError:
-                raise SendError(f"{self.provider.name} did not answer in {self.lease.total_seconds() / 2:.0f}s") from None
+                raise SendError(f"{self.provider.name} did not answer in {self.lease.total_seconds() / 2:g}s") from None
         except SendError as exc:
             await self._failed(item, exc)
             return
