@@ -104,10 +104,9 @@ class SmsChannel:
         self.rate_limit = rate_limit_per_hour
         self.region = region
         self._tails: dict[str, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[int, asyncio.Task[None]] = {}  # by inbox id: handled here, or waiting for a place
         self._replayer: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(TURNS_AT_ONCE)
-        self._scheduled: set[int] = set()  # inbox ids with a task here, handled or waiting for a place
         self._stopping = False
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -126,7 +125,7 @@ class SmsChannel:
         gone (`SmsStore.claim_inbox`), leased to this instance first, so a message another live instance
         is handling is never taken and instances replaying together take each message once."""
         # Those still waiting here for a place (their lease ran out meanwhile) are leased again, not queued twice.
-        pending = [item for item in await self.sms.claim_inbox() if item.id not in self._scheduled]
+        pending = [item for item in await self.sms.claim_inbox() if item.id not in self._tasks]
         if pending:
             log.info("sms: resuming %s message(s) received but not processed", len(pending))
         for item in pending:
@@ -151,13 +150,13 @@ class SmsChannel:
                 await self._replayer
             self._replayer = None
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=10)
+            await asyncio.wait(list(self._tasks.values()), timeout=10)
         await self.outbox.stop()
 
     async def idle(self) -> None:
         """Wait until every accepted message has been processed (tests)."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
     # -- receiving --------------------------------------------------------------------------------
 
@@ -177,12 +176,11 @@ class SmsChannel:
         previous = self._tails.get(item.from_number)
         task = asyncio.create_task(self._after(previous, item, self.runtime.clock()), name=f"sms-{item.id}")
         self._tails[item.from_number] = task
-        self._tasks.add(task)
-        self._scheduled.add(item.id)
+        self._tasks[item.id] = task
 
         def done(finished: asyncio.Task[None]) -> None:
-            self._tasks.discard(finished)
-            self._scheduled.discard(item.id)
+            if self._tasks.get(item.id) is finished:
+                del self._tasks[item.id]
             if self._tails.get(item.from_number) is finished:
                 del self._tails[item.from_number]
 
