@@ -112,7 +112,7 @@ def _jionlp(text: str, base: dt.datetime) -> tuple[dt.datetime, dt.datetime, str
 
 
 def _english(text: str, base: dt.datetime, prefer: str) -> tuple[dt.datetime, str] | None:
-    """(datetime, period) dateparser reads in English text; period is time, day, week, month or year.
+    """(datetime, period) dateparser reads in English text; period is day, week, month, quarter or year.
 
     One reader gives both the date and its period: `dateparser.parse` builds the same reader, reads the
     same text and keeps only the date, and a second read of the text for the period was about 40 % of
@@ -141,6 +141,10 @@ def _period_span(value: dt.datetime, period: str) -> tuple[dt.date, dt.date]:
     day = value.date()
     if period == "year":
         return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if period == "quarter":  # "Q1 2025": dateparser gives a day in the quarter's last month
+        first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        following = dt.date(day.year + 1, 1, 1) if first.month == 10 else first.replace(month=first.month + 3)
+        return first, following - dt.timedelta(days=1)
     if period == "month":
         first = day.replace(day=1)
         following = (first + dt.timedelta(days=32)).replace(day=1)
