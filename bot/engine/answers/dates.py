@@ -10,6 +10,7 @@ Everything works on naive local datetimes (the centre's or the operator's time z
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import logging
 import re
@@ -143,16 +144,17 @@ def _period_span(value: dt.datetime, period: str) -> tuple[dt.date, dt.date]:
         return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
     if period == "quarter":  # "Q1 2025": dateparser gives a day in the quarter's last month
         first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-        following = dt.date(day.year + 1, 1, 1) if first.month == 10 else first.replace(month=first.month + 3)
-        return first, following - dt.timedelta(days=1)
+        return first, _month_end(day.year, first.month + 2)
     if period == "month":
-        first = day.replace(day=1)
-        following = (first + dt.timedelta(days=32)).replace(day=1)
-        return first, following - dt.timedelta(days=1)
+        return day.replace(day=1), _month_end(day.year, day.month)
     if period == "week":
         first = day - dt.timedelta(days=day.weekday())
         return first, first + dt.timedelta(days=6)
     return day, day
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _last_month_name(text: str, today: dt.date) -> str:
