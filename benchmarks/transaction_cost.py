@@ -1,4 +1,5 @@
-"""What one short transaction costs through the async session, and as one greenlet (`Database.run`).
+"""What one short transaction costs through the async session, as one greenlet (`Database.run`), and
+with its statement prepared (bot/storage/prepared.py).
 
 Every Telegram update goes through three short transactions (stored; its turn and replies; recorded
 handled with its replies sent). Through an `AsyncSession` each call (begin, the connection, every
@@ -9,7 +10,9 @@ followed by two claims that find nothing to take (`claim_update`), each with its
 PostgreSQL. The "session" way runs them as the async repository functions did before (commit e45fc04):
 the lock through `session.execute`, each statement on `await session.connection()`. The ways take turns,
 200 transactions each, so that a shared machine's load weighs on all alike; the figure is the median
-turn's microseconds per transaction.
+turn's microseconds per transaction. A third way, `core_*`, is `Database.run` with the store-and-claim
+sent through `Connection.execute` as before it was prepared: `core_1_us` against `run_1_us` is what
+preparing one statement saves (the claims after it go through `Connection.execute` in both).
 
 Two more ways time how a customer's turn opens (`Store.turn`, then a commit with nothing written), for
 one of 50 known customers: `turn_orm_us` as the bot does it, the conversation loaded as the ORM's
@@ -17,8 +20,8 @@ one of 50 known customers: `turn_orm_us` as the bot does it, the conversation lo
 session read as plain rows, no ORM entity: what taking the turn off the ORM would save at most.
 
     python benchmarks/transaction_cost.py --json
-    {"database": "sqlite", "session_1_us": ..., "run_1_us": ..., "session_3_us": ..., "run_3_us": ...,
-     "turn_orm_us": ..., "turn_core_us": ...}
+    {"database": "sqlite", "session_1_us": ..., "core_1_us": ..., "run_1_us": ..., "session_3_us": ...,
+     "core_3_us": ..., "run_3_us": ..., "turn_orm_us": ..., "turn_core_us": ...}
 
 `--database-url` runs it on an empty PostgreSQL database (migrated at start) instead of a temporary
 SQLite file.
@@ -63,6 +66,21 @@ def _store_then_claims(connection: Connection, update_id: int, claims: int, now:
     """`Database.run`'s way: the functions as they are now, on the transaction's connection."""
     if queue.store_and_claim(connection, update_id, update_id, {"update_id": update_id}, "bench", now, now) is None:
         raise RuntimeError("update already stored: the database must be empty")
+    _claims(connection, update_id, claims, now)
+
+
+def _store_through_core_then_claims(connection: Connection, store: Any, update_id: int, claims: int, now: Any) -> None:
+    """`Database.run`'s way with the store-and-claim through `Connection.execute` (not prepared)."""
+    queue.lock_chat(connection, update_id)
+    stored = connection.execute(store, {
+        "stored_id": update_id, "chat": update_id, "body": {"update_id": update_id}, "now": now, "taker": "bench", "until": now,
+    })
+    if stored.first() is None:
+        raise RuntimeError("update already stored: the database must be empty")
+    _claims(connection, update_id, claims, now)
+
+
+def _claims(connection: Connection, update_id: int, claims: int, now: Any) -> None:
     for _ in range(claims):
         if queue.claim_update(connection, update_id, update_id, "other", now, now) is not None:
             raise RuntimeError("a claim took the update it should find held")
@@ -73,13 +91,14 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
     dialect = database.engine.dialect.name
     ids = itertools.count(1)
     now = database.clock()
+    store_statement = queue._store_and_claim_statement(dialect)  # built once, as the bot's statements are
 
     async def through_session(statements: int) -> None:
         update_id = next(ids)
         async with database.sessions() as session, session.begin():
             await xact_lock(session, TELEGRAM_CHATS, fold32(update_id))
             connection = await session.connection()
-            stored = await connection.execute(queue._store_and_claim_statement(dialect), {
+            stored = await connection.execute(store_statement, {
                 "stored_id": update_id, "chat": update_id, "body": {"update_id": update_id}, "now": now, "taker": "bench",
                 "until": now,
             })
@@ -96,6 +115,9 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
 
     async def as_one_greenlet(statements: int) -> None:
         await database.run(_store_then_claims, next(ids), statements - 1, now)
+
+    async def as_one_greenlet_through_core(statements: int) -> None:
+        await database.run(_store_through_core_then_claims, store_statement, next(ids), statements - 1, now)
 
     store, customers = Store(database), itertools.cycle([f"c{n}" for n in range(CUSTOMERS)])
     for customer in range(CUSTOMERS):  # known customers: their turns load a stored conversation
@@ -121,7 +143,7 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
     ways: dict[str, Callable[[], Awaitable[None]]] = {
         f"{name}_{statements}_us": (lambda way=way, statements=statements: way(statements))
         for statements in (1, 3)
-        for name, way in (("session", through_session), ("run", as_one_greenlet))
+        for name, way in (("session", through_session), ("core", as_one_greenlet_through_core), ("run", as_one_greenlet))
     }
     ways |= {"turn_orm_us": turn_through_the_orm, "turn_core_us": turn_as_rows}
     timings: dict[str, list[float]] = {name: [] for name in ways}

@@ -156,8 +156,8 @@ async def test_a_turn_and_an_updates_bookkeeping_are_compiled_once(runtime: Runt
 
 
 async def test_the_transaction_cost_benchmark_stores_what_it_times(database_url: str) -> None:
-    """benchmarks/transaction_cost.py leans on the inbox's own statements: both ways must keep running the
-    same ones (a store, then two claims finding nothing), and each transaction must commit its update.
+    """benchmarks/transaction_cost.py leans on the inbox's own statements: its three ways must keep running
+    the same ones (a store, then two claims finding nothing), and each transaction must commit its update.
     Its two ways of opening a turn send the same statements as `conversations.open_turn`, whose result
     one reads as an ORM entity and the other as a row."""
     from sqlalchemy import func, select
@@ -180,8 +180,8 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(database_url:
         result = await benchmark.measure(url, benchmark.TURN)
     finally:
         event.remove(Engine, "before_cursor_execute", count)
-    assert {"session_1_us", "run_1_us", "session_3_us", "run_3_us", "turn_orm_us", "turn_core_us"} <= set(result)
-    transactions = benchmark.WARM + benchmark.TURN  # of each of the six kinds
+    assert {f"{way}_{n}_us" for way in ("session", "core", "run") for n in (1, 3)} | {"turn_orm_us", "turn_core_us"} <= set(result)
+    transactions = benchmark.WARM + benchmark.TURN  # of each of the eight kinds
     # Each customer's first turn found no conversation and created it; the turns timed load it, both ways
     # alike: on SQLite one SELECT with the probe's EXISTS, on PostgreSQL the row locked, then the probe.
     loads = {text: n for text, n in collections.Counter(turns).items() if n > benchmark.CUSTOMERS}
@@ -191,12 +191,12 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(database_url:
         assert len(loads) == 2 and any("FOR UPDATE" in text for text in loads)
     else:
         assert len(loads) == 1
-    assert sent.count("INSERT INTO telegram_updates") == 4 * transactions
-    assert sent.count("UPDATE telegram_updates SET") == 2 * 2 * transactions  # the 3-statement kinds, both ways
+    assert sent.count("INSERT INTO telegram_updates") == 6 * transactions
+    assert sent.count("UPDATE telegram_updates SET") == 3 * 2 * transactions  # the 3-statement kinds, all three ways
     database = await Database.connect(url)
     try:
         async with database.sessions() as session:
             stored = await session.scalar(select(func.count()).select_from(updates.TelegramUpdate))
     finally:
         await database.close()
-    assert stored == 4 * transactions
+    assert stored == 6 * transactions

@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.storage.database import execute, is_postgresql, one_of, session_clock
+from bot.storage.database import in_session, is_postgresql, one_of, session_clock
 from bot.storage.handoff import ACTIVE, CUSTOMER, HELD, PENDING, HandoffOutbox
 from bot.storage.models import Conversation, Escalation, Message
+from bot.storage.prepared import Prepared
 
 
 def _by_key(channel: str, customer_id: str) -> Select[tuple[Conversation]]:
@@ -74,7 +75,7 @@ async def open_turn(
 
 
 _TABLE = Conversation.__table__
-_SAVE = (
+_SAVE = Prepared(
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("conversation_id"))
     .values(
@@ -100,7 +101,7 @@ async def save_turn(session: AsyncSession, conversation: Conversation, language:
         return
     now = session_clock(session)()
     values = {"language": language, "low_confidence_streak": streak, "state": state}
-    await execute(session, _SAVE, {"conversation_id": conversation.id, "updated_at": now, **values})
+    await in_session(session, _SAVE.run, {"conversation_id": conversation.id, "updated_at": now, **values})
     for name, value in (*values.items(), ("updated_at", now)):
         set_committed_value(conversation, name, value)
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.database import dialect_insert, execute, insert_of, session_clock
+from bot.storage.database import dialect_insert, in_session, insert_of, session_clock
+from bot.storage.prepared import PreparedRows
 from bot.storage.models import Message
 
 _MESSAGES = Message.__table__
@@ -49,29 +50,24 @@ async def insert_turn(
     The inbound id is None when its (conversation, direction, external id) is stored already (a
     redelivery); the replies are then inserted all the same, and the caller rolls the turn back. A Core
     INSERT on the table (not the ORM entity) with one shared timestamp: no unit of work, no identity map.
-    Its rows go as one multi-row VALUES (SQLAlchemy's "insertmanyvalues"), one round trip, compiled once
-    per dialect. They get ascending ids in VALUES order (SQLite assigns rowids row by row, PostgreSQL
-    calls the sequence as each row is produced), so sorting what RETURNING gives back by id restores it.
+    Its rows go as one multi-row VALUES, one round trip, compiled once per dialect and number of rows.
+    They get ascending ids in VALUES order (SQLite assigns rowids row by row, PostgreSQL calls the
+    sequence as each row is produced), so sorting what RETURNING gives back by id restores it.
     """
     now = session_clock(session)()
     rows = [{column: row.get(column) for column in _TURN_COLUMNS} | {"created_at": now} for row in (inbound, *replies)]
-    returned = sorted((await execute(session, _turn_insert(session.get_bind().dialect.name), rows)).all())
+    returned = sorted(await in_session(session, _TURN_ROWS.rows, rows))
     inbound_id = next((id_ for id_, direction in returned if direction == inbound["direction"]), None)
     return inbound_id, [id_ for id_, direction in returned if direction != inbound["direction"]]
 
 
-_TURN_INSERTS: dict[str, Any] = {}
-
-
-def _turn_insert(dialect: str) -> Any:
-    """The turn's INSERT ... ON CONFLICT DO NOTHING RETURNING id, direction, built once per dialect."""
-    if dialect not in _TURN_INSERTS:
-        _TURN_INSERTS[dialect] = (
-            insert_of(dialect)(_MESSAGES)
-            .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "external_id"])
-            .returning(_MESSAGES.c.id, _MESSAGES.c.direction)
-        )
-    return _TURN_INSERTS[dialect]
+# Compiled once per dialect and number of rows (bot/storage/prepared.py): every customer's turn sends it.
+_TURN_ROWS = PreparedRows(
+    lambda dialect: insert_of(dialect)(_MESSAGES)
+    .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "external_id"])
+    .returning(_MESSAGES.c.id, _MESSAGES.c.direction),
+    (*_TURN_COLUMNS, "created_at"),
+)
 
 
 def add(session: AsyncSession, message: Message) -> Message:

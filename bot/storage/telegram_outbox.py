@@ -10,7 +10,6 @@ side, the rules both queues share, and why their functions take a `Connection` (
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.clock import as_utc
 from bot.storage.database import insert_of, is_postgresql, session_clock
 from bot.storage.models import Base
+from bot.storage.prepared import Prepared, PreparedRows
 from bot.storage.telegram_queue import (
     FAILED,
     PENDING,
@@ -101,7 +101,7 @@ def enqueue_messages(
     """
     if not messages:
         return [], False
-    behind = connection.execute(_behind_statement(), {"chat": chat_id}).scalar()
+    behind = _BEHIND.scalar(connection, {"chat": chat_id})
     lease = {"owner": owner, "lease_until": until} if behind is None else {"owner": None, "lease_until": None}
     rows = [
         {
@@ -110,23 +110,21 @@ def enqueue_messages(
         }
         for seq, (method, payload) in enumerate(messages)
     ]
-    result = connection.execute(_enqueue_statement(connection.dialect.name, source is not None), rows)
-    return sorted(result.scalars().all()), behind is None
+    returned = (_ENQUEUE_KEYED if source is not None else _ENQUEUE).rows(connection, rows)
+    return sorted(row_id for (row_id,) in returned), behind is None
 
 
-# Statements on every reply's path, built once (see `telegram_queue._store_statement`).
-@functools.cache
-def _behind_statement() -> Any:
-    return select(_OUTBOX.c.id).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status == PENDING).limit(1)
-
-
-@functools.cache
-def _enqueue_statement(dialect: str, keyed: bool) -> Any:
-    insert = insert_of(dialect)
-    statement = insert(_OUTBOX)
-    if keyed:  # the same source queues its messages once
-        statement = statement.on_conflict_do_nothing(index_elements=["chat_id", "source", "seq"])
-    return statement.returning(_OUTBOX.c.id)
+# Statements on every reply's path, compiled once (see bot/storage/prepared.py).
+_BEHIND = Prepared(select(_OUTBOX.c.id).where(_OUTBOX.c.chat_id == bindparam("chat"), _OUTBOX.c.status == PENDING).limit(1))
+_ENQUEUED_COLUMNS = (
+    "chat_id", "source", "seq", "method", "payload", "status", "attempts", "created_at", "error", "sent_at", "owner", "lease_until",
+)
+_ENQUEUE = PreparedRows(lambda dialect: insert_of(dialect)(_OUTBOX).returning(_OUTBOX.c.id), _ENQUEUED_COLUMNS)
+# The same source queues its messages once.
+_ENQUEUE_KEYED = PreparedRows(
+    lambda dialect: insert_of(dialect)(_OUTBOX).on_conflict_do_nothing(index_elements=["chat_id", "source", "seq"]).returning(_OUTBOX.c.id),
+    _ENQUEUED_COLUMNS,
+)
 
 
 def has_source(connection: Connection, chat_id: int, source: str) -> bool:
@@ -210,19 +208,19 @@ def extend_chat_leases(connection: Connection, owner: str, chat_id: int, until: 
 def mark_sent(connection: Connection, message_ids: int | Sequence[int], now: dt.datetime) -> None:
     """Telegram took the message(s)."""
     ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
-    if ids:
-        connection.execute(_sent_statement(), [{"sent_id": id_, "at": now} for id_ in ids])
+    if len(ids) == 1:
+        _SENT.run(connection, {"sent_id": ids[0], "at": now})
+    else:
+        _SENT.run_many(connection, [{"sent_id": id_, "at": now} for id_ in ids])
 
 
-@functools.cache
-def _sent_statement() -> Any:
-    # One row per parameter set (an executemany when there are several), not `id IN (...)`: an IN list is
-    # expanded into the SQL at every execution, and a turn's replies are nearly always one message.
-    return (
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id == bindparam("sent_id"))
-        .values(status=SENT, sent_at=bindparam("at"), owner=None, lease_until=None, error=None)
-    )
+# One row per parameter set (an executemany when there are several), not `id IN (...)`: an IN list is
+# expanded into the SQL at every execution, and a turn's replies are nearly always one message.
+_SENT = Prepared(
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("sent_id"))
+    .values(status=SENT, sent_at=bindparam("at"), owner=None, lease_until=None, error=None)
+)
 
 
 def fail_message(connection: Connection, message_id: int, now: dt.datetime, error: str) -> None:

@@ -54,6 +54,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.database import insert_of
 from bot.storage.locks import TELEGRAM_CHATS, fold32, hold_xact_lock
 from bot.storage.models import Base
+from bot.storage.prepared import Prepared
 
 PENDING = "pending"
 DONE = "done"
@@ -131,16 +132,15 @@ def store_and_claim(
     redelivery: stored already). One round trip instead of an INSERT and an UPDATE.
     """
     lock_chat(connection, chat_id)
-    row = connection.execute(
-        _store_and_claim_statement(connection.dialect.name),
-        {"stored_id": update_id, "chat": chat_id, "body": payload, "now": now, "taker": owner, "until": until},
-    ).first()
+    row = _STORE_AND_CLAIM.first(
+        connection, {"stored_id": update_id, "chat": chat_id, "body": payload, "now": now, "taker": owner, "until": until}
+    )
     if row is None:
         return None
-    return QueuedUpdate(update_id, chat_id, payload, 1) if row.owner == owner else update_id
+    _, taken_by = row
+    return QueuedUpdate(update_id, chat_id, payload, 1) if taken_by == owner else update_id
 
 
-@functools.cache
 def _store_and_claim_statement(dialect: str) -> Any:
     insert = insert_of(dialect)
     table = _UPDATES
@@ -165,6 +165,9 @@ def _store_and_claim_statement(dialect: str) -> Any:
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(table.c.update_id, table.c.owner)
     )
+
+
+_STORE_AND_CLAIM = Prepared(_store_and_claim_statement)
 
 
 def is_free(table: Table, now: Any) -> Any:
@@ -263,14 +266,11 @@ def finish_update(
     a sweep claiming this very update would wait for its row while holding the lock this one wants.
     """
     lock_chat(connection, chat_id)
-    result = connection.execute(
-        _finish_statement(),
-        {"finished_id": update_id, "chat": chat_id, "holder": owner, "new_status": status, "at": now, "why": error},
+    return _FINISH.scalar(
+        connection, {"finished_id": update_id, "chat": chat_id, "holder": owner, "new_status": status, "at": now, "why": error}
     )
-    return result.scalar()
 
 
-@functools.cache
 def _finish_statement() -> Any:
     following = _UPDATES.alias("following")
     # The chat is a parameter, not a correlation with the updated row: SQLite's RETURNING is compiled
@@ -287,6 +287,9 @@ def _finish_statement() -> Any:
         .values(status=bindparam("new_status"), done_at=bindparam("at"), owner=None, lease_until=None, error=bindparam("why"))
         .returning(next_of_chat)
     )
+
+
+_FINISH = Prepared(_finish_statement())
 
 
 def release_update(connection: Connection, update_id: int, owner: str, retry_at: dt.datetime, error: str) -> None:
