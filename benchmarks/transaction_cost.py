@@ -14,14 +14,16 @@ turn's microseconds per transaction. A third way, `core_*`, is `Database.run` wi
 sent through `Connection.execute` as before it was prepared: `core_1_us` against `run_1_us` is what
 preparing one statement saves (the claims after it go through `Connection.execute` in both).
 
-Two more ways time how a customer's turn opens (`Store.turn`, then a commit with nothing written), for
-one of 50 known customers: `turn_orm_us` as the bot does it, the conversation loaded as the ORM's
-`Conversation` (`conversations.open_turn`), and `turn_core_us` with the same statements in the same
-session read as plain rows, no ORM entity: what taking the turn off the ORM would save at most.
+Three more ways time how a customer's turn opens (a session, the conversation read, then a commit with
+nothing written), for one of 50 known customers: `turn_us` as the bot does it (`Store.turn`: the row
+read by prepared statements and handed to the session as a loaded `Conversation`,
+`conversations.open_turn`), `turn_orm_us` with the ORM loading the entity through the session (what
+`open_turn` did before), and `turn_core_us` with the same statements through the session read as plain
+rows, no entity.
 
     python benchmarks/transaction_cost.py --json
     {"database": "sqlite", "session_1_us": ..., "core_1_us": ..., "run_1_us": ..., "session_3_us": ...,
-     "core_3_us": ..., "run_3_us": ..., "turn_orm_us": ..., "turn_core_us": ...}
+     "core_3_us": ..., "run_3_us": ..., "turn_us": ..., "turn_orm_us": ..., "turn_core_us": ...}
 
 `--database-url` runs it on an empty PostgreSQL database (migrated at start) instead of a temporary
 SQLite file.
@@ -56,8 +58,10 @@ TURN = 200
 WARM = 50
 CUSTOMERS = 50
 
-# `conversations.open_turn`'s statements with the conversation's columns as a plain row.
+# `conversations.open_turn`'s statements, the conversation as the ORM's entity and as a plain row.
 _COLUMNS = Conversation.__table__.c
+_ENTITY_PROBED = select(Conversation, conversations._ESCALATED, conversations._UNDELIVERED).where(*conversations._KEY)
+_ENTITY_LOCKED = select(Conversation).where(*conversations._KEY).with_for_update()
 _ROW_PROBED = select(_COLUMNS, conversations._ESCALATED, conversations._UNDELIVERED).where(*conversations._KEY)
 _ROW_LOCKED = select(_COLUMNS).where(*conversations._KEY).with_for_update()
 
@@ -124,19 +128,22 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
         async with store.turn("bench", f"c{customer}", language="en"):
             pass
 
-    async def turn_through_the_orm() -> None:
+    async def turn_as_the_bot_opens_it() -> None:
         async with store.turn("bench", next(customers), language="en") as turn:
             if turn.conversation.id is None:
                 raise RuntimeError("no conversation loaded")
 
-    async def turn_as_rows() -> None:
+    async def turn_through_the_session(locked: Any, probed: Any) -> None:
         key = {"channel": "bench", "customer_id": next(customers)}
         async with database.sessions() as session, session.begin():
             if is_postgresql(session):  # as `open_turn` there: the row locked, then the probe
-                row = (await session.execute(_ROW_LOCKED, key)).first()
-                probe = (await session.execute(conversations._PROBE, {"conversation_id": row.id})).first() if row else None
+                row = (await session.execute(locked, key)).first()
+                probe = None
+                if row is not None:
+                    conversation_id = row[0].id if isinstance(row[0], Conversation) else row.id
+                    probe = (await session.execute(conversations._PROBE, {"conversation_id": conversation_id})).first()
             else:
-                row = probe = (await session.execute(_ROW_PROBED, key)).first()
+                row = probe = (await session.execute(probed, key)).first()
             if row is None or probe is None:
                 raise RuntimeError("no conversation loaded")
 
@@ -145,7 +152,11 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
         for statements in (1, 3)
         for name, way in (("session", through_session), ("core", as_one_greenlet_through_core), ("run", as_one_greenlet))
     }
-    ways |= {"turn_orm_us": turn_through_the_orm, "turn_core_us": turn_as_rows}
+    ways |= {
+        "turn_us": turn_as_the_bot_opens_it,
+        "turn_orm_us": lambda: turn_through_the_session(_ENTITY_LOCKED, _ENTITY_PROBED),
+        "turn_core_us": lambda: turn_through_the_session(_ROW_LOCKED, _ROW_PROBED),
+    }
     timings: dict[str, list[float]] = {name: [] for name in ways}
     try:
         for way in ways.values():  # warm: statements compiled and cached, connections open

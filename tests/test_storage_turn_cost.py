@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from bot.engine import Inbound
 from bot.runtime import Runtime, build_runtime
 from bot.settings import load_settings
-from bot.storage import messages
+from bot.storage import Database, Store, messages
 from bot.storage import telegram_outbox as outbox
 from bot.storage import telegram_queue as updates
 from bot.storage.models import Conversation
@@ -36,10 +36,10 @@ async def runtime(database_url: str, small_kb: Path) -> AsyncIterator[Runtime]:
     await runtime.close()
 
 
-def _statements(runtime: Runtime) -> list[str]:
-    """Every statement the engine sends from now on (BEGIN IMMEDIATE included on SQLite), and COMMIT."""
+def _statements(database: Database) -> list[str]:
+    """Every statement the database is sent from now on (BEGIN IMMEDIATE included on SQLite), and COMMIT."""
     sent: list[str] = []
-    engine = runtime.database.engine.sync_engine
+    engine = database.engine.sync_engine
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: sent.append(statement.split()[0]))
     event.listen(engine, "commit", lambda _c: sent.append("COMMIT"))
     return sent
@@ -52,7 +52,7 @@ def _question(runtime: Runtime) -> str:
 async def test_a_faq_turn_of_a_known_customer_is_a_handful_of_statements(runtime: Runtime) -> None:
     question = _question(runtime)
     await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="1"))
-    sent = _statements(runtime)
+    sent = _statements(runtime.database)
     outcome = await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
     assert outcome.replies and not outcome.duplicate
     # Lock and read the conversation (on SQLite with what the hand-off needs to know; on PostgreSQL that
@@ -106,7 +106,7 @@ async def test_sqlite_statements_make_no_trip_to_the_driver_thread(sqlite_runtim
     async with runtime.database.engine.connect() as connection:
         raw = await connection.get_raw_connection()
         assert isinstance(raw.dbapi_connection, InlineConnection)
-    sent = _statements(runtime)
+    sent = _statements(runtime.database)
     trips.count = 0
     outcome = await runtime.handle(Inbound(channel="test", customer_id="c1", text=question, external_id="2"))
     assert outcome.replies
@@ -158,12 +158,10 @@ async def test_a_turn_and_an_updates_bookkeeping_are_compiled_once(runtime: Runt
 async def test_the_transaction_cost_benchmark_stores_what_it_times(database_url: str) -> None:
     """benchmarks/transaction_cost.py leans on the inbox's own statements: its three ways must keep running
     the same ones (a store, then two claims finding nothing), and each transaction must commit its update.
-    Its two ways of opening a turn send the same statements as `conversations.open_turn`, whose result
-    one reads as an ORM entity and the other as a row."""
+    Its three ways of opening a turn send the same statements as `conversations.open_turn`, whose result
+    they read as an entity built from a prepared row (the bot's way), an ORM entity, and a plain row."""
     from sqlalchemy import func, select
     from sqlalchemy.engine import Engine
-
-    from bot.storage import Database
 
     benchmark = benchmark_module("transaction_cost")
     sent: list[str] = []
@@ -180,17 +178,19 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(database_url:
         result = await benchmark.measure(url, benchmark.TURN)
     finally:
         event.remove(Engine, "before_cursor_execute", count)
-    assert {f"{way}_{n}_us" for way in ("session", "core", "run") for n in (1, 3)} | {"turn_orm_us", "turn_core_us"} <= set(result)
-    transactions = benchmark.WARM + benchmark.TURN  # of each of the eight kinds
-    # Each customer's first turn found no conversation and created it; the turns timed load it, both ways
-    # alike: on SQLite one SELECT with the probe's EXISTS, on PostgreSQL the row locked, then the probe.
+    assert {f"{way}_{n}_us" for way in ("session", "core", "run") for n in (1, 3)} | {"turn_us", "turn_orm_us", "turn_core_us"} <= set(result)
+    transactions = benchmark.WARM + benchmark.TURN  # of each of the nine kinds
+    # Each customer's first turn found no conversation and created it; the turns timed load it, the three
+    # ways alike: on SQLite one SELECT with the probe's EXISTS, on PostgreSQL the row locked, then the
+    # probe (a first contact there reads the row twice, before and after creating it, then probes).
     loads = {text: n for text, n in collections.Counter(turns).items() if n > benchmark.CUSTOMERS}
-    assert set(loads.values()) == {benchmark.CUSTOMERS + 2 * transactions}
     assert any("EXISTS" in text for text in loads)
     if database_url.startswith("postgresql"):
-        assert len(loads) == 2 and any("FOR UPDATE" in text for text in loads)
+        locked = [n for text, n in loads.items() if "FOR UPDATE" in text]
+        assert len(loads) == 2 and locked == [2 * benchmark.CUSTOMERS + 3 * transactions]
+        assert set(loads.values()) - set(locked) == {benchmark.CUSTOMERS + 3 * transactions}
     else:
-        assert len(loads) == 1
+        assert list(loads.values()) == [benchmark.CUSTOMERS + 3 * transactions]
     assert sent.count("INSERT INTO telegram_updates") == 6 * transactions
     assert sent.count("UPDATE telegram_updates SET") == 3 * 2 * transactions  # the 3-statement kinds, all three ways
     database = await Database.connect(url)
@@ -200,3 +200,29 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(database_url:
     finally:
         await database.close()
     assert stored == 6 * transactions
+
+
+async def test_a_turns_conversation_is_the_stored_row_and_writes_back_what_the_turn_changed(database_url: str) -> None:
+    """`open_turn` reads the row with prepared statements and hands it to the session as loaded: the
+    entity holds the stored values, a change made during the turn is written at its commit, and a turn
+    that changes nothing writes nothing."""
+    database = await Database.connect(database_url)
+    store = Store(database)
+    try:
+        async with store.turn("test", "c1", language="zh-Hant", display_name="陳") as turn:
+            turn.conversation.state = {"flow": "booking", "slots": {"fault": "屏幕"}}
+        async with store.turn("test", "c1", language="en") as turn:
+            loaded = turn.conversation
+            assert (loaded.language, loaded.display_name, loaded.state) == ("zh-Hant", "陳", {"flow": "booking", "slots": {"fault": "屏幕"}})
+            assert loaded.created_at is not None and loaded.language_locked is False and loaded.id is not None
+            loaded.language_locked, loaded.reminders_off = True, True
+        sent = _statements(database)
+        async with store.turn("test", "c1", language="en", display_name="陳") as turn:
+            assert turn.conversation.language_locked is True and turn.conversation.reminders_off is True
+        assert "UPDATE" not in sent and sent.count("COMMIT") == 1, sent
+        async with store.turn("test", "c1", language="en", display_name="Chan"):
+            pass
+        stored = await store.conversation("test", "c1")
+        assert stored is not None and stored.display_name == "Chan"
+    finally:
+        await database.close()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, exists, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.storage.database import in_session, is_postgresql, one_of, session_clock
@@ -60,17 +61,49 @@ async def open_turn(
     On PostgreSQL the row lock may be waited for, and the same statement's other reads would then come
     from before the wait: the probe is a second statement there, run once the lock is held.
     """
-    if is_postgresql(session):
+    loaded = await session.run_sync(_load_for_turn, channel, customer_id)
+    if loaded is None:  # first contact: create the conversation
         conversation = await for_turn(session, channel, customer_id, language, display_name)
+        if not is_postgresql(session):  # one writer at a time: nobody else created it and escalated meanwhile
+            return conversation, TurnProbe(escalated=False, undelivered=False)
+        # Another instance may have created it a moment ago (and handed it to a person in that turn).
         escalated, undelivered = (await session.execute(_PROBE, {"conversation_id": conversation.id})).one()
         return conversation, TurnProbe(escalated=bool(escalated), undelivered=bool(undelivered))
-    row = (await session.execute(_PROBED, {"channel": channel, "customer_id": customer_id})).first()
-    if row is None:
-        conversation = await for_turn(session, channel, customer_id, language, display_name)
-        return conversation, TurnProbe(escalated=False, undelivered=False)
-    conversation, escalated, undelivered = row
+    conversation, probe = loaded
     if display_name and conversation.display_name != display_name:
         conversation.display_name = display_name
+    return conversation, probe
+
+
+# A turn's conversation read as a row by prepared statements (bot/storage/prepared.py), then handed to
+# the session as if the ORM had loaded it: every customer message opens a turn, and the ORM's loading
+# machinery cost more than the statement.
+_COLUMNS = tuple(Conversation.__table__.c)
+_PROBED_ROW = Prepared(select(*_COLUMNS, _ESCALATED, _UNDELIVERED).where(*_KEY))
+_LOCKED_ROW = Prepared(select(*_COLUMNS).where(*_KEY).with_for_update())
+_PROBE_ROW = Prepared(_PROBE)
+
+
+def _load_for_turn(session: Session, channel: str, customer_id: str) -> tuple[Conversation, TurnProbe] | None:
+    """The customer's conversation (row-locked on PostgreSQL, then probed) as a persistent entity of the
+    session, and its probe; None when the customer never wrote. One greenlet for both statements."""
+    connection = session.connection()
+    key = {"channel": channel, "customer_id": customer_id}
+    if connection.dialect.name == "postgresql":
+        row = _LOCKED_ROW.first(connection, key)
+        if row is None:
+            return None
+        probed = _PROBE_ROW.first(connection, {"conversation_id": row[0]})
+        assert probed is not None  # the row is locked: it cannot have gone
+        escalated, undelivered = probed
+    else:
+        probed = _PROBED_ROW.first(connection, key)
+        if probed is None:
+            return None
+        *row, escalated, undelivered = probed
+    conversation = Conversation(**{column.key: value for column, value in zip(_COLUMNS, row, strict=True)})
+    make_transient_to_detached(conversation)  # as loaded: nothing to write back unless the turn changes it
+    session.add(conversation)
     return conversation, TurnProbe(escalated=bool(escalated), undelivered=bool(undelivered))
 
 
