@@ -1,18 +1,19 @@
-"""What one short transaction costs through the async session, as one greenlet (`Database.run`), and
-with its statement prepared (bot/storage/prepared.py).
+"""What one short transaction costs through the async session, and as one greenlet (`Database.run`)
+with its statement prepared or not.
 
 Every Telegram update goes through three short transactions (stored; its turn and replies; recorded
 handled with its replies sent). Through an `AsyncSession` each call (begin, the connection, every
 statement, commit, close) crosses from asyncio into SQLAlchemy's synchronous core on a greenlet of its
-own; `Database.run` crosses once for the whole transaction. This times one transaction both ways on the
+own; `Database.run` crosses once for the whole transaction. This times one transaction each way on the
 same database: the inbox's store-and-claim of a new update (`telegram_queue.store_and_claim`) alone, and
 followed by two claims that find nothing to take (`claim_update`), each with its chat's advisory lock on
 PostgreSQL. The "session" way runs them as the async repository functions did before (commit e45fc04):
 the lock through `session.execute`, each statement on `await session.connection()`. The ways take turns,
 200 transactions each, so that a shared machine's load weighs on all alike; the figure is the median
-turn's microseconds per transaction. A third way, `core_*`, is `Database.run` with the store-and-claim
-sent through `Connection.execute` as before it was prepared: `core_1_us` against `run_1_us` is what
-preparing one statement saves (the claims after it go through `Connection.execute` in both).
+turn's microseconds per transaction. A third way, `run_unprepared_*`, is `Database.run` with the
+store-and-claim sent through `Connection.execute` as before it was prepared (bot/storage/prepared.py,
+SQLite only): `run_unprepared_1_us` against `run_1_us` is what preparing one statement saves (the
+claims after it go through `Connection.execute` in both).
 
 Three more ways time how a customer's turn opens (a session, the conversation read, then a commit with
 nothing written), for one of 50 known customers: `turn_us` as the bot does it (`Store.turn`: the row
@@ -22,8 +23,8 @@ read by prepared statements and handed to the session as a loaded `Conversation`
 rows, no entity.
 
     python benchmarks/transaction_cost.py --json
-    {"database": "sqlite", "session_1_us": ..., "core_1_us": ..., "run_1_us": ..., "session_3_us": ...,
-     "core_3_us": ..., "run_3_us": ..., "turn_us": ..., "turn_orm_us": ..., "turn_core_us": ...}
+    {"database": "sqlite", "session_1_us": ..., "run_unprepared_1_us": ..., "run_1_us": ..., "session_3_us": ...,
+     "run_unprepared_3_us": ..., "run_3_us": ..., "turn_us": ..., "turn_orm_us": ..., "turn_core_us": ...}
 
 `--database-url` runs it on an empty PostgreSQL database (migrated at start) instead of a temporary
 SQLite file.
@@ -61,9 +62,9 @@ CUSTOMERS = 50
 # `conversations.open_turn`'s statements, the conversation as the ORM's entity and as a plain row.
 _COLUMNS = Conversation.__table__.c
 _ENTITY_PROBED = select(Conversation, conversations._ESCALATED, conversations._UNDELIVERED).where(*conversations._KEY)
-_ENTITY_LOCKED = select(Conversation).where(*conversations._KEY).with_for_update()
+_ENTITY_LOCKED = conversations._FOR_TURN_LOCKED
 _ROW_PROBED = select(_COLUMNS, conversations._ESCALATED, conversations._UNDELIVERED).where(*conversations._KEY)
-_ROW_LOCKED = select(_COLUMNS).where(*conversations._KEY).with_for_update()
+_ROW_LOCKED = conversations._FOR_TURN_LOCKED.with_only_columns(*_COLUMNS)
 
 
 def _store_then_claims(connection: Connection, update_id: int, claims: int, now: Any) -> None:
@@ -73,7 +74,7 @@ def _store_then_claims(connection: Connection, update_id: int, claims: int, now:
     _claims(connection, update_id, claims, now)
 
 
-def _store_through_core_then_claims(connection: Connection, store: Any, update_id: int, claims: int, now: Any) -> None:
+def _store_unprepared_then_claims(connection: Connection, store: Any, update_id: int, claims: int, now: Any) -> None:
     """`Database.run`'s way with the store-and-claim through `Connection.execute` (not prepared)."""
     queue.lock_chat(connection, update_id)
     stored = connection.execute(store, {
@@ -120,8 +121,8 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
     async def as_one_greenlet(statements: int) -> None:
         await database.run(_store_then_claims, next(ids), statements - 1, now)
 
-    async def as_one_greenlet_through_core(statements: int) -> None:
-        await database.run(_store_through_core_then_claims, store_statement, next(ids), statements - 1, now)
+    async def as_one_greenlet_unprepared(statements: int) -> None:
+        await database.run(_store_unprepared_then_claims, store_statement, next(ids), statements - 1, now)
 
     store, customers = Store(database), itertools.cycle([f"c{n}" for n in range(CUSTOMERS)])
     for customer in range(CUSTOMERS):  # known customers: their turns load a stored conversation
@@ -150,7 +151,7 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
     ways: dict[str, Callable[[], Awaitable[None]]] = {
         f"{name}_{statements}_us": (lambda way=way, statements=statements: way(statements))
         for statements in (1, 3)
-        for name, way in (("session", through_session), ("core", as_one_greenlet_through_core), ("run", as_one_greenlet))
+        for name, way in (("session", through_session), ("run_unprepared", as_one_greenlet_unprepared), ("run", as_one_greenlet))
     }
     ways |= {
         "turn_us": turn_as_the_bot_opens_it,

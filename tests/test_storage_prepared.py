@@ -1,5 +1,6 @@
 """Prepared statements (bot/storage/prepared.py) behave as `Connection.execute` does around them: the same
-values stored and read back, the same statement listeners, the same errors, on SQLite and PostgreSQL."""
+values stored and read back, the same statement listeners, the same errors. On SQLite they run on the
+driver's cursor; on PostgreSQL through `Connection.execute` itself, and these tests hold them there too."""
 
 from __future__ import annotations
 
@@ -100,12 +101,21 @@ async def test_a_failure_is_sqlalchemys_error_without_the_customers_words(databa
 
 
 async def test_a_missing_value_is_refused_not_stored_as_null(database: Database) -> None:
-    with pytest.raises(exc.ArgumentError, match="chat"):
+    with pytest.raises(exc.SQLAlchemyError, match="chat"):
         await database.run(STORE.run, {"id": 1, "body": {}, "at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC), "until": None})
     assert await database.run(READ.first, {"id": 1}) is None
 
 
-async def test_what_only_the_full_path_can_run_is_refused_when_first_compiled(database: Database) -> None:
+@pytest.fixture
+async def sqlite_database(tmp_path: Any) -> AsyncIterator[Database]:
+    """SQLite alone: where `Prepared` compiles statements itself (elsewhere `Connection.execute` runs them)."""
+    opened = await Database.connect(f"sqlite+aiosqlite:///{tmp_path / 'prepared.db'}")
+    yield opened
+    await opened.close()
+
+
+async def test_what_only_the_full_path_can_run_is_refused_when_first_compiled(sqlite_database: Database) -> None:
+    database = sqlite_database
     in_list = Prepared(select(UPDATES.c.update_id).where(UPDATES.c.update_id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(ValueError, match="IN list"):
         await database.run(in_list.rows, {"ids": [1, 2]})
@@ -127,6 +137,12 @@ def _row(update_id: int) -> dict[str, Any]:
             "received_at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)}
 
 
+async def test_a_prepared_statement_runs_in_the_callers_transaction_only(sqlite_database: Database) -> None:
+    async with sqlite_database.engine.connect() as connection:  # no transaction begun: no BEGIN IMMEDIATE either
+        with pytest.raises(exc.InvalidRequestError, match="transaction"):
+            await connection.run_sync(READ.first, {"id": 1})
+
+
 async def test_several_rows_in_one_insert_and_more_than_one_statement_holds(database: Database) -> None:
     count = PreparedRows.MOST + 6
     returned = await database.run(ROWS.rows, [_row(n) for n in range(1, count + 1)])
@@ -136,6 +152,10 @@ async def test_several_rows_in_one_insert_and_more_than_one_statement_holds(data
     assert again == [(count + 1, {"n": count + 1})]
     stored = await database.run(lambda c: c.execute(select(UPDATES.c.update_id, UPDATES.c.owner, UPDATES.c.done_at)).all())
     assert len(stored) == count + 1 and all(owner is None and done is None for _, owner, done in stored)
+    # A key that is not one of the insert's columns is refused, not dropped.
+    with pytest.raises(exc.InvalidRequestError, match="not a column"):
+        await database.run(ROWS.rows, [_row(count + 2) | {"ownr": "me"}])
+    assert await database.run(READ.first, {"id": count + 2}) is None
 
 
 @pytest.mark.postgres

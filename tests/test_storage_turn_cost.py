@@ -178,7 +178,7 @@ async def test_the_transaction_cost_benchmark_stores_what_it_times(database_url:
         result = await benchmark.measure(url, benchmark.TURN)
     finally:
         event.remove(Engine, "before_cursor_execute", count)
-    assert {f"{way}_{n}_us" for way in ("session", "core", "run") for n in (1, 3)} | {"turn_us", "turn_orm_us", "turn_core_us"} <= set(result)
+    assert {f"{way}_{n}_us" for way in ("session", "run_unprepared", "run") for n in (1, 3)} | {"turn_us", "turn_orm_us", "turn_core_us"} <= set(result)
     transactions = benchmark.WARM + benchmark.TURN  # of each of the nine kinds
     # Each customer's first turn found no conversation and created it; the turns timed load it, the three
     # ways alike: on SQLite one SELECT with the probe's EXISTS, on PostgreSQL the row locked, then the

@@ -44,7 +44,6 @@ _UNDELIVERED = exists().where(
     HandoffOutbox.target == CUSTOMER,
     one_of(HandoffOutbox.status, (PENDING, HELD)),
 )
-_PROBED = select(Conversation, _ESCALATED, _UNDELIVERED).where(*_KEY)
 _PROBE = select(_ESCALATED, _UNDELIVERED).where(Conversation.id == bindparam("conversation_id"))
 
 
@@ -79,29 +78,34 @@ async def open_turn(
 # the session as if the ORM had loaded it: every customer message opens a turn, and the ORM's loading
 # machinery cost more than the statement.
 _COLUMNS = tuple(Conversation.__table__.c)
+_ATTRIBUTES = tuple(inspect(Conversation).get_property_by_column(column).key for column in _COLUMNS)
 _PROBED_ROW = Prepared(select(*_COLUMNS, _ESCALATED, _UNDELIVERED).where(*_KEY))
-_LOCKED_ROW = Prepared(select(*_COLUMNS).where(*_KEY).with_for_update())
+_LOCKED_ROW = Prepared(_FOR_TURN_LOCKED.with_only_columns(*_COLUMNS))
 _PROBE_ROW = Prepared(_PROBE)
 
 
 def _load_for_turn(session: Session, channel: str, customer_id: str) -> tuple[Conversation, TurnProbe] | None:
     """The customer's conversation (row-locked on PostgreSQL, then probed) as a persistent entity of the
-    session, and its probe; None when the customer never wrote. One greenlet for both statements."""
+    session, and its probe; None when the customer never wrote. One greenlet for both statements. The
+    session must not hold the conversation yet (`Store.turn` opens one for the turn)."""
     connection = session.connection()
     key = {"channel": channel, "customer_id": customer_id}
     if connection.dialect.name == "postgresql":
         row = _LOCKED_ROW.first(connection, key)
         if row is None:
             return None
-        probed = _PROBE_ROW.first(connection, {"conversation_id": row[0]})
-        assert probed is not None  # the row is locked: it cannot have gone
+        values = dict(zip(_ATTRIBUTES, row, strict=True))
+        probed = _PROBE_ROW.first(connection, {"conversation_id": values["id"]})
+        if probed is None:
+            raise LookupError("a conversation row vanished under its own lock")
         escalated, undelivered = probed
     else:
         probed = _PROBED_ROW.first(connection, key)
         if probed is None:
             return None
         *row, escalated, undelivered = probed
-    conversation = Conversation(**{column.key: value for column, value in zip(_COLUMNS, row, strict=True)})
+        values = dict(zip(_ATTRIBUTES, row, strict=True))
+    conversation = Conversation(**values)
     make_transient_to_detached(conversation)  # as loaded: nothing to write back unless the turn changes it
     session.add(conversation)
     return conversation, TurnProbe(escalated=bool(escalated), undelivered=bool(undelivered))

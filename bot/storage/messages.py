@@ -9,8 +9,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import dialect_insert, in_session, insert_of, session_clock
-from bot.storage.prepared import PreparedRows
 from bot.storage.models import Message
+from bot.storage.prepared import PreparedRows
 
 _MESSAGES = Message.__table__
 # Every column a turn writes, so the inbound row and the replies share one multi-row VALUES.
@@ -55,7 +55,7 @@ async def insert_turn(
     sequence as each row is produced), so sorting what RETURNING gives back by id restores it.
     """
     now = session_clock(session)()
-    rows = [{column: row.get(column) for column in _TURN_COLUMNS} | {"created_at": now} for row in (inbound, *replies)]
+    rows = [{**row, "created_at": now} for row in (inbound, *replies)]  # a column left out is NULL
     returned = sorted(await in_session(session, _TURN_ROWS.rows, rows))
     inbound_id = next((id_ for id_, direction in returned if direction == inbound["direction"]), None)
     return inbound_id, [id_ for id_, direction in returned if direction != inbound["direction"]]

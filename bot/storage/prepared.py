@@ -1,21 +1,28 @@
-"""The statements every Telegram update sends, compiled once per dialect and run on the driver's cursor.
+"""The statements every Telegram update sends, compiled once and run on SQLite's cursor directly.
 
 `Connection.execute` wraps each statement in about 40 µs of Python on top of the driver (on SQLite,
-`core_1_us` against `run_1_us` of `benchmarks/transaction_cost.py`): it looks the compiled form up in
-its cache, builds an execution context, turns the parameters into the driver's, and builds a result
+`run_unprepared_1_us` against `run_1_us` of `benchmarks/transaction_cost.py`): it looks the compiled form up in
+its cache, builds an execution context, turns the parameters into the driver's and builds a result
 with its metadata. On the handful of statements each update sends (storing it, the turn's messages and
-UPDATE, queueing and marking its replies, recording it handled) that cost more than SQLite's own work
-on them. A `Prepared`
-statement does that once: it keeps the SQL string, the order of its parameters and their types' bind
-processors per dialect, and sends each execution straight to the DBAPI cursor of the same connection,
-in the same transaction.
+UPDATE, queueing and marking its replies, recording it handled) that costs more than SQLite's own work
+on them. A `Prepared` statement does that work once: on SQLite it keeps the SQL, the order of its
+parameters and the column types' conversions, and sends each execution straight to the DBAPI cursor of
+the same connection, in the same transaction.
 
-What SQLAlchemy does around a statement that the bot relies on is kept: the column types' conversions
-both ways (JSON, SQLite's datetimes), the `before_cursor_execute` / `after_cursor_execute` listeners
-(the tests and `benchmarks/pipeline.py` count statements with them), errors raised as SQLAlchemy's
-(`IntegrityError`...) without their parameters, and a connection the database dropped invalidated, so
-the pool replaces it. What it refuses, when first compiled: parameters rewritten at each execution (IN
-lists) and column defaults computed at execution, which only the full path knows how to fill in.
+Only on SQLite, the embedded default, where the `ratio_to_floor` target is measured: an in-process
+database has no server-side statement cache to invalidate after a migration and no connection a network
+can drop, which is what SQLAlchemy's execution context handles around a statement on PostgreSQL
+(asyncpg's cached statements re-prepared after a schema change, the whole pool replaced after a
+disconnect, a connection cancelled mid-statement invalidated). On every other database a `Prepared`
+statement goes through `Connection.execute` like any other, and returns the same plain tuples.
+
+What the SQLite path keeps of `Connection.execute`: the types' conversions both ways (JSON, datetimes,
+booleans), the `before_cursor_execute` / `after_cursor_execute` listeners (with no execution context:
+the tests and `benchmarks/pipeline.py` count statements with them), and errors raised as SQLAlchemy's
+(`IntegrityError`...) without their parameters. It runs only inside a transaction the caller began
+(`Database.run`, a session's), whose BEGIN IMMEDIATE goes with its first statement
+(bot/storage/sqlite_driver.py). Refused when first compiled: parameters rendered at each execution (IN
+lists) and column defaults computed at execution, which only the full path fills in.
 """
 
 from __future__ import annotations
@@ -27,13 +34,12 @@ from sqlalchemy import bindparam, exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Insert
 from sqlalchemy.sql.base import Executable
-from sqlalchemy.sql.elements import ColumnElement
 
 Processor = Callable[[Any], Any] | None
 
 
-class _Plan:
-    """A statement compiled for one dialect: the SQL, where each parameter goes, how values convert."""
+class _SqlitePlan:
+    """A statement compiled for SQLite: the SQL, the value for each `?` in order, how values convert."""
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -42,60 +48,74 @@ class _Plan:
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             raise ValueError("a prepared statement must give every column default a value of its own")
         self.sql: str = compiled.string
-        self.positional: bool = compiled.positional
-        names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
-        self.binds = [
-            (name, bind.required, bind.effective_value, bind.type.dialect_impl(dialect).bind_processor(dialect))
-            for name, bind in ((name, compiled.binds[name]) for name in names)
-        ]
-        columns: Sequence[ColumnElement[Any]] = getattr(statement, "exported_columns", ())
+        self.binds: list[tuple[str, bool, Any, Processor]] = []
+        for name in compiled.positiontup or ():  # qmark: a name used twice has two places
+            bind = compiled.binds[name]
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.binds.append((name, bind.required, bind.effective_value, processor))
+        # SQLite's cursor describes no column types: SQLAlchemy's own processors get None too.
+        columns = getattr(statement, "exported_columns", ())
         self.results: list[Processor] = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         self.converts = any(self.results)
 
-    def parameters(self, values: Mapping[str, Any]) -> Any:
-        """The driver's parameters for one execution: a tuple (positional styles) or a dict."""
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The driver's parameters for one execution."""
         converted = []
         for name, required, default, processor in self.binds:
             if name in values:
                 value = values[name]
             elif required:
-                raise exc.ArgumentError(f"a value is required for bind parameter {name!r}")
+                raise exc.InvalidRequestError(f"a value is required for bind parameter {name!r}")
             else:
                 value = default
             converted.append(processor(value) if processor is not None else value)
-        if self.positional:
-            return tuple(converted)
-        return {name: value for (name, *_), value in zip(self.binds, converted, strict=True)}
+        return tuple(converted)
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         if not self.converts:
             return tuple(raw)
-        return tuple(process(value) if process is not None else value for process, value in zip(self.results, raw, strict=False))
+        return tuple(process(value) if process is not None else value for process, value in zip(self.results, raw, strict=True))
 
 
 class Prepared:
-    """One hot-path statement: compiled once per dialect, then run on the connection's DBAPI cursor.
+    """One hot-path statement: on SQLite compiled once and run on the connection's DBAPI cursor, elsewhere
+    run by `Connection.execute`; either way in the caller's transaction (a `Connection` from
+    `Database.run`, or a turn's through `in_session`), returning plain tuples.
 
     `statement` is the statement, or a function of the dialect's name that builds it (an INSERT ... ON
-    CONFLICT is each dialect's own). Runs in the caller's transaction: a `Connection` from
-    `Database.run`, or a turn's through `in_session`.
+    CONFLICT is each dialect's own).
     """
 
     def __init__(self, statement: Executable | Callable[[str], Executable]) -> None:
         self._statement = statement
-        self._plans: dict[str, _Plan] = {}
+        self._statements: dict[str, Executable] = {}
+        self._sqlite_plan: _SqlitePlan | None = None
 
-    def plan(self, dialect: Dialect) -> _Plan:
-        plan = self._plans.get(dialect.name)
-        if plan is None:
+    def _statement_for(self, dialect: Dialect) -> Executable:
+        statement = self._statements.get(dialect.name)
+        if statement is None:
             statement = self._statement if isinstance(self._statement, Executable) else self._statement(dialect.name)
-            plan = self._plans[dialect.name] = _Plan(statement, dialect)
-        return plan
+            self._statements[dialect.name] = statement
+        return statement
+
+    def _plan(self, connection: Connection) -> _SqlitePlan | None:
+        """The SQLite plan, or None: the statement goes through `Connection.execute`."""
+        dialect = connection.dialect
+        if dialect.name != "sqlite":
+            return None
+        if self._sqlite_plan is None:
+            self._sqlite_plan = _SqlitePlan(self._statement_for(dialect), dialect)
+        if not connection.in_transaction():
+            raise exc.InvalidRequestError("a prepared statement runs inside the caller's transaction")
+        return self._sqlite_plan
 
     def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run it once; the rows it returned (RETURNING or SELECT), converted to Python values."""
-        plan = self.plan(connection.dialect)
-        rows, _ = _send(connection, plan.sql, plan.parameters(values), many=False)
+        plan = self._plan(connection)
+        if plan is None:
+            result = connection.execute(self._statement_for(connection.dialect), values)
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
+        rows, _ = _send_to_sqlite(connection, plan.sql, plan.parameters(values), many=False)
         return [plan.row(row) for row in rows]
 
     def first(self, connection: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -110,26 +130,36 @@ class Prepared:
 
     def run(self, connection: Connection, values: Mapping[str, Any]) -> int:
         """Run it once, for what it changed: how many rows."""
-        plan = self.plan(connection.dialect)
-        return _send(connection, plan.sql, plan.parameters(values), many=False)[1]
+        plan = self._plan(connection)
+        if plan is None:
+            return int(connection.execute(self._statement_for(connection.dialect), values).rowcount)
+        return _send_to_sqlite(connection, plan.sql, plan.parameters(values), many=False)[1]
 
     def run_many(self, connection: Connection, value_sets: Sequence[Mapping[str, Any]]) -> None:
         """Run it once per set of values, in one call of the driver (statements returning nothing)."""
         if not value_sets:
             return
-        plan = self.plan(connection.dialect)
-        _send(connection, plan.sql, [plan.parameters(values) for values in value_sets], many=True)
+        plan = self._plan(connection)
+        if plan is None:
+            connection.execute(self._statement_for(connection.dialect), list(value_sets))
+            return
+        _send_to_sqlite(connection, plan.sql, [plan.parameters(values) for values in value_sets], many=True)
 
 
 class PreparedRows:
     """A multi-row INSERT ... VALUES (...), (...) of `columns`, prepared for each number of rows it was
-    given (a turn writes a few): one statement, one round trip, RETURNING what `insert` returns."""
+    given (a turn writes a few): one statement, one round trip, RETURNING what `insert` returns.
+
+    A row may leave a column out: it is inserted as None (SQL NULL; JSON null in a JSON column). A key
+    that is not one of `columns` is refused rather than dropped.
+    """
 
     MOST = 64  # rows in one statement: SQLite takes 32,766 parameters, and a turn writes a handful
 
     def __init__(self, insert: Callable[[str], Insert], columns: Sequence[str]) -> None:
         self._insert = insert
         self._columns = tuple(columns)
+        self._known = frozenset(columns)
         self._by_count: dict[int, Prepared] = {}
 
     def _prepared(self, count: int) -> Prepared:
@@ -146,21 +176,24 @@ class PreparedRows:
         )
 
     def rows(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-        """Insert the rows (each a value, or None, for every column); what RETURNING gave back."""
+        """Insert the rows; what RETURNING gave back (in no promised order: sort by id)."""
         returned: list[tuple[Any, ...]] = []
         for start in range(0, len(rows), self.MOST):
             chunk = rows[start : start + self.MOST]
-            values = {f"{column}_{n}": row.get(column) for n, row in enumerate(chunk) for column in self._columns}
+            values: dict[str, Any] = {}
+            for n, row in enumerate(chunk):
+                unknown = row.keys() - self._known
+                if unknown:
+                    raise exc.InvalidRequestError(f"not a column of this insert: {', '.join(sorted(unknown))}")
+                values.update({f"{column}_{n}": row.get(column) for column in self._columns})
             returned += self._prepared(len(chunk)).rows(connection, values)
         return returned
 
 
-def _send(connection: Connection, sql: str, parameters: Any, *, many: bool) -> tuple[list[Any], int]:
-    """Execute on the connection's DBAPI cursor, as `Connection.execute` would around it: the statement
-    listeners, and a failure raised as SQLAlchemy's error (parameters hidden: they are customers' words),
-    the connection invalidated when the database dropped it."""
-    dbapi_connection = connection.connection
-    cursor = dbapi_connection.cursor()
+def _send_to_sqlite(connection: Connection, sql: str, parameters: Any, *, many: bool) -> tuple[list[Any], int]:
+    """Execute on the connection's DBAPI cursor with the statement listeners around it; a failure raised
+    as SQLAlchemy's error, its parameters hidden (they are customers' words)."""
+    cursor = connection.connection.cursor()
     dispatch = connection.dispatch
     try:
         for listener in dispatch.before_cursor_execute:
@@ -172,12 +205,9 @@ def _send(connection: Connection, sql: str, parameters: Any, *, many: bool) -> t
                 cursor.execute(sql, parameters)
             rows = cursor.fetchall() if cursor.description else []
         except connection.dialect.loaded_dbapi.Error as error:
-            dropped = connection.dialect.is_disconnect(error, dbapi_connection.dbapi_connection, cursor)
-            if dropped:
-                connection.invalidate(error)
             raise exc.DBAPIError.instance(
                 sql, parameters, error, connection.dialect.loaded_dbapi.Error, hide_parameters=True,
-                connection_invalidated=dropped, dialect=connection.dialect, ismulti=many,
+                dialect=connection.dialect, ismulti=many,
             ) from error
         for listener in dispatch.after_cursor_execute:
             listener(connection, cursor, sql, parameters, None, many)
