@@ -147,8 +147,10 @@ class Prepared:
 
 
 class PreparedRows:
-    """A multi-row INSERT ... VALUES (...), (...) of `columns`, prepared for each number of rows it was
-    given (a turn writes a few): one statement, one round trip, RETURNING what `insert` returns.
+    """A multi-row INSERT ... VALUES (...), (...) of `columns`, RETURNING what `insert` returns: one
+    statement, one round trip. On SQLite prepared for each number of rows it was given (a turn writes a
+    few); elsewhere SQLAlchemy's own "insertmanyvalues" renders it, as before (the statement with a bind
+    parameter per row and column made PostgreSQL's updates slower in benchmarks/pipeline.py).
 
     A row may leave a column out: it is inserted as None (SQL NULL; JSON null in a JSON column). A key
     that is not one of `columns` is refused rather than dropped.
@@ -161,6 +163,7 @@ class PreparedRows:
         self._columns = tuple(columns)
         self._known = frozenset(columns)
         self._by_count: dict[int, Prepared] = {}
+        self._statements: dict[str, Insert] = {}
 
     def _prepared(self, count: int) -> Prepared:
         prepared = self._by_count.get(count)
@@ -177,15 +180,20 @@ class PreparedRows:
 
     def rows(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """Insert the rows; what RETURNING gave back (in no promised order: sort by id)."""
+        for row in rows:
+            unknown = row.keys() - self._known
+            if unknown:
+                raise exc.InvalidRequestError(f"not a column of this insert: {', '.join(sorted(unknown))}")
+        if connection.dialect.name != "sqlite":  # SQLAlchemy's own multi-row INSERT ("insertmanyvalues")
+            statement = self._statements.get(connection.dialect.name)
+            if statement is None:
+                statement = self._statements[connection.dialect.name] = self._insert(connection.dialect.name)
+            every_column = [{column: row.get(column) for column in self._columns} for row in rows]
+            return [tuple(row) for row in connection.execute(statement, every_column).all()] if rows else []
         returned: list[tuple[Any, ...]] = []
         for start in range(0, len(rows), self.MOST):
             chunk = rows[start : start + self.MOST]
-            values: dict[str, Any] = {}
-            for n, row in enumerate(chunk):
-                unknown = row.keys() - self._known
-                if unknown:
-                    raise exc.InvalidRequestError(f"not a column of this insert: {', '.join(sorted(unknown))}")
-                values.update({f"{column}_{n}": row.get(column) for column in self._columns})
+            values = {f"{column}_{n}": row.get(column) for n, row in enumerate(chunk) for column in self._columns}
             returned += self._prepared(len(chunk)).rows(connection, values)
         return returned
 
