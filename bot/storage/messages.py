@@ -50,8 +50,8 @@ async def insert_turn(
     The inbound id is None when its (conversation, direction, external id) is stored already (a
     redelivery); the replies are then inserted all the same, and the caller rolls the turn back. A Core
     INSERT on the table (not the ORM entity) with one shared timestamp: no unit of work, no identity map.
-    Its rows go as one multi-row VALUES, one round trip, compiled once per dialect and number of rows.
-    They get ascending ids in VALUES order (SQLite assigns rowids row by row, PostgreSQL calls the
+    Its rows go as one multi-row VALUES, one round trip (`PreparedRows`, bot/storage/prepared.py). They
+    get ascending ids in VALUES order (SQLite assigns rowids row by row, PostgreSQL calls the
     sequence as each row is produced), so sorting what RETURNING gives back by id restores it.
     """
     now = session_clock(session)()
@@ -61,7 +61,7 @@ async def insert_turn(
     return inbound_id, [id_ for id_, direction in returned if direction != inbound["direction"]]
 
 
-# Compiled once per dialect and number of rows (bot/storage/prepared.py): every customer's turn sends it.
+# Every customer's turn sends it: prepared on SQLite (bot/storage/prepared.py).
 _TURN_ROWS = PreparedRows(
     lambda dialect: insert_of(dialect)(_MESSAGES)
     .on_conflict_do_nothing(index_elements=["conversation_id", "direction", "external_id"])
