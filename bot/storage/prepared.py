@@ -1,9 +1,9 @@
 """The statements every Telegram update sends, compiled once and run on SQLite's cursor directly.
 
 `Connection.execute` wraps each statement in about 40 µs of Python on top of the driver (on SQLite,
-`run_unprepared_1_us` against `run_1_us` of `benchmarks/transaction_cost.py`): it looks the compiled form up in
-its cache, builds an execution context, turns the parameters into the driver's and builds a result
-with its metadata. On the handful of statements each update sends (storing it, the turn's messages and
+`run_unprepared_1_us` against `run_1_us` of `benchmarks/transaction_cost.py`): it looks the compiled
+form up in its cache, builds an execution context, turns the parameters into the driver's and builds a
+result with its metadata. On the handful of statements each update sends (storing it, the turn's messages and
 UPDATE, queueing and marking its replies, recording it handled) that costs more than SQLite's own work
 on them. A `Prepared` statement does that work once: on SQLite it keeps the SQL, the order of its
 parameters and the column types' conversions, and sends each execution straight to the DBAPI cursor of
