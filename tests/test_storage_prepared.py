@@ -137,6 +137,14 @@ def _row(update_id: int) -> dict[str, Any]:
             "received_at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)}
 
 
+async def test_a_value_for_no_parameter_is_refused(sqlite_database: Database) -> None:
+    # On PostgreSQL `Connection.execute` would take a key naming a column as one more column to write.
+    values = {"id": 1, "chat": 42, "body": {}, "at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC), "until": None, "owner": "me"}
+    with pytest.raises(exc.InvalidRequestError, match="owner"):
+        await sqlite_database.run(STORE.run, values)
+    assert await sqlite_database.run(READ.first, {"id": 1}) is None
+
+
 async def test_a_prepared_statement_runs_in_the_callers_transaction_only(sqlite_database: Database) -> None:
     async with sqlite_database.engine.connect() as connection:  # no transaction begun: no BEGIN IMMEDIATE either
         with pytest.raises(exc.InvalidRequestError, match="transaction"):

@@ -116,12 +116,6 @@ def insert_of(dialect: str) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
-async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
-    """Run a Core statement on the session's connection, in its transaction: on a hot path the ORM's
-    handling of a statement (which plain rows do not need) costs as much as the statement itself."""
-    return await in_session(session, Connection.execute, statement, parameters)
-
-
 async def in_session(session: AsyncSession, work: Callable[..., _T], *args: Any) -> _T:
     """`work(connection, *args)`, plain synchronous Core statements, on the session's connection and in its
     transaction, in one greenlet: each call through the async layer is a greenlet switch of its own

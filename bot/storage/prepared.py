@@ -48,6 +48,7 @@ class _SqlitePlan:
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             raise ValueError("a prepared statement must give every column default a value of its own")
         self.sql: str = compiled.string
+        self.names = frozenset(compiled.binds)
         self.binds: list[tuple[str, bool, Any, Processor]] = []
         for name in compiled.positiontup or ():  # qmark: a name used twice has two places
             bind = compiled.binds[name]
@@ -59,7 +60,11 @@ class _SqlitePlan:
         self.converts = any(self.results)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        """The driver's parameters for one execution."""
+        """The driver's parameters for one execution. A value for no parameter is refused: on other
+        databases `Connection.execute` would take it as a column to write."""
+        unknown = values.keys() - self.names
+        if unknown:
+            raise exc.InvalidRequestError(f"not a parameter of this statement: {', '.join(sorted(unknown))}")
         converted = []
         for name, required, default, processor in self.binds:
             if name in values:
@@ -149,8 +154,8 @@ class Prepared:
 class PreparedRows:
     """A multi-row INSERT ... VALUES (...), (...) of `columns`, RETURNING what `insert` returns: one
     statement, one round trip. On SQLite prepared for each number of rows it was given (a turn writes a
-    few); elsewhere SQLAlchemy's own "insertmanyvalues" renders it, as before (the statement with a bind
-    parameter per row and column made PostgreSQL's updates slower in benchmarks/pipeline.py).
+    few); elsewhere SQLAlchemy's own multi-row INSERT, as before ("insertmanyvalues"; the statement with
+    a bind parameter per row and column made PostgreSQL's updates slower in benchmarks/pipeline.py).
 
     A row may leave a column out: it is inserted as None (SQL NULL; JSON null in a JSON column). A key
     that is not one of `columns` is refused rather than dropped.
