@@ -66,7 +66,7 @@ async def open_turn(
         if not is_postgresql(session):  # one writer at a time: nobody else created it and escalated meanwhile
             return conversation, TurnProbe(escalated=False, undelivered=False)
         # Another instance may have created it a moment ago (and handed it to a person in that turn).
-        escalated, undelivered = (await session.execute(_PROBE, {"conversation_id": conversation.id})).one()
+        escalated, undelivered = await in_session(session, _PROBE_ROW.first, {"conversation_id": conversation.id})
         return conversation, TurnProbe(escalated=bool(escalated), undelivered=bool(undelivered))
     conversation, probe = loaded
     if display_name and conversation.display_name != display_name:

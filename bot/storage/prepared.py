@@ -96,7 +96,8 @@ class Prepared:
         self._statements: dict[str, Executable] = {}
         self._sqlite_plan: _SqlitePlan | None = None
 
-    def _statement_for(self, dialect: Dialect) -> Executable:
+    def statement_for(self, dialect: Dialect) -> Executable:
+        """The statement for this dialect, built once (the compiled cache keys on the same object)."""
         statement = self._statements.get(dialect.name)
         if statement is None:
             statement = self._statement if isinstance(self._statement, Executable) else self._statement(dialect.name)
@@ -109,7 +110,7 @@ class Prepared:
         if dialect.name != "sqlite":
             return None
         if self._sqlite_plan is None:
-            self._sqlite_plan = _SqlitePlan(self._statement_for(dialect), dialect)
+            self._sqlite_plan = _SqlitePlan(self.statement_for(dialect), dialect)
         if not connection.in_transaction():
             raise exc.InvalidRequestError("a prepared statement runs inside the caller's transaction")
         return self._sqlite_plan
@@ -118,7 +119,7 @@ class Prepared:
         """Run it once; the rows it returned (RETURNING or SELECT), converted to Python values."""
         plan = self._plan(connection)
         if plan is None:
-            result = connection.execute(self._statement_for(connection.dialect), values)
+            result = connection.execute(self.statement_for(connection.dialect), values)
             return [tuple(row) for row in result.all()] if result.returns_rows else []
         rows, _ = _send_to_sqlite(connection, plan.sql, plan.parameters(values), many=False)
         return [plan.row(row) for row in rows]
@@ -137,7 +138,7 @@ class Prepared:
         """Run it once, for what it changed: how many rows."""
         plan = self._plan(connection)
         if plan is None:
-            return int(connection.execute(self._statement_for(connection.dialect), values).rowcount)
+            return int(connection.execute(self.statement_for(connection.dialect), values).rowcount)
         return _send_to_sqlite(connection, plan.sql, plan.parameters(values), many=False)[1]
 
     def run_many(self, connection: Connection, value_sets: Sequence[Mapping[str, Any]]) -> None:
@@ -146,7 +147,7 @@ class Prepared:
             return
         plan = self._plan(connection)
         if plan is None:
-            connection.execute(self._statement_for(connection.dialect), list(value_sets))
+            connection.execute(self.statement_for(connection.dialect), list(value_sets))
             return
         _send_to_sqlite(connection, plan.sql, [plan.parameters(values) for values in value_sets], many=True)
 
@@ -168,7 +169,7 @@ class PreparedRows:
         self._columns = tuple(columns)
         self._known = frozenset(columns)
         self._by_count: dict[int, Prepared] = {}
-        self._statements: dict[str, Insert] = {}
+        self._whole = Prepared(insert)  # without VALUES: SQLAlchemy's own multi-row INSERT, off SQLite
 
     def _prepared(self, count: int) -> Prepared:
         prepared = self._by_count.get(count)
@@ -190,9 +191,7 @@ class PreparedRows:
             if unknown:
                 raise exc.InvalidRequestError(f"not a column of this insert: {', '.join(sorted(unknown))}")
         if connection.dialect.name != "sqlite":  # SQLAlchemy's own multi-row INSERT ("insertmanyvalues")
-            statement = self._statements.get(connection.dialect.name)
-            if statement is None:
-                statement = self._statements[connection.dialect.name] = self._insert(connection.dialect.name)
+            statement = self._whole.statement_for(connection.dialect)
             every_column = [{column: row.get(column) for column in self._columns} for row in rows]
             return [tuple(row) for row in connection.execute(statement, every_column).all()] if rows else []
         returned: list[tuple[Any, ...]] = []
