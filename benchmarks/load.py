@@ -94,6 +94,7 @@ def _env(args: argparse.Namespace, database_url: str, api: RecordingTelegramAPI,
         # spammers would measure themselves, not the bot.
         "FLOOD_LIMIT_PER_MINUTE": "100000",
         "SMS_RATE_LIMIT_PER_HOUR": "100000",
+        **dict(args.setting),
     }
 
 
@@ -243,6 +244,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "messages": many["messages"],
         "kill_one": args.kill_one,
         "cpu_count": os.cpu_count(),
+        "settings": dict(args.setting),
         "throughput_per_s": many["throughput_per_s"],
         "p50_ms": many["p50_ms"],
         "p99_ms": many["p99_ms"],
@@ -277,6 +279,13 @@ def _table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
+    return name, value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=2, help="instances in the second phase (default 2)")
@@ -300,6 +309,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12", help="a Redis database the benchmark may flush")
     parser.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "supportbot-load-model-cache")
     parser.add_argument("--log-dir", type=Path, default=None, help="where the instances' logs go (default: a new temporary directory)")
+    # The instances' environment is the benchmark's own (this process's DATABASE_*, REDIS_* and the like
+    # are not passed on); a setting to compare, e.g. a pool size against a `--source` of another commit:
+    parser.add_argument("--setting", action="append", type=_setting, default=[], metavar="NAME=VALUE",
+                        help="an environment variable for every instance, e.g. DATABASE_POOL_SIZE=30 (repeatable)")
     args = parser.parse_args(argv)
     if args.instances < 1:
         parser.error("--instances must be at least 1")

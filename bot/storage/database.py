@@ -161,6 +161,15 @@ class Database:
         self.sessions = async_sessionmaker(
             engine, expire_on_commit=False, class_=AsyncSession, info={CLOCK_OPTION: clock}
         )
+        # Sessions for statements that each stand alone (a read, a one-row write, a claim that is one
+        # UPDATE): on PostgreSQL each statement is its own transaction, sent without the BEGIN before it
+        # and the COMMIT or ROLLBACK after it, two round trips of three. Only for Core statements whose
+        # atomicity is their own: nothing read holds for the next statement, no row lock outlives its
+        # statement. Writes still go inside `session.begin()`, for SQLite, where these are the ordinary
+        # sessions: its BEGIN and COMMIT cost no round trip, and BEGIN IMMEDIATE orders its writers.
+        self.autocommit_sessions = async_sessionmaker(
+            _autocommit(engine), expire_on_commit=False, class_=AsyncSession, info={CLOCK_OPTION: clock}
+        )
 
     @classmethod
     async def connect(
@@ -240,6 +249,15 @@ class Database:
     async def close(self) -> None:
         """Release every pooled connection."""
         await self.engine.dispose()
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The engine whose connections run each statement as its own transaction on PostgreSQL (same pool:
+    the isolation level is set on the driver's connection at checkout and reset at return, no round
+    trip either way with asyncpg); the engine itself elsewhere."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

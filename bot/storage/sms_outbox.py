@@ -110,28 +110,31 @@ async def claim_due(session: AsyncSession, now: dt.datetime, until: dt.datetime,
     """Mark up to `limit` due messages "sending" until `until` (a lease: after it, another worker sends
     the message again), only each number's oldest unsent one; what this caller got, oldest first.
 
-    The due heads are read with SKIP LOCKED, so a message another instance is claiming at this moment is
-    left to it, and one it claimed since this statement began is read as it is now (PostgreSQL re-reads
-    a locked row's current version), no longer due: two workers never take the same message, and a
-    message the other took costs no statement (a claim that finds nothing still costs its one read).
-    SQLite's writers take turns (BEGIN IMMEDIATE). Each item's `withheld` says whether its number opted
-    out or is blocked (`withheld`: one more read for the batch).
+    One UPDATE whose subquery reads the due heads with SKIP LOCKED, so a message another instance is
+    claiming at this moment is left to it, and one it claimed since this statement began is read as it
+    is now (PostgreSQL re-reads a locked row's current version and the UPDATE checks it is still due):
+    two workers never take the same message, and a message the other took costs no statement. Being one
+    statement, it needs no transaction around it (`Database.autocommit_sessions`). SQLite's writers take
+    turns (BEGIN IMMEDIATE). Each item's `withheld` says whether its number opted out or is blocked
+    (`withheld`: one more read for the batch, when anything was claimed).
     """
     due = (one_of(SmsOutbound.status, UNSENT), SmsOutbound.next_attempt_at <= as_utc(now))
-    query = select(SmsOutbound.id).where(SmsOutbound.id.in_(_heads()), *due).order_by(SmsOutbound.id).limit(limit)
+    heads = select(SmsOutbound.id).where(SmsOutbound.id.in_(_heads()), *due).order_by(SmsOutbound.id).limit(limit)
     if is_postgresql(session):
-        query = query.with_for_update(skip_locked=True, of=SmsOutbound)
-    ids = list(await session.scalars(query))
-    if not ids:
-        return []
+        heads = heads.with_for_update(skip_locked=True, of=SmsOutbound)
+    # Read once: a subquery the plan scans again would skip the rows this UPDATE already changed (locked
+    # by itself) and take the next ones, past `limit`.
+    picked = heads.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
     result = await session.execute(
         update(SmsOutbound)
-        .where(SmsOutbound.id.in_(ids), *due)  # held by this transaction; re-checked all the same
+        .where(SmsOutbound.id.in_(select(picked.c.id)), *due)
         .values(status=SENDING, next_attempt_at=as_utc(until), attempts=SmsOutbound.attempts + 1)
         .returning(*_OUTBOX_ITEM_COLUMNS)
         .execution_options(synchronize_session=False)
     )
     claimed = sorted((_outbox_item(row) for row in result.all()), key=lambda item: item.id)
+    if not claimed:
+        return []
     reasons = await withheld(session, {item.to_number for item in claimed})
     return [replace(item, withheld=reasons[item.to_number]) if item.to_number in reasons else item for item in claimed]
 

@@ -83,7 +83,7 @@ class IncomingSms:
 
 # Messages handled at once (different numbers: one number's messages wait for each other anyway).
 # Each turn holds a database connection: left unbounded, hundreds of customers writing at once queue for
-# the pool (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, 20 + 10) ahead of the outbox worker, whose replies
+# the pool (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, 30 + 0) ahead of the outbox worker, whose replies
 # then wait seconds to be recorded sent and the next ones to be claimed, while the turns go no faster.
 TURNS_AT_ONCE = 16
 # A message that waited longer than this for a place renews its lease (`INBOX_LEASE`) before its turn,
