@@ -22,9 +22,15 @@ read by prepared statements and handed to the session as a loaded `Conversation`
 `open_turn` did before), and `turn_core_us` with the same statements through the session read as plain
 rows, no entity.
 
+Four more time a unit of work of one statement as the SMS channel has them (`bot/storage/sms_store.py`):
+a read (the sender's rate and opt-out) and a committed write (a contact's upsert), each in an ordinary
+session (`read_us`, `write_us`: on PostgreSQL with BEGIN before and ROLLBACK or COMMIT after) and in an
+autocommit one (`read_alone_us`, `write_alone_us`: the statement alone; on SQLite the same sessions).
+
     python benchmarks/transaction_cost.py --json
     {"database": "sqlite", "session_1_us": ..., "run_unprepared_1_us": ..., "run_1_us": ..., "session_3_us": ...,
-     "run_unprepared_3_us": ..., "run_3_us": ..., "turn_us": ..., "turn_orm_us": ..., "turn_core_us": ...}
+     "run_unprepared_3_us": ..., "run_3_us": ..., "turn_us": ..., "turn_orm_us": ..., "turn_core_us": ...,
+     "read_us": ..., "read_alone_us": ..., "write_us": ..., "write_alone_us": ...}
 
 `--database-url` runs it on an empty PostgreSQL database (migrated at start) instead of a temporary
 SQLite file.
@@ -49,7 +55,7 @@ from sqlalchemy.engine import Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.storage import Database, Store, conversations  # noqa: E402
+from bot.storage import Database, Store, conversations, sms  # noqa: E402
 from bot.storage import telegram_queue as queue  # noqa: E402
 from bot.storage.database import is_postgresql  # noqa: E402
 from bot.storage.locks import TELEGRAM_CHATS, fold32, xact_lock  # noqa: E402
@@ -148,6 +154,16 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
             if row is None or probe is None:
                 raise RuntimeError("no conversation loaded")
 
+    numbers = itertools.cycle([f"+86138{n:08d}" for n in range(CUSTOMERS)])
+
+    async def read(sessions: Any) -> None:  # the SMS sender's rate and opt-out, one SELECT
+        async with sessions() as session:
+            await sms.sender(session, next(numbers), now)
+
+    async def write(sessions: Any) -> None:  # a contact's MORE cleared, one upsert, committed
+        async with sessions() as session, session.begin():
+            await sms.save_more(session, next(numbers), None, None)
+
     ways: dict[str, Callable[[], Awaitable[None]]] = {
         f"{name}_{statements}_us": (lambda way=way, statements=statements: way(statements))
         for statements in (1, 3)
@@ -157,6 +173,10 @@ async def measure(database_url: str, transactions: int) -> dict[str, Any]:
         "turn_us": turn_as_the_bot_opens_it,
         "turn_orm_us": lambda: turn_through_the_session(_ENTITY_LOCKED, _ENTITY_PROBED),
         "turn_core_us": lambda: turn_through_the_session(_ROW_LOCKED, _ROW_PROBED),
+        "read_us": lambda: read(database.sessions),
+        "read_alone_us": lambda: read(database.autocommit_sessions),
+        "write_us": lambda: write(database.sessions),
+        "write_alone_us": lambda: write(database.autocommit_sessions),
     }
     timings: dict[str, list[float]] = {name: [] for name in ways}
     try:
