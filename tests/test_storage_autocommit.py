@@ -5,10 +5,11 @@ pooled connection goes back to ordinary transactions for the next session that t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.storage import Database
 from bot.storage.sms_store import SmsStore
@@ -40,7 +41,7 @@ async def test_what_an_autocommit_session_writes_is_kept_and_read_back(database:
     inbox_id = await store.receive("twilio", "SM1", "+8613800138000", None, "打印机卡纸")
     assert inbox_id is not None
     assert await store.receive("twilio", "SM1", "+8613800138000", None, "打印机卡纸") is None  # the same message again
-    async with database.sessions() as session:  # another connection's view: committed
+    async with database.sessions() as session:  # after the connection went back to the pool: committed
         assert await session.scalar(text("SELECT body FROM sms_inbox WHERE id = :id"), {"id": inbox_id}) == "打印机卡纸"
     assert [item.body for item in await store.inbox("+8613800138000")] == ["打印机卡纸"]
 
@@ -71,3 +72,49 @@ async def test_the_connection_goes_back_to_ordinary_transactions(one_connection:
             raise RuntimeError("after the statement")
     async with one_connection.sessions() as session:
         assert await session.scalar(text("SELECT count(*) FROM scratch")) == 1  # autocommit: kept, as documented
+
+
+@pytest.mark.postgres
+async def test_the_sms_stores_units_alone_are_one_statement_and_the_others_transactions(pg_url: str) -> None:
+    """A unit moved to an autocommit session must be one statement: a second one added later would run
+    without the first's atomicity, and nothing else would notice. Read-modify-write units stay transactions."""
+    database = await Database.connect(pg_url)
+    store, number = SmsStore(database), "+8613800138000"
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+        seen.append((statement.split(None, 1)[0], conn.connection.dbapi_connection.autocommit))
+
+    async def statements(unit) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+        seen.clear()
+        await unit
+        return list(seen)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        now = database.clock()
+        inbox_id = await store.receive("twilio", "SM1", number, None, "hello")
+        assert inbox_id is not None
+        alone = [("INSERT", True)]
+        assert await statements(store.receive("twilio", "SM2", number, None, "again")) == alone
+        assert await statements(store.save_more(number, "the rest", "en", 2)) == alone
+        assert await statements(store.set_opted_out(number, False)) == alone
+        for read in (store.sender(number, now), store.options_sent(number), store.is_opted_out(number),
+                     store.withheld(number), store.next_due(), store.inbox(number), store.outbox(number)):
+            assert await statements(read) == [("SELECT", True)]
+        assert await statements(store.renew_inbox(inbox_id)) == [("UPDATE", True)]
+        assert await statements(store.finish_inbound(inbox_id, "done")) == [("UPDATE", True)]
+        await store.enqueue(number, "reply", "reply", now=now)
+        claimed: list = []  # type: ignore[type-arg]
+
+        async def claim() -> None:
+            claimed.extend(await store.claim_due(now, dt.timedelta(seconds=60)))
+
+        assert await statements(claim()) == [("WITH", True)]
+        assert await statements(store.mark_sent(claimed[0], "SM9", now)) == [("UPDATE", True)]
+        # Read, then change what was read: a transaction each.
+        assert {autocommit for _, autocommit in await statements(store.take_more(number))} == {False}
+        assert {autocommit for _, autocommit in await statements(store.claim_inbox())} == {False}
+        assert {autocommit for _, autocommit in await statements(store.enqueue(number, "x", "reply", source="s1"))} == {False}
+    finally:
+        await database.close()

@@ -163,10 +163,11 @@ class Database:
         )
         # Sessions for statements that each stand alone (a read, a one-row write, a claim that is one
         # UPDATE): on PostgreSQL each statement is its own transaction, sent without the BEGIN before it
-        # and the COMMIT or ROLLBACK after it, two round trips of three. Only for Core statements whose
-        # atomicity is their own: nothing read holds for the next statement, no row lock outlives its
-        # statement. Writes still go inside `session.begin()`, for SQLite, where these are the ordinary
-        # sessions: its BEGIN and COMMIT cost no round trip, and BEGIN IMMEDIATE orders its writers.
+        # and the COMMIT or ROLLBACK after it, two round trips of three. Only for statements whose
+        # atomicity is their own: no read-modify-write, no ORM object added or changed (a flush of several
+        # rows would not be atomic), no row or advisory lock meant to outlive its statement. Reading ORM
+        # entities is fine. Writes still go inside `session.begin()`, for SQLite, where these are the
+        # ordinary sessions: its BEGIN and COMMIT cost no round trip, and BEGIN IMMEDIATE orders its writers.
         self.autocommit_sessions = async_sessionmaker(
             _autocommit(engine), expire_on_commit=False, class_=AsyncSession, info={CLOCK_OPTION: clock}
         )

@@ -1,9 +1,11 @@
-"""The SMS channel's units of work over `bot.storage.sms`: each method opens one short transaction.
+"""The SMS channel's units of work over `bot.storage.sms`: each method is one short unit of its own.
 
 The SMS channel's calls are one statement each (keep a message, mark one sent...), so this class saves
-its callers the session boilerplate; the statements themselves are `bot.storage.sms`'s functions. Those
-that stand alone run in `Database.autocommit_sessions` (`_alone`): on PostgreSQL an SMS paid 24 round
-trips, 11 of them the BEGIN and COMMIT or ROLLBACK around single statements (README, "Storage").
+its callers the session boilerplate; the statements themselves are `bot.storage.sms`'s functions. A
+unit of one statement runs in `Database.autocommit_sessions` (`_alone`), on PostgreSQL without a
+transaction around it: an SMS cost 24.6 statements on the wire, 11.2 of them BEGIN, COMMIT and ROLLBACK
+(README, "A statement alone is one round trip"). A unit that reads and then changes what it read
+(`take_more`, `claim_inbox`) or may take two statements (`enqueue`) is a transaction.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ skips the messages it still holds."""
 
 
 class SmsStore:
-    """The SMS channel's units of work: each method opens one transaction around repository calls."""
+    """The SMS channel's units of work: one statement alone, or one transaction around repository calls."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -152,10 +154,6 @@ class SmsStore:
         """Keep the rest of a long reply for MORE (None clears it), and how many of its options were sent."""
         async with self._alone() as session, session.begin():
             await sms.save_more(session, number, text, language, options_sent)
-
-    async def _contact(self, number: str, **values: Any) -> None:
-        async with self._alone() as session, session.begin():
-            await sms.upsert_contact(session, number, **values)
 
     async def take_more(self, number: str) -> tuple[str, str, int | None] | None:
         """The rest of the last long reply, its language and how many options were sent, removed from the

@@ -77,8 +77,23 @@ async def test_claiming_is_per_number_in_order_and_exclusive(database_url: str) 
         await database.close()
 
 
+async def test_a_claim_takes_no_more_than_its_limit(database_url: str) -> None:
+    """The heads are read once (a MATERIALIZED WITH on PostgreSQL): a plan that scans them again for the
+    UPDATE would skip the rows it has just changed and take the next ones, past the limit."""
+    database = await Database.connect(database_url)
+    store = SmsStore(database)
+    try:
+        queued = [await store.enqueue(f"+86138000001{n:02d}", f"m{n}", "reply", now=NOW) for n in range(5)]
+        lease = dt.timedelta(seconds=60)
+        taken = [[m.id for m in await store.claim_due(NOW, lease, limit=2)] for _ in range(3)]
+        assert taken == [queued[0:2], queued[2:4], queued[4:5]]  # oldest first, two at a time
+        assert await store.claim_due(NOW, lease, limit=2) == []
+    finally:
+        await database.close()
+
+
 async def test_a_claim_says_which_messages_must_not_go_and_why(database_url: str) -> None:
-    """Opted out and blocked numbers are read in the claim's own transaction, for the whole batch."""
+    """Opted out and blocked numbers are read by the claim's own statement, for the whole batch."""
     database = await Database.connect(database_url)
     store, conversations = SmsStore(database), Store(database)
     try:
