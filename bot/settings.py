@@ -43,8 +43,9 @@ class Settings(BaseSettings):
     # PostgreSQL: connections each instance keeps open, and how many more it may open for a burst (closed
     # again when they come back: each one opened costs a server process and its caches and prepared
     # statements built again, so the default keeps them all: an overflow of 10 over 20 opened 535
-    # connections in one load-benchmark phase, about 1 ms of CPU a message). Size + overflow, times the
-    # instances, must stay under the server's max_connections (100 by default).
+    # connections in one load-benchmark phase, about 2.5 ms of CPU a message in all; README, "The eighth
+    # machine"). Size + overflow, times the instances, must stay under the server's max_connections
+    # (100 by default).
     database_pool_size: int = Field(default=DATABASE_POOL_SIZE, ge=1, le=1000)
     database_max_overflow: int = Field(default=DATABASE_MAX_OVERFLOW, ge=0, le=1000)
     brand_name: str = "Acme Care"
